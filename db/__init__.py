@@ -1,0 +1,1 @@
+"""Storage: the tables, the engine, migrations and every SQL query lograph runs."""

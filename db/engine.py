@@ -1,0 +1,81 @@
+"""The engine and the one way to run database work off the event loop."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import orjson
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from starlette.concurrency import run_in_threadpool
+
+T = TypeVar("T")
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine tuned for the backend: WAL and a busy timeout on SQLite, a pool on PostgreSQL."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, json_serializer=_json_dumps, connect_args={"check_same_thread": False}
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(
+        url, json_serializer=_json_dumps, pool_size=20, max_overflow=20, pool_pre_ping=True
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+class Database:
+    """Owns the engine; every query goes through `read` or `write` in a worker thread."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        # SQLite allows one writer; queueing here beats retrying on SQLITE_BUSY.
+        self._write_lock = threading.Lock() if self.is_sqlite else None
+
+    async def read(self, work: Callable[[Connection], T]) -> T:
+        """Run read-only work in the thread pool."""
+        return await run_in_threadpool(self._run, work, False)
+
+    async def write(self, work: Callable[[Connection], T]) -> T:
+        """Run work in one transaction in the thread pool: all of it commits or none."""
+        return await run_in_threadpool(self._run, work, True)
+
+    def _run(self, work: Callable[[Connection], T], write: bool) -> T:
+        with self._transaction(write) as connection:
+            return work(connection)
+
+    @contextmanager
+    def _transaction(self, write: bool) -> Iterator[Connection]:
+        if not write:
+            with self.engine.connect() as connection:
+                yield connection
+            return
+        if self._write_lock is None:
+            with self.engine.begin() as connection:
+                yield connection
+            return
+        with self._write_lock, self.engine.begin() as connection:
+            yield connection
+
+    async def ping(self) -> None:
+        """Raise unless the database answers a trivial query."""
+        await self.read(lambda connection: connection.execute(text("SELECT 1")))
+
+    def close(self) -> None:
+        self.engine.dispose()

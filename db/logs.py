@@ -1,0 +1,139 @@
+"""Every SQL statement over the `logs` table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeAlias
+
+from sqlalchemy import ColumnElement, Connection, Row, Select, and_, delete, func, insert, select
+
+from db.levels import Level
+from db.models import logs
+
+
+@dataclass(frozen=True, slots=True)
+class NewLog:
+    """A validated log about to be written."""
+
+    timestamp: datetime
+    level: Level
+    service: str
+    message: str
+    metadata: Any
+
+
+@dataclass(frozen=True, slots=True)
+class LogCriteria:
+    """Which logs a read selects; `None` means no restriction, an empty set means none match."""
+
+    levels: frozenset[Level] | None = None
+    services: frozenset[str] | None = None
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    message_contains: str | None = None
+
+    @property
+    def matches_nothing(self) -> bool:
+        return self.levels == frozenset() or self.services == frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class StatsRow:
+    level: str
+    service: str
+    count: int
+
+
+LogRow: TypeAlias = Row[*tuple[Any, ...]]
+_COLUMNS = (
+    logs.c.id,
+    logs.c.timestamp,
+    logs.c.level,
+    logs.c.service,
+    logs.c.message,
+    logs.c.metadata,
+)
+
+
+def insert_logs(connection: Connection, new_logs: Sequence[NewLog]) -> list[int]:
+    """Insert in one set-based statement; ids come back in input order."""
+    if not new_logs:
+        return []
+    statement = insert(logs).returning(logs.c.id, sort_by_parameter_order=True)
+    rows = connection.execute(
+        statement,
+        [
+            {
+                "timestamp": log.timestamp,
+                "level": log.level.value,
+                "service": log.service,
+                "message": log.message,
+                "metadata": log.metadata,
+            }
+            for log in new_logs
+        ],
+    )
+    return [row[0] for row in rows]
+
+
+def get_log(connection: Connection, log_id: int) -> LogRow | None:
+    return connection.execute(select(*_COLUMNS).where(logs.c.id == log_id)).first()
+
+
+def delete_log(connection: Connection, log_id: int) -> LogRow | None:
+    """Delete and return the row as it was, in one statement."""
+    statement = delete(logs).where(logs.c.id == log_id).returning(*_COLUMNS)
+    return connection.execute(statement).first()
+
+
+def find_logs(
+    connection: Connection,
+    criteria: LogCriteria,
+    *,
+    skip: int,
+    limit: int,
+    descending: bool,
+    by_id: bool = False,
+) -> list[LogRow]:
+    """One page of matching logs in a stable order (timestamp then id, or id alone)."""
+    if criteria.matches_nothing or limit == 0:
+        return []
+    keys = [logs.c.id] if by_id else [logs.c.timestamp, logs.c.id]
+    order = [key.desc() if descending else key.asc() for key in keys]
+    statement = _filtered(select(*_COLUMNS), criteria).order_by(*order).offset(skip).limit(limit)
+    return list(connection.execute(statement))
+
+
+def count_by_level_and_service(connection: Connection, criteria: LogCriteria) -> list[StatsRow]:
+    """Counts per (level, service) pair in one scan; callers fold them into totals."""
+    if criteria.matches_nothing:
+        return []
+    count = func.count().label("count")
+    statement = _filtered(select(logs.c.level, logs.c.service, count), criteria).group_by(
+        logs.c.level, logs.c.service
+    )
+    return [
+        StatsRow(level, service, total) for level, service, total in connection.execute(statement)
+    ]
+
+
+def _filtered(statement: Select[Any], criteria: LogCriteria) -> Select[Any]:
+    conditions = _conditions(criteria)
+    return statement.where(and_(*conditions)) if conditions else statement
+
+
+def _conditions(criteria: LogCriteria) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if criteria.levels is not None:
+        conditions.append(logs.c.level.in_(sorted(level.value for level in criteria.levels)))
+    if criteria.services is not None:
+        conditions.append(logs.c.service.in_(sorted(criteria.services)))
+    if criteria.start_time is not None:
+        conditions.append(logs.c.timestamp >= criteria.start_time)
+    if criteria.end_time is not None:
+        conditions.append(logs.c.timestamp <= criteria.end_time)
+    if criteria.message_contains:
+        conditions.append(logs.c.message.icontains(criteria.message_contains, autoescape=True))
+    return conditions

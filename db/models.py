@@ -1,0 +1,75 @@
+"""Table definitions: the schema the migrations build and the queries read."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from db.levels import Level
+
+metadata = MetaData()
+
+MAX_SERVICE_LENGTH = 100
+MAX_MESSAGE_BYTES = 64 * 1024
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores instants in UTC and always hands back zone-aware values (SQLite keeps none)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = as_utc(value)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+
+def as_utc(value: datetime) -> datetime:
+    """Read a naive datetime as UTC; convert an aware one to UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+# SQLite only auto-increments a rowid alias, which must be declared INTEGER.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+logs = Table(
+    "logs",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("timestamp", UTCDateTime(), nullable=False),
+    Column("level", String(5), nullable=False),
+    Column("service", String(MAX_SERVICE_LENGTH), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("metadata", JSONDocument, nullable=True),
+    CheckConstraint(
+        "level IN (" + ", ".join(f"'{level.value}'" for level in Level) + ")",
+        name="ck_logs_level",
+    ),
+    Index("ix_logs_timestamp", "timestamp", "id"),
+    Index("ix_logs_service_timestamp", "service", "timestamp", "id"),
+    Index("ix_logs_level_timestamp", "level", "timestamp", "id"),
+)

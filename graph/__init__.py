@@ -1,0 +1,1 @@
+"""The GraphQL surface and the resolver functions that GraphQL and REST share."""

@@ -1,0 +1,1 @@
+"""Resolver functions: the one layer GraphQL fields and REST routes both call."""

@@ -1,0 +1,34 @@
+"""Custom scalars: DateTime that never loses its zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from db.models import as_utc
+
+
+def parse_datetime(value: Any) -> datetime:
+    """ISO 8601 (`Z` accepted); a value without a zone is read as UTC."""
+    if isinstance(value, datetime):
+        return as_utc(value)
+    if not isinstance(value, str):
+        raise ValueError("DateTime must be an ISO 8601 string")
+    try:
+        return as_utc(datetime.fromisoformat(value))
+    except ValueError:
+        raise ValueError(f"invalid ISO 8601 DateTime: {value!r}") from None
+
+
+def serialize_datetime(value: datetime) -> str:
+    return as_utc(value).isoformat()
+
+
+DateTimeScalar = strawberry.scalar(
+    name="DateTime",
+    description="An ISO 8601 instant; input without a zone is read as UTC, output always has one.",
+    serialize=serialize_datetime,
+    parse_value=parse_datetime,
+)

@@ -1,0 +1,65 @@
+"""The GraphQL schema: each field delegates to a resolver function shared with REST."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from graph.context import Context
+from graph.extensions import schema_extensions
+from graph.inputs import LogFilter, LogInput
+from graph.resolvers import logs
+from graph.scalars import DateTimeScalar
+from graph.types import BulkCreateResult, Log, SortOrder, Stats
+
+LogsInfo = Info[Context, None]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Logs ordered by timestamp then id; `limit` is at most 1000.")
+    async def logs(
+        self,
+        info: LogsInfo,
+        filter: LogFilter | None = None,
+        skip: int = 0,
+        limit: int = 50,
+        order: SortOrder = SortOrder.DESC,
+    ) -> list[Log]:
+        return await logs.find_logs(
+            info.context.services, log_filter=filter, skip=skip, limit=limit, order=order
+        )
+
+    @strawberry.field(description="The log with this id, or null.")
+    async def log(self, info: LogsInfo, id: strawberry.ID) -> Log | None:
+        return await logs.get_log(info.context.services, log_id=id)
+
+    @strawberry.field(description="Counts of the matching logs, in all, by level and by service.")
+    async def stats(self, info: LogsInfo, filter: LogFilter | None = None) -> Stats:
+        return await logs.log_stats(info.context.services, log_filter=filter)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    async def create_log(self, info: LogsInfo, input: LogInput) -> Log:
+        return await logs.create_log(info.context.services, log_input=input)
+
+    @strawberry.mutation(description="Up to 10,000 logs, all written or none.")
+    async def bulk_create(self, info: LogsInfo, inputs: list[LogInput]) -> BulkCreateResult:
+        created = await logs.create_logs(info.context.services, inputs=inputs)
+        return BulkCreateResult(count=len(created), ids=[log.id for log in created], logs=created)
+
+    @strawberry.mutation(description="Returns the deleted log; null with NOT_FOUND when absent.")
+    async def delete_log(self, info: LogsInfo, id: strawberry.ID) -> Log | None:
+        return await logs.delete_log(info.context.services, log_id=id)
+
+
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    extensions=schema_extensions(),
+    scalar_overrides={datetime: DateTimeScalar},
+)

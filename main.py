@@ -1,0 +1,59 @@
+"""The app entry point: `uvicorn main:app` serves GraphQL, the legacy REST API and probes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.concurrency import run_in_threadpool
+
+from db.engine import Database
+from db.migrate import upgrade_database
+from graph.context import Services
+from graph.router import graphql_router
+from rest import api_router
+from rest.body_limit import BodyLimitMiddleware
+from rest.errors import install_error_handlers
+from rest.health import router as health_router
+from settings import Settings, get_settings
+
+DESCRIPTION = (
+    "Log aggregation: GraphQL at `/graphql` (GraphiQL in a browser), the legacy REST API "
+    "under `/api/v1`, and probes at `/healthz` and `/readyz`."
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the database is migrated and opened when the app starts."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings.database_url)
+        await run_in_threadpool(upgrade_database, db.engine)
+        app.state.services = Services(db=db)
+        try:
+            yield
+        finally:
+            db.close()
+
+    app = FastAPI(title="lograph", description=DESCRIPTION, version="1.0.0", lifespan=lifespan)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["*"],
+        allow_headers=["*"],
+    )
+    app.add_middleware(BodyLimitMiddleware)
+    install_error_handlers(app)
+    app.include_router(health_router)
+    app.include_router(api_router)
+    app.include_router(graphql_router(), prefix="/graphql", include_in_schema=False)
+    return app
+
+
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+app = create_app()

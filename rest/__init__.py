@@ -1,0 +1,12 @@
+"""The legacy `/api/v1` REST contract, mapped onto the shared resolvers."""
+
+from fastapi import APIRouter
+
+from rest import bulk, logs, stats
+
+api_router = APIRouter(prefix="/api/v1")
+api_router.include_router(logs.router)
+api_router.include_router(bulk.router)
+api_router.include_router(stats.router)
+
+__all__ = ["api_router"]

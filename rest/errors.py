@@ -1,0 +1,42 @@
+"""Resolver errors as the legacy clients expect them: FastAPI's status codes and shapes."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+
+from graph.errors import NotFoundError, TooLargeError, UserInputError
+
+logger = logging.getLogger("lograph.rest")
+
+# Resolver fields carry GraphQL names; legacy clients know the snake_case ones.
+_REST_NAMES = {"startTime": "start_time", "endTime": "end_time", "metadata": "metadata_"}
+
+
+async def _user_input(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, UserInputError)
+    if isinstance(exc, TooLargeError):
+        return JSONResponse({"detail": str(exc)}, status_code=413)
+    field = _REST_NAMES.get(exc.field, exc.field)
+    where = "query" if request.method in ("GET", "DELETE") else "body"
+    loc: list[str | int] = [where, field] if exc.index is None else [where, exc.index, field]
+    error = {"loc": loc, "msg": exc.reason, "type": "value_error"}
+    return JSONResponse({"detail": [error]}, status_code=422)
+
+
+async def _not_found(_request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=404)
+
+
+async def _unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    logger.error("database unavailable: %s", getattr(exc, "orig", exc))
+    return JSONResponse({"detail": "Database unavailable"}, status_code=503)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(UserInputError, _user_input)
+    app.add_exception_handler(NotFoundError, _not_found)
+    app.add_exception_handler(OperationalError, _unavailable)

@@ -1,0 +1,17 @@
+"""`/api/v1/stats`: totals by level and by service."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from graph.resolvers import logs
+from rest.deps import ServicesDep
+from rest.schemas import StatsRead, json_response, stats_read
+
+router = APIRouter(prefix="/stats", tags=["stats"])
+
+
+@router.get("/", response_model=StatsRead)
+@router.get("", include_in_schema=False)
+async def read_stats(services: ServicesDep) -> Response:
+    return json_response(stats_read(await logs.log_stats(services)))

@@ -1,0 +1,89 @@
+"""Configuration read once from the environment and `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./lograph.db"
+
+
+class ConfigError(SystemExit):
+    """Start-up refusal carrying one line that names the offending variable."""
+
+
+class Settings(BaseSettings):
+    """Every knob lograph reads; names match the predecessor's `.env` files."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    database_url: str = DEFAULT_DATABASE_URL
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    enable_alerts: bool = True
+    redis_url: str | None = None
+    alert_rules_file: str | None = None
+    alert_webhook_url: str | None = None
+    alert_check_interval_seconds: float = Field(default=5.0, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrap_values(cls, data: Any) -> Any:
+        """Old `.env` files quote or pad values; take what is inside."""
+        if not isinstance(data, dict):
+            return data
+        return {key: _unwrap(value) for key, value in data.items()}
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        return normalise_database_url(value)
+
+    @field_validator("redis_url", "alert_rules_file", "alert_webhook_url")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return value or None
+
+
+def _unwrap(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        value = value[1:-1].strip()
+    return value
+
+
+def normalise_database_url(url: str) -> str:
+    """Pin plain PostgreSQL URLs (as legacy `.env` files have them) to psycopg2."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url.removeprefix(prefix)
+    if not url.startswith(("sqlite:", "postgresql+")):
+        raise ValueError("must be a sqlite:// or postgresql:// URL")
+    return url
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings, turning a bad value into one line naming the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]).upper() if error["loc"] else "configuration"
+        raise ConfigError(f"lograph: invalid {name}: {error['msg']}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read on first use."""
+    return load_settings()

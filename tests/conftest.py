@@ -1,0 +1,56 @@
+"""Fixtures: the real app on each backend, reached through its ASGI interface."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from main import create_app
+from settings import load_settings
+from tests.services import scratch_postgres_database
+
+BACKENDS = ["sqlite", "postgres"]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with scratch_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Every test that asks for the app runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'lograph.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """Override in a test module to change the app's settings."""
+    return {"enable_alerts": False}
+
+
+@pytest.fixture
+def client(database_url: str, settings_overrides: dict[str, Any]) -> Iterator[TestClient]:
+    settings = load_settings(database_url=database_url, **settings_overrides)
+    app = create_app(settings)
+    with TestClient(app) as test_client:
+        yield test_client
+        with app.state.services.db.engine.begin() as connection:
+            connection.execute(text("DELETE FROM logs"))
+
+
+def gql(client: TestClient, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    """POST a GraphQL operation and return the whole JSON answer."""
+    response = client.post("/graphql", json={"query": query, "variables": variables or {}})
+    assert response.status_code in (200, 400), response.text
+    body: dict[str, Any] = response.json()
+    return body

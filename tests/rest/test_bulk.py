@@ -1,0 +1,58 @@
+"""`/api/v1/bulk_logs`: ordered, all or nothing."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.factories import create_logs, log_json
+
+
+def test_bulk_returns_records_in_the_order_given(client: TestClient) -> None:
+    bodies = [log_json(message=f"m{i}") for i in range(20)]
+    created = create_logs(client, *bodies)
+    assert [log["message"] for log in created] == [f"m{i}" for i in range(20)]
+    assert [log["id"] for log in created] == sorted(log["id"] for log in created)
+    assert client.get(f"/api/v1/logs/{created[7]['id']}").json() == created[7]
+
+
+def test_bulk_with_one_invalid_item_writes_nothing(client: TestClient) -> None:
+    bodies = [log_json(), log_json(), log_json(service=""), log_json()]
+    response = client.post("/api/v1/bulk_logs/", json=bodies)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", 2, "service"]
+    assert client.get("/api/v1/stats/").json()["total_logs"] == 0
+
+
+def test_bulk_unknown_level_names_its_index(client: TestClient) -> None:
+    response = client.post("/api/v1/bulk_logs/", json=[log_json(), log_json(level="nope")])
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", 1, "level"]
+
+
+def test_bulk_non_array_body_is_422(client: TestClient) -> None:
+    assert client.post("/api/v1/bulk_logs/", json=log_json()).status_code == 422
+
+
+def test_bulk_empty_array_creates_nothing(client: TestClient) -> None:
+    response = client.post("/api/v1/bulk_logs/", json=[])
+    assert (response.status_code, response.json()) == (200, [])
+
+
+def test_bulk_over_ten_thousand_is_413(client: TestClient) -> None:
+    small = {"level": "INFO", "service": "s", "message": "m"}
+    response = client.post("/api/v1/bulk_logs/", json=[small] * 10_001)
+    assert response.status_code == 413
+    assert "10000" in response.json()["detail"]
+
+
+def test_bulk_without_trailing_slash_works(client: TestClient) -> None:
+    assert client.post("/api/v1/bulk_logs", json=[log_json()]).status_code == 200
+
+
+def test_request_body_over_the_cap_is_413(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/bulk_logs/",
+        content=b"[" + b" " * (64 * 1024 * 1024 + 1) + b"]",
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 413
