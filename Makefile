@@ -36,7 +36,7 @@ test: lint
 	$(BIN)/python -m pytest
 
 schema: setup
-	$(BIN)/strawberry export-schema graph.schema:schema --output schema.graphql
+	$(BIN)/python -m graph.sdl
 
 bench: setup
 	$(BIN)/python -m bench.run

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
 T = TypeVar("T")
@@ -39,6 +40,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached (as opposed to a query that failed in it)."""
+
+
 class Database:
     """Owns the engine; every query goes through `read` or `write` in a worker thread."""
 
@@ -57,21 +62,21 @@ class Database:
         return await run_in_threadpool(self._run, work, True)
 
     def _run(self, work: Callable[[Connection], T], write: bool) -> T:
-        with self._transaction(write) as connection:
-            return work(connection)
+        lock = self._write_lock if write and self._write_lock else nullcontext()
+        with lock, self._connect() as connection:
+            try:
+                with connection.begin() if write else nullcontext():
+                    return work(connection)
+            except DBAPIError as exc:
+                if exc.connection_invalidated:
+                    raise DatabaseUnavailable(str(exc.orig)) from exc
+                raise
 
-    @contextmanager
-    def _transaction(self, write: bool) -> Iterator[Connection]:
-        if not write:
-            with self.engine.connect() as connection:
-                yield connection
-            return
-        if self._write_lock is None:
-            with self.engine.begin() as connection:
-                yield connection
-            return
-        with self._write_lock, self.engine.begin() as connection:
-            yield connection
+    def _connect(self) -> Connection:
+        try:
+            return self.engine.connect()
+        except DBAPIError as exc:
+            raise DatabaseUnavailable(str(exc.orig)) from exc
 
     async def ping(self) -> None:
         """Raise unless the database answers a trivial query."""

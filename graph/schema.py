@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from graph.context import Context
+from graph.errors import CodedSchema
 from graph.extensions import schema_extensions
 from graph.inputs import LogFilter, LogInput
 from graph.resolvers import logs
@@ -57,7 +58,7 @@ class Mutation:
         return await logs.delete_log(info.context.services, log_id=id)
 
 
-schema = strawberry.Schema(
+schema = CodedSchema(
     query=Query,
     mutation=Mutation,
     extensions=schema_extensions(),

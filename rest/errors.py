@@ -6,8 +6,8 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
 
+from db.engine import DatabaseUnavailable
 from graph.errors import NotFoundError, TooLargeError, UserInputError
 
 logger = logging.getLogger("lograph.rest")
@@ -32,11 +32,11 @@ async def _not_found(_request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unavailable(_request: Request, exc: Exception) -> JSONResponse:
-    logger.error("database unavailable: %s", getattr(exc, "orig", exc))
+    logger.error("database unavailable: %s", exc)
     return JSONResponse({"detail": "Database unavailable"}, status_code=503)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(UserInputError, _user_input)
     app.add_exception_handler(NotFoundError, _not_found)
-    app.add_exception_handler(OperationalError, _unavailable)
+    app.add_exception_handler(DatabaseUnavailable, _unavailable)

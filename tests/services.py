@@ -11,7 +11,9 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import create_engine, text
 
-PG_ADMIN_URL = os.environ.get("LOGRAPH_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = os.environ.get(
+    "LOGRAPH_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+)
 REDIS_URL = os.environ.get("LOGRAPH_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 
 

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 import strawberry
 
 from db import logs as queries
-from db.logs import NewLog
 from db.levels import Level
+from db.logs import NewLog
 from graph.context import Services
 from graph.errors import NotFoundError
 from graph.inputs import LogFilter, LogInput

@@ -1,0 +1,37 @@
+"""A slow query runs in the thread pool while the event loop keeps answering."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, text
+
+from db.engine import Database
+
+SLOW_SECONDS = 2.0
+
+
+def slow_query(db: Database) -> Callable[[Connection], object]:
+    if db.is_sqlite:
+        # About two seconds of work inside SQLite itself.
+        sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) "
+        sql += "FROM (SELECT i FROM n LIMIT 30000000)"
+    else:
+        sql = f"SELECT pg_sleep({SLOW_SECONDS})"
+    return lambda connection: connection.execute(text(sql)).all()
+
+
+def test_healthz_answers_within_100ms_during_a_slow_query(client: TestClient) -> None:
+    db: Database = client.app.state.services.db  # type: ignore[attr-defined]
+    started = time.perf_counter()
+    slow = client.portal.start_task_soon(db.read, slow_query(db))  # type: ignore[union-attr]
+    time.sleep(0.2)  # let the query start in its worker thread
+    assert not slow.done()
+    before = time.perf_counter()
+    assert client.get("/healthz").status_code == 200
+    answered_in = time.perf_counter() - before
+    slow.result(timeout=60)
+    assert time.perf_counter() - started > 0.5, "the query was not slow enough to prove anything"
+    assert answered_in < 0.1

@@ -1,0 +1,74 @@
+"""Internal failures stay inside: no stack traces or SQL for clients, 503 when the DB is gone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from db.engine import Database
+from tests.conftest import gql
+
+DEAD_DATABASE = "postgresql+psycopg2://postgres@127.0.0.1:1/test"
+
+
+@pytest.fixture
+def missing_table(client: TestClient) -> Iterator[TestClient]:
+    """The logs table renamed away, so every query fails inside the database."""
+    engine = client.app.state.services.db.engine  # type: ignore[attr-defined]
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE logs RENAME TO logs_hidden"))
+    try:
+        yield TestClient(client.app, raise_server_exceptions=False)
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("ALTER TABLE logs_hidden RENAME TO logs"))
+
+
+def test_graphql_masks_unexpected_errors(missing_table: TestClient) -> None:
+    body = gql(missing_table, "{ logs { id } }")
+    assert body["errors"] == [
+        {
+            "message": "Internal server error",
+            "locations": [{"line": 1, "column": 3}],
+            "path": ["logs"],
+            "extensions": {"code": "INTERNAL"},
+        }
+    ]
+
+
+def test_rest_hides_sql_behind_500(missing_table: TestClient) -> None:
+    response = missing_table.get("/api/v1/logs/")
+    assert response.status_code == 500
+    assert "logs" not in response.text.lower()
+    assert "select" not in response.text.lower()
+
+
+@pytest.fixture
+def dead_database(client: TestClient) -> Iterator[TestClient]:
+    services = client.app.state.services  # type: ignore[attr-defined]
+    alive, services.db = services.db, Database(DEAD_DATABASE)
+    try:
+        yield client
+    finally:
+        services.db.close()
+        services.db = alive
+
+
+def test_rest_answers_503_when_database_is_down(dead_database: TestClient) -> None:
+    response = dead_database.get("/api/v1/logs/")
+    assert response.status_code == 503
+    assert response.json() == {"detail": "Database unavailable"}
+
+
+def test_readyz_fails_when_database_is_down(dead_database: TestClient) -> None:
+    assert dead_database.get("/readyz").status_code == 503
+    assert dead_database.get("/healthz").status_code == 200
+
+
+def test_graphql_reports_unavailable_when_database_is_down(dead_database: TestClient) -> None:
+    body = gql(dead_database, "{ stats { totalLogs } }")
+    assert body["errors"][0]["extensions"] == {"code": "SERVICE_UNAVAILABLE"}
+    assert body["errors"][0]["message"] == "Service unavailable"

@@ -1,0 +1,77 @@
+"""Configuration from the environment and `.env`, as old deployments wrote it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from settings import ConfigError, Settings, load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_defaults_are_the_embedded_setup(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = Settings()
+    assert settings.database_url == "sqlite:///./lograph.db"
+    assert settings.enable_alerts is True
+    assert settings.redis_url is None
+    assert settings.cors_origins == []
+
+
+def test_quoted_and_padded_values_are_tolerated(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text(
+        'DATABASE_URL = "postgresql://u:p@db:5432/logs?sslmode=require"\n'
+        "CORS_ORIGINS= ' http://a.test , http://b.test '\n"
+        'ENABLE_ALERTS=" false "\n'
+        "REDIS_URL=''\n"
+    )
+    settings = Settings()
+    assert settings.database_url == "postgresql+psycopg2://u:p@db:5432/logs?sslmode=require"
+    assert settings.cors_origins == ["http://a.test", "http://b.test"]
+    assert settings.enable_alerts is False
+    assert settings.redis_url is None
+
+
+def test_environment_overrides_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("ENABLE_ALERTS=false\n")
+    monkeypatch.setenv("ENABLE_ALERTS", "true")
+    assert Settings().enable_alerts is True
+
+
+def test_heroku_style_postgres_url_is_accepted() -> None:
+    url = load_settings(database_url="postgres://u@h/db").database_url
+    assert url == "postgresql+psycopg2://u@h/db"
+
+
+def test_invalid_value_names_the_variable() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(enable_alerts="perhaps")
+    assert str(raised.value).startswith("lograph: invalid ENABLE_ALERTS:")
+
+
+def test_unsupported_database_url_is_refused() -> None:
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        load_settings(database_url="mysql://u@h/db")
+
+
+def test_bad_configuration_stops_startup_with_one_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", "import main"],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(ROOT), "ENABLE_ALERTS": "perhaps"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "lograph: invalid ENABLE_ALERTS: Input should be a valid boolean, unable to interpret input"
+    ]
