@@ -25,12 +25,17 @@ class Query:
         self,
         info: LogsInfo,
         filter: LogFilter | None = None,
-        skip: int = 0,
-        limit: int = 50,
-        order: SortOrder = SortOrder.DESC,
+        skip: int | None = 0,
+        limit: int | None = 50,
+        order: SortOrder | None = SortOrder.DESC,
     ) -> list[Log]:
+        # Nullable with defaults, as the published SDL promises: null means the default.
         return await logs.find_logs(
-            info.context.services, log_filter=filter, skip=skip, limit=limit, order=order
+            info.context.services,
+            log_filter=filter,
+            skip=0 if skip is None else skip,
+            limit=50 if limit is None else limit,
+            order=order or SortOrder.DESC,
         )
 
     @strawberry.field(description="The log with this id, or null.")
