@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TypeVar
 
+import orjson
+
 from db.levels import Level
 from db.logs import LogCriteria, NewLog
 from db.models import MAX_MESSAGE_BYTES, MAX_SERVICE_LENGTH, as_utc
@@ -50,18 +52,13 @@ def to_new_log(item: LogInput) -> NewLog:
 
 
 def _to_new_log(item: LogInput, *, index: int | None, now: datetime) -> NewLog:
-    if not item.service.strip():
-        raise UserInputError("service", "must not be empty", index=index)
+    _check_text("service", item.service, max_bytes=None, index=index)
     if len(item.service) > MAX_SERVICE_LENGTH:
         raise UserInputError(
             "service", f"must be at most {MAX_SERVICE_LENGTH} characters", index=index
         )
-    if not item.message:
-        raise UserInputError("message", "must not be empty", index=index)
-    if len(item.message.encode()) > MAX_MESSAGE_BYTES:
-        raise UserInputError("message", f"must be at most {MAX_MESSAGE_BYTES} bytes", index=index)
-    if item.metadata is not None and not isinstance(item.metadata, dict):
-        raise UserInputError("metadata", "must be a JSON object or null", index=index)
+    _check_text("message", item.message, max_bytes=MAX_MESSAGE_BYTES, index=index)
+    _check_metadata(item.metadata, index=index)
     return NewLog(
         timestamp=now if item.timestamp is None else as_utc(item.timestamp),
         level=Level(item.level),
@@ -69,6 +66,34 @@ def _to_new_log(item: LogInput, *, index: int | None, now: datetime) -> NewLog:
         message=item.message,
         metadata=item.metadata,
     )
+
+
+def _check_text(field: str, value: str, *, max_bytes: int | None, index: int | None) -> None:
+    """Non-blank UTF-8 without NUL (which PostgreSQL cannot store), within the byte limit."""
+    if not value.strip():
+        raise UserInputError(field, "must not be empty", index=index)
+    try:
+        size = len(value.encode())
+    except UnicodeEncodeError:
+        raise UserInputError(field, "must be valid Unicode text", index=index) from None
+    if "\x00" in value:
+        raise UserInputError(field, "must not contain NUL characters", index=index)
+    if max_bytes is not None and size > max_bytes:
+        raise UserInputError(field, f"must be at most {max_bytes} bytes", index=index)
+
+
+def _check_metadata(metadata: object, *, index: int | None) -> None:
+    if metadata is None:
+        return
+    if not isinstance(metadata, dict):
+        raise UserInputError("metadata", "must be a JSON object or null", index=index)
+    try:
+        encoded = orjson.dumps(metadata)
+    except orjson.JSONEncodeError:
+        reason = "must hold only JSON values (text as valid Unicode, integers within 64 bits)"
+        raise UserInputError("metadata", reason, index=index) from None
+    if b"\\u0000" in encoded:
+        raise UserInputError("metadata", "must not contain NUL characters", index=index)
 
 
 def to_criteria(log_filter: LogFilter | None) -> LogCriteria:

@@ -56,3 +56,33 @@ def test_request_body_over_the_cap_is_413(client: TestClient) -> None:
         headers={"content-type": "application/json"},
     )
     assert response.status_code == 413
+
+
+def test_bulk_round_trips_awkward_text_exactly(client: TestClient) -> None:
+    message = 'tab\tnewline\nreturn\r back\\slash \\N "quotes" emoji \U0001f600 \u00e9'
+    metadata = {"path": "C:\\temp\\n", "nested": {"text": "a\tb\nc"}, "list": [1.5, None, True]}
+    (created,) = create_logs(client, log_json(service="svc\\x", message=message, metadata_=metadata))
+    stored = client.get(f"/api/v1/logs/{created['id']}").json()
+    assert (stored["service"], stored["message"], stored["metadata_"]) == (
+        "svc\\x",
+        message,
+        metadata,
+    )
+
+
+def test_nul_characters_are_refused_not_500(client: TestClient) -> None:
+    for body in (log_json(message="a\x00b"), log_json(metadata_={"k": "a\x00b"})):
+        response = client.post("/api/v1/bulk_logs/", json=[body])
+        assert response.status_code == 422, response.text
+
+
+def test_integer_beyond_64_bits_in_metadata_is_422(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/logs/",
+        content=b'{"level": "INFO", "service": "s", "message": "m", "metadata_": {"n": 1'
+        + b"0" * 30
+        + b"}}",
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "metadata_"]
