@@ -146,7 +146,10 @@ def find_logs(
         return []
     keys = [logs.c.id] if by_id else [logs.c.timestamp, logs.c.id]
     order = [key.desc() if descending else key.asc() for key in keys]
-    statement = _filtered(select(*_COLUMNS), criteria).order_by(*order).offset(skip).limit(limit)
+    # Deferred join: skipping walks the index alone; only the page's rows are read in full.
+    page = _filtered(select(logs.c.id), criteria).order_by(*order).offset(skip).limit(limit)
+    page_ids = page.subquery("page")
+    statement = select(*_COLUMNS).join(page_ids, logs.c.id == page_ids.c.id).order_by(*order)
     return list(connection.execute(statement))
 
 
