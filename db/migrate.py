@@ -1,0 +1,82 @@
+"""Schema upgrades at start-up: every worker may call them, one at a time does the work."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, Engine, text
+
+from db.engine import make_engine
+from settings import get_settings
+
+ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
+# Fixed key for pg_advisory_lock: the ASCII bytes of "lograph1" as one signed 64-bit number.
+MIGRATION_LOCK_KEY = int.from_bytes(b"lograph1", "big")
+# Alembic's `context` and `op` proxies are process globals: one upgrade per process at a time.
+_in_process_lock = threading.Lock()
+
+
+def upgrade_database(engine: Engine) -> None:
+    """Apply pending migrations, so the app never runs against an older schema."""
+    with (
+        _in_process_lock,
+        engine.connect() as connection,
+        _migration_lock(connection),
+        connection.begin(),  # after the lock, so the transaction sees the winner's schema
+    ):
+        command.upgrade(_alembic_config(connection), "head")
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at, for start-up logs and checks."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def _alembic_config(connection: Connection) -> Config:
+    """Alembic's settings from alembic.ini, told to run on our connection."""
+    config = Config(str(ALEMBIC_INI))
+    config.attributes["connection"] = connection
+    return config
+
+
+@contextmanager
+def _migration_lock(connection: Connection) -> Iterator[None]:
+    """Serialise workers starting together on PostgreSQL; SQLite needs no lock here."""
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    _run_and_commit(connection, "SELECT pg_advisory_lock(:key)")
+    try:
+        yield
+    finally:
+        _run_and_commit(connection, "SELECT pg_advisory_unlock(:key)")
+
+
+def _run_and_commit(connection: Connection, sql: str) -> None:
+    """Session-level lock calls must not leave a transaction open around the migration."""
+    connection.execute(text(sql), {"key": MIGRATION_LOCK_KEY})
+    connection.commit()
+
+
+def main() -> None:
+    """`python -m db.migrate`: upgrade the database named by settings and say where it is."""
+    engine = make_engine(get_settings().database_url)
+    try:
+        upgrade_database(engine)
+        print(
+            f"lograph: {engine.url.render_as_string(hide_password=True)} "
+            f"is at revision {current_revision(engine)}"
+        )
+    finally:
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
