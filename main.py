@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
+from alerts import AlertEngine
 from db.engine import Database
 from db.migrate import upgrade_database
 from graph.context import Services
@@ -34,10 +35,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings.database_url)
         await run_in_threadpool(upgrade_database, db.engine)
-        app.state.services = Services(db=db)
+        alert_engine = AlertEngine(db=db, settings=settings)
+        await alert_engine.start()
+        app.state.services = Services(
+            db=db, alerts=alert_engine, write_listeners=[alert_engine.logs_written]
+        )
         try:
             yield
         finally:
+            await alert_engine.stop()
             db.close()
 
     app = FastAPI(title="lograph", description=DESCRIPTION, version="1.0.0", lifespan=lifespan)
@@ -51,7 +57,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(api_router)
-    app.include_router(graphql_router(), prefix="/graphql", include_in_schema=False)
+    app.include_router(
+        graphql_router(allowed_origins=settings.cors_origins),
+        prefix="/graphql",
+        include_in_schema=False,
+    )
     return app
 
 

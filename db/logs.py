@@ -147,7 +147,7 @@ def find_logs(
     keys = [logs.c.id] if by_id else [logs.c.timestamp, logs.c.id]
     order = [key.desc() if descending else key.asc() for key in keys]
     # Deferred join: skipping walks the index alone; only the page's rows are read in full.
-    page = _filtered(select(logs.c.id), criteria).order_by(*order).offset(skip).limit(limit)
+    page = filtered(select(logs.c.id), criteria).order_by(*order).offset(skip).limit(limit)
     page_ids = page.subquery("page")
     statement = select(*_COLUMNS).join(page_ids, logs.c.id == page_ids.c.id).order_by(*order)
     return list(connection.execute(statement))
@@ -158,7 +158,7 @@ def count_by_level_and_service(connection: Connection, criteria: LogCriteria) ->
     if criteria.matches_nothing:
         return []
     count = func.count().label("count")
-    statement = _filtered(select(logs.c.level, logs.c.service, count), criteria).group_by(
+    statement = filtered(select(logs.c.level, logs.c.service, count), criteria).group_by(
         logs.c.level, logs.c.service
     )
     return [
@@ -166,7 +166,8 @@ def count_by_level_and_service(connection: Connection, criteria: LogCriteria) ->
     ]
 
 
-def _filtered(statement: Select[Any], criteria: LogCriteria) -> Select[Any]:
+def filtered(statement: Select[Any], criteria: LogCriteria) -> Select[Any]:
+    """The statement narrowed to the logs the criteria select."""
     conditions = _conditions(criteria)
     return statement.where(and_(*conditions)) if conditions else statement
 

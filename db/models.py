@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -72,4 +73,48 @@ logs = Table(
     Index("ix_logs_timestamp", "timestamp", "id"),
     Index("ix_logs_service_timestamp", "service", "timestamp", "id"),
     Index("ix_logs_level_timestamp", "level", "timestamp", "id"),
+)
+
+MAX_RULE_NAME_LENGTH = 100
+
+alert_rules = Table(
+    "alert_rules",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("name", String(MAX_RULE_NAME_LENGTH), nullable=False),
+    Column("level", String(5), nullable=True),
+    Column("min_level", String(5), nullable=True),
+    Column("service", String(MAX_SERVICE_LENGTH), nullable=True),
+    Column("message_contains", Text, nullable=True),
+    Column("threshold", Integer, nullable=False),
+    Column("window_seconds", Integer, nullable=False),
+    Column("cooldown_seconds", Integer, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("name", name="uq_alert_rules_name"),
+)
+
+# One row once the first rules were seeded, so deleting every rule never brings the defaults back.
+alert_rules_seeded = Table(
+    "alert_rules_seeded",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seeded_at", UTCDateTime(), nullable=False),
+    Column("source", Text, nullable=False),
+)
+
+# Every fired alert; samples are stored with it so history needs no join with logs.
+alert_history = Table(
+    "alerts",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("rule", String(MAX_RULE_NAME_LENGTH), nullable=False),
+    Column("fired_at", UTCDateTime(), nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("threshold", Integer, nullable=False),
+    Column("window_seconds", Integer, nullable=False),
+    Column("level", String(5), nullable=True),
+    Column("service", String(MAX_SERVICE_LENGTH), nullable=True),
+    Column("samples", JSONDocument, nullable=False),
+    Index("ix_alerts_fired_at", "fired_at", "id"),
+    Index("ix_alerts_rule_fired_at", "rule", "fired_at", "id"),
 )

@@ -11,6 +11,7 @@ from strawberry.fastapi import BaseContext
 from db.engine import Database
 
 if TYPE_CHECKING:
+    from alerts import AlertEngine
     from graph.types import Log
 
 WriteListener = Callable[[Sequence["Log"]], None]
@@ -21,6 +22,7 @@ class Services:
     """App-lifetime dependencies shared by GraphQL fields and REST routes."""
 
     db: Database
+    alerts: AlertEngine
     write_listeners: list[WriteListener] = field(default_factory=list)
 
     def logs_written(self, logs: Sequence[Log]) -> None:

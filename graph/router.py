@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Sequence
 from functools import cache
 
 from fastapi import Request
@@ -10,10 +12,14 @@ from fastapi.responses import HTMLResponse
 from starlette.requests import HTTPConnection
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http.ides import get_graphql_ide_html
+from strawberry.http.websocket_origin import normalize_allowed_origins
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
 from graph.context import Context
 from graph.schema import schema
 from rest.deps import get_services
+
+logger = logging.getLogger("lograph.graphql")
 
 EXAMPLE_QUERY = """# lograph: the newest errors and warnings of the last day, and their counts.
 query RecentProblems($since: DateTime) {
@@ -56,5 +62,26 @@ async def get_context(connection: HTTPConnection) -> Context:
     return Context(get_services(connection))
 
 
-def graphql_router() -> LographGraphQLRouter:
-    return LographGraphQLRouter(schema, context_getter=get_context)
+def graphql_router(*, allowed_origins: Sequence[str] = ()) -> LographGraphQLRouter:
+    """GraphQL over HTTP and WebSocket; browsers on other origins connect only when allowed."""
+    return LographGraphQLRouter(
+        schema,
+        context_getter=get_context,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+        keep_alive=True,  # `ka` every 15 s on graphql-ws keeps idle proxies from closing it
+        keep_alive_interval=15,
+        allowed_origins=websocket_origins(allowed_origins),
+    )
+
+
+def websocket_origins(origins: Sequence[str]) -> list[str]:
+    """The CORS_ORIGINS entries a WebSocket Origin can be checked against; others are skipped."""
+    usable = []
+    for origin in origins:
+        try:
+            normalize_allowed_origins([origin])
+        except ValueError:
+            logger.warning("CORS_ORIGINS entry %r is not an origin; ignored for WebSockets", origin)
+            continue
+        usable.append(origin)
+    return usable

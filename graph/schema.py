@@ -7,12 +7,14 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
+from graph.alert_types import Alert, AlertRule, AlertRuleInput
 from graph.context import Context
 from graph.errors import CodedSchema
 from graph.extensions import schema_extensions
 from graph.inputs import LogFilter, LogInput
-from graph.resolvers import logs
+from graph.resolvers import alerts, logs
 from graph.scalars import DateTimeScalar
+from graph.subscriptions import Subscription
 from graph.types import BulkCreateResult, Log, SortOrder, Stats
 
 LogsInfo = Info[Context, None]
@@ -46,6 +48,22 @@ class Query:
     async def stats(self, info: LogsInfo, filter: LogFilter | None = None) -> Stats:
         return await logs.log_stats(info.context.services, log_filter=filter)
 
+    @strawberry.field(description="Every alert rule, by name.")
+    async def alert_rules(self, info: LogsInfo) -> list[AlertRule]:
+        return await alerts.list_rules(info.context.services)
+
+    @strawberry.field(description="Fired alerts, newest first; `limit` is at most 1000.")
+    async def alerts(
+        self,
+        info: LogsInfo,
+        rule: str | None = None,
+        since: datetime | None = None,
+        limit: int | None = 50,
+    ) -> list[Alert]:
+        return await alerts.find_alerts(
+            info.context.services, rule=rule, since=since, limit=50 if limit is None else limit
+        )
+
 
 @strawberry.type
 class Mutation:
@@ -62,10 +80,19 @@ class Mutation:
     async def delete_log(self, info: LogsInfo, id: strawberry.ID) -> Log | None:
         return await logs.delete_log(info.context.services, log_id=id)
 
+    @strawberry.mutation(description="Creates the rule, or replaces the one with its name.")
+    async def upsert_alert_rule(self, info: LogsInfo, input: AlertRuleInput) -> AlertRule:
+        return await alerts.upsert_rule(info.context.services, rule_input=input)
+
+    @strawberry.mutation(description="Returns the deleted rule, or null when absent.")
+    async def delete_alert_rule(self, info: LogsInfo, name: str) -> AlertRule | None:
+        return await alerts.delete_rule(info.context.services, name=name)
+
 
 schema = CodedSchema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     extensions=schema_extensions(),
     scalar_overrides={datetime: DateTimeScalar},
 )

@@ -15,6 +15,9 @@ from settings import load_settings
 from tests.services import scratch_postgres_database
 
 BACKENDS = ["sqlite", "postgres"]
+# Emptied after every test on the shared PostgreSQL database; the seed marker too, so each
+# test's app seeds the rules its own settings name.
+CLEARED_TABLES = ["logs", "alerts", "alert_rules", "alert_rules_seeded"]
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +48,8 @@ def client(database_url: str, settings_overrides: dict[str, Any]) -> Iterator[Te
     with TestClient(app) as test_client:
         yield test_client
         with app.state.services.db.engine.begin() as connection:
-            connection.execute(text("DELETE FROM logs"))
+            for table in CLEARED_TABLES:
+                connection.execute(text(f"DELETE FROM {table}"))
 
 
 def gql(client: TestClient, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -61,7 +61,9 @@ def test_request_body_over_the_cap_is_413(client: TestClient) -> None:
 def test_bulk_round_trips_awkward_text_exactly(client: TestClient) -> None:
     message = 'tab\tnewline\nreturn\r back\\slash \\N "quotes" emoji \U0001f600 \u00e9'
     metadata = {"path": "C:\\temp\\n", "nested": {"text": "a\tb\nc"}, "list": [1.5, None, True]}
-    (created,) = create_logs(client, log_json(service="svc\\x", message=message, metadata_=metadata))
+    (created,) = create_logs(
+        client, log_json(service="svc\\x", message=message, metadata_=metadata)
+    )
     stored = client.get(f"/api/v1/logs/{created['id']}").json()
     assert (stored["service"], stored["message"], stored["metadata_"]) == (
         "svc\\x",

@@ -1,0 +1,127 @@
+"""The alert engine: evaluates rules as logs arrive and on a timer, and fires each alert once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from alerts.bus import AlertBus
+from alerts.claims import Claims, claim_seconds
+from alerts.coalesce import Coalescer, stop_task
+from alerts.evaluation import build_alert, threshold_reached
+from alerts.hub import Hub
+from alerts.notifiers import Notifier
+from alerts.redis_link import RedisLink
+from alerts.rules import WrittenLog, could_fire
+from alerts.seeding import seed_once
+from db import alert_history, alert_rules
+from db.alert_history import AlertRecord
+from db.alert_rules import Rule
+from db.engine import Database
+from settings import Settings
+
+logger = logging.getLogger("lograph.alerts")
+
+
+class AlertEngine:
+    """Owns the rule cache, the claims, the fan-out and the notifiers of one process."""
+
+    def __init__(self, *, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.enabled = settings.enable_alerts
+        self._settings = settings
+        self._link = RedisLink(settings.redis_url)
+        self._claims = Claims(self._link)
+        self.hub = Hub()
+        self._bus = AlertBus(
+            link=self._link,
+            hub=self.hub,
+            on_remote_alert=self._remember,
+            on_rules_changed=lambda: self._reloads.request(None),
+        )
+        self._notifier = Notifier(webhook_url=settings.alert_webhook_url)
+        self._evaluations: Coalescer[str] = Coalescer(self._evaluate)
+        self._reloads: Coalescer[None] = Coalescer(lambda _: self.reload_rules())
+        self._rules: dict[str, Rule] = {}
+        self._ticker: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Seed on first start, load the rules, join the fan-out and start the periodic check."""
+        await seed_once(self.db, rules_file=self._settings.alert_rules_file)
+        await self.reload_rules()
+        self._bus.start()
+        if self.enabled:
+            self._ticker = asyncio.get_running_loop().create_task(self._check_periodically())
+
+    async def stop(self) -> None:
+        await stop_task(self._ticker)
+        await self._evaluations.cancel()
+        await self._reloads.cancel()
+        await self._bus.stop()
+        await self._notifier.close()
+        await self._link.close()
+
+    def logs_written(self, logs: Sequence[WrittenLog]) -> None:
+        """The write hook: queue the rules these logs may trip, and return at once."""
+        if not self.enabled:
+            return
+        try:
+            now = datetime.now(UTC)
+            for rule in self._rules.values():
+                if self._claims.cooling(rule.name):
+                    continue  # cannot fire now; the next write or check after it will look
+                if could_fire(rule, logs, now=now):
+                    self._evaluations.request(rule.name)
+        except Exception:
+            logger.exception("could not queue alert evaluation")  # never fail the write
+
+    async def rules_changed(self) -> None:
+        """After a rule was stored or deleted: reload here, and tell the other processes."""
+        await self.reload_rules()
+        await self._bus.publish_rules_changed()
+
+    async def reload_rules(self) -> None:
+        rules = await self.db.read(alert_rules.list_rules)
+        self._rules = {rule.name: rule for rule in rules}
+
+    async def settled(self) -> None:
+        """Wait until every queued evaluation has finished (tests and benchmarks)."""
+        await self._evaluations.idle()
+
+    async def _check_periodically(self) -> None:
+        """Catch logs written by other processes or hosts, as the predecessor's poll did."""
+        while True:
+            await asyncio.sleep(self._settings.alert_check_interval_seconds)
+            try:
+                await self.reload_rules()
+            except Exception:
+                logger.exception("could not reload alert rules")
+            for name in self._rules:
+                self._evaluations.request(name)
+
+    async def _evaluate(self, name: str) -> None:
+        """Cheap bounded count first; only the process that wins the claim builds the alert."""
+        rule = self._rules.get(name)
+        if rule is None or self._claims.cooling(name):
+            return
+        now = datetime.now(UTC)
+        if not await threshold_reached(self.db, rule, now=now):
+            return
+        if not await self._claims.claim(name, cooldown_seconds=rule.cooldown_seconds):
+            return
+        alert = await build_alert(self.db, rule, now=now)
+        record = await self.db.write(
+            lambda connection: alert_history.insert_alert(connection, alert)
+        )
+        await self._bus.publish_alert(record)
+        self._notifier.notify(record)
+
+    def _remember(self, alert: AlertRecord) -> None:
+        """Another process fired: skip this rule here for the rest of its cooldown."""
+        rule = self._rules.get(alert.rule)
+        if rule is None:
+            return
+        elapsed = (datetime.now(UTC) - alert.fired_at).total_seconds()
+        self._claims.remember(alert.rule, seconds=claim_seconds(rule.cooldown_seconds) - elapsed)

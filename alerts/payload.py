@@ -1,0 +1,52 @@
+"""The JSON shape of an alert, shared by pub/sub messages, webhooks and log lines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from db.alert_history import AlertRecord
+from db.levels import Level
+from db.logs import LogRow
+
+
+def sample_json(row: LogRow) -> dict[str, Any]:
+    """A matching log as stored in history: the GraphQL Log's fields and JSON."""
+    return {
+        "id": str(row.id),
+        "timestamp": row.timestamp.isoformat(),
+        "level": row.level,
+        "service": row.service,
+        "message": row.message,
+        "metadata": row.metadata,
+    }
+
+
+def alert_json(alert: AlertRecord) -> dict[str, Any]:
+    """The alert as a GraphQL client would receive it; also the webhook's body."""
+    return {
+        "id": str(alert.id),
+        "rule": alert.rule,
+        "count": alert.count,
+        "threshold": alert.threshold,
+        "windowSeconds": alert.window_seconds,
+        "firedAt": alert.fired_at.isoformat(),
+        "level": None if alert.level is None else alert.level.value,
+        "service": alert.service,
+        "samples": alert.samples,
+    }
+
+
+def alert_from_json(data: dict[str, Any]) -> AlertRecord:
+    """Read back what alert_json wrote (in another process)."""
+    return AlertRecord(
+        id=int(data["id"]),
+        rule=str(data["rule"]),
+        count=int(data["count"]),
+        threshold=int(data["threshold"]),
+        window_seconds=int(data["windowSeconds"]),
+        fired_at=datetime.fromisoformat(data["firedAt"]),
+        level=None if data["level"] is None else Level(data["level"]),
+        service=data["service"],
+        samples=list(data["samples"]),
+    )

@@ -1,0 +1,146 @@
+"""Every SQL statement over the alert rules and the marker that says they were seeded."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Row, Table, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from db.levels import Level
+from db.logs import LogCriteria, LogRow, filtered, find_logs
+from db.models import alert_rules, alert_rules_seeded, logs
+
+_SEED_MARKER_ID = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A validated alert rule: which logs it counts, and how many within its window fire it."""
+
+    name: str
+    threshold: int
+    window_seconds: int
+    cooldown_seconds: int
+    level: Level | None = None
+    min_level: Level | None = None
+    service: str | None = None
+    message_contains: str | None = None
+
+    def criteria(self, *, now: datetime) -> LogCriteria:
+        """The logs this rule counts at `now`: its conditions, within the window ending then."""
+        levels: frozenset[Level] | None = None
+        if self.level is not None:
+            levels = frozenset({self.level})
+        elif self.min_level is not None:
+            levels = frozenset(self.min_level.and_above())
+        return LogCriteria(
+            levels=levels,
+            services=None if self.service is None else frozenset({self.service}),
+            start_time=now - timedelta(seconds=self.window_seconds),
+            end_time=now,
+            message_contains=self.message_contains,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class WindowCount:
+    """How many logs a rule's criteria select, and the newest few of them."""
+
+    count: int
+    samples: list[LogRow]
+
+
+def list_rules(connection: Connection) -> list[Rule]:
+    return [_rule(row) for row in connection.execute(select(alert_rules).order_by("name"))]
+
+
+def upsert_rule(connection: Connection, rule: Rule) -> Rule:
+    """Create the rule, or replace the one with its name, in one statement."""
+    values = _values(rule)
+    statement = _dialect_insert(connection, alert_rules).values(values)
+    changed = {key: statement.excluded[key] for key in values if key != "name"}
+    connection.execute(statement.on_conflict_do_update(index_elements=["name"], set_=changed))
+    return rule
+
+
+def delete_rule(connection: Connection, name: str) -> Rule | None:
+    """Delete and return the rule as it was, or None when there is no such rule."""
+    statement = delete(alert_rules).where(alert_rules.c.name == name).returning(alert_rules)
+    row = connection.execute(statement).first()
+    return None if row is None else _rule(row)
+
+
+def seeded_before(connection: Connection) -> bool:
+    """Whether some start already seeded the rules; deleting them all must not re-seed."""
+    return connection.execute(select(alert_rules_seeded.c.id)).first() is not None
+
+
+def seed_rules(connection: Connection, rules: Sequence[Rule], *, source: str) -> bool:
+    """Insert the first rules once per database; False when some start seeded them before."""
+    marker = (
+        _dialect_insert(connection, alert_rules_seeded)
+        .values(id=_SEED_MARKER_ID, seeded_at=datetime.now(UTC), source=source)
+        .on_conflict_do_nothing()
+        .returning(alert_rules_seeded.c.id)
+    )
+    # Concurrent starts queue on the marker's key; only the first one inserts it.
+    if connection.execute(marker).first() is None:
+        return False
+    if rules:
+        connection.execute(alert_rules.insert(), [_values(rule) for rule in rules])
+    return True
+
+
+def count_up_to(connection: Connection, criteria: LogCriteria, *, limit: int) -> int:
+    """How many logs match, counting no further than `limit`: the cost is bounded by it."""
+    if criteria.matches_nothing:
+        return 0
+    capped = filtered(select(logs.c.id), criteria).limit(limit).subquery()
+    count: int = connection.execute(select(func.count()).select_from(capped)).scalar_one()
+    return count
+
+
+def count_in_window(connection: Connection, criteria: LogCriteria, *, samples: int) -> WindowCount:
+    """The full matching count and the newest matches (once per firing, so the cost is rare)."""
+    count_logs = filtered(select(func.count()).select_from(logs), criteria)
+    count: int = connection.execute(count_logs).scalar_one()
+    newest = find_logs(connection, criteria, skip=0, limit=samples, descending=True)
+    return WindowCount(count=count, samples=newest)
+
+
+def _dialect_insert(connection: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """INSERT with ON CONFLICT, which both backends spell the same way."""
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def _values(rule: Rule) -> dict[str, Any]:
+    return {
+        "name": rule.name,
+        "level": None if rule.level is None else rule.level.value,
+        "min_level": None if rule.min_level is None else rule.min_level.value,
+        "service": rule.service,
+        "message_contains": rule.message_contains,
+        "threshold": rule.threshold,
+        "window_seconds": rule.window_seconds,
+        "cooldown_seconds": rule.cooldown_seconds,
+        "updated_at": datetime.now(UTC),
+    }
+
+
+def _rule(row: Row[Any]) -> Rule:
+    return Rule(
+        name=row.name,
+        level=None if row.level is None else Level(row.level),
+        min_level=None if row.min_level is None else Level(row.min_level),
+        service=row.service,
+        message_contains=row.message_contains,
+        threshold=row.threshold,
+        window_seconds=row.window_seconds,
+        cooldown_seconds=row.cooldown_seconds,
+    )

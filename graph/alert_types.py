@@ -1,0 +1,82 @@
+"""GraphQL types of alerting: rules, their input, and fired alerts."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from db.alert_history import AlertRecord
+from db.alert_rules import Rule
+from db.levels import Level
+from graph.scalars import parse_datetime
+from graph.types import Log, LogLevel
+
+
+@strawberry.input(
+    description="Fires when at least `threshold` matching logs have timestamps in the last "
+    "`windowSeconds`. Give at least one match condition; `level` and `minLevel` exclude "
+    "each other. `cooldownSeconds` defaults to the window (0 still dedupes for 1 s)."
+)
+class AlertRuleInput:
+    name: str = strawberry.field(description="Unique; upserting an existing name replaces it.")
+    level: LogLevel | None = None
+    min_level: LogLevel | None = strawberry.field(
+        default=None, description="This level and every more severe one."
+    )
+    service: str | None = None
+    message_contains: str | None = strawberry.field(
+        default=None, description="Case-insensitive substring of the message."
+    )
+    threshold: int
+    window_seconds: int
+    cooldown_seconds: int | None = None
+
+
+@strawberry.type(description="A stored rule; `cooldownSeconds` is resolved (the window if unset).")
+class AlertRule:
+    name: str
+    level: LogLevel | None
+    min_level: LogLevel | None
+    service: str | None
+    message_contains: str | None
+    threshold: int
+    window_seconds: int
+    cooldown_seconds: int
+
+    @classmethod
+    def from_rule(cls, rule: Rule) -> AlertRule:
+        return cls(**asdict(rule))  # the same fields by design
+
+
+@strawberry.type(description="One firing of a rule, with up to 5 of the newest matching logs.")
+class Alert:
+    id: strawberry.ID
+    rule: str
+    count: int
+    threshold: int
+    window_seconds: int
+    fired_at: datetime
+    level: LogLevel | None = strawberry.field(description="The rule's level, or its minLevel.")
+    service: str | None
+    samples: list[Log]
+
+    @classmethod
+    def from_record(cls, record: AlertRecord) -> Alert:
+        fields = asdict(record)
+        fields["id"] = strawberry.ID(str(record.id))
+        fields["samples"] = [_sample(sample) for sample in record.samples]
+        return cls(**fields)
+
+
+def _sample(sample: dict[str, Any]) -> Log:
+    return Log(
+        id=strawberry.ID(str(sample["id"])),
+        timestamp=parse_datetime(sample["timestamp"]),
+        level=Level(sample["level"]),
+        service=sample["service"],
+        message=sample["message"],
+        metadata=sample["metadata"],
+    )

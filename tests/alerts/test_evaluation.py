@@ -1,0 +1,89 @@
+"""Only rules the new logs could trip are evaluated, and bursts coalesce per rule."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from alerts.coalesce import Coalescer
+from alerts.rules import could_fire, make_rule
+from db.levels import Level
+
+NOW = datetime(2025, 10, 9, 12, tzinfo=UTC)
+
+
+@dataclass
+class NewLog:
+    level: Level = Level.ERROR
+    service: str = "api"
+    message: str = "Upstream TIMEOUT after 3 s"
+    timestamp: datetime = NOW - timedelta(seconds=5)
+
+
+@pytest.mark.parametrize(
+    ("conditions", "log", "expected"),
+    [
+        ({"level": Level.ERROR}, NewLog(), True),
+        ({"level": Level.WARN}, NewLog(), False),
+        ({"min_level": Level.WARN}, NewLog(), True),
+        ({"min_level": Level.FATAL}, NewLog(), False),
+        ({"service": "api"}, NewLog(), True),
+        ({"service": "web"}, NewLog(), False),
+        ({"message_contains": "timeout"}, NewLog(), True),
+        ({"message_contains": "refused"}, NewLog(), False),
+        ({"service": "api"}, NewLog(timestamp=NOW - timedelta(seconds=61)), False),
+        ({"service": "api"}, NewLog(timestamp=NOW + timedelta(seconds=1)), False),
+        ({"service": "api", "level": Level.INFO}, NewLog(), False),
+    ],
+)
+def test_a_rule_is_queued_only_for_logs_it_would_count(
+    conditions: dict[str, object], log: NewLog, expected: bool
+) -> None:
+    rule = make_rule(name="r", threshold=1, window_seconds=60, **conditions)  # type: ignore[arg-type]
+    assert could_fire(rule, [log], now=NOW) is expected
+
+
+def test_requests_during_a_run_collapse_into_one_more_run() -> None:
+    async def scenario() -> list[str]:
+        runs: list[str] = []
+        release = asyncio.Event()
+
+        async def work(key: str) -> None:
+            runs.append(key)
+            await release.wait()
+
+        coalescer: Coalescer[str] = Coalescer(work)
+        for _ in range(5):
+            coalescer.request("a")
+        coalescer.request("b")
+        await asyncio.sleep(0)
+        for _ in range(5):
+            coalescer.request("a")
+        release.set()
+        await coalescer.idle()
+        return runs
+
+    assert sorted(asyncio.run(scenario())) == ["a", "a", "b"]
+
+
+def test_a_failing_run_is_logged_and_the_key_stays_usable(caplog: pytest.LogCaptureFixture) -> None:
+    async def scenario() -> int:
+        calls = 0
+
+        async def work(_key: str) -> None:
+            nonlocal calls
+            calls += 1
+            raise RuntimeError("boom")
+
+        coalescer: Coalescer[str] = Coalescer(work)
+        coalescer.request("a")
+        await coalescer.idle()
+        coalescer.request("a")
+        await coalescer.idle()
+        return calls
+
+    assert asyncio.run(scenario()) == 2
+    assert caplog.text.count("alert work for 'a' failed") == 2

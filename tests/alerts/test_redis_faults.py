@@ -1,0 +1,88 @@
+"""Redis down at start or lost mid-run: one log line, per-process alerts, writes unaffected."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis
+from fastapi.testclient import TestClient
+
+from tests.alerts.proxy import Proxy
+from tests.alerts.support import (
+    TRANSPORT_WS,
+    assert_silent,
+    fire,
+    history,
+    receive,
+    subscribed,
+    wait_for,
+    write_logs,
+)
+
+DEAD_REDIS = "redis://127.0.0.1:1/0"
+
+
+@pytest.fixture
+def proxy(redis_url: str) -> Iterator[Proxy]:
+    forwarder = Proxy(("127.0.0.1", 6379))
+    yield forwarder
+    forwarder.cut()
+
+
+@pytest.fixture
+def settings_overrides(alert_settings: dict[str, Any], request: pytest.FixtureRequest) -> Any:
+    if request.node.get_closest_marker("redis") is None:
+        return {**alert_settings, "redis_url": DEAD_REDIS}
+    port = request.getfixturevalue("proxy").port
+    return {**alert_settings, "redis_url": f"redis://127.0.0.1:{port}/13"}
+
+
+def redis_warnings(caplog: pytest.LogCaptureFixture, text: str) -> int:
+    records = [*caplog.get_records("setup"), *caplog.get_records("call")]
+    return sum(text in record.getMessage() for record in records)
+
+
+@pytest.fixture(autouse=True)
+def _capture_alert_logs(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="lograph.alerts")
+
+
+def test_unreachable_redis_degrades_to_this_process(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with subscribed(client, TRANSPORT_WS) as ws:
+        for name in ["one", "two"]:
+            alert = fire(client, name)
+            assert receive(ws)["payload"]["data"]["alerts"] == alert
+        write_logs(client, 5, service="one")
+        assert_silent(ws, within=0.1)
+    assert len(history(client)) == 2
+    assert redis_warnings(caplog, "Redis unavailable at redis://127.0.0.1:1/0") == 1
+
+
+@pytest.mark.redis
+def test_redis_lost_mid_run_falls_back_then_reconnects(
+    client: TestClient, proxy: Proxy, redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    shared = redis.Redis.from_url(redis_url)
+    fire(client, "before")
+    assert shared.exists("lograph:alert:before")
+
+    proxy.cut()
+    with subscribed(client, TRANSPORT_WS) as ws:
+        alert = fire(client, "during")
+        assert receive(ws)["payload"]["data"]["alerts"] == alert
+        write_logs(client, 3, service="during")
+        assert_silent(ws, within=0.1)
+    assert not shared.exists("lograph:alert:during")
+    assert redis_warnings(caplog, "Redis unavailable") == 1
+
+    proxy.restore()
+    wait_for(lambda: redis_warnings(caplog, "Redis is back") == 1, what="the reconnect")
+    fire(client, "after")
+    assert shared.exists("lograph:alert:after")
+    assert [alert["rule"] for alert in history(client)] == ["after", "during", "before"]
+    shared.close()
