@@ -16,7 +16,6 @@ from sqlalchemy import (
     Select,
     and_,
     delete,
-    func,
     insert,
     select,
     text,
@@ -50,13 +49,6 @@ class LogCriteria:
     @property
     def matches_nothing(self) -> bool:
         return self.levels == frozenset() or self.services == frozenset()
-
-
-@dataclass(frozen=True, slots=True)
-class StatsRow:
-    level: str
-    service: str
-    count: int
 
 
 LogRow: TypeAlias = Row[*tuple[Any, ...]]
@@ -151,19 +143,6 @@ def find_logs(
     page_ids = page.subquery("page")
     statement = select(*_COLUMNS).join(page_ids, logs.c.id == page_ids.c.id).order_by(*order)
     return list(connection.execute(statement))
-
-
-def count_by_level_and_service(connection: Connection, criteria: LogCriteria) -> list[StatsRow]:
-    """Counts per (level, service) pair in one scan; callers fold them into totals."""
-    if criteria.matches_nothing:
-        return []
-    count = func.count().label("count")
-    statement = filtered(select(logs.c.level, logs.c.service, count), criteria).group_by(
-        logs.c.level, logs.c.service
-    )
-    return [
-        StatsRow(level, service, total) for level, service, total in connection.execute(statement)
-    ]
 
 
 def filtered(statement: Select[Any], criteria: LogCriteria) -> Select[Any]:

@@ -75,6 +75,17 @@ logs = Table(
     Index("ix_logs_level_timestamp", "level", "timestamp", "id"),
 )
 
+# Hourly counts kept by triggers on `logs` (any writer, COPY included), so stats read
+# a few thousand rows instead of scanning every log.
+log_counts = Table(
+    "log_counts",
+    metadata,
+    Column("bucket", UTCDateTime(), primary_key=True),
+    Column("level", String(5), primary_key=True),
+    Column("service", String(MAX_SERVICE_LENGTH), primary_key=True),
+    Column("count", BigInteger, nullable=False),
+)
+
 MAX_RULE_NAME_LENGTH = 100
 
 alert_rules = Table(

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import strawberry
 
 from db import logs as queries
+from db import stats
 from db.levels import Level
 from db.logs import NewLog
 from graph.context import Services
@@ -96,7 +97,7 @@ async def log_stats(services: Services, *, log_filter: LogFilter | None = None) 
     """Totals by level and by service, from one grouped scan."""
     criteria = to_criteria(log_filter)
     rows = await services.db.read(
-        lambda connection: queries.count_by_level_and_service(connection, criteria)
+        lambda connection: stats.count_by_level_and_service(connection, criteria)
     )
     by_level: Counter[str] = Counter()
     by_service: Counter[str] = Counter()
@@ -105,6 +106,11 @@ async def log_stats(services: Services, *, log_filter: LogFilter | None = None) 
         by_service[row.service] += row.count
     return Stats(
         total_logs=sum(by_level.values()),
-        by_level=[LevelCount(level=Level(name), count=n) for name, n in by_level.most_common()],
-        by_service=[ServiceCount(service=name, count=n) for name, n in by_service.most_common()],
+        by_level=[LevelCount(level=Level(name), count=n) for name, n in _largest_first(by_level)],
+        by_service=[ServiceCount(service=name, count=n) for name, n in _largest_first(by_service)],
     )
+
+
+def _largest_first(counts: Counter[str]) -> list[tuple[str, int]]:
+    """Biggest count first; ties by name, so the order never depends on the query plan."""
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))

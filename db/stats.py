@@ -1,0 +1,87 @@
+"""Counting logs by level and service: from hourly rollups where they cover, else a scan."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, and_, func, select
+
+from db.logs import LogCriteria, filtered
+from db.models import log_counts, logs
+
+HOUR = timedelta(hours=1)
+TICK = timedelta(microseconds=1)  # the finest timestamp step both backends store
+
+
+@dataclass(frozen=True, slots=True)
+class StatsRow:
+    level: str
+    service: str
+    count: int
+
+
+def count_by_level_and_service(connection: Connection, criteria: LogCriteria) -> list[StatsRow]:
+    """Counts per (level, service): whole hours from `log_counts`, the ragged edges from `logs`."""
+    if criteria.matches_nothing:
+        return []
+    if criteria.message_contains:
+        return _rows(_scan(connection, criteria))
+    first = _ceil_hour(criteria.start_time) if criteria.start_time else None
+    stop = _floor_hour(criteria.end_time + TICK) if criteria.end_time else None
+    if first is not None and stop is not None and first >= stop:
+        return _rows(_scan(connection, criteria))
+    counts = _rollup(connection, criteria, first=first, stop=stop)
+    if first is not None and criteria.start_time != first:
+        counts += _scan(connection, replace(criteria, end_time=first - TICK))
+    if stop is not None and criteria.end_time is not None and stop <= criteria.end_time:
+        counts += _scan(connection, replace(criteria, start_time=stop))
+    return _rows(counts)
+
+
+def _rollup(
+    connection: Connection,
+    criteria: LogCriteria,
+    *,
+    first: datetime | None,
+    stop: datetime | None,
+) -> Counter[tuple[str, str]]:
+    conditions = [log_counts.c.count > 0]
+    if criteria.levels is not None:
+        conditions.append(log_counts.c.level.in_(sorted(criteria.levels)))
+    if criteria.services is not None:
+        conditions.append(log_counts.c.service.in_(sorted(criteria.services)))
+    if first is not None:
+        conditions.append(log_counts.c.bucket >= first)
+    if stop is not None:
+        conditions.append(log_counts.c.bucket < stop)
+    total = func.sum(log_counts.c.count)
+    statement = (
+        select(log_counts.c.level, log_counts.c.service, total)
+        .where(and_(*conditions))
+        .group_by(log_counts.c.level, log_counts.c.service)
+    )
+    return Counter(
+        {(level, service): int(n) for level, service, n in connection.execute(statement)}
+    )
+
+
+def _scan(connection: Connection, criteria: LogCriteria) -> Counter[tuple[str, str]]:
+    statement = filtered(select(logs.c.level, logs.c.service, func.count()), criteria).group_by(
+        logs.c.level, logs.c.service
+    )
+    return Counter({(level, service): n for level, service, n in connection.execute(statement)})
+
+
+def _rows(counts: Counter[tuple[str, str]]) -> list[StatsRow]:
+    return [StatsRow(level, service, n) for (level, service), n in counts.items() if n > 0]
+
+
+def _floor_hour(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def _ceil_hour(moment: datetime) -> datetime:
+    floor = _floor_hour(moment)
+    return floor if floor == moment else floor + HOUR
