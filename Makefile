@@ -39,4 +39,5 @@ schema: setup
 	$(BIN)/python -m graph.sdl
 
 bench: setup
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.logs
+	$(BIN)/python -m bench.alerts

@@ -1,0 +1,90 @@
+"""Set-up for bench.alerts: app processes on a scratch database and Redis, and subscribers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+
+import redis
+from websockets.asyncio.client import connect
+
+from bench.database import scratch_database
+from bench.server import HOST, Server, running_servers
+
+REDIS_URL = "redis://127.0.0.1:6379/14"  # a database of its own; flushed before and after
+SUBSCRIBE = "subscription { alerts { rule } }"
+
+
+@contextmanager
+def deployment(*, alerts: bool, check_interval: float = 5.0) -> Iterator[list[Server]]:
+    """Two app processes on a fresh scratch database and an empty Redis database."""
+    shared = redis.Redis.from_url(REDIS_URL)
+    shared.flushdb()
+    env = {
+        "REDIS_URL": REDIS_URL,
+        "ENABLE_ALERTS": str(alerts).lower(),
+        "ALERT_CHECK_INTERVAL_SECONDS": str(check_interval),
+        "ALERT_WEBHOOK_URL": "",
+        "ALERT_RULES_FILE": "",
+    }
+    try:
+        with scratch_database("lograph_bench_alerts") as database:
+            env["DATABASE_URL"] = database.sqlalchemy_url
+            with running_servers(2, env=env) as servers:
+                yield servers
+    finally:
+        shared.flushdb()
+        shared.close()
+
+
+@dataclass
+class Subscriber:
+    """One graphql-transport-ws subscription; notes when each rule's alert arrives."""
+
+    server: Server
+    arrivals: dict[str, float] = field(default_factory=dict)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def run(self, ready: asyncio.Event) -> None:
+        url = f"ws://{HOST}:{self.server.port}/graphql"
+        async with connect(url, subprotocols=["graphql-transport-ws"], proxy=None) as socket:  # type: ignore[list-item]
+            await socket.send(json.dumps({"type": "connection_init"}))
+            await socket.recv()
+            subscribe = {"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}}
+            await socket.send(json.dumps(subscribe))
+            ready.set()
+            async for text in socket:
+                message = json.loads(text)
+                if message["type"] == "next":
+                    self.arrivals.setdefault(
+                        message["payload"]["data"]["alerts"]["rule"], time.perf_counter()
+                    )
+                    self.changed.set()
+
+    async def arrival(self, rule: str, *, within: float = 10.0) -> float:
+        async with asyncio.timeout(within):
+            while rule not in self.arrivals:
+                self.changed.clear()
+                await self.changed.wait()
+        return self.arrivals[rule]
+
+
+@asynccontextmanager
+async def subscribers(servers: Sequence[Server]) -> AsyncIterator[list[Subscriber]]:
+    listening = [Subscriber(server) for server in servers]
+    readiness = [asyncio.Event() for _ in listening]
+    tasks = [
+        asyncio.create_task(each.run(ready))
+        for each, ready in zip(listening, readiness, strict=True)
+    ]
+    await asyncio.gather(*(ready.wait() for ready in readiness))
+    try:
+        yield listening
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,0 +1,202 @@
+"""The alert benchmark on PostgreSQL and Redis: `python -m bench.alerts [--firings N]`.
+
+(a) Latency: two app processes share a scratch database and Redis; a subscriber listens on
+each. Every firing trips its own rule with one write; the time runs from that write's response
+to each subscriber receiving the alert (on the writing process, and on the other via Redis).
+(b) Cost: ingest rate of 1000-log bulk batches with alerts off, on with the seeded defaults, and
+on with three more rules that fire every second. Prints markdown tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import json
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from bench.alert_deployment import Subscriber, deployment, subscribers
+from bench.server import Server
+from bench.stats import median, percentile
+
+THRESHOLD = 3
+UPSERT = "mutation($input: AlertRuleInput!) { upsertAlertRule(input: $input) { name } }"
+# Besides the seeded defaults (ERROR 10/60 s, payment-service 5/60 s): rules every batch
+# matches, with a 1 s cooldown, so they are evaluated after every batch and fire every second.
+COST_RULES: list[dict[str, Any]] = [
+    {"name": "warn-and-worse", "minLevel": "WARN", "threshold": 100, "cooldownSeconds": 1},
+    {"name": "checkout", "service": "checkout", "threshold": 50, "cooldownSeconds": 1},
+    {"name": "timeouts", "messageContains": "timeout", "threshold": 20, "cooldownSeconds": 1},
+]
+
+
+async def graphql(client: httpx.AsyncClient, server: Server, query: str, **variables: Any) -> None:
+    response = await client.post(
+        f"{server.base_url}/graphql", json={"query": query, "variables": variables}
+    )
+    body = response.json()
+    if "errors" in body:
+        raise RuntimeError(body["errors"])
+
+
+async def upsert(client: httpx.AsyncClient, server: Server, name: str, **fields: Any) -> None:
+    """Store a rule with a 60 s window unless given."""
+    rule = {"name": name, "windowSeconds": 60, **fields}
+    await graphql(client, server, UPSERT, input=rule)
+
+
+async def post_logs(client: httpx.AsyncClient, server: Server, logs: list[dict[str, Any]]) -> float:
+    """POST a bulk batch; the perf_counter time its response arrived."""
+    response = await client.post(f"{server.base_url}/api/v1/bulk_logs/", json=logs)
+    response.raise_for_status()
+    return time.perf_counter()
+
+
+def log(service: str, level: str = "ERROR", message: str = "card declined") -> dict[str, Any]:
+    return {"level": level, "service": service, "message": message}
+
+
+async def warm_up(
+    client: httpx.AsyncClient, servers: Sequence[Server], listening: list[Subscriber]
+) -> None:
+    """Fire a throwaway rule through the second process: its rules and every socket are live."""
+    await upsert(client, servers[0], "warm-up", service="warm-up", threshold=1, cooldownSeconds=0)
+    for _ in range(50):
+        await post_logs(client, servers[1], [log("warm-up")])
+        try:
+            await asyncio.gather(*(each.arrival("warm-up", within=0.5) for each in listening))
+            return
+        except TimeoutError:
+            continue
+    raise RuntimeError("the warm-up alert never reached every subscriber")
+
+
+async def latencies(servers: Sequence[Server], firings: int) -> dict[str, list[float]]:
+    """Seconds from the crossing write's response to each subscriber's receipt, by its process."""
+    measured: dict[str, list[float]] = {"same process": [], "other process (Redis)": []}
+    async with (
+        httpx.AsyncClient(trust_env=False, timeout=30) as client,
+        subscribers(servers) as listening,
+    ):
+        for index in range(firings):
+            name = f"bench-{index}"
+            await upsert(client, servers[0], name, service=name, threshold=THRESHOLD)
+        await warm_up(client, servers, listening)
+        for index in range(firings):
+            writer, other = servers[index % 2], servers[1 - index % 2]
+            await post_logs(client, other, [log(f"bench-{index}")] * (THRESHOLD - 1))
+            responded = await post_logs(client, writer, [log(f"bench-{index}")])
+            for subscriber in listening:
+                arrived = await subscriber.arrival(f"bench-{index}")
+                where = "same process" if subscriber.server is writer else "other process (Redis)"
+                measured[where].append(arrived - responded)
+    return measured
+
+
+def batch(index: int) -> list[dict[str, Any]]:
+    """1000 logs: mostly INFO, some WARN/ERROR, a few payment and checkout ones, some timeouts."""
+    services = ["auth", "search", "payment-service", "checkout", "web"]
+    levels = ["INFO"] * 16 + ["DEBUG"] * 2 + ["WARN", "ERROR"]
+    messages = ["upstream timeout" if i % 50 == 0 else f"request {i}" for i in range(1000)]
+    return [log(services[i % 5], levels[(i + index) % 20], messages[i]) for i in range(1000)]
+
+
+async def ingest_rate(
+    servers: Sequence[Server], *, rules: list[dict[str, Any]], batches: int, concurrency: int
+) -> float:
+    """Logs per second for `batches` bulk POSTs of 1000, `concurrency` at a time, both processes."""
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    for index in range(batches):
+        queue.put_nowait(json.dumps(batch(index)).encode())
+    headers = {"content-type": "application/json"}
+
+    async def worker(client: httpx.AsyncClient, server: Server) -> None:
+        url = f"{server.base_url}/api/v1/bulk_logs/"
+        while not queue.empty():
+            response = await client.post(url, content=queue.get_nowait(), headers=headers)
+            response.raise_for_status()
+
+    async with httpx.AsyncClient(trust_env=False, timeout=60) as client:
+        for rule in rules:
+            await upsert(client, servers[0], **rule)
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(client, servers[i % 2]) for i in range(concurrency)))
+        return batches * 1000 / (time.perf_counter() - started)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    label: str
+    alerts: bool
+    rules: list[dict[str, Any]]
+
+
+SCENARIOS = [
+    Scenario("ENABLE_ALERTS=false", alerts=False, rules=[]),
+    Scenario("ENABLE_ALERTS=true, seeded defaults only", alerts=True, rules=[]),
+    Scenario("ENABLE_ALERTS=true, + 3 rules firing every second", alerts=True, rules=COST_RULES),
+]
+
+
+def latency_rows(measured: dict[str, list[float]]) -> list[str]:
+    """p50/p99; an alert that beat the write's response to the client counts as 0 ms."""
+    rows = ["| alert latency (write response → subscriber) | p50 | p99 | firings | early |"]
+    rows.append("| --- | --- | --- | --- | --- |")
+    for where, seconds in measured.items():
+        millis = [max(value, 0.0) * 1000 for value in seconds]
+        p50, p99 = percentile(millis, 50), percentile(millis, 99)
+        early = sum(value < 0 for value in seconds)
+        rows.append(
+            f"| subscriber on the {where} | {p50:.1f} ms | {p99:.1f} ms | {len(millis)} | {early} |"
+        )
+    return rows
+
+
+def ingest_rows(rates: dict[str, list[float]]) -> list[str]:
+    """Median rate per scenario, and its ratio to alerts off."""
+    baseline = median(rates[SCENARIOS[0].label])
+    rows = ["| ingest, bulk 1000 over 2 processes | logs/s (median) | vs off | runs |"]
+    rows.append("| --- | --- | --- | --- |")
+    for label, runs in rates.items():
+        rate = median(runs)
+        each = " / ".join(f"{run:,.0f}" for run in runs)
+        rows.append(f"| {label} | {rate:,.0f} | {rate / baseline:.3f} | {each} |")
+    return rows
+
+
+def measure_ingest(*, rounds: int, batches: int, concurrency: int) -> dict[str, list[float]]:
+    """Every scenario once per round, each on a fresh database, after a short warm-up."""
+    rates: dict[str, list[float]] = {scenario.label: [] for scenario in SCENARIOS}
+    for _ in range(rounds):
+        for scenario in SCENARIOS:
+            with deployment(alerts=scenario.alerts) as servers:
+                run = functools.partial(
+                    ingest_rate, servers, rules=scenario.rules, concurrency=concurrency
+                )
+                asyncio.run(run(batches=5))
+                rates[scenario.label].append(asyncio.run(run(batches=batches)))
+    return rates
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="alert latency and the ingest cost of alerts")
+    parser.add_argument("--firings", type=int, default=60)
+    parser.add_argument("--batches", type=int, default=100, help="1000-log batches per run")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=4)
+    args = parser.parse_args(argv)
+    with deployment(alerts=True) as servers:
+        measured = asyncio.run(latencies(servers, args.firings))
+    rates = measure_ingest(rounds=args.rounds, batches=args.batches, concurrency=args.concurrency)
+    print("\n".join([*latency_rows(measured), "", *ingest_rows(rates)]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
