@@ -19,16 +19,21 @@ def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def make_engine(url: str) -> Engine:
-    """An engine tuned for the backend: WAL and a busy timeout on SQLite, a pool on PostgreSQL."""
+def make_engine(url: str, *, autocommit: bool = False) -> Engine:
+    """An engine tuned for the backend: WAL and a busy timeout on SQLite, a pool on PostgreSQL.
+
+    No pre-ping: it costs a round trip per query; `Database` retries a read once instead
+    when a pooled connection turns out dead.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(
             url, json_serializer=_json_dumps, connect_args={"check_same_thread": False}
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    isolation = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
     return create_engine(
-        url, json_serializer=_json_dumps, pool_size=20, max_overflow=20, pool_pre_ping=True
+        url, json_serializer=_json_dumps, pool_size=10, max_overflow=10, **isolation
     )
 
 
@@ -43,6 +48,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class DatabaseUnavailable(Exception):
     """The database cannot be reached (as opposed to a query that failed in it)."""
 
+    def __init__(self, reason: str, *, stale_connection: bool = False) -> None:
+        super().__init__(reason)
+        self.stale_connection = stale_connection
+
 
 class Database:
     """Owns the engine; every query goes through `read` or `write` in a worker thread."""
@@ -50,6 +59,8 @@ class Database:
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        # Reads run outside transactions on PostgreSQL: no BEGIN and ROLLBACK round trips.
+        self._reader = self.engine if self.is_sqlite else make_engine(url, autocommit=True)
         # SQLite allows one writer; queueing here beats retrying on SQLITE_BUSY.
         self._write_lock = threading.Lock() if self.is_sqlite else None
 
@@ -62,21 +73,26 @@ class Database:
         return await run_in_threadpool(self._run, work, True)
 
     def _run(self, work: Callable[[Connection], T], write: bool) -> T:
+        if write:
+            return self._attempt(work, write=True)
+        try:
+            return self._attempt(work, write=False)
+        except DatabaseUnavailable as exc:
+            if not exc.stale_connection:
+                raise
+            return self._attempt(work, write=False)  # reads are safe to repeat on a fresh one
+
+    def _attempt(self, work: Callable[[Connection], T], *, write: bool) -> T:
         lock = self._write_lock if write and self._write_lock else nullcontext()
-        with lock, self._connect() as connection:
+        engine = self.engine if write else self._reader
+        with lock, _connect(engine) as connection:
             try:
                 with connection.begin() if write else nullcontext():
                     return work(connection)
             except DBAPIError as exc:
                 if exc.connection_invalidated:
-                    raise DatabaseUnavailable(str(exc.orig)) from exc
+                    raise DatabaseUnavailable(str(exc.orig), stale_connection=True) from exc
                 raise
-
-    def _connect(self) -> Connection:
-        try:
-            return self.engine.connect()
-        except DBAPIError as exc:
-            raise DatabaseUnavailable(str(exc.orig)) from exc
 
     async def ping(self) -> None:
         """Raise unless the database answers a trivial query."""
@@ -84,3 +100,11 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+        self._reader.dispose()
+
+
+def _connect(engine: Engine) -> Connection:
+    try:
+        return engine.connect()
+    except DBAPIError as exc:
+        raise DatabaseUnavailable(str(exc.orig)) from exc

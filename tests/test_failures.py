@@ -72,3 +72,20 @@ def test_graphql_reports_unavailable_when_database_is_down(dead_database: TestCl
     body = gql(dead_database, "{ stats { totalLogs } }")
     assert body["errors"][0]["extensions"] == {"code": "SERVICE_UNAVAILABLE"}
     assert body["errors"][0]["message"] == "Service unavailable"
+
+
+def test_reads_survive_the_database_dropping_pooled_connections(client: TestClient) -> None:
+    db: Database = client.app.state.services.db  # type: ignore[attr-defined]
+    if db.is_sqlite:
+        pytest.skip("SQLite has no server to drop connections")
+    assert client.get("/api/v1/stats/").status_code == 200  # a pooled connection now exists
+    with db.engine.connect() as admin:
+        admin.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+        admin.commit()
+    assert client.get("/api/v1/stats/").status_code == 200
+    assert client.get("/readyz").status_code == 200
