@@ -16,11 +16,11 @@ from db.migrate import upgrade_database
 from graph.context import Services
 from graph.router import graphql_router
 from rest import api_router
-from rest.body_limit import BodyLimitMiddleware
 from rest.errors import install_error_handlers
 from rest.health import router as health_router
 from settings import Settings, get_settings
 
+MAX_BODY_BYTES = 64 * 1024 * 1024
 DESCRIPTION = (
     "Log aggregation: GraphQL at `/graphql` (GraphiQL in a browser), the legacy REST API "
     "under `/api/v1`, and probes at `/healthz` and `/readyz`."
@@ -46,14 +46,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await alert_engine.stop()
             db.close()
 
-    app = FastAPI(title="lograph", description=DESCRIPTION, version="1.0.0", lifespan=lifespan)
+    app = FastAPI(
+        title="lograph",
+        description=DESCRIPTION,
+        version="1.0.0",
+        lifespan=lifespan,
+        max_body_size=MAX_BODY_BYTES,  # 413 before anything parses an oversized body
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["*"],
         allow_headers=["*"],
     )
-    app.add_middleware(BodyLimitMiddleware)
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(api_router)
