@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, and_, func, select
 
-from db.logs import LogCriteria, filtered
+from db.logs import LogCriteria, filtered, one_of
 from db.models import log_counts, logs
 
 HOUR = timedelta(hours=1)
@@ -49,9 +49,9 @@ def _rollup(
 ) -> Counter[tuple[str, str]]:
     conditions = [log_counts.c.count > 0]
     if criteria.levels is not None:
-        conditions.append(log_counts.c.level.in_(sorted(criteria.levels)))
+        conditions.append(one_of(log_counts.c.level, criteria.levels))
     if criteria.services is not None:
-        conditions.append(log_counts.c.service.in_(sorted(criteria.services)))
+        conditions.append(one_of(log_counts.c.service, criteria.services))
     if first is not None:
         conditions.append(log_counts.c.bucket >= first)
     if stop is not None:
