@@ -27,14 +27,13 @@ class Level(StrEnum):
 _ORDER = list(Level)
 ALIASES: dict[str, Level] = {"WARNING": Level.WARN, "CRITICAL": Level.FATAL}
 ALLOWED_NAMES = ", ".join(level.value for level in Level)
+# A dict lookup: calling the Enum class is the slowest step of validating a bulk request.
+BY_NAME: dict[str, Level] = {level.value: level for level in Level} | ALIASES
 
 
 def parse_level(name: str) -> Level:
     """Read a level case-insensitively, accepting the legacy aliases; ValueError otherwise."""
-    key = name.strip().upper()
-    if key in ALIASES:
-        return ALIASES[key]
-    try:
-        return Level(key)
-    except ValueError:
-        raise ValueError(f"unknown level {name!r}; allowed: {ALLOWED_NAMES}") from None
+    level = BY_NAME.get(name.strip().upper())
+    if level is None:
+        raise ValueError(f"unknown level {name!r}; allowed: {ALLOWED_NAMES}")
+    return level

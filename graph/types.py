@@ -9,7 +9,7 @@ from typing import TypeAlias
 import strawberry
 from strawberry.scalars import JSON
 
-from db.levels import Level
+from db.levels import BY_NAME, Level
 from db.logs import LogRow
 
 strawberry.enum(Level, name="LogLevel", description="Log severity, least severe first.")
@@ -36,7 +36,7 @@ class Log:
         return cls(
             id=strawberry.ID(str(row.id)),
             timestamp=row.timestamp,
-            level=Level(row.level),
+            level=BY_NAME[row.level],
             service=row.service,
             message=row.message,
             metadata=row.metadata,

@@ -8,7 +8,6 @@ from typing import TypeVar
 
 import orjson
 
-from db.levels import Level
 from db.logs import LogCriteria, NewLog
 from db.models import MAX_MESSAGE_BYTES, MAX_SERVICE_LENGTH, as_utc
 from graph.errors import TooLargeError, UserInputError
@@ -61,7 +60,7 @@ def _to_new_log(item: LogInput, *, index: int | None, now: datetime) -> NewLog:
     _check_metadata(item.metadata, index=index)
     return NewLog(
         timestamp=now if item.timestamp is None else as_utc(item.timestamp),
-        level=Level(item.level),
+        level=item.level,
         service=item.service,
         message=item.message,
         metadata=item.metadata,
@@ -108,7 +107,7 @@ def to_criteria(log_filter: LogFilter | None) -> LogCriteria:
         levels=_intersect(
             [log_filter.level] if log_filter.level is not None else None,
             log_filter.levels,
-            Level(log_filter.min_level).and_above() if log_filter.min_level is not None else None,
+            log_filter.min_level.and_above() if log_filter.min_level is not None else None,
         ),
         services=_intersect(
             [log_filter.service] if log_filter.service is not None else None,
