@@ -78,7 +78,12 @@ def parse_plan(argv: Sequence[str] | None) -> Plan:
     parser = argparse.ArgumentParser(prog="python -m bench.logs", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a smoke run: 100k rows, short loads")
     parser.add_argument("--rows", type=int, help="rows in `logs` for the read measurements")
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers serving (g)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="(g) runs on one worker and on this many (default: one per core)",
+    )
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else Plan()
     return replace(plan, rows=args.rows or plan.rows, workers=args.workers)
@@ -136,13 +141,15 @@ def reads(plan: Plan, server: Server, factory: LogFactory) -> list[Metric]:
     return [*metrics, concurrently(plan, server, filters_at_once)]
 
 
-def single_creates(plan: Plan, server: Server, factory: LogFactory) -> list[Metric]:
+def single_creates(
+    plan: Plan, server: Server, factory: LogFactory, *, workers: int
+) -> list[Metric]:
     rest = workload.rest_creates(factory, CREATE_VARIANTS)
     graphql = workload.graphql_creates(factory, CREATE_VARIANTS)
-    workers = f"{plan.workers} worker{'s' if plan.workers > 1 else ''}"
+    served_by = f"{workers} worker{'s' if workers > 1 else ''}"
     specs = [
-        Measurement("g", f"REST POST /api/v1/logs/, {workers}", rest, CAP, 1100, CREATE_BASELINE),
-        Measurement("g", f"GraphQL createLog, {workers}", graphql, CAP, 1100, CREATE_BASELINE),
+        Measurement("g", f"REST POST /api/v1/logs/, {served_by}", rest, CAP, 1100, CREATE_BASELINE),
+        Measurement("g", f"GraphQL createLog, {served_by}", graphql, CAP, 1100, CREATE_BASELINE),
     ]
     return [concurrently(plan, server, spec) for spec in specs]
 
@@ -162,12 +169,12 @@ def progress(message: str) -> None:
 
 
 def writer_server(
-    plan: Plan, database: ScratchDatabase, server: Server
+    database: ScratchDatabase, server: Server, *, workers: int
 ) -> AbstractContextManager[Server]:
-    """The server for (g): the shared one, or one with `--workers` processes."""
-    if plan.workers == 1:
+    """The server for (g): the shared one, or one with that many worker processes."""
+    if workers == 1:
         return nullcontext(server)
-    return running_server(database_url=database.sqlalchemy_url, workers=plan.workers)
+    return running_server(database_url=database.sqlalchemy_url, workers=workers)
 
 
 def run(plan: Plan, database: ScratchDatabase, server: Server) -> list[Metric]:
@@ -184,9 +191,10 @@ def run(plan: Plan, database: ScratchDatabase, server: Server) -> list[Metric]:
     progress(f"added {added:,} rows in {time.perf_counter() - started:.0f} s (with VACUUM ANALYZE)")
     progress("(d, e, f, h) reads")
     metrics += reads(plan, server, history)
-    progress(f"(g) single creates on {plan.workers} worker(s)")
-    with writer_server(plan, database, server) as writer:
-        metrics += single_creates(plan, writer, live)
+    for workers in sorted({1, plan.workers}):
+        progress(f"(g) single creates on {workers} worker(s)")
+        with writer_server(database, server, workers=workers) as writer:
+            metrics += single_creates(plan, writer, live, workers=workers)
     return sorted(metrics, key=lambda metric: metric.key)
 
 
@@ -195,7 +203,7 @@ def notes(plan: Plan, metrics: list[Metric]) -> list[str]:
         f"Client and server share this machine's {os.cpu_count()} cores; the load generator is "
         "a minimal asyncio HTTP/1.1 client (bench/wire.py) so that it takes little of them.",
         "The server is one uvicorn worker (uvloop, httptools), alerts off"
-        + (f"; (g) ran on {plan.workers} workers." if plan.workers > 1 else "."),
+        + (f"; (g) also ran on {plan.workers} workers." if plan.workers > 1 else "."),
         "(a) COPYs into an empty table made `LIKE logs INCLUDING ALL`: same columns, checks "
         "and indexes, no triggers.",
         f"(d)-(h) ran on {plan.rows:,} rows, COPYed in oldest first (as logs arrive), then "
