@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.types.arguments import InputContext
 
+from db.levels import BY_NAME
 from graph.types import LogLevel
 
 
@@ -35,3 +39,20 @@ class LogInput:
         default=None, description="Server time when omitted."
     )
     metadata: JSON | None = None
+
+
+def _log_input_from_graphql(
+    cls: type[LogInput], value: Mapping[str, Any], _: InputContext
+) -> LogInput:
+    """Build from graphql-core's already coerced value: bulkCreate brings thousands at once,
+    and Strawberry's generic conversion re-resolves every field's type for each of them."""
+    return cls(
+        level=BY_NAME[value["level"]],
+        service=value["service"],
+        message=value["message"],
+        timestamp=value.get("timestamp"),
+        metadata=value.get("metadata"),
+    )
+
+
+LogInput.__strawberry_definition__.from_input = _log_input_from_graphql  # type: ignore[attr-defined]
