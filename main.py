@@ -60,13 +60,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["*"],
     )
     install_error_handlers(app)
-    app.include_router(health_router)
-    app.include_router(api_router)
+    # Routes are matched in order: the busiest endpoint first.
     app.include_router(
         graphql_router(allowed_origins=settings.cors_origins),
         prefix="/graphql",
         include_in_schema=False,
     )
+    app.include_router(api_router)
+    app.include_router(health_router)
     return app
 
 
