@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeAlias
 
-import orjson
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -34,6 +33,7 @@ class NewLog:
     service: str
     message: str
     metadata: Any
+    metadata_json: str | None  # the metadata serialised once, during validation
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +99,7 @@ def _copy_logs(connection: Connection, new_logs: Sequence[NewLog]) -> list[int]:
     lines = [
         f"{log_id}\t{log.timestamp.isoformat()}\t{log.level.value}\t"
         f"{log.service.translate(_COPY_ESCAPES)}\t{log.message.translate(_COPY_ESCAPES)}\t"
-        f"{_copy_json(log.metadata)}\n"
+        f"{_copy_json(log.metadata_json)}\n"
         for log_id, log in zip(ids, new_logs, strict=True)
     ]
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
@@ -110,10 +110,8 @@ def _copy_logs(connection: Connection, new_logs: Sequence[NewLog]) -> list[int]:
     return ids
 
 
-def _copy_json(value: Any) -> str:
-    if value is None:
-        return "\\N"
-    return orjson.dumps(value).decode().translate(_COPY_ESCAPES)
+def _copy_json(text: str | None) -> str:
+    return "\\N" if text is None else text.translate(_COPY_ESCAPES)
 
 
 def get_log(connection: Connection, log_id: int) -> LogRow | None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types.arguments import InputContext
 
-from db.levels import BY_NAME
+from db.levels import BY_NAME, Level
 from graph.types import LogLevel
 
 
@@ -39,6 +39,21 @@ class LogInput:
         default=None, description="Server time when omitted."
     )
     metadata: JSON | None = None
+
+
+class LogDraft(Protocol):
+    """What the resolvers read of a new log: a LogInput, or REST's LogCreate as it is."""
+
+    @property
+    def level(self) -> Level: ...
+    @property
+    def service(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def timestamp(self) -> datetime | None: ...
+    @property
+    def metadata(self) -> Any: ...
 
 
 def _log_input_from_graphql(

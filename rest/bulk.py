@@ -19,5 +19,5 @@ router = APIRouter(prefix="/bulk_logs", tags=["bulk"])
 )
 @router.post("", include_in_schema=False)
 async def create_logs(body: list[LogCreate], services: ServicesDep) -> Response:
-    created = await logs.create_logs(services, inputs=[item.to_input() for item in body])
+    created = await logs.create_logs(services, inputs=body)
     return json_response([log_read(log) for log in created])

@@ -18,7 +18,7 @@ router = APIRouter(prefix="/logs", tags=["logs"])
 @router.post("/", response_model=LogRead)
 @router.post("", include_in_schema=False)
 async def create_log(body: LogCreate, services: ServicesDep) -> Response:
-    created = await logs.create_log(services, log_input=body.to_input())
+    created = await logs.create_log(services, log_input=body)
     return json_response(log_read(created))
 
 

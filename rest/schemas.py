@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 import orjson
 from fastapi import Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
-from strawberry.scalars import JSON
 
 from db.levels import ALLOWED_NAMES, Level, parse_level
-from graph.inputs import LogInput
 from graph.types import Log, Stats
 
 RestLevel = Annotated[
@@ -38,14 +36,10 @@ class LogCreate(BaseModel):
     timestamp: datetime | None = Field(default=None, description="Server time when omitted.")
     metadata_: dict[str, Any] | None = None
 
-    def to_input(self) -> LogInput:
-        return LogInput(
-            level=self.level,
-            service=self.service,
-            message=self.message,
-            timestamp=self.timestamp,
-            metadata=cast(JSON, self.metadata_),
-        )
+    @property
+    def metadata(self) -> dict[str, Any] | None:
+        """The resolvers' name for the legacy `metadata_`."""
+        return self.metadata_
 
 
 class LogRead(BaseModel):

@@ -28,10 +28,12 @@ def test_healthz_answers_within_100ms_during_a_slow_query(client: TestClient) ->
     started = time.perf_counter()
     slow = client.portal.start_task_soon(db.read, slow_query(db))  # type: ignore[union-attr]
     time.sleep(0.2)  # let the query start in its worker thread
-    assert not slow.done()
-    before = time.perf_counter()
-    assert client.get("/healthz").status_code == 200
-    answered_in = time.perf_counter() - before
+    answered_in = []
+    for _ in range(3):  # a blocked loop would hold every one of them until the query ends
+        before = time.perf_counter()
+        assert client.get("/healthz").status_code == 200
+        answered_in.append(time.perf_counter() - before)
+    assert not slow.done(), "the query was not slow enough to prove anything"
     slow.result(timeout=60)
-    assert time.perf_counter() - started > 0.5, "the query was not slow enough to prove anything"
-    assert answered_in < 0.1
+    assert time.perf_counter() - started > 0.5
+    assert min(answered_in) < 0.1, answered_in

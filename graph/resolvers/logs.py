@@ -13,7 +13,7 @@ from db.levels import Level
 from db.logs import NewLog
 from graph.context import Services
 from graph.errors import NotFoundError
-from graph.inputs import LogFilter, LogInput
+from graph.inputs import LogDraft, LogFilter
 from graph.resolvers.validation import (
     check_page,
     parse_log_id,
@@ -56,13 +56,13 @@ async def get_log(services: Services, *, log_id: str | int) -> Log | None:
     return None if row is None else Log.from_row(row)
 
 
-async def create_log(services: Services, *, log_input: LogInput) -> Log:
+async def create_log(services: Services, *, log_input: LogDraft) -> Log:
     """Validate and write one log."""
     (created,) = await _write(services, [to_new_log(log_input)])
     return created
 
 
-async def create_logs(services: Services, *, inputs: Sequence[LogInput]) -> list[Log]:
+async def create_logs(services: Services, *, inputs: Sequence[LogDraft]) -> list[Log]:
     """Validate all, then write all in one transaction; nothing is written if any is invalid."""
     return await _write(services, to_new_logs(inputs))
 

@@ -11,7 +11,7 @@ import orjson
 from db.logs import LogCriteria, NewLog
 from db.models import MAX_MESSAGE_BYTES, MAX_SERVICE_LENGTH, as_utc
 from graph.errors import TooLargeError, UserInputError
-from graph.inputs import LogFilter, LogInput
+from graph.inputs import LogDraft, LogFilter
 
 T = TypeVar("T")
 
@@ -38,7 +38,7 @@ def parse_log_id(log_id: str | int) -> int:
     return value
 
 
-def to_new_logs(inputs: Sequence[LogInput]) -> list[NewLog]:
+def to_new_logs(inputs: Sequence[LogDraft]) -> list[NewLog]:
     """Validate every input before any is written; the first bad one names its index."""
     if len(inputs) > MAX_BULK_SIZE:
         raise TooLargeError("inputs", f"at most {MAX_BULK_SIZE} logs per request")
@@ -46,24 +46,24 @@ def to_new_logs(inputs: Sequence[LogInput]) -> list[NewLog]:
     return [_to_new_log(item, index=i, now=now) for i, item in enumerate(inputs)]
 
 
-def to_new_log(item: LogInput) -> NewLog:
+def to_new_log(item: LogDraft) -> NewLog:
     return _to_new_log(item, index=None, now=datetime.now(UTC))
 
 
-def _to_new_log(item: LogInput, *, index: int | None, now: datetime) -> NewLog:
+def _to_new_log(item: LogDraft, *, index: int | None, now: datetime) -> NewLog:
     _check_text("service", item.service, max_bytes=None, index=index)
     if len(item.service) > MAX_SERVICE_LENGTH:
         raise UserInputError(
             "service", f"must be at most {MAX_SERVICE_LENGTH} characters", index=index
         )
     _check_text("message", item.message, max_bytes=MAX_MESSAGE_BYTES, index=index)
-    _check_metadata(item.metadata, index=index)
     return NewLog(
         timestamp=now if item.timestamp is None else as_utc(item.timestamp),
         level=item.level,
         service=item.service,
         message=item.message,
         metadata=item.metadata,
+        metadata_json=_metadata_json(item.metadata, index=index),
     )
 
 
@@ -81,9 +81,10 @@ def _check_text(field: str, value: str, *, max_bytes: int | None, index: int | N
         raise UserInputError(field, f"must be at most {max_bytes} bytes", index=index)
 
 
-def _check_metadata(metadata: object, *, index: int | None) -> None:
+def _metadata_json(metadata: object, *, index: int | None) -> str | None:
+    """The metadata as JSON text, refusing what JSON or PostgreSQL cannot hold."""
     if metadata is None:
-        return
+        return None
     if not isinstance(metadata, dict):
         raise UserInputError("metadata", "must be a JSON object or null", index=index)
     try:
@@ -93,6 +94,7 @@ def _check_metadata(metadata: object, *, index: int | None) -> None:
         raise UserInputError("metadata", reason, index=index) from None
     if b"\\u0000" in encoded:
         raise UserInputError("metadata", "must not contain NUL characters", index=index)
+    return encoded.decode()
 
 
 def to_criteria(log_filter: LogFilter | None) -> LogCriteria:
