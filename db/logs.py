@@ -138,6 +138,9 @@ def find_logs(
         return []
     keys = [logs.c.id] if by_id else [logs.c.timestamp, logs.c.id]
     order = [key.desc() if descending else key.asc() for key in keys]
+    if skip == 0:
+        statement = filtered(select(*_COLUMNS), criteria).order_by(*order).limit(limit)
+        return list(connection.execute(statement))
     # Deferred join: skipping walks the index alone; only the page's rows are read in full.
     page = filtered(select(logs.c.id), criteria).order_by(*order).offset(skip).limit(limit)
     page_ids = page.subquery("page")
