@@ -14,12 +14,13 @@ from alerts.evaluation import build_alert, threshold_reached
 from alerts.hub import Hub
 from alerts.notifiers import Notifier
 from alerts.redis_link import RedisLink
-from alerts.rules import WrittenLog, could_fire
+from alerts.rules import could_fire
 from alerts.seeding import seed_once
 from db import alert_history, alert_rules
 from db.alert_history import AlertRecord
 from db.alert_rules import Rule
 from db.engine import Database
+from graph.types import Log
 from settings import Settings
 
 logger = logging.getLogger("lograph.alerts")
@@ -63,7 +64,7 @@ class AlertEngine:
         await self._notifier.close()
         await self._link.close()
 
-    def logs_written(self, logs: Sequence[WrittenLog]) -> None:
+    def logs_written(self, logs: Sequence[Log]) -> None:
         """The write hook: queue the rules these logs may trip, and return at once."""
         if not self.enabled:
             return

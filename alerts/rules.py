@@ -4,29 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
 
 from db.alert_rules import Rule
 from db.levels import Level
 from db.logs import LogCriteria
 from db.models import MAX_RULE_NAME_LENGTH, MAX_SERVICE_LENGTH
 from graph.errors import UserInputError
+from graph.types import Log
 
 MAX_WINDOW_SECONDS = 30 * 24 * 3600
 MAX_MESSAGE_CONTAINS_LENGTH = 1000
-
-
-class WrittenLog(Protocol):
-    """What the write hook hands over about each new log."""
-
-    @property
-    def timestamp(self) -> datetime: ...
-    @property
-    def level(self) -> Level: ...
-    @property
-    def service(self) -> str: ...
-    @property
-    def message(self) -> str: ...
 
 
 def make_rule(
@@ -93,13 +80,13 @@ def _check_seconds(field: str, value: int, *, minimum: int) -> None:
         raise UserInputError(field, f"must be between {minimum} and {MAX_WINDOW_SECONDS}")
 
 
-def could_fire(rule: Rule, logs: Sequence[WrittenLog], *, now: datetime) -> bool:
+def could_fire(rule: Rule, logs: Sequence[Log], *, now: datetime) -> bool:
     """Whether any of the new logs counts towards the rule now (the SQL filter, in memory)."""
     criteria = rule.criteria(now=now)
     return any(_admits(criteria, log) for log in logs)
 
 
-def _admits(criteria: LogCriteria, log: WrittenLog) -> bool:
+def _admits(criteria: LogCriteria, log: Log) -> bool:
     """The in-memory mirror of db.logs' filter, used only to pick rules worth a query."""
     if criteria.levels is not None and log.level not in criteria.levels:
         return False

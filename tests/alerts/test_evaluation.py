@@ -3,44 +3,49 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import strawberry
 
 from alerts.coalesce import Coalescer
 from alerts.rules import could_fire, make_rule
 from db.levels import Level
+from graph.types import Log
 
 NOW = datetime(2025, 10, 9, 12, tzinfo=UTC)
 
 
-@dataclass
-class NewLog:
-    level: Level = Level.ERROR
-    service: str = "api"
-    message: str = "Upstream TIMEOUT after 3 s"
-    timestamp: datetime = NOW - timedelta(seconds=5)
+def written_log(*, timestamp: datetime = NOW - timedelta(seconds=5)) -> Log:
+    """A log as the write hook hands it over."""
+    return Log(
+        id=strawberry.ID("1"),
+        timestamp=timestamp,
+        level=Level.ERROR,
+        service="api",
+        message="Upstream TIMEOUT after 3 s",
+        metadata=None,
+    )
 
 
 @pytest.mark.parametrize(
     ("conditions", "log", "expected"),
     [
-        ({"level": Level.ERROR}, NewLog(), True),
-        ({"level": Level.WARN}, NewLog(), False),
-        ({"min_level": Level.WARN}, NewLog(), True),
-        ({"min_level": Level.FATAL}, NewLog(), False),
-        ({"service": "api"}, NewLog(), True),
-        ({"service": "web"}, NewLog(), False),
-        ({"message_contains": "timeout"}, NewLog(), True),
-        ({"message_contains": "refused"}, NewLog(), False),
-        ({"service": "api"}, NewLog(timestamp=NOW - timedelta(seconds=61)), False),
-        ({"service": "api"}, NewLog(timestamp=NOW + timedelta(seconds=1)), False),
-        ({"service": "api", "level": Level.INFO}, NewLog(), False),
+        ({"level": Level.ERROR}, written_log(), True),
+        ({"level": Level.WARN}, written_log(), False),
+        ({"min_level": Level.WARN}, written_log(), True),
+        ({"min_level": Level.FATAL}, written_log(), False),
+        ({"service": "api"}, written_log(), True),
+        ({"service": "web"}, written_log(), False),
+        ({"message_contains": "timeout"}, written_log(), True),
+        ({"message_contains": "refused"}, written_log(), False),
+        ({"service": "api"}, written_log(timestamp=NOW - timedelta(seconds=61)), False),
+        ({"service": "api"}, written_log(timestamp=NOW + timedelta(seconds=1)), False),
+        ({"service": "api", "level": Level.INFO}, written_log(), False),
     ],
 )
 def test_a_rule_is_queued_only_for_logs_it_would_count(
-    conditions: dict[str, object], log: NewLog, expected: bool
+    conditions: dict[str, object], log: Log, expected: bool
 ) -> None:
     rule = make_rule(name="r", threshold=1, window_seconds=60, **conditions)  # type: ignore[arg-type]
     assert could_fire(rule, [log], now=NOW) is expected
