@@ -1,4 +1,5 @@
-"""The app under test: `uvicorn main:app` subprocesses on free loopback ports, stopped by PID."""
+"""The app as a real server: `uvicorn main:app` subprocesses on free loopback ports, stopped
+by PID. Benchmarks and the multi-process tests both start it through here."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 import httpx
 
@@ -27,6 +27,7 @@ STOP_TIMEOUT_S = 10.0
 class Server:
     process: subprocess.Popen[bytes]
     port: int
+    log: Path  # what the process printed
 
     @property
     def pid(self) -> int:
@@ -36,6 +37,10 @@ class Server:
     def base_url(self) -> str:
         return f"http://{HOST}:{self.port}"
 
+    @property
+    def ws(self) -> str:
+        return f"ws://{HOST}:{self.port}/graphql"
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -43,7 +48,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def launch(*, env: Mapping[str, str], log: IO[bytes], workers: int = 1) -> Server:
+def launch(*, env: Mapping[str, str], log: Path, workers: int = 1) -> Server:
     """Start one app process with these environment overrides; it is not ready yet."""
     port = free_port()
     command = [
@@ -51,32 +56,33 @@ def launch(*, env: Mapping[str, str], log: IO[bytes], workers: int = 1) -> Serve
         *("--host", HOST, "--port", str(port), "--workers", str(workers)),
         *("--log-level", "warning", "--no-access-log"),
     ]
-    process = subprocess.Popen(
-        command,
-        cwd=APP_DIR,
-        env=os.environ | dict(env),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # Ctrl-C reaches only the bench, which stops the server
-    )
-    return Server(process, port)
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command,
+            cwd=APP_DIR,
+            env=os.environ | dict(env),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches only the bench, which stops the server
+        )
+    return Server(process, port, log)
 
 
 @contextmanager
 def running_servers(
-    count: int, *, env: Mapping[str, str], workers: int = 1
+    count: int, *, env: Mapping[str, str], workers: int = 1, log_dir: Path | None = None
 ) -> Iterator[list[Server]]:
     """`count` app processes sharing these settings, all ready; each stopped by PID on exit."""
     with ExitStack() as stack:
-        started: list[tuple[Server, IO[bytes]]] = []
-        for _ in range(count):
-            log: IO[bytes] = stack.enter_context(tempfile.TemporaryFile())
-            server = launch(env=env, log=log, workers=workers)
+        folder = log_dir or Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        started = []
+        for index in range(count):
+            server = launch(env=env, log=folder / f"server-{index}.log", workers=workers)
             stack.callback(stop, server.process)
-            started.append((server, log))
-        for server, output in started:
-            wait_until_ready(server, output)
-        yield [server for server, _ in started]
+            started.append(server)
+        for server in started:
+            wait_until_ready(server)
+        yield started
 
 
 @contextmanager
@@ -87,25 +93,26 @@ def running_server(*, database_url: str, workers: int = 1) -> Iterator[Server]:
         yield server
 
 
-def wait_until_ready(server: Server, log: IO[bytes]) -> None:
+def wait_until_ready(server: Server) -> None:
     """Poll /readyz until it answers 200; raise with the server's output if it never does."""
     deadline = time.monotonic() + READY_TIMEOUT_S
     with httpx.Client(base_url=server.base_url, timeout=2.0) as client:
         while time.monotonic() < deadline:
             if server.process.poll() is not None:
-                raise RuntimeError(f"server exited with {server.process.returncode}:\n{_tail(log)}")
+                raise RuntimeError(
+                    f"server exited with {server.process.returncode}:\n{_tail(server.log)}"
+                )
             try:
                 if client.get("/readyz").status_code == 200:
                     return
             except httpx.TransportError:
                 pass
             time.sleep(0.1)
-    raise RuntimeError(f"server not ready after {READY_TIMEOUT_S:.0f} s:\n{_tail(log)}")
+    raise RuntimeError(f"server not ready after {READY_TIMEOUT_S:.0f} s:\n{_tail(server.log)}")
 
 
-def _tail(log: IO[bytes], size: int = 4000) -> str:
-    log.seek(0)
-    return log.read().decode(errors="replace")[-size:]
+def _tail(log: Path, size: int = 4000) -> str:
+    return log.read_text(errors="replace")[-size:]
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -118,6 +125,3 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=STOP_TIMEOUT_S)
-
-
-# The names bench/alert_deployment.py imported before `running_servers` existed.

@@ -13,7 +13,7 @@ import redis
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from tests.alerts.servers import Server, servers
+from bench.server import Server, running_servers
 from tests.alerts.support import GRAPHQL_WS, SUBSCRIBE, TRANSPORT_WS, UPSERT, ago
 from tests.services import REDIS_URL, require_redis, scratch_postgres_database
 
@@ -40,7 +40,7 @@ def workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Server]]:
             "ALERT_WEBHOOK_URL": "",
             "CORS_ORIGINS": DASHBOARD,
         }
-        with servers(2, env=env, log_dir=folder) as started:
+        with running_servers(2, env=env, log_dir=folder) as started:
             yield started
     shared.flushdb()
     shared.close()
@@ -87,7 +87,7 @@ class Subscriber:
 
 def graphql(server: Server, query: str, **variables: Any) -> dict[str, Any]:
     response = httpx.post(
-        f"{server.http}/graphql", json={"query": query, "variables": variables}, trust_env=False
+        f"{server.base_url}/graphql", json={"query": query, "variables": variables}, trust_env=False
     )
     body: dict[str, Any] = response.json()
     assert "errors" not in body, body
@@ -100,7 +100,7 @@ def write(server: Server, service: str, *, over_graphql: bool) -> None:
         graphql(server, "mutation($l: LogInput!) { createLog(input: $l) { id } }", l=log)
         return
     log = {"level": "ERROR", "service": service, "message": "declined", "timestamp": ago(0)}
-    response = httpx.post(f"{server.http}/api/v1/bulk_logs/", json=[log], trust_env=False)
+    response = httpx.post(f"{server.base_url}/api/v1/bulk_logs/", json=[log], trust_env=False)
     assert response.status_code == 200, response.text
 
 
