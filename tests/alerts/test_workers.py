@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import httpx
@@ -49,13 +50,8 @@ def workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Server]]:
 class Subscriber:
     """One WebSocket with one `alerts` subscription, over either protocol."""
 
-    def __init__(self, server: Server, protocol: str) -> None:
-        self.socket: ClientConnection = connect(
-            server.ws,
-            subprotocols=[protocol],
-            proxy=None,
-            open_timeout=5,  # type: ignore[list-item]
-        )
+    def __init__(self, socket: ClientConnection, protocol: str) -> None:
+        self.socket = socket
         self.socket.send(json.dumps({"type": "connection_init"}))
         assert self._message(timeout=5) == {"type": "connection_ack"}
         start = "subscribe" if protocol == TRANSPORT_WS else "start"
@@ -116,9 +112,23 @@ def warm_up(server: Server, subscribers: list[Subscriber]) -> None:
     graphql(server, 'mutation { deleteAlertRule(name: "warm-up") { name } }')
 
 
+def subscribe(stack: ExitStack, server: Server, protocol: str) -> Subscriber:
+    socket = connect(server.ws, subprotocols=[protocol], proxy=None, open_timeout=5)  # type: ignore[list-item]
+    return Subscriber(stack.enter_context(socket), protocol)
+
+
 def test_each_alert_fires_once_and_reaches_every_subscriber_once(workers: list[Server]) -> None:
+    with ExitStack() as stack:
+        subscribers = [
+            subscribe(stack, server, protocol)
+            for server in workers
+            for protocol in (TRANSPORT_WS, GRAPHQL_WS)
+        ]
+        check_alerts_fire_once(workers, subscribers)
+
+
+def check_alerts_fire_once(workers: list[Server], subscribers: list[Subscriber]) -> None:
     first, second = workers
-    subscribers = [Subscriber(server, p) for server in workers for p in (TRANSPORT_WS, GRAPHQL_WS)]
     rule = {"name": "checkout", "service": "checkout", "threshold": 6, "windowSeconds": 60}
     graphql(first, UPSERT, input=rule)
     warm_up(first, subscribers)
@@ -136,10 +146,14 @@ def test_each_alert_fires_once_and_reaches_every_subscriber_once(workers: list[S
 
 def test_websockets_from_unlisted_origins_get_403(workers: list[Server]) -> None:
     server = workers[0]
-    with pytest.raises(InvalidStatus) as refused:
-        connect(server.ws, origin="https://evil.example.com", proxy=None)  # type: ignore[arg-type]
+    with (
+        pytest.raises(InvalidStatus) as refused,
+        connect(server.ws, origin="https://evil.example.com", proxy=None),  # type: ignore[arg-type]
+    ):
+        pass
     assert refused.value.response.status_code == 403
-    connect(server.ws, origin=DASHBOARD, proxy=None).close()  # type: ignore[arg-type]
+    with connect(server.ws, origin=DASHBOARD, proxy=None):  # type: ignore[arg-type]
+        pass
 
 
 def test_workers_logged_no_errors(workers: list[Server]) -> None:
