@@ -70,4 +70,27 @@ def _log_input_from_graphql(
     )
 
 
+def _log_filter_from_graphql(
+    cls: type[LogFilter], value: Mapping[str, Any], _: InputContext
+) -> LogFilter:
+    """The same shortcut for the filter, which every `logs` and `stats` query converts."""
+    levels = value.get("levels")
+    return cls(
+        level=_level(value.get("level")),
+        levels=None if levels is None else [BY_NAME[name] for name in levels],
+        min_level=_level(value.get("minLevel")),
+        service=value.get("service"),
+        services=value.get("services"),
+        start_time=value.get("startTime"),
+        end_time=value.get("endTime"),
+        message_contains=value.get("messageContains"),
+    )
+
+
+def _level(name: str | None) -> Level | None:
+    return None if name is None else BY_NAME[name]
+
+
+# Documented Strawberry hook: build these inputs from graphql-core's value in one step.
 LogInput.__strawberry_definition__.from_input = _log_input_from_graphql  # type: ignore[attr-defined]
+LogFilter.__strawberry_definition__.from_input = _log_filter_from_graphql  # type: ignore[attr-defined]
