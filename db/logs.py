@@ -62,6 +62,10 @@ _COLUMNS = (
 )
 
 
+# Built once: constructing the statement showed up in profiles of single creates.
+_INSERT_RETURNING_IDS = insert(logs).returning(logs.c.id, sort_by_parameter_order=True)
+
+
 def insert_logs(connection: Connection, new_logs: Sequence[NewLog]) -> list[int]:
     """Insert in one set-based statement; ids come back in input order."""
     if not new_logs:
@@ -70,9 +74,8 @@ def insert_logs(connection: Connection, new_logs: Sequence[NewLog]) -> list[int]
     # drawing ids and then COPYing them was faster on PostgreSQL.
     if connection.dialect.name == "postgresql" and len(new_logs) > 1:
         return _copy_logs(connection, new_logs)
-    statement = insert(logs).returning(logs.c.id, sort_by_parameter_order=True)
     rows = connection.execute(
-        statement,
+        _INSERT_RETURNING_IDS,
         [
             {
                 "timestamp": log.timestamp,
