@@ -54,7 +54,7 @@ class DatabaseUnavailable(Exception):
 
 
 class Database:
-    """Owns the engine; every query goes through `read` or `write` in a worker thread."""
+    """Owns the engines; every query goes through `read` or a write method, in a worker thread."""
 
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
@@ -66,28 +66,36 @@ class Database:
 
     async def read(self, work: Callable[[Connection], T]) -> T:
         """Run read-only work in the thread pool."""
-        return await run_in_threadpool(self._run, work, False)
+        return await run_in_threadpool(self._read, work)
 
     async def write(self, work: Callable[[Connection], T]) -> T:
         """Run work in one transaction in the thread pool: all of it commits or none."""
-        return await run_in_threadpool(self._run, work, True)
+        return await run_in_threadpool(self._write, work)
 
-    def _run(self, work: Callable[[Connection], T], write: bool) -> T:
-        if write:
-            return self._attempt(work, write=True)
+    async def write_statement(self, work: Callable[[Connection], T]) -> T:
+        """Run work that is a single statement, atomic by itself; on PostgreSQL this skips
+        the BEGIN and COMMIT round trips that `write` costs."""
+        if self.is_sqlite:
+            return await self.write(work)
+        return await run_in_threadpool(self._attempt, work, engine=self._reader, transaction=False)
+
+    def _read(self, work: Callable[[Connection], T]) -> T:
         try:
-            return self._attempt(work, write=False)
+            return self._attempt(work, engine=self._reader, transaction=False)
         except DatabaseUnavailable as exc:
             if not exc.stale_connection:
                 raise
-            return self._attempt(work, write=False)  # reads are safe to repeat on a fresh one
+            # Reads are safe to repeat on a fresh connection.
+            return self._attempt(work, engine=self._reader, transaction=False)
 
-    def _attempt(self, work: Callable[[Connection], T], *, write: bool) -> T:
-        lock = self._write_lock if write and self._write_lock else nullcontext()
-        engine = self.engine if write else self._reader
-        with lock, _connect(engine) as connection:
+    def _write(self, work: Callable[[Connection], T]) -> T:
+        with self._write_lock or nullcontext():
+            return self._attempt(work, engine=self.engine, transaction=True)
+
+    def _attempt(self, work: Callable[[Connection], T], *, engine: Engine, transaction: bool) -> T:
+        with _connect(engine) as connection:
             try:
-                with connection.begin() if write else nullcontext():
+                with connection.begin() if transaction else nullcontext():
                     return work(connection)
             except DBAPIError as exc:
                 if exc.connection_invalidated:

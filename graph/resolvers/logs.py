@@ -58,17 +58,24 @@ async def get_log(services: Services, *, log_id: str | int) -> Log | None:
 
 async def create_log(services: Services, *, log_input: LogDraft) -> Log:
     """Validate and write one log."""
-    (created,) = await _write(services, [to_new_log(log_input)])
+    new_log = to_new_log(log_input)
+    # One INSERT is atomic by itself, so it needs no transaction around it.
+    ids = await services.db.write_statement(
+        lambda connection: queries.insert_logs(connection, [new_log])
+    )
+    (created,) = _created(services, ids, [new_log])
     return created
 
 
 async def create_logs(services: Services, *, inputs: Sequence[LogDraft]) -> list[Log]:
     """Validate all, then write all in one transaction; nothing is written if any is invalid."""
-    return await _write(services, to_new_logs(inputs))
-
-
-async def _write(services: Services, new_logs: list[NewLog]) -> list[Log]:
+    new_logs = to_new_logs(inputs)
     ids = await services.db.write(lambda connection: queries.insert_logs(connection, new_logs))
+    return _created(services, ids, new_logs)
+
+
+def _created(services: Services, ids: list[int], new_logs: list[NewLog]) -> list[Log]:
+    """The written logs as the API returns them; the write hook hears of them here."""
     created = [
         Log(
             id=strawberry.ID(str(log_id)),
