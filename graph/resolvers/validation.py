@@ -69,16 +69,20 @@ def _to_new_log(item: LogDraft, *, index: int | None, now: datetime) -> NewLog:
 
 def _check_text(field: str, value: str, *, max_bytes: int | None, index: int | None) -> None:
     """Non-blank UTF-8 without NUL (which PostgreSQL cannot store), within the byte limit."""
-    if not value.strip():
+    if not value or value.isspace():
         raise UserInputError(field, "must not be empty", index=index)
-    try:
-        size = len(value.encode())
-    except UnicodeEncodeError:
-        raise UserInputError(field, "must be valid Unicode text", index=index) from None
+    size = len(value) if value.isascii() else _utf8_size(field, value, index=index)
     if "\x00" in value:
         raise UserInputError(field, "must not contain NUL characters", index=index)
     if max_bytes is not None and size > max_bytes:
         raise UserInputError(field, f"must be at most {max_bytes} bytes", index=index)
+
+
+def _utf8_size(field: str, value: str, *, index: int | None) -> int:
+    try:
+        return len(value.encode())
+    except UnicodeEncodeError:  # lone surrogates, which JSON can carry but UTF-8 cannot
+        raise UserInputError(field, "must be valid Unicode text", index=index) from None
 
 
 def _metadata_json(metadata: object, *, index: int | None) -> str | None:

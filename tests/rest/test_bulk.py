@@ -88,3 +88,12 @@ def test_integer_beyond_64_bits_in_metadata_is_422(client: TestClient) -> None:
     )
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "metadata_"]
+
+
+def test_lone_surrogates_are_refused_not_500(client: TestClient) -> None:
+    body = b'[{"level": "INFO", "service": "s", "message": "bad \\ud800 half"}]'
+    response = client.post(
+        "/api/v1/bulk_logs/", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", 0, "message"]
