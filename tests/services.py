@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import os
 import socket
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import create_engine, text
 
-PG_ADMIN_URL = os.environ.get(
-    "LOGRAPH_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
-)
+from bench.database import scratch_database
+
 REDIS_URL = os.environ.get("LOGRAPH_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 
 
@@ -47,13 +44,5 @@ def require_redis() -> None:
 def scratch_postgres_database() -> Iterator[str]:
     """A throwaway database on the test server, so parallel suites never share tables."""
     require_postgres()
-    name = f"lograph_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database("lograph_test") as database:
+        yield database.sqlalchemy_url
