@@ -20,7 +20,7 @@ setup: $(STAMP)
 migrate: setup
 	$(BIN)/python -m db.migrate
 
-run: migrate
+run: setup  # the app applies pending migrations as it starts
 	$(BIN)/uvicorn main:app --host $(HOST) --port $(PORT)
 
 lint: setup
