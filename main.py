@@ -11,13 +11,16 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from alerts import AlertEngine
+from broker import Broker
+from broker.hub import Hub
+from core.runtime import Runtime
+from db.alert_history import AlertRecord
 from db.engine import Database
 from db.migrate import upgrade_database
-from graph.context import Services
 from graph.router import graphql_router
-from rest import api_router
+from ops.probes import router as probes_router
+from rest import api_router, welcome_router
 from rest.errors import install_error_handlers
-from rest.health import router as health_router
 from settings import Settings, get_settings
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
@@ -35,15 +38,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings.database_url)
         await run_in_threadpool(upgrade_database, db.engine)
-        alert_engine = AlertEngine(db=db, settings=settings)
-        await alert_engine.start()
-        app.state.services = Services(
-            db=db, alerts=alert_engine, write_listeners=[alert_engine.logs_written]
+        broker = Broker(settings.redis_url)
+        alert_hub: Hub[AlertRecord] = Hub(name="alerts", drop_oldest=True)
+        alert_engine = AlertEngine(
+            db=db, settings=settings, link=broker.link, bus=broker.bus, hub=alert_hub
         )
+        await alert_engine.start()
+        broker.start()
+        app.state.runtime = Runtime(
+            db=db,
+            alert_hub=alert_hub,
+            write_listeners=[alert_engine.logs_written],
+            rules_listeners=[alert_engine.rules_changed],
+        )
+        app.state.alert_engine = alert_engine
         try:
             yield
         finally:
             await alert_engine.stop()
+            await broker.stop()
             db.close()
 
     app = FastAPI(
@@ -67,7 +80,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         include_in_schema=False,
     )
     app.include_router(api_router)
-    app.include_router(health_router)
+    app.include_router(welcome_router)
+    app.include_router(probes_router)
     return app
 
 

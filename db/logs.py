@@ -6,12 +6,11 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeAlias
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Row,
     Select,
     and_,
     delete,
@@ -20,7 +19,7 @@ from sqlalchemy import (
     text,
 )
 
-from db.levels import Level
+from db.levels import BY_NAME, Level
 from db.models import logs
 
 
@@ -51,7 +50,22 @@ class LogCriteria:
         return self.levels == frozenset() or self.services == frozenset()
 
 
-LogRow: TypeAlias = Row[*tuple[Any, ...]]
+@dataclass(frozen=True, slots=True)
+class LogRecord:
+    """A stored log, as every read returns it and every surface shows it."""
+
+    id: int
+    timestamp: datetime
+    level: Level
+    service: str
+    message: str
+    metadata: Any
+
+
+def _record(row: Sequence[Any]) -> LogRecord:
+    return LogRecord(row[0], row[1], BY_NAME[row[2]], row[3], row[4], row[5])
+
+
 _COLUMNS = (
     logs.c.id,
     logs.c.timestamp,
@@ -117,14 +131,16 @@ def _copy_json(text: str | None) -> str:
     return "\\N" if text is None else text.translate(_COPY_ESCAPES)
 
 
-def get_log(connection: Connection, log_id: int) -> LogRow | None:
-    return connection.execute(select(*_COLUMNS).where(logs.c.id == log_id)).first()
+def get_log(connection: Connection, log_id: int) -> LogRecord | None:
+    row = connection.execute(select(*_COLUMNS).where(logs.c.id == log_id)).first()
+    return None if row is None else _record(row)
 
 
-def delete_log(connection: Connection, log_id: int) -> LogRow | None:
-    """Delete and return the row as it was, in one statement."""
+def delete_log(connection: Connection, log_id: int) -> LogRecord | None:
+    """Delete and return the log as it was, in one statement."""
     statement = delete(logs).where(logs.c.id == log_id).returning(*_COLUMNS)
-    return connection.execute(statement).first()
+    row = connection.execute(statement).first()
+    return None if row is None else _record(row)
 
 
 def find_logs(
@@ -135,7 +151,7 @@ def find_logs(
     limit: int,
     descending: bool,
     by_id: bool = False,
-) -> list[LogRow]:
+) -> list[LogRecord]:
     """One page of matching logs in a stable order (timestamp then id, or id alone)."""
     if criteria.matches_nothing or limit == 0:
         return []
@@ -143,12 +159,12 @@ def find_logs(
     order = [key.desc() if descending else key.asc() for key in keys]
     if skip == 0:
         statement = filtered(select(*_COLUMNS), criteria).order_by(*order).limit(limit)
-        return list(connection.execute(statement))
+        return [_record(row) for row in connection.execute(statement)]
     # Deferred join: skipping walks the index alone; only the page's rows are read in full.
     page = filtered(select(logs.c.id), criteria).order_by(*order).offset(skip).limit(limit)
     page_ids = page.subquery("page")
     statement = select(*_COLUMNS).join(page_ids, logs.c.id == page_ids.c.id).order_by(*order)
-    return list(connection.execute(statement))
+    return [_record(row) for row in connection.execute(statement)]
 
 
 def filtered(statement: Select[Any], criteria: LogCriteria) -> Select[Any]:

@@ -10,15 +10,13 @@ from functools import cache
 import orjson
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from starlette.requests import HTTPConnection
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http.ides import get_graphql_ide_html
 from strawberry.http.websocket_origin import normalize_allowed_origins
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
-from graph.context import Context
+from graph.context import Context, get_context
 from graph.schema import schema
-from rest.deps import get_services
 
 logger = logging.getLogger("lograph.graphql")
 
@@ -62,10 +60,6 @@ class LographGraphQLRouter(GraphQLRouter[Context, None]):
         # orjson for answers only: decoding stays with `json`, which keeps big integers exact.
         # A str, not bytes: WebSocket messages must go out as text frames.
         return orjson.dumps(data).decode()
-
-
-async def get_context(connection: HTTPConnection) -> Context:
-    return Context(get_services(connection))
 
 
 def graphql_router(*, allowed_origins: Sequence[str] = ()) -> LographGraphQLRouter:

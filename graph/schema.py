@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
+from core import alerts, logs
+from core.filters import LogFilter
 from graph.alert_types import Alert, AlertRule, AlertRuleInput
 from graph.context import Context
 from graph.errors import CodedSchema
 from graph.extensions import schema_extensions
-from graph.inputs import LogFilter, LogInput
-from graph.resolvers import alerts, logs
+from graph.inputs import FilterArgument, LogInput
 from graph.scalars import DateTimeScalar
 from graph.subscriptions import Subscription
-from graph.types import BulkCreateResult, Log, SortOrder, Stats
+from graph.types import BulkCreateResult, Log, SortOrder, Stats, as_logs
 
 LogsInfo = Info[Context, None]
+Filter = Annotated[LogFilter | None, FilterArgument]
 
 
 @strawberry.type
@@ -26,31 +29,33 @@ class Query:
     async def logs(
         self,
         info: LogsInfo,
-        filter: LogFilter | None = None,
+        filter: Filter = None,
         skip: int | None = 0,
         limit: int | None = 50,
         order: SortOrder | None = SortOrder.DESC,
     ) -> list[Log]:
         # Nullable with defaults, as the published SDL promises: null means the default.
-        return await logs.find_logs(
-            info.context.services,
+        records = await logs.find_logs(
+            info.context.runtime,
             log_filter=filter,
             skip=0 if skip is None else skip,
             limit=50 if limit is None else limit,
             order=order or SortOrder.DESC,
         )
+        return as_logs(records)
 
     @strawberry.field(description="The log with this id, or null.")
     async def log(self, info: LogsInfo, id: strawberry.ID) -> Log | None:
-        return await logs.get_log(info.context.services, log_id=id)
+        record = await logs.get_log(info.context.runtime, log_id=id)
+        return None if record is None else as_logs([record])[0]
 
     @strawberry.field(description="Counts of the matching logs, in all, by level and by service.")
-    async def stats(self, info: LogsInfo, filter: LogFilter | None = None) -> Stats:
-        return await logs.log_stats(info.context.services, log_filter=filter)
+    async def stats(self, info: LogsInfo, filter: Filter = None) -> Stats:
+        return await logs.log_stats(info.context.runtime, log_filter=filter)
 
     @strawberry.field(description="Every alert rule, by name.")
     async def alert_rules(self, info: LogsInfo) -> list[AlertRule]:
-        return await alerts.list_rules(info.context.services)
+        return await alerts.list_rules(info.context.runtime)
 
     @strawberry.field(description="Fired alerts, newest first; `limit` is at most 1000.")
     async def alerts(
@@ -60,33 +65,44 @@ class Query:
         since: datetime | None = None,
         limit: int | None = 50,
     ) -> list[Alert]:
-        return await alerts.find_alerts(
-            info.context.services, rule=rule, since=since, limit=50 if limit is None else limit
+        records = await alerts.find_alerts(
+            info.context.runtime, rule=rule, since=since, limit=50 if limit is None else limit
         )
+        return [Alert.from_record(record) for record in records]
 
 
 @strawberry.type
 class Mutation:
     @strawberry.mutation
     async def create_log(self, info: LogsInfo, input: LogInput) -> Log:
-        return await logs.create_log(info.context.services, log_input=input)
+        return as_logs([await logs.create_log(info.context.runtime, log_input=input)])[0]
 
     @strawberry.mutation(description="Up to 10,000 logs, all written or none.")
     async def bulk_create(self, info: LogsInfo, inputs: list[LogInput]) -> BulkCreateResult:
-        created = await logs.create_logs(info.context.services, inputs=inputs)
+        created = as_logs(await logs.create_logs(info.context.runtime, inputs=inputs))
         return BulkCreateResult(count=len(created), ids=[log.id for log in created], logs=created)
 
     @strawberry.mutation(description="Returns the deleted log; null with NOT_FOUND when absent.")
     async def delete_log(self, info: LogsInfo, id: strawberry.ID) -> Log | None:
-        return await logs.delete_log(info.context.services, log_id=id)
+        return as_logs([await logs.delete_log(info.context.runtime, log_id=id)])[0]
 
     @strawberry.mutation(description="Creates the rule, or replaces the one with its name.")
     async def upsert_alert_rule(self, info: LogsInfo, input: AlertRuleInput) -> AlertRule:
-        return await alerts.upsert_rule(info.context.services, rule_input=input)
+        return await alerts.upsert_rule(
+            info.context.runtime,
+            name=input.name,
+            threshold=input.threshold,
+            window_seconds=input.window_seconds,
+            cooldown_seconds=input.cooldown_seconds,
+            level=input.level,
+            min_level=input.min_level,
+            service=input.service,
+            message_contains=input.message_contains,
+        )
 
     @strawberry.mutation(description="Returns the deleted rule, or null when absent.")
     async def delete_alert_rule(self, info: LogsInfo, name: str) -> AlertRule | None:
-        return await alerts.delete_rule(info.context.services, name=name)
+        return await alerts.delete_rule(info.context.runtime, name=name)
 
 
 schema = CodedSchema(

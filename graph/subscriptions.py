@@ -8,9 +8,9 @@ from contextlib import aclosing
 import strawberry
 from strawberry.types import Info
 
+from core import alerts
 from graph.alert_types import Alert
 from graph.context import Context
-from graph.resolvers import alerts
 
 
 @strawberry.type
@@ -22,6 +22,6 @@ class Subscription:
         self, info: Info[Context, None], rules: list[str] | None = None
     ) -> AsyncGenerator[Alert, None]:
         # aclosing: leaving the subscription unsubscribes at once, not when collected.
-        async with aclosing(alerts.subscribe(info.context.services, rules=rules)) as stream:
-            async for alert in stream:
-                yield alert
+        async with aclosing(alerts.subscribe(info.context.runtime, rules=rules)) as stream:
+            async for record in stream:
+                yield Alert.from_record(record)

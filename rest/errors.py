@@ -7,8 +7,8 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from core.errors import NotFoundError, TooLargeError, UserInputError
 from db.engine import DatabaseUnavailable
-from graph.errors import NotFoundError, TooLargeError, UserInputError
 
 logger = logging.getLogger("lograph.rest")
 

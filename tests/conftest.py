@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from main import create_app
 from settings import load_settings
-from tests.services import scratch_postgres_database
+from testing.services import scratch_postgres_database
 
 BACKENDS = ["sqlite", "postgres"]
 # Emptied after every test on the shared PostgreSQL database; the seed marker too, so each
@@ -47,7 +47,7 @@ def client(database_url: str, settings_overrides: dict[str, Any]) -> Iterator[Te
     app = create_app(settings)
     with TestClient(app) as test_client:
         yield test_client
-        with app.state.services.db.engine.begin() as connection:
+        with app.state.runtime.db.engine.begin() as connection:
             for table in CLEARED_TABLES:
                 connection.execute(text(f"DELETE FROM {table}"))
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import redis
 
-from tests.services import REDIS_URL, require_redis
+from testing.services import REDIS_URL, require_redis
 
 
 @pytest.fixture

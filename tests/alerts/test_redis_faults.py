@@ -47,7 +47,7 @@ def redis_warnings(caplog: pytest.LogCaptureFixture, text: str) -> int:
 
 @pytest.fixture(autouse=True)
 def _capture_alert_logs(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING, logger="lograph.alerts")
+    caplog.set_level(logging.WARNING, logger="lograph.broker")
 
 
 def test_unreachable_redis_degrades_to_this_process(

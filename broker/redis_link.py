@@ -10,7 +10,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
-logger = logging.getLogger("lograph.alerts")
+logger = logging.getLogger("lograph.broker")
 
 # Errors that mean "Redis is not there right now"; every caller falls back on them.
 REDIS_ERRORS = (RedisError, OSError)
@@ -50,13 +50,13 @@ class RedisLink:
 
     def mark_up(self) -> None:
         if self._state is _State.DOWN:
-            logger.warning("Redis is back at %s: alerts are claimed and fanned out there", self.url)
+            logger.warning("Redis is back at %s: shared claims and fan-out resume", self.url)
         self._state = _State.UP
 
     def mark_down(self, error: BaseException) -> None:
         if self._state is not _State.DOWN:
             logger.warning(
-                "Redis unavailable at %s (%s): alerts fall back to this process; reconnecting",
+                "Redis unavailable at %s (%s): each process works alone; reconnecting",
                 self.url,
                 error or type(error).__name__,
             )

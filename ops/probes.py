@@ -1,4 +1,4 @@
-"""The legacy welcome at `/` and the probes operators point load balancers at."""
+"""The probes operators point load balancers and orchestrators at."""
 
 from __future__ import annotations
 
@@ -7,15 +7,10 @@ import logging
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from rest.deps import ServicesDep
+from core.runtime import RuntimeDep
 
-logger = logging.getLogger("lograph.health")
-router = APIRouter(tags=["health"])
-
-
-@router.get("/")
-async def welcome() -> dict[str, str]:
-    return {"message": "Log Aggregation Service is up and running"}
+logger = logging.getLogger("lograph.ops")
+router = APIRouter(tags=["operations"])
 
 
 @router.get("/healthz", summary="The process is up")
@@ -24,9 +19,9 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", summary="The database answers", responses={503: {}})
-async def readyz(services: ServicesDep) -> JSONResponse:
+async def readyz(runtime: RuntimeDep) -> JSONResponse:
     try:
-        await services.db.ping()
+        await runtime.db.ping()
     except Exception as exc:
         logger.warning("readiness check failed: %s", exc)
         return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from bench.database import scratch_database
+from testing.database import scratch_database
 
 REDIS_URL = os.environ.get("LOGRAPH_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 

@@ -1,22 +1,35 @@
-"""The rules input must meet, each written once for GraphQL and REST alike."""
+"""The rules input must meet, each written once for GraphQL, REST and alert rules alike."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, Protocol, overload
 
 import orjson
 
-from db.logs import LogCriteria, NewLog
+from core.errors import TooLargeError, UserInputError
+from db.levels import Level
+from db.logs import NewLog
 from db.models import MAX_MESSAGE_BYTES, MAX_SERVICE_LENGTH, as_utc
-from graph.errors import TooLargeError, UserInputError
-from graph.inputs import LogDraft, LogFilter
-
-T = TypeVar("T")
 
 MAX_PAGE_SIZE = 1000
 MAX_BULK_SIZE = 10_000
+
+
+class LogDraft(Protocol):
+    """What the resolvers read of a new log: GraphQL's LogInput or REST's LogCreate as it is."""
+
+    @property
+    def level(self) -> Level: ...
+    @property
+    def service(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def timestamp(self) -> datetime | None: ...
+    @property
+    def metadata(self) -> Any: ...
 
 
 def check_page(*, skip: int, limit: int) -> None:
@@ -51,14 +64,10 @@ def to_new_log(item: LogDraft) -> NewLog:
 
 
 def _to_new_log(item: LogDraft, *, index: int | None, now: datetime) -> NewLog:
-    _check_text("service", item.service, max_bytes=None, index=index)
-    if len(item.service) > MAX_SERVICE_LENGTH:
-        raise UserInputError(
-            "service", f"must be at most {MAX_SERVICE_LENGTH} characters", index=index
-        )
-    _check_text("message", item.message, max_bytes=MAX_MESSAGE_BYTES, index=index)
+    check_service("service", item.service, index=index)
+    check_text("message", item.message, max_bytes=MAX_MESSAGE_BYTES, index=index)
     return NewLog(
-        timestamp=now if item.timestamp is None else as_utc(item.timestamp),
+        timestamp=now if item.timestamp is None else _utc("timestamp", item.timestamp, index),
         level=item.level,
         service=item.service,
         message=item.message,
@@ -67,7 +76,14 @@ def _to_new_log(item: LogDraft, *, index: int | None, now: datetime) -> NewLog:
     )
 
 
-def _check_text(field: str, value: str, *, max_bytes: int | None, index: int | None) -> None:
+def check_service(field: str, value: str, *, index: int | None = None) -> None:
+    """A service name: non-blank text of at most MAX_SERVICE_LENGTH characters."""
+    check_text(field, value, max_bytes=None, index=index)
+    if len(value) > MAX_SERVICE_LENGTH:
+        raise UserInputError(field, f"must be at most {MAX_SERVICE_LENGTH} characters", index=index)
+
+
+def check_text(field: str, value: str, *, max_bytes: int | None, index: int | None = None) -> None:
     """Non-blank UTF-8 without NUL (which PostgreSQL cannot store), within the byte limit."""
     if not value or value.isspace():
         raise UserInputError(field, "must not be empty", index=index)
@@ -101,32 +117,19 @@ def _metadata_json(metadata: object, *, index: int | None) -> str | None:
     return encoded.decode()
 
 
-def to_criteria(log_filter: LogFilter | None) -> LogCriteria:
-    """Fold the filter's overlapping conditions (level, levels, minLevel...) into one criteria."""
-    if log_filter is None:
-        return LogCriteria()
-    start = None if log_filter.start_time is None else as_utc(log_filter.start_time)
-    end = None if log_filter.end_time is None else as_utc(log_filter.end_time)
-    if start is not None and end is not None and start > end:
-        raise UserInputError("endTime", "must not be before startTime")
-    return LogCriteria(
-        levels=_intersect(
-            [log_filter.level] if log_filter.level is not None else None,
-            log_filter.levels,
-            log_filter.min_level.and_above() if log_filter.min_level is not None else None,
-        ),
-        services=_intersect(
-            [log_filter.service] if log_filter.service is not None else None,
-            log_filter.services,
-        ),
-        start_time=start,
-        end_time=end,
-        message_contains=log_filter.message_contains or None,
-    )
+@overload
+def to_utc(field: str, value: datetime) -> datetime: ...
+@overload
+def to_utc(field: str, value: None) -> None: ...
+def to_utc(field: str, value: datetime | None) -> datetime | None:
+    """The instant in UTC; one that leaves the representable years when moved there is refused."""
+    return None if value is None else _utc(field, value, None)
 
 
-def _intersect(*choices: Sequence[T] | None) -> frozenset[T] | None:
-    given = [frozenset(choice) for choice in choices if choice is not None]
-    if not given:
-        return None
-    return frozenset.intersection(*given)
+def _utc(field: str, value: datetime, index: int | None) -> datetime:
+    try:
+        return as_utc(value)
+    except OverflowError:
+        raise UserInputError(
+            field, "is out of range (years 1 to 9999 in UTC)", index=index
+        ) from None

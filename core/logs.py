@@ -4,39 +4,56 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
 
-import strawberry
-
+from core.errors import NotFoundError
+from core.filters import LogFilter, to_criteria
+from core.runtime import Runtime
+from core.validation import LogDraft, check_page, parse_log_id, to_new_log, to_new_logs
 from db import logs as queries
 from db import stats
 from db.levels import Level
-from db.logs import NewLog
-from graph.context import Services
-from graph.errors import NotFoundError
-from graph.inputs import LogDraft, LogFilter
-from graph.resolvers.validation import (
-    check_page,
-    parse_log_id,
-    to_criteria,
-    to_new_log,
-    to_new_logs,
-)
-from graph.types import LevelCount, Log, ServiceCount, SortOrder, Stats
+from db.logs import LogRecord, NewLog
+
+
+class SortOrder(Enum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+@dataclass(frozen=True)
+class LevelCount:
+    level: Level
+    count: int
+
+
+@dataclass(frozen=True)
+class ServiceCount:
+    service: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Stats:
+    total_logs: int
+    by_level: list[LevelCount]
+    by_service: list[ServiceCount]
 
 
 async def find_logs(
-    services: Services,
+    runtime: Runtime,
     *,
     log_filter: LogFilter | None = None,
     skip: int = 0,
     limit: int = 50,
     order: SortOrder = SortOrder.DESC,
     by_id: bool = False,
-) -> list[Log]:
+) -> list[LogRecord]:
     """One page of matching logs, newest first unless asked otherwise."""
     check_page(skip=skip, limit=limit)
     criteria = to_criteria(log_filter)
-    rows = await services.db.read(
+    return await runtime.db.read(
         lambda connection: queries.find_logs(
             connection,
             criteria,
@@ -46,64 +63,55 @@ async def find_logs(
             by_id=by_id,
         )
     )
-    return [Log.from_row(row) for row in rows]
 
 
-async def get_log(services: Services, *, log_id: str | int) -> Log | None:
+async def get_log(runtime: Runtime, *, log_id: str | int) -> LogRecord | None:
     """The log with this id, or None."""
     key = parse_log_id(log_id)
-    row = await services.db.read(lambda connection: queries.get_log(connection, key))
-    return None if row is None else Log.from_row(row)
+    return await runtime.db.read(lambda connection: queries.get_log(connection, key))
 
 
-async def create_log(services: Services, *, log_input: LogDraft) -> Log:
+async def create_log(runtime: Runtime, *, log_input: LogDraft) -> LogRecord:
     """Validate and write one log."""
     new_log = to_new_log(log_input)
     # One INSERT is atomic by itself, so it needs no transaction around it.
-    ids = await services.db.write_statement(
+    ids = await runtime.db.write_statement(
         lambda connection: queries.insert_logs(connection, [new_log])
     )
-    (created,) = _created(services, ids, [new_log])
+    (created,) = written(runtime, ids, [new_log])
     return created
 
 
-async def create_logs(services: Services, *, inputs: Sequence[LogDraft]) -> list[Log]:
+async def create_logs(runtime: Runtime, *, inputs: Sequence[LogDraft]) -> list[LogRecord]:
     """Validate all, then write all in one transaction; nothing is written if any is invalid."""
     new_logs = to_new_logs(inputs)
-    ids = await services.db.write(lambda connection: queries.insert_logs(connection, new_logs))
-    return _created(services, ids, new_logs)
+    ids = await runtime.db.write(lambda connection: queries.insert_logs(connection, new_logs))
+    return written(runtime, ids, new_logs)
 
 
-def _created(services: Services, ids: list[int], new_logs: list[NewLog]) -> list[Log]:
+def written(runtime: Runtime, ids: Sequence[int], new_logs: Sequence[NewLog]) -> list[LogRecord]:
     """The written logs as the API returns them; the write hook hears of them here."""
     created = [
-        Log(
-            id=strawberry.ID(str(log_id)),
-            timestamp=log.timestamp,
-            level=log.level,
-            service=log.service,
-            message=log.message,
-            metadata=log.metadata,
-        )
+        LogRecord(log_id, log.timestamp, log.level, log.service, log.message, log.metadata)
         for log_id, log in zip(ids, new_logs, strict=True)
     ]
-    services.logs_written(created)
+    runtime.logs_written(created)
     return created
 
 
-async def delete_log(services: Services, *, log_id: str | int) -> Log:
+async def delete_log(runtime: Runtime, *, log_id: str | int) -> LogRecord:
     """Delete and return the log; NotFoundError when there is none."""
     key = parse_log_id(log_id)
-    row = await services.db.write(lambda connection: queries.delete_log(connection, key))
-    if row is None:
+    record = await runtime.db.write(lambda connection: queries.delete_log(connection, key))
+    if record is None:
         raise NotFoundError("Log not found")
-    return Log.from_row(row)
+    return record
 
 
-async def log_stats(services: Services, *, log_filter: LogFilter | None = None) -> Stats:
-    """Totals by level and by service, from one grouped scan."""
+async def log_stats(runtime: Runtime, *, log_filter: LogFilter | None = None) -> Stats:
+    """Totals by level and by service, from the rollups and the ragged edges."""
     criteria = to_criteria(log_filter)
-    rows = await services.db.read(
+    rows = await runtime.db.read(
         lambda connection: stats.count_by_level_and_service(connection, criteria)
     )
     by_level: Counter[str] = Counter()
