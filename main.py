@@ -13,6 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from alerts import AlertEngine
 from broker import Broker
 from broker.hub import Hub
+from core.keys import KeyRing
+from core.ratelimit import RateLimiter
 from core.runtime import Runtime
 from db.alert_history import AlertRecord
 from db.engine import Database
@@ -44,10 +46,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             db=db, settings=settings, link=broker.link, bus=broker.bus, hub=alert_hub
         )
         await alert_engine.start()
+        keys = KeyRing(
+            db=db,
+            bus=broker.bus,
+            auth_required=settings.auth_required,
+            admin_key=settings.admin_api_key,
+        )
+        limiter = RateLimiter(link=broker.link, default_per_second=settings.rate_limit_per_second)
         broker.start()
+        keys.start()
+        limiter.start()
         app.state.runtime = Runtime(
             db=db,
             alert_hub=alert_hub,
+            keys=keys,
+            limiter=limiter,
             write_listeners=[alert_engine.logs_written],
             rules_listeners=[alert_engine.rules_changed],
         )
@@ -56,6 +69,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await alert_engine.stop()
+            await limiter.stop()
+            await keys.stop()
             await broker.stop()
             db.close()
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from datetime import datetime
 
+from core import audit
+from core.access import Caller
 from core.errors import UserInputError
 from core.rules import check_rule_name, make_rule
 from core.runtime import Runtime
@@ -25,6 +27,7 @@ async def list_rules(runtime: Runtime) -> list[Rule]:
 async def upsert_rule(
     runtime: Runtime,
     *,
+    caller: Caller,
     name: str,
     threshold: int,
     window_seconds: int,
@@ -46,15 +49,17 @@ async def upsert_rule(
         message_contains=message_contains,
     )
     await runtime.db.write(lambda connection: alert_rules.upsert_rule(connection, rule))
+    audit.record(caller, "upsert alert rule", repr(name))
     await runtime.rules_changed()
     return rule
 
 
-async def delete_rule(runtime: Runtime, *, name: str) -> Rule | None:
+async def delete_rule(runtime: Runtime, *, caller: Caller, name: str) -> Rule | None:
     """Delete and return the rule; None when there is none. Its history stays."""
     check_rule_name(name)
     rule = await runtime.db.write(lambda connection: alert_rules.delete_rule(connection, name))
     if rule is not None:
+        audit.record(caller, "delete alert rule", repr(name))
         await runtime.rules_changed()
     return rule
 

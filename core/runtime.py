@@ -10,6 +10,8 @@ from fastapi import Depends
 from starlette.requests import HTTPConnection
 
 from broker.hub import Hub
+from core.keys import KeyRing
+from core.ratelimit import RateLimiter
 from db.alert_history import AlertRecord
 from db.engine import Database
 from db.logs import LogRecord
@@ -24,6 +26,8 @@ class Runtime:
 
     db: Database
     alert_hub: Hub[AlertRecord]
+    keys: KeyRing
+    limiter: RateLimiter
     write_listeners: list[WriteListener] = field(default_factory=list)
     rules_listeners: list[RulesListener] = field(default_factory=list)
 

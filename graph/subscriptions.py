@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from core import alerts
+from graph.access import READ
 from graph.alert_types import Alert
 from graph.context import Context
 
@@ -16,7 +17,8 @@ from graph.context import Context
 @strawberry.type
 class Subscription:
     @strawberry.subscription(
-        description="Alerts as they fire in any process, each once; only these rules if given."
+        description="Alerts as they fire in any process, each once; only these rules if given.",
+        permission_classes=READ,
     )
     async def alerts(
         self, info: Info[Context, None], rules: list[str] | None = None

@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from core.access import Forbidden, RateLimited, Unauthenticated
 from core.errors import NotFoundError, TooLargeError, UserInputError
 from db.engine import DatabaseUnavailable
 
@@ -36,7 +37,25 @@ async def _unavailable(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": "Database unavailable"}, status_code=503)
 
 
+async def _unauthenticated(_request: Request, exc: Exception) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"}
+    return JSONResponse({"detail": str(exc)}, status_code=401, headers=headers)
+
+
+async def _forbidden(_request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=403)
+
+
+async def _rate_limited(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RateLimited)
+    headers = {"Retry-After": str(exc.retry_after)}
+    return JSONResponse({"detail": str(exc)}, status_code=429, headers=headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Unauthenticated, _unauthenticated)
+    app.add_exception_handler(Forbidden, _forbidden)
+    app.add_exception_handler(RateLimited, _rate_limited)
     app.add_exception_handler(UserInputError, _user_input)
     app.add_exception_handler(NotFoundError, _not_found)
     app.add_exception_handler(DatabaseUnavailable, _unavailable)

@@ -7,6 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter, HTTPException, Response
 
 from core import logs
+from core.callers import CallerDep
 from core.filters import LogFilter
 from core.logs import SortOrder
 from core.runtime import RuntimeDep
@@ -57,6 +58,6 @@ async def read_log(log_id: int, runtime: RuntimeDep) -> Response:
 @router.delete(
     "/{log_id}", response_model=LogRead, responses={404: {"description": "Log not found"}}
 )
-async def delete_log(log_id: int, runtime: RuntimeDep) -> Response:
-    deleted = await logs.delete_log(runtime, log_id=log_id)
+async def delete_log(log_id: int, runtime: RuntimeDep, caller: CallerDep) -> Response:
+    deleted = await logs.delete_log(runtime, caller=caller, log_id=log_id)
     return json_response(log_read(deleted))
