@@ -22,7 +22,7 @@ async def get_caller(connection: HTTPConnection) -> Caller:
     caller = await runtime.keys.authenticate(
         credential_from_headers(connection.headers), address=client_address(connection)
     )
-    runtime.limiter.check(caller)
+    await runtime.limiter.check(caller)
     return caller
 
 

@@ -2,8 +2,9 @@
 
 Each process counts requests locally, in windows of whole seconds, and every SYNC_SECONDS adds
 its counts to a Redis counter per window (`INCRBY`), learning the other processes' counts in the
-same answer. A request costs a dict update, never a round trip; the shared count can overshoot by
-what the processes admit within one sync interval. With Redis away each process limits alone.
+same answer. A request costs a dict update; only a caller's first request in a window costs a
+round trip (to learn the count so far). The shared count can overshoot by what the processes
+admit within one sync interval. With Redis away each process limits alone.
 """
 
 from __future__ import annotations
@@ -46,8 +47,12 @@ class RateLimiter:
     async def stop(self) -> None:
         await stop_task(self._syncer)
 
-    def check(self, caller: Caller) -> None:
-        """Count the request; RateLimited (with the seconds to wait) once the window is full."""
+    async def check(self, caller: Caller) -> None:
+        """Count the request; RateLimited (with the seconds to wait) once the window is full.
+
+        A caller's first request of a window asks Redis for the count so far (one round trip
+        per caller and window); every other request is counted in memory.
+        """
         limit = caller.rate_limit_per_second or self._default
         if limit <= 0:
             return
@@ -60,9 +65,23 @@ class RateLimiter:
                 self._drop_stale(number)
             window = _Window(number, seconds, max(1, math.floor(limit * seconds)))
             self._windows[caller.identity] = window
+            window.shared = await self._shared_count(caller.identity, window)
         if window.shared + window.local >= window.allowed:
             raise RateLimited(max(1, math.ceil((number + 1) * seconds - now)))
         window.local += 1
+
+    async def _shared_count(self, identity: str, window: _Window) -> int:
+        client = self._link.usable()
+        if client is None:
+            return 0
+        try:
+            return int(await client.incrby(self._key(identity, window), 0))
+        except REDIS_ERRORS as error:
+            self._link.mark_down(error)
+            return 0
+
+    def _key(self, identity: str, window: _Window) -> str:
+        return f"{self._link.channel_prefix}rate:{identity}:{window.number}"
 
     def _drop_stale(self, number: int) -> None:
         for identity in [i for i, w in self._windows.items() if w.number < number - 1]:
@@ -81,14 +100,14 @@ class RateLimiter:
         pending = [
             (identity, window, window.local)
             for identity, window in self._windows.items()
-            if window.local and window.number == now_number[window.seconds]
+            if window.number == now_number[window.seconds]  # INCRBY 0 learns others' counts
         ]
         if not pending:
             return
         try:
             async with client.pipeline(transaction=False) as pipe:
                 for identity, window, sent in pending:
-                    key = f"{self._link.channel_prefix}rate:{identity}:{window.number}"
+                    key = self._key(identity, window)
                     pipe.incrby(key, sent)
                     pipe.expire(key, window.seconds + 1)
                 results = await pipe.execute()

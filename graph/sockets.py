@@ -36,7 +36,7 @@ async def admit(context: Context, payload: Any) -> tuple[int, str] | None:
         if credential is None:
             credential = credential_from_headers(request.headers)
         caller = await runtime.keys.authenticate(credential, address=client_address(request))
-        runtime.limiter.check(caller)
+        await runtime.limiter.check(caller)
     except Unauthenticated as refusal:
         return UNAUTHENTICATED_CLOSE, str(refusal)
     except RateLimited as refusal:
