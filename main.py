@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from alerts import AlertEngine
 from broker import Broker
 from broker.hub import Hub
+from core import metrics
 from core.keys import KeyRing
 from core.ratelimit import RateLimiter
 from core.runtime import Runtime
@@ -20,7 +20,10 @@ from db.alert_history import AlertRecord
 from db.engine import Database
 from db.migrate import upgrade_database
 from graph.router import graphql_router
+from ops.logs import configure_logging
+from ops.metrics import router as metrics_router
 from ops.probes import router as probes_router
+from ops.requests import RequestMiddleware
 from rest import api_router, welcome_router
 from rest.errors import install_error_handlers
 from settings import Settings, get_settings
@@ -39,6 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings.database_url)
+        for engine in db.engines:
+            metrics.watch_pool(engine)
         await run_in_threadpool(upgrade_database, db.engine)
         broker = Broker(settings.redis_url)
         alert_hub: Hub[AlertRecord] = Hub(name="alerts", drop_oldest=True)
@@ -61,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             alert_hub=alert_hub,
             keys=keys,
             limiter=limiter,
-            write_listeners=[alert_engine.logs_written],
+            write_listeners=[alert_engine.logs_written, metrics.logs_written],
             rules_listeners=[alert_engine.rules_changed],
         )
         app.state.alert_engine = alert_engine
@@ -87,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_methods=["*"],
         allow_headers=["*"],
     )
+    app.state.metrics_public = settings.metrics_public
     install_error_handlers(app)
     # Routes are matched in order: the busiest endpoint first.
     app.include_router(
@@ -97,8 +103,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router)
     app.include_router(welcome_router)
     app.include_router(probes_router)
+    app.include_router(metrics_router)
+    app.add_middleware(RequestMiddleware)  # outermost: every request gets its id first
     return app
 
 
-logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+configure_logging(get_settings().log_format)
 app = create_app()

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from broker.redis_link import REDIS_ERRORS, RedisLink
 from broker.tasks import stop_task
 from core.access import Caller, RateLimited
+from core.metrics import RATE_LIMITED
 
 SYNC_SECONDS = 0.1
 MAX_TRACKED = 100_000  # identities with a live window; older windows are dropped each sync
@@ -67,6 +68,7 @@ class RateLimiter:
             self._windows[caller.identity] = window
             window.shared = await self._shared_count(caller.identity, window)
         if window.shared + window.local >= window.allowed:
+            RATE_LIMITED.inc()
             raise RateLimited(max(1, math.ceil((number + 1) * seconds - now)))
         window.local += 1
 

@@ -17,6 +17,7 @@ from graph.errors import CodedSchema
 from graph.extensions import schema_extensions
 from graph.inputs import FilterArgument, LogInput
 from graph.keys import KeyMutations, KeyQueries
+from graph.observability import Observability
 from graph.scalars import DateTimeScalar
 from graph.subscriptions import Subscription
 from graph.types import BulkCreateResult, Log, SortOrder, Stats, as_logs
@@ -131,6 +132,6 @@ schema = CodedSchema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    extensions=schema_extensions(),
+    extensions=[*schema_extensions(), Observability],
     scalar_overrides={datetime: DateTimeScalar},
 )

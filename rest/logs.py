@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, Response
 
 from core import logs
 from core.callers import CallerDep
+from core.errors import NotFoundError
 from core.filters import LogFilter
 from core.logs import SortOrder
 from core.runtime import RuntimeDep
@@ -51,7 +52,7 @@ async def filter_logs(
 async def read_log(log_id: int, runtime: RuntimeDep) -> Response:
     log = await logs.get_log(runtime, log_id=log_id)
     if log is None:
-        raise HTTPException(status_code=404, detail="Log not found")
+        raise NotFoundError("Log not found")
     return json_response(log_read(log))
 
 
