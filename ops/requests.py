@@ -31,8 +31,20 @@ def _request_id(scope: Scope) -> str:
 
 
 def _route(scope: Scope) -> str:
-    route: Any = scope.get("route")
-    return getattr(route, "path", None) or "unmatched"
+    """The path with its parameters named (`/api/v1/logs/{log_id}`): labels stay few.
+
+    FastAPI's matched route knows only its path within its own router, so the template is
+    rebuilt from the request path and the parameters the route matched.
+    """
+    if scope.get("route") is None:
+        return "unmatched"
+    path: str = scope["path"]
+    params: dict[str, Any] = scope.get("path_params") or {}
+    for name, value in params.items():
+        head, found, tail = path.rpartition(f"/{value}")
+        if found:
+            path = f"{head}/{{{name}}}{tail}"
+    return path
 
 
 class RequestMiddleware:
