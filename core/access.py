@@ -62,6 +62,12 @@ class Forbidden(ResolverError):
     code = "FORBIDDEN"
 
 
+class TooMany(ResolverError):
+    """A per-key cap on things held at once (sockets, subscriptions)."""
+
+    code = "RATE_LIMITED"
+
+
 class RateLimited(ResolverError):
     code = "RATE_LIMITED"
 
@@ -146,3 +152,25 @@ class LruTtl:
     def evict(self, predicate: Any) -> None:
         for key in [key for key, (_, value) in self._entries.items() if predicate(value)]:
             del self._entries[key]
+
+
+class PerCallerCap:
+    """At most `limit` of something (sockets, subscriptions) held at once per key or address."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._held: dict[str, int] = {}
+
+    def acquire(self, caller: Caller) -> bool:
+        held = self._held.get(caller.identity, 0)
+        if held >= self.limit:
+            return False
+        self._held[caller.identity] = held + 1
+        return True
+
+    def release(self, caller: Caller) -> None:
+        held = self._held.get(caller.identity, 0) - 1
+        if held > 0:
+            self._held[caller.identity] = held
+        else:
+            self._held.pop(caller.identity, None)

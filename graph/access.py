@@ -4,12 +4,14 @@ alias or a batched request is checked like any other, and a refused field return
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
-from core.access import Caller, Scope, Unauthenticated, require
+from core.access import Caller, Scope, TooMany, Unauthenticated, require
 
 
 def caller_of(info: Info[Any, Any]) -> Caller:
@@ -46,3 +48,16 @@ class CanAdminister(_NeedsScope):
 READ: list[type[BasePermission]] = [CanRead]
 INGEST: list[type[BasePermission]] = [CanIngest]
 ADMIN: list[type[BasePermission]] = [CanAdminister]
+
+
+@asynccontextmanager
+async def subscription_slot(info: Info[Any, Any]) -> AsyncIterator[None]:
+    """Hold one of the caller's subscriptions while the stream lives."""
+    caller = caller_of(info)
+    subscriptions = info.context.runtime.subscriptions
+    if not subscriptions.acquire(caller):
+        raise TooMany(f"at most {subscriptions.limit} subscriptions per key or address")
+    try:
+        yield
+    finally:
+        subscriptions.release(caller)

@@ -23,6 +23,7 @@ from graph.context import Context
 
 UNAUTHENTICATED_CLOSE = 4401
 FORBIDDEN_CLOSE = 4403
+TOO_MANY_CLOSE = 4429
 
 
 async def admit(context: Context, payload: Any) -> tuple[int, str] | None:
@@ -43,11 +44,25 @@ async def admit(context: Context, payload: Any) -> tuple[int, str] | None:
         return FORBIDDEN_CLOSE, str(refusal)
     if Scope.READ not in caller.scopes:
         return FORBIDDEN_CLOSE, str(Forbidden("this API key lacks the read scope"))
+    if not runtime.sockets.acquire(caller):
+        return TOO_MANY_CLOSE, f"at most {runtime.sockets.limit} sockets per key or address"
     context.admit(caller)
     return None
 
 
+def release(context: Context) -> None:
+    """The socket is gone: it no longer counts against its caller."""
+    if context.caller is not None:
+        context.runtime.sockets.release(context.caller)
+
+
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    async def handle(self) -> None:
+        try:
+            await super().handle()
+        finally:
+            release(self.context)
+
     async def handle_connection_init(self, message: Any) -> None:
         refusal = await admit(self.context, message.get("payload"))
         if refusal is None:
@@ -59,6 +74,12 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
 
 class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
+    async def handle(self) -> None:
+        try:
+            await super().handle()
+        finally:
+            release(self.context)
+
     async def handle_connection_init(self, message: Any) -> None:
         refusal = await admit(self.context, message.get("payload"))
         if refusal is None:

@@ -9,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from core import alerts
-from graph.access import READ
+from graph.access import READ, subscription_slot
 from graph.alert_types import Alert
 from graph.context import Context
 
@@ -24,6 +24,9 @@ class Subscription:
         self, info: Info[Context, None], rules: list[str] | None = None
     ) -> AsyncGenerator[Alert, None]:
         # aclosing: leaving the subscription unsubscribes at once, not when collected.
-        async with aclosing(alerts.subscribe(info.context.runtime, rules=rules)) as stream:
+        async with (
+            subscription_slot(info),
+            aclosing(alerts.subscribe(info.context.runtime, rules=rules)) as stream,
+        ):
             async for record in stream:
                 yield Alert.from_record(record)

@@ -156,3 +156,36 @@ class TestWithoutAuthRequired:
         key = create_key(client, "reader", "READ")
         assert client.post("/api/v1/logs/", json=log_json(), headers=bearer(key)).status_code == 403
         assert client.get("/api/v1/logs/", headers=bearer("lg_unknown")).status_code == 401
+
+
+def test_graphiql_loads_without_a_key(client: TestClient) -> None:
+    page = client.get("/graphql", headers={"accept": "text/html"})
+    assert page.status_code == 200
+    assert "graphiql" in page.text.lower()
+
+
+def test_sockets_and_subscriptions_per_key_are_capped(client: TestClient) -> None:
+    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    runtime.sockets.limit = 1
+    runtime.subscriptions.limit = 1
+    key = create_key(client, "dashboard", "READ")
+    init = {"type": "connection_init", "payload": {"apiKey": key}}
+    subscribe = {
+        "id": "1",
+        "type": "subscribe",
+        "payload": {"query": "subscription { alerts { id } }"},
+    }
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as first:
+        first.send_json(init)
+        assert receive(first)["type"] == "connection_ack"
+        first.send_json(subscribe)
+        first.send_json({**subscribe, "id": "2"})
+        refused = receive(first)
+        assert refused["id"] == "2", refused
+        assert refused["payload"]["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+        with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as second:
+            second.send_json(init)
+            assert second.receive()["code"] == 4429
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as again:
+        again.send_json(init)
+        assert receive(again)["type"] == "connection_ack"
