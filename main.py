@@ -104,7 +104,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(welcome_router)
     app.include_router(probes_router)
     app.include_router(metrics_router)
-    app.add_middleware(RequestMiddleware)  # outermost: every request gets its id first
+    # Outermost: every request gets its id first.
+    app.add_middleware(RequestMiddleware, access_log=settings.access_log)
     return app
 
 

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     rate_limit_per_second: float = Field(default=0.0, ge=0)
     metrics_public: bool = True
     log_format: Literal["text", "json"] = "text"
+    access_log: bool = True
 
     @model_validator(mode="before")
     @classmethod

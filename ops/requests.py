@@ -48,8 +48,9 @@ def _route(scope: Scope) -> str:
 
 
 class RequestMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, access_log: bool = True) -> None:
         self.app = app
+        self.access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -80,7 +81,7 @@ class RequestMiddleware:
             route, method = _route(scope), scope["method"]
             HTTP_REQUESTS.labels(route, method, str(status)).inc()
             HTTP_LATENCY.labels(route, method).observe(elapsed)
-            if access.isEnabledFor(logging.INFO):
+            if self.access_log and access.isEnabledFor(logging.INFO):
                 fields = {
                     "method": method,
                     "path": scope["path"],
