@@ -6,11 +6,14 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from main import create_app
 from settings import load_settings
+from testing.server import running_servers
+from testing.services import scratch_postgres_database
 from tests.access.support import ADMIN_KEY, REVOKE, bearer, call, create_key
 from tests.alerts.support import wait_for
 
@@ -80,3 +83,36 @@ def test_a_rate_limit_holds_per_process_with_redis_dead(client: TestClient) -> N
     body = call(client, "{ stats { totalLogs } }", key=key)
     assert body["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
     assert body["errors"][0]["extensions"]["retryAfter"] >= 1
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_a_revocation_reaches_another_os_process(redis_url: str) -> None:
+    with scratch_postgres_database() as database_url:
+        env = {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "ENABLE_ALERTS": "false",
+            "AUTH_REQUIRED": "true",
+            "ADMIN_API_KEY": ADMIN_KEY,
+        }
+        with running_servers(2, env=env) as (first, second):
+            admin = {"authorization": f"Bearer {ADMIN_KEY}"}
+            made = httpx.post(
+                f"{first.base_url}/graphql",
+                json={"query": 'mutation { createApiKey(name: "k", scopes: [READ]) { key } }'},
+                headers=admin,
+            ).json()
+            key = made["data"]["createApiKey"]["key"]
+            logs_url = f"{second.base_url}/api/v1/logs/"
+            assert httpx.get(logs_url, headers=bearer(key)).status_code == 200
+            httpx.post(
+                f"{first.base_url}/graphql",
+                json={"query": REVOKE, "variables": {"name": "k"}},
+                headers=admin,
+            ).raise_for_status()
+            wait_for(
+                lambda: httpx.get(logs_url, headers=bearer(key)).status_code == 401,
+                timeout=2.0,
+                what="the revocation in the other process",
+            )
