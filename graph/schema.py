@@ -14,6 +14,7 @@ from graph.access import ADMIN, INGEST, READ, caller_of
 from graph.alert_types import Alert, AlertRule, AlertRuleInput
 from graph.context import Context
 from graph.errors import CodedSchema
+from graph.execution import FastLeafExecutionContext
 from graph.extensions import schema_extensions
 from graph.inputs import FilterArgument, LogInput
 from graph.keys import KeyMutations, KeyQueries
@@ -134,4 +135,5 @@ schema = CodedSchema(
     subscription=Subscription,
     extensions=[*schema_extensions(), Observability],
     scalar_overrides={datetime: DateTimeScalar},
+    execution_context_class=FastLeafExecutionContext,
 )
