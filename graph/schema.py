@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated
 
@@ -10,6 +11,7 @@ from strawberry.types import Info
 
 from core import alerts, logs
 from core.filters import LogFilter
+from core.rules import make_rule
 from graph.access import ADMIN, INGEST, READ, caller_of
 from graph.alert_types import Alert, AlertRule, AlertRuleInput
 from graph.context import Context
@@ -109,18 +111,8 @@ class Mutation(KeyMutations):
         permission_classes=ADMIN,
     )
     async def upsert_alert_rule(self, info: LogsInfo, input: AlertRuleInput) -> AlertRule:
-        return await alerts.upsert_rule(
-            info.context.runtime,
-            caller=caller_of(info),
-            name=input.name,
-            threshold=input.threshold,
-            window_seconds=input.window_seconds,
-            cooldown_seconds=input.cooldown_seconds,
-            level=input.level,
-            min_level=input.min_level,
-            service=input.service,
-            message_contains=input.message_contains,
-        )
+        rule = make_rule(**asdict(input))  # the input's fields are make_rule's arguments
+        return await alerts.upsert_rule(info.context.runtime, caller=caller_of(info), rule=rule)
 
     @strawberry.mutation(
         description="Returns the deleted rule, or null when absent.", permission_classes=ADMIN
