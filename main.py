@@ -15,6 +15,7 @@ from db.engine import Database
 from db.migrate import upgrade_database
 from graph.context import Services
 from graph.router import graphql_router
+from ingest.router import router as ingest_router
 from rest import api_router
 from rest.errors import install_error_handlers
 from rest.health import router as health_router
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         include_in_schema=False,
     )
     app.include_router(api_router)
+    app.include_router(ingest_router)
     app.include_router(health_router)
     return app
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Dialect,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -128,4 +129,18 @@ alert_history = Table(
     Column("samples", JSONDocument, nullable=False),
     Index("ix_alerts_fired_at", "fired_at", "id"),
     Index("ix_alerts_rule_fired_at", "rule", "fired_at", "id"),
+)
+
+MAX_IDEMPOTENCY_SCOPE_LENGTH = 400
+
+# Requests that carried an Idempotency-Key: claimed while in flight, then the answer to replay.
+ingest_requests = Table(
+    "ingest_requests",
+    metadata,
+    Column("scope", String(MAX_IDEMPOTENCY_SCOPE_LENGTH), primary_key=True),
+    Column("claimed_at", UTCDateTime(), nullable=False),
+    Column("status", Integer, nullable=True),  # null while in flight
+    Column("content_type", String(100), nullable=True),
+    Column("body", LargeBinary, nullable=True),
+    Index("ix_ingest_requests_claimed_at", "claimed_at"),
 )

@@ -69,12 +69,16 @@ async def create_log(services: Services, *, log_input: LogDraft) -> Log:
 
 async def create_logs(services: Services, *, inputs: Sequence[LogDraft]) -> list[Log]:
     """Validate all, then write all in one transaction; nothing is written if any is invalid."""
-    new_logs = to_new_logs(inputs)
+    return await write_logs(services, new_logs=to_new_logs(inputs))
+
+
+async def write_logs(services: Services, *, new_logs: Sequence[NewLog]) -> list[Log]:
+    """Write already validated logs in one transaction (the ingest protocols call this too)."""
     ids = await services.db.write(lambda connection: queries.insert_logs(connection, new_logs))
     return _created(services, ids, new_logs)
 
 
-def _created(services: Services, ids: list[int], new_logs: list[NewLog]) -> list[Log]:
+def _created(services: Services, ids: list[int], new_logs: Sequence[NewLog]) -> list[Log]:
     """The written logs as the API returns them; the write hook hears of them here."""
     created = [
         Log(

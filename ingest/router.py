@@ -1,0 +1,77 @@
+"""The three ingest paths; each maps its protocol's body and errors, the rest is shared."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, Query, Request, Response
+
+from db.engine import DatabaseUnavailable
+from graph.context import Services
+from ingest import limits, ndjson
+from ingest.errors import IngestError
+from ingest.idempotency import idempotent
+from ingest.streaming import content_coding, decoded, lines
+from rest.deps import ServicesDep
+
+router = APIRouter(tags=["ingest"])
+
+ErrorAnswer = Callable[[IngestError], Response]
+_NDJSON_TYPES = frozenset(
+    {"application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines"}
+)
+_RETRY_AFTER_SECONDS = "5"
+
+
+async def _serve(
+    request: Request,
+    services: Services,
+    *,
+    answer_error: ErrorAnswer,
+    handle: Callable[[], Awaitable[Response]],
+) -> Response:
+    """Idempotency around the handler; every refusal in the protocol's own error shape."""
+
+    async def guarded() -> Response:
+        try:
+            return await handle()
+        except IngestError as exc:
+            return answer_error(exc)
+        except DatabaseUnavailable:
+            response = answer_error(IngestError(503, "database unavailable; retry later"))
+            response.headers["Retry-After"] = _RETRY_AFTER_SECONDS
+            return response
+
+    try:
+        return await idempotent(request, services, guarded)
+    except IngestError as exc:
+        return answer_error(exc)
+    except DatabaseUnavailable:
+        return answer_error(IngestError(503, "database unavailable; retry later"))
+
+
+def media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+@router.post(
+    "/ingest/ndjson",
+    summary="Stream logs as NDJSON, one LogInput per line",
+    max_body_size=limits.NDJSON_MAX_WIRE_BYTES,
+)
+async def ingest_ndjson(
+    request: Request,
+    services: ServicesDep,
+    atomic: bool = Query(False, description="Write every line or none."),
+) -> Response:
+    async def handle() -> Response:
+        if media_type(request) not in _NDJSON_TYPES:
+            raise IngestError(415, "Content-Type must be application/x-ndjson")
+        gzip = content_coding(request.headers.get("content-encoding"))
+        cap = limits.ATOMIC_MAX_DECODED_BYTES if atomic else limits.NDJSON_MAX_DECODED_BYTES
+        body = decoded(request.stream(), gzip=gzip, max_bytes=cap)
+        batches = lines(body, max_line_bytes=limits.NDJSON_MAX_LINE_BYTES)
+        status, outcome = await ndjson.ingest(services, batches, atomic=atomic)
+        return ndjson.answer(status, outcome.as_json())
+
+    return await _serve(request, services, answer_error=ndjson.error_answer, handle=handle)
