@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from db.engine import DatabaseUnavailable
 from graph.context import Services
-from ingest import limits, ndjson
+from graph.resolvers.logs import write_logs
+from ingest import limits, ndjson, otlp
 from ingest.errors import IngestError
 from ingest.idempotency import idempotent
-from ingest.streaming import content_coding, decoded, lines
+from ingest.streaming import content_coding, decoded, lines, read_whole
 from rest.deps import ServicesDep
 
 router = APIRouter(tags=["ingest"])
@@ -75,3 +77,33 @@ async def ingest_ndjson(
         return ndjson.answer(status, outcome.as_json())
 
     return await _serve(request, services, answer_error=ndjson.error_answer, handle=handle)
+
+
+@router.post(
+    "/v1/logs",
+    summary="OTLP/HTTP logs (protobuf or JSON ExportLogsServiceRequest)",
+    max_body_size=limits.MAX_WIRE_BYTES,
+)
+async def ingest_otlp(request: Request, services: ServicesDep) -> Response:
+    kind = otlp.PROTOBUF if media_type(request) == otlp.PROTOBUF else otlp.JSON
+
+    async def handle() -> Response:
+        if media_type(request) not in (otlp.PROTOBUF, otlp.JSON):
+            raise IngestError(
+                415, "Content-Type must be application/x-protobuf or application/json"
+            )
+        body = await _whole_body(request)
+        message = await run_in_threadpool(otlp.decode, body, media_type=kind)
+        new_logs, rejections = await run_in_threadpool(otlp.to_new_logs, message)
+        await write_logs(services, new_logs=new_logs)
+        return otlp.answer(rejections, media_type=kind)
+
+    def answer_error(error: IngestError) -> Response:
+        return otlp.error_answer(error, media_type=kind)
+
+    return await _serve(request, services, answer_error=answer_error, handle=handle)
+
+
+async def _whole_body(request: Request) -> bytes:
+    gzip = content_coding(request.headers.get("content-encoding"))
+    return await read_whole(request.stream(), gzip=gzip, max_bytes=limits.MAX_DECODED_BYTES)
