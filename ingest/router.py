@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from db.engine import DatabaseUnavailable
 from graph.context import Services
 from graph.resolvers.logs import write_logs
-from ingest import limits, ndjson, otlp
+from ingest import limits, loki, loki_wire, ndjson, otlp
 from ingest.errors import IngestError
 from ingest.idempotency import idempotent
 from ingest.streaming import content_coding, decoded, lines, read_whole
@@ -107,3 +107,25 @@ async def ingest_otlp(request: Request, services: ServicesDep) -> Response:
 async def _whole_body(request: Request) -> bytes:
     gzip = content_coding(request.headers.get("content-encoding"))
     return await read_whole(request.stream(), gzip=gzip, max_bytes=limits.MAX_DECODED_BYTES)
+
+
+@router.post(
+    "/loki/api/v1/push",
+    summary="Loki push: JSON, or snappy-compressed protobuf as Promtail sends",
+    max_body_size=limits.MAX_WIRE_BYTES,
+)
+async def ingest_loki(request: Request, services: ServicesDep) -> Response:
+    async def handle() -> Response:
+        kind = media_type(request)
+        if kind not in (otlp.PROTOBUF, otlp.JSON):
+            raise IngestError(415, f"Content-Type must be {otlp.PROTOBUF} or {otlp.JSON}")
+        body = await _whole_body(request)
+        if kind == otlp.PROTOBUF:
+            streams = await run_in_threadpool(loki_wire.from_snappy_protobuf, body)
+        else:
+            streams = await run_in_threadpool(loki_wire.from_json, body)
+        new_logs, rejections = await run_in_threadpool(loki.to_new_logs, streams)
+        await write_logs(services, new_logs=new_logs)
+        return loki.answer(rejections)
+
+    return await _serve(request, services, answer_error=loki.error_answer, handle=handle)
