@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from db.levels import parse_level
 from db.logs import NewLog
+from db.models import as_utc
 from graph.context import Services
 from graph.resolvers.logs import write_logs
 from ingest import limits
@@ -166,8 +167,8 @@ def _timestamp(value: Any) -> datetime | None:
         return None
     if isinstance(value, str):
         try:
-            return datetime.fromisoformat(value)
-        except ValueError:
+            return as_utc(datetime.fromisoformat(value))
+        except (ValueError, OverflowError):  # overflow: year 1 or 9999 shifted past its edge
             pass
     raise _FieldError("timestamp", "must be an ISO 8601 date-time")
 

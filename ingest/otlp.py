@@ -40,8 +40,20 @@ def decode(body: bytes, *, media_type: str) -> ExportLogsServiceRequest:
         if media_type == PROTOBUF:
             request.ParseFromString(body)
         else:
-            json_format.ParseDict(_ids_as_base64(orjson.loads(body)), request)
-    except (DecodeError, json_format.ParseError, orjson.JSONDecodeError, RecursionError) as exc:
+            document = orjson.loads(body)
+            if not isinstance(document, dict):
+                raise bad_request("body must be a JSON object (an ExportLogsServiceRequest)")
+            json_format.ParseDict(_ids_as_base64(document), request)
+    # ValueError covers orjson's errors; TypeError and AttributeError come from JSON shapes
+    # ParseDict does not expect, RecursionError from deeply nested values.
+    except (
+        DecodeError,
+        json_format.ParseError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        RecursionError,
+    ) as exc:
         raise bad_request(f"body is not an OTLP ExportLogsServiceRequest: {exc}") from None
     count = sum(len(scope.log_records) for res in request.resource_logs for scope in res.scope_logs)
     if count > limits.MAX_RECORDS:

@@ -203,6 +203,8 @@ def test_json_answers_in_json_and_reads_hex_ids(client: TestClient) -> None:
         (b"\xff\xff\xff", PROTOBUF, 400),
         (b"{not json", {"content-type": "application/json"}, 400),
         (b'{"resourceLogs": 5}', {"content-type": "application/json"}, 400),
+        (b"[]", {"content-type": "application/json"}, 400),
+        (b'{"resourceLogs": [null]}', {"content-type": "application/json"}, 400),
         (b"", {"content-type": "text/plain"}, 415),
         (b"abc", {**PROTOBUF, "content-encoding": "gzip"}, 400),
         (gzip.compress(b"\0" * (65 * 1024 * 1024)), {**PROTOBUF, "content-encoding": "gzip"}, 413),
