@@ -40,16 +40,21 @@ async def _serve(
         except IngestError as exc:
             return answer_error(exc)
         except DatabaseUnavailable:
-            response = answer_error(IngestError(503, "database unavailable; retry later"))
-            response.headers["Retry-After"] = _RETRY_AFTER_SECONDS
-            return response
+            return _unavailable(answer_error)
 
     try:
         return await idempotent(request, services, guarded)
     except IngestError as exc:
         return answer_error(exc)
     except DatabaseUnavailable:
-        return answer_error(IngestError(503, "database unavailable; retry later"))
+        return _unavailable(answer_error)
+
+
+def _unavailable(answer_error: ErrorAnswer) -> Response:
+    """503 with Retry-After: the answer OTLP and Loki clients retry."""
+    response = answer_error(IngestError(503, "database unavailable; retry later"))
+    response.headers["Retry-After"] = _RETRY_AFTER_SECONDS
+    return response
 
 
 def media_type(request: Request) -> str:
@@ -95,7 +100,8 @@ async def ingest_otlp(request: Request, services: ServicesDep) -> Response:
         body = await _whole_body(request)
         message = await run_in_threadpool(otlp.decode, body, media_type=kind)
         new_logs, rejections = await run_in_threadpool(otlp.to_new_logs, message)
-        await write_logs(services, new_logs=new_logs)
+        if new_logs:
+            await write_logs(services, new_logs=new_logs)
         return otlp.answer(rejections, media_type=kind)
 
     def answer_error(error: IngestError) -> Response:
@@ -125,7 +131,8 @@ async def ingest_loki(request: Request, services: ServicesDep) -> Response:
         else:
             streams = await run_in_threadpool(loki_wire.from_json, body)
         new_logs, rejections = await run_in_threadpool(loki.to_new_logs, streams)
-        await write_logs(services, new_logs=new_logs)
+        if new_logs:
+            await write_logs(services, new_logs=new_logs)
         return loki.answer(rejections)
 
     return await _serve(request, services, answer_error=loki.error_answer, handle=handle)
