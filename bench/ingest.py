@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime
+from functools import partial
 
 import httpx
 import orjson
@@ -28,6 +29,8 @@ from bench.server import Server, running_server
 
 NDJSON_LINES = 10_000
 OTLP_RECORDS = 1_000
+NDJSON_TYPE = "application/x-ndjson"
+OTLP_TYPE = "application/x-protobuf"
 SEVERITY = {"TRACE": 1, "DEBUG": 5, "INFO": 9, "WARN": 13, "ERROR": 17, "FATAL": 21}
 
 
@@ -133,39 +136,19 @@ def main() -> None:
     requests, repeats = (5, 1) if quick else (10, 3)
     big = (128 if quick else 1024) * 1024 * 1024
     factory = LogFactory(Window.ending_now(), seed=7)
-    with scratch_database("lograph_bench_ingest") as database:
+    with (
+        scratch_database("lograph_bench_ingest") as database,
+        running_server(database_url=database.sqlalchemy_url) as server,  # migrates it
+    ):
         ceiling = statistics.median(copy_ceiling(database, factory, rows=100_000, repeats=3))
         ndjson = [ndjson_body(factory, NDJSON_LINES) for _ in range(requests)]
         otlp = [otlp_body(factory, OTLP_RECORDS) for _ in range(requests * 5)]
-        with running_server(database_url=database.sqlalchemy_url) as server:
-            rate(
-                server,
-                "/ingest/ndjson",
-                ndjson[:1],
-                content_type="application/x-ndjson",
-                per=NDJSON_LINES,
-            )
-            nd = statistics.median(
-                rate(
-                    server,
-                    "/ingest/ndjson",
-                    ndjson,
-                    content_type="application/x-ndjson",
-                    per=NDJSON_LINES,
-                )
-                for _ in range(repeats)
-            )
-            ot = statistics.median(
-                rate(
-                    server,
-                    "/v1/logs",
-                    otlp,
-                    content_type="application/x-protobuf",
-                    per=OTLP_RECORDS,
-                )
-                for _ in range(repeats)
-            )
-            grown, accepted, seconds = rss_growth(server, total_bytes=big, factory=factory)
+        post_ndjson = partial(rate, server, "/ingest/ndjson", content_type=NDJSON_TYPE)
+        post_otlp = partial(rate, server, "/v1/logs", content_type=OTLP_TYPE)
+        post_ndjson(ndjson[:1], per=NDJSON_LINES)  # warm-up
+        nd = statistics.median(post_ndjson(ndjson, per=NDJSON_LINES) for _ in range(repeats))
+        ot = statistics.median(post_otlp(otlp, per=OTLP_RECORDS) for _ in range(repeats))
+        grown, accepted, seconds = rss_growth(server, total_bytes=big, factory=factory)
     print("| | what | logs/s | share of (a) | target |")
     print("|---|---|---:|---:|---|")
     print(_row("(a)", "raw COPY, one transaction, 100,000 rows", ceiling, ceiling, ""))

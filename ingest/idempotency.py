@@ -19,8 +19,9 @@ HEADER = "idempotency-key"
 _WINDOW = timedelta(seconds=limits.IDEMPOTENCY_WINDOW_SECONDS)
 _ABANDONED = timedelta(seconds=limits.IDEMPOTENCY_ABANDONED_SECONDS)
 _PURGE_ONE_IN = 100  # requests; expired answers are swept now and then, not on every call
-# Answers that would differ on a retry are not kept: the retry runs again.
-_NOT_KEPT = frozenset({409, 429})
+# Answers that would differ on a retry are not kept: the retry runs again (499: the client
+# hung up before the answer).
+_NOT_KEPT = frozenset({409, 429, 499})
 
 
 async def idempotent(

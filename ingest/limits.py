@@ -14,7 +14,7 @@ MAX_RECORDS = 10_000  # per OTLP or Loki request
 NDJSON_MAX_WIRE_BYTES = 4 * 1024 * MiB
 NDJSON_MAX_DECODED_BYTES = 16 * 1024 * MiB
 NDJSON_MAX_LINE_BYTES = 1 * MiB
-NDJSON_CHUNK_LINES = 5_000  # valid lines per COPY
+NDJSON_CHUNK_LINES = 10_000  # valid lines per COPY (5,000 cost a quarter more per line)
 # Atomic mode keeps every validated line until its one commit.
 ATOMIC_MAX_LINES = 100_000
 ATOMIC_MAX_DECODED_BYTES = 64 * MiB

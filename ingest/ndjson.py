@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import anyio
 import orjson
 from fastapi import Response
 from starlette.concurrency import run_in_threadpool
@@ -16,6 +19,7 @@ from db.logs import NewLog
 from db.models import as_utc
 from graph.context import Services
 from graph.resolvers.logs import write_logs
+from graph.types import Log
 from ingest import limits
 from ingest.drafts import Draft, Rejection, validate
 from ingest.errors import IngestError, too_large
@@ -57,6 +61,7 @@ async def ingest(
     """Write every valid line; atomic mode writes none if one fails. The answer's status too."""
     outcome = Outcome()
     pending: list[NewLog] = []
+    writing: asyncio.Task[list[Log]] | None = None  # one chunk in the database while we parse on
     try:
         async for new_logs, rejections in _parsed(batches):
             outcome.reject(rejections)
@@ -64,16 +69,26 @@ async def ingest(
             if atomic and len(pending) > limits.ATOMIC_MAX_LINES:
                 raise too_large(f"atomic mode takes at most {limits.ATOMIC_MAX_LINES} lines")
             if not atomic and len(pending) >= limits.NDJSON_CHUNK_LINES:
-                outcome.accepted += len(await write_logs(services, new_logs=pending))
+                outcome.accepted += await _written(writing)
+                writing = asyncio.create_task(write_logs(services, new_logs=pending))
                 pending = []
-    except IngestError as exc:
-        exc.details["accepted"] = outcome.accepted  # partial mode kept what came before
+        outcome.accepted += await _written(writing)
+    except BaseException as exc:
+        with anyio.CancelScope(shield=True), contextlib.suppress(Exception):
+            outcome.accepted += await _written(writing)  # never leave a write behind
+        if isinstance(exc, IngestError):
+            exc.details["accepted"] = outcome.accepted  # partial mode kept what came before
         raise
     if atomic and outcome.rejected_count:
         return 422, outcome
     if pending:
         outcome.accepted += len(await write_logs(services, new_logs=pending))
     return 200, outcome
+
+
+async def _written(writing: asyncio.Task[list[Log]] | None) -> int:
+    """Wait for the chunk in flight; how many logs it wrote."""
+    return 0 if writing is None else len(await writing)
 
 
 async def _parsed(

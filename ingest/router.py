@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from db.engine import DatabaseUnavailable
 from graph.context import Services
@@ -41,6 +42,8 @@ async def _serve(
             return answer_error(exc)
         except DatabaseUnavailable:
             return _unavailable(answer_error)
+        except ClientDisconnect:  # nobody reads this answer; 499 keeps it out of the replays
+            return answer_error(IngestError(499, "the client closed the request"))
 
     try:
         return await idempotent(request, services, guarded)

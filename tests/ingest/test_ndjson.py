@@ -149,3 +149,15 @@ def test_a_gzip_bomb_in_atomic_mode_is_413_and_writes_nothing(client: TestClient
     )
     assert response.status_code == 413
     assert stored(client) == []
+
+
+def test_a_partial_request_failing_midway_says_how_many_lines_it_kept(client: TestClient) -> None:
+    whole = gzip.compress(b"\n".join(line(message=f"k{i}") for i in range(25_000)))
+    response = client.post(
+        "/ingest/ndjson",
+        content=whole[: len(whole) * 9 // 10],
+        headers={**NDJSON, "content-encoding": "gzip"},
+    )
+    assert response.status_code == 400
+    kept = client.get("/api/v1/stats/").json()["total_logs"]
+    assert response.json()["accepted"] == kept >= 10_000
