@@ -131,10 +131,11 @@ def _rss_mb(pid: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="fewer requests, a 128 MB body")
-    quick = parser.parse_args().quick
-    requests, repeats = (5, 1) if quick else (10, 3)
-    big = (128 if quick else 1024) * 1024 * 1024
+    parser.add_argument("--quick", action="store_true", help="fewer requests, a 128 MiB body")
+    parser.add_argument("--body-mib", type=int, help="size of the streamed body (default 1024)")
+    arguments = parser.parse_args()
+    requests, repeats = (5, 1) if arguments.quick else (10, 3)
+    big = (arguments.body_mib or (128 if arguments.quick else 1024)) * 1024 * 1024
     factory = LogFactory(Window.ending_now(), seed=7)
     with (
         scratch_database("lograph_bench_ingest") as database,

@@ -8,7 +8,7 @@ from fastapi import Response
 
 from db.levels import Level, parse_level
 from db.logs import NewLog
-from ingest import limits
+from ingest import limits, loki_wire
 from ingest.drafts import Draft, Rejection, from_unix_nanos, validate
 from ingest.errors import IngestError, too_large
 from ingest.loki_wire import Stream
@@ -16,6 +16,12 @@ from ingest.loki_wire import Stream
 SERVICE_LABELS = ("service_name", "service", "app", "job")
 LEVEL_LABELS = ("level", "detected_level", "severity")
 UNKNOWN_SERVICE = "unknown_service"
+
+
+def read(body: bytes, *, protobuf: bool) -> tuple[list[NewLog], list[Rejection]]:
+    """The body's entries as validated logs and rejections (CPU work: run it in a thread)."""
+    streams = loki_wire.from_snappy_protobuf(body) if protobuf else loki_wire.from_json(body)
+    return to_new_logs(streams)
 
 
 def to_new_logs(streams: list[Stream]) -> tuple[list[NewLog], list[Rejection]]:

@@ -33,6 +33,11 @@ _BY_SEVERITY = [level for level in Level for _ in range(4)]
 _RPC_CODES = {400: 3, 409: 10, 413: 8, 415: 3, 503: 14}
 
 
+def read(body: bytes, *, media_type: str) -> tuple[list[NewLog], list[Rejection]]:
+    """The body's records as validated logs and rejections (CPU work: run it in a thread)."""
+    return to_new_logs(decode(body, media_type=media_type))
+
+
 def decode(body: bytes, *, media_type: str) -> ExportLogsServiceRequest:
     """The request message; 400 when the body is not one."""
     request = ExportLogsServiceRequest()

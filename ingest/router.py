@@ -11,7 +11,7 @@ from starlette.requests import ClientDisconnect
 from db.engine import DatabaseUnavailable
 from graph.context import Services
 from graph.resolvers.logs import write_logs
-from ingest import limits, loki, loki_wire, ndjson, otlp
+from ingest import limits, loki, ndjson, otlp
 from ingest.errors import IngestError
 from ingest.idempotency import idempotent
 from ingest.streaming import content_coding, decoded, lines, read_whole
@@ -101,8 +101,7 @@ async def ingest_otlp(request: Request, services: ServicesDep) -> Response:
                 415, "Content-Type must be application/x-protobuf or application/json"
             )
         body = await _whole_body(request)
-        message = await run_in_threadpool(otlp.decode, body, media_type=kind)
-        new_logs, rejections = await run_in_threadpool(otlp.to_new_logs, message)
+        new_logs, rejections = await run_in_threadpool(otlp.read, body, media_type=kind)
         if new_logs:
             await write_logs(services, new_logs=new_logs)
         return otlp.answer(rejections, media_type=kind)
@@ -129,11 +128,8 @@ async def ingest_loki(request: Request, services: ServicesDep) -> Response:
         if kind not in (otlp.PROTOBUF, otlp.JSON):
             raise IngestError(415, f"Content-Type must be {otlp.PROTOBUF} or {otlp.JSON}")
         body = await _whole_body(request)
-        if kind == otlp.PROTOBUF:
-            streams = await run_in_threadpool(loki_wire.from_snappy_protobuf, body)
-        else:
-            streams = await run_in_threadpool(loki_wire.from_json, body)
-        new_logs, rejections = await run_in_threadpool(loki.to_new_logs, streams)
+        protobuf = kind == otlp.PROTOBUF
+        new_logs, rejections = await run_in_threadpool(loki.read, body, protobuf=protobuf)
         if new_logs:
             await write_logs(services, new_logs=new_logs)
         return loki.answer(rejections)
