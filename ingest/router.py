@@ -26,6 +26,12 @@ _NDJSON_TYPES = frozenset(
 _RETRY_AFTER_SECONDS = "5"
 
 
+def _body_doc(*media_types: str) -> dict[str, object]:
+    """OpenAPI's requestBody for routes that read the raw body themselves."""
+    content = {media: {"schema": {"type": "string", "format": "binary"}} for media in media_types}
+    return {"requestBody": {"required": True, "content": content}}
+
+
 async def _serve(
     request: Request,
     services: Services,
@@ -68,6 +74,7 @@ def media_type(request: Request) -> str:
     "/ingest/ndjson",
     summary="Stream logs as NDJSON, one LogInput per line",
     max_body_size=limits.NDJSON_MAX_WIRE_BYTES,
+    openapi_extra=_body_doc("application/x-ndjson"),
 )
 async def ingest_ndjson(
     request: Request,
@@ -91,6 +98,7 @@ async def ingest_ndjson(
     "/v1/logs",
     summary="OTLP/HTTP logs (protobuf or JSON ExportLogsServiceRequest)",
     max_body_size=limits.MAX_WIRE_BYTES,
+    openapi_extra=_body_doc(otlp.PROTOBUF, otlp.JSON),
 )
 async def ingest_otlp(request: Request, services: ServicesDep) -> Response:
     kind = otlp.PROTOBUF if media_type(request) == otlp.PROTOBUF else otlp.JSON
@@ -121,6 +129,7 @@ async def _whole_body(request: Request) -> bytes:
     "/loki/api/v1/push",
     summary="Loki push: JSON, or snappy-compressed protobuf as Promtail sends",
     max_body_size=limits.MAX_WIRE_BYTES,
+    openapi_extra=_body_doc(otlp.PROTOBUF, otlp.JSON),
 )
 async def ingest_loki(request: Request, services: ServicesDep) -> Response:
     async def handle() -> Response:
