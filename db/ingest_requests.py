@@ -13,6 +13,8 @@ from db.models import ingest_requests as table
 
 @dataclass(frozen=True, slots=True)
 class StoredAnswer:
+    """The first answer to a request with an Idempotency-Key, replayed to its retries."""
+
     status: int
     content_type: str
     body: bytes
@@ -51,6 +53,7 @@ def claim(
 
 
 def store_answer(connection: Connection, *, scope: str, answer: StoredAnswer) -> None:
+    """Keep the answer that retries of this scope will get."""
     connection.execute(
         update(table)
         .where(table.c.scope == scope)
@@ -64,4 +67,5 @@ def release(connection: Connection, *, scope: str) -> None:
 
 
 def purge_expired(connection: Connection, *, before: datetime) -> None:
+    """Forget every answer and claim made before `before`."""
     connection.execute(delete(table).where(table.c.claimed_at < before))

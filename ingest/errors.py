@@ -16,8 +16,10 @@ class IngestError(Exception):
 
 
 def bad_request(reason: str) -> IngestError:
+    """A body that is not what the protocol says (400)."""
     return IngestError(400, reason)
 
 
 def too_large(reason: str) -> IngestError:
+    """A request over one of the limits (413)."""
     return IngestError(413, reason)

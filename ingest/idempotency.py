@@ -25,7 +25,7 @@ _NOT_KEPT = frozenset({409, 429, 499})
 
 
 async def idempotent(
-    request: Request, services: Services, run: Callable[[], Awaitable[Response]]
+    request: Request, services: Services, *, run: Callable[[], Awaitable[Response]]
 ) -> Response:
     """Run the request once per key and path; replay its answer to retries."""
     key = request.headers.get(HEADER)

@@ -11,7 +11,7 @@ from db.logs import NewLog
 from ingest import limits, loki_wire
 from ingest.drafts import Draft, Rejection, from_unix_nanos, validate
 from ingest.errors import IngestError, too_large
-from ingest.loki_wire import Stream
+from ingest.loki_wire import Entry, Stream
 
 SERVICE_LABELS = ("service_name", "service", "app", "job")
 LEVEL_LABELS = ("level", "detected_level", "severity")
@@ -33,7 +33,7 @@ def to_new_logs(streams: list[Stream]) -> tuple[list[NewLog], list[Rejection]]:
     position = 0
     for stream in streams:
         for entry in stream.entries:
-            result = _entry(stream, entry.nanos, entry.line, entry.structured_metadata, position)
+            result = _entry(stream, entry, position=position)
             if isinstance(result, NewLog):
                 new_logs.append(result)
             else:
@@ -42,9 +42,8 @@ def to_new_logs(streams: list[Stream]) -> tuple[list[NewLog], list[Rejection]]:
     return new_logs, rejections
 
 
-def _entry(
-    stream: Stream, nanos: int, line: str, structured: dict[str, str], position: int
-) -> NewLog | Rejection:
+def _entry(stream: Stream, entry: Entry, *, position: int) -> NewLog | Rejection:
+    structured = entry.structured_metadata
     if len(stream.labels) > limits.MAX_ATTRIBUTES or len(structured) > limits.MAX_ATTRIBUTES:
         return Rejection(position, f"at most {limits.MAX_ATTRIBUTES} labels or metadata pairs")
     labels = dict(stream.labels)
@@ -53,8 +52,8 @@ def _entry(
         draft = Draft(
             level=_level(labels),
             service=service,
-            message=line,
-            timestamp=from_unix_nanos(nanos),
+            message=entry.line,
+            timestamp=from_unix_nanos(entry.nanos),
             metadata=_metadata(labels, structured),
         )
     except ValueError as exc:
@@ -104,4 +103,5 @@ def answer(rejections: list[Rejection]) -> Response:
 
 
 def error_answer(error: IngestError) -> Response:
+    """Loki answers refusals in plain text."""
     return Response(error.reason + "\n", error.status, media_type="text/plain")

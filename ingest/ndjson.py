@@ -189,6 +189,7 @@ def _timestamp(value: Any) -> datetime | None:
 
 
 def answer(status: int, content: dict[str, Any]) -> Response:
+    """JSON, serialised once with orjson."""
     return Response(orjson.dumps(content), status, media_type="application/json")
 
 

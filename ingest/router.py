@@ -52,7 +52,7 @@ async def _serve(
             return answer_error(IngestError(499, "the client closed the request"))
 
     try:
-        return await idempotent(request, services, guarded)
+        return await idempotent(request, services, run=guarded)
     except IngestError as exc:
         return answer_error(exc)
     except DatabaseUnavailable:
@@ -67,6 +67,7 @@ def _unavailable(answer_error: ErrorAnswer) -> Response:
 
 
 def media_type(request: Request) -> str:
+    """The Content-Type without its parameters (`; charset=utf-8`), lower-cased."""
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
