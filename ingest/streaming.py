@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 from ingest.errors import IngestError, bad_request, too_large
 
@@ -45,18 +45,17 @@ class _Gunzip:
         self._member = zlib.decompressobj(_GZIP)
         self._started = False
 
-    def feed(self, data: bytes) -> list[bytes]:
-        out: list[bytes] = []
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """The output, a step at a time: the caller can stop a bomb after its first MiB."""
         try:
             while data:
                 self._started = True
                 if self._member.eof:
                     self._member = zlib.decompressobj(_GZIP)
-                out.append(self._member.decompress(data, _INFLATE_STEP))
+                yield self._member.decompress(data, _INFLATE_STEP)
                 data = self._member.unconsumed_tail or self._member.unused_data
         except zlib.error:
             raise bad_request("body is not valid gzip") from None
-        return out
 
     def finish(self) -> None:
         if self._started and not self._member.eof:
