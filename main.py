@@ -20,6 +20,7 @@ from db.alert_history import AlertRecord
 from db.engine import Database
 from db.migrate import upgrade_database
 from graph.router import graphql_router
+from ingest.router import router as ingest_router
 from ops.logs import configure_logging
 from ops.metrics import router as metrics_router
 from ops.probes import router as probes_router
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         include_in_schema=False,
     )
     app.include_router(api_router)
+    app.include_router(ingest_router)
     app.include_router(welcome_router)
     app.include_router(probes_router)
     app.include_router(metrics_router)

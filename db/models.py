@@ -14,6 +14,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -147,4 +148,18 @@ api_keys = Table(
     Column("revoked_at", UTCDateTime(), nullable=True),
     UniqueConstraint("name", name="uq_api_keys_name"),
     UniqueConstraint("key_hash", name="uq_api_keys_key_hash"),
+)
+
+MAX_IDEMPOTENCY_SCOPE_LENGTH = 400
+
+# Requests that carried an Idempotency-Key: claimed while in flight, then the answer to replay.
+ingest_requests = Table(
+    "ingest_requests",
+    metadata,
+    Column("scope", String(MAX_IDEMPOTENCY_SCOPE_LENGTH), primary_key=True),
+    Column("claimed_at", UTCDateTime(), nullable=False),
+    Column("status", Integer, nullable=True),  # null while in flight
+    Column("content_type", String(100), nullable=True),
+    Column("body", LargeBinary, nullable=True),
+    Index("ix_ingest_requests_claimed_at", "claimed_at"),
 )
