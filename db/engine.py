@@ -12,6 +12,10 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
+from db import metadata
+from db.matching import sqlite_metadata_function
+from db.text import sqlite_regexp
+
 T = TypeVar("T")
 
 
@@ -38,6 +42,11 @@ def make_engine(url: str, *, autocommit: bool = False) -> Engine:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Tuning, and the functions SQLite lacks: REGEXP and lograph's metadata test."""
+    dbapi_connection.create_function("regexp", 2, sqlite_regexp, deterministic=True)
+    dbapi_connection.create_function(
+        metadata.SQLITE_FUNCTION, 4, sqlite_metadata_function, deterministic=True
+    )
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
