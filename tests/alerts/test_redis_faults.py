@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import redis
 from fastapi.testclient import TestClient
 
+from testing.services import REDIS_URL
 from tests.alerts.proxy import Proxy
 from tests.alerts.support import (
     TRANSPORT_WS,
@@ -37,7 +39,8 @@ def settings_overrides(alert_settings: dict[str, Any], request: pytest.FixtureRe
     if request.node.get_closest_marker("redis") is None:
         return {**alert_settings, "redis_url": DEAD_REDIS}
     port = request.getfixturevalue("proxy").port
-    return {**alert_settings, "redis_url": f"redis://127.0.0.1:{port}/13"}
+    database = urlsplit(REDIS_URL).path  # the test database, through the proxy
+    return {**alert_settings, "redis_url": f"redis://127.0.0.1:{port}{database}"}
 
 
 def redis_warnings(caplog: pytest.LogCaptureFixture, text: str) -> int:
