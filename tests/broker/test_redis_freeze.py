@@ -50,7 +50,8 @@ def graphql(server: Server, query: str, **variables: Any) -> dict[str, Any]:
     )
     body: dict[str, Any] = response.json()
     assert "errors" not in body, body
-    return body["data"]
+    data: dict[str, Any] = body["data"]
+    return data
 
 
 def add_rule(server: Server, service: str) -> None:
