@@ -18,6 +18,8 @@ from db.alert_history import AlertRecord
 from db.engine import Database
 from db.migrate import upgrade_database
 from graph.router import graphql_router
+from ops.hosts import HostGuard
+from ops.limits import WebSocketLimit
 from ops.probes import router as probes_router
 from rest import api_router, welcome_router
 from rest.errors import install_error_handlers
@@ -66,12 +68,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         max_body_size=MAX_BODY_BYTES,  # 413 before anything parses an oversized body
     )
+    # The last added runs first: the Host is checked before anything else looks at a request.
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["*"],
         allow_headers=["*"],
     )
+    app.add_middleware(WebSocketLimit, limit=settings.max_websockets)
+    app.add_middleware(HostGuard, allowed_hosts=settings.allowed_hosts)
     install_error_handlers(app)
     # Routes are matched in order: the busiest endpoint first.
     app.include_router(

@@ -11,13 +11,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from main import create_app
-from settings import load_settings
+from settings import Settings, load_settings
 from testing.services import scratch_postgres_database
 
 BACKENDS = ["sqlite", "postgres"]
 # Emptied after every test on the shared PostgreSQL database; the seed marker too, so each
 # test's app seeds the rules its own settings name.
 CLEARED_TABLES = ["logs", "alerts", "alert_rules", "alert_rules_seeded"]
+TEST_HOST = "testserver"
 
 
 @pytest.fixture(scope="session")
@@ -41,10 +42,14 @@ def settings_overrides() -> dict[str, Any]:
     return {"enable_alerts": False}
 
 
+def app_settings(**overrides: Any) -> Settings:
+    """Settings for an app that TestClient reaches: its requests carry `Host: testserver`."""
+    return load_settings(**{"allowed_hosts": [TEST_HOST], **overrides})
+
+
 @pytest.fixture
 def client(database_url: str, settings_overrides: dict[str, Any]) -> Iterator[TestClient]:
-    settings = load_settings(database_url=database_url, **settings_overrides)
-    app = create_app(settings)
+    app = create_app(app_settings(database_url=database_url, **settings_overrides))
     with TestClient(app) as test_client:
         yield test_client
         with app.state.runtime.db.engine.begin() as connection:
