@@ -6,7 +6,7 @@ PACKAGES := core broker ops testing db graph rest alerts bench settings.py main.
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run migrate lint format test schema bench
+.PHONY: setup run migrate lint format test fuzz schema bench
 
 $(STAMP): requirements.txt
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "lograph needs Python 3.11 or newer")'
@@ -34,6 +34,9 @@ format: setup
 
 test: lint
 	$(BIN)/python -m pytest
+
+fuzz: setup  # also part of `make test`; this runs only the fuzz tests
+	$(BIN)/python -m pytest -m fuzz
 
 schema: setup
 	$(BIN)/python -m graph.sdl
