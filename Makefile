@@ -5,6 +5,8 @@ STAMP := $(VENV)/.installed
 PACKAGES := core broker ops testing db graph rest alerts bench settings.py main.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Per worker process; README "Production" explains each, and a test serves with exactly these.
+UVICORN_LIMITS := --limit-concurrency 1000 --backlog 2048 --timeout-keep-alive 5 --timeout-graceful-shutdown 30 --ws-max-size 1048576 --ws-ping-interval 20 --ws-ping-timeout 20
 
 .PHONY: setup run migrate lint format test fuzz schema bench
 
@@ -21,7 +23,7 @@ migrate: setup
 	$(BIN)/python -m db.migrate
 
 run: setup  # the app applies pending migrations as it starts
-	$(BIN)/uvicorn main:app --host $(HOST) --port $(PORT)
+	$(BIN)/uvicorn main:app --host $(HOST) --port $(PORT) $(UVICORN_LIMITS)
 
 lint: setup
 	$(BIN)/ruff check .
