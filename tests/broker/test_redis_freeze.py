@@ -4,6 +4,7 @@ back to shared claims and fan-out on its own, saying so once each way, password 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -13,13 +14,16 @@ from typing import Any
 import httpx
 import pytest
 import redis
+from fastapi.testclient import TestClient
 from websockets.sync.client import ClientConnection, connect
 
+from main import create_app
 from testing.redis_server import PrivateRedis, private_redis
 from testing.server import Server, running_servers
 from testing.services import scratch_postgres_database
+from tests.conftest import app_settings
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+pytestmark = pytest.mark.redis
 
 FROZEN_SECONDS = 8
 DOWN = "Redis unavailable at"
@@ -103,12 +107,14 @@ def next_alert(socket: ClientConnection, *, timeout: float) -> dict[str, Any]:
     return alert
 
 
-def both_subscribed(store: PrivateRedis) -> bool:
+def both_subscribed(store: PrivateRedis, *, count: int = 2) -> bool:
+    """Whether `count` processes listen on the alerts channel."""
     with redis.Redis.from_url(store.url) as client:
         channel = "lograph:db0:alerts"
-        return bool(client.pubsub_numsub(channel) == [(channel.encode(), 2)])
+        return bool(client.pubsub_numsub(channel) == [(channel.encode(), count)])
 
 
+@pytest.mark.postgres
 def test_a_frozen_redis_is_an_outage_and_its_thaw_a_recovery(
     frozen_setup: tuple[PrivateRedis, list[Server]],
 ) -> None:
@@ -148,3 +154,31 @@ def test_a_frozen_redis_is_an_outage_and_its_thaw_a_recovery(
         assert (text.count(DOWN), text.count(BACK)) == (1, 1), text
         assert store.password not in text
         assert f"redis://:***@127.0.0.1:{store.port}/0" in text
+
+
+def test_a_freeze_with_nothing_to_claim_is_noticed_by_the_subscription_ping(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="lograph.broker")
+    (tmp_path / "rules.json").write_text("{}")
+    with private_redis() as store:
+        settings = app_settings(
+            database_url=f"sqlite:///{tmp_path / 'lograph.db'}",
+            redis_url=store.url,
+            alert_rules_file=str(tmp_path / "rules.json"),
+        )
+        with TestClient(create_app(settings)):
+            wait_until(lambda: both_subscribed(store, count=1), timeout=10, what="subscribed")
+            store.freeze()
+            try:
+                wait_until(lambda: warnings(caplog, DOWN) == 1, timeout=10, what="the outage")
+            finally:
+                store.thaw()
+            wait_until(lambda: warnings(caplog, BACK) == 1, timeout=10, what="the way back")
+            wait_until(lambda: both_subscribed(store, count=1), timeout=10, what="resubscribed")
+    assert (warnings(caplog, DOWN), warnings(caplog, BACK)) == (1, 1)
+    assert store.password not in caplog.text
+
+
+def warnings(caplog: pytest.LogCaptureFixture, text: str) -> int:
+    return sum(text in record.getMessage() for record in caplog.records)
