@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketDenialResponse
 
+from settings import load_settings
 from tests.alerts.support import wait_for
 
 TRANSPORT_WS = "graphql-transport-ws"
@@ -48,3 +49,9 @@ def test_websockets_beyond_the_cap_are_refused_with_503(client: TestClient) -> N
         assert refused.value.headers["retry-after"] == "5"
         assert client.get("/api/v1/stats/").status_code == 200  # HTTP is not affected
     wait_for(lambda: can_open(client), what="a slot freed by a closed socket")
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "many"])
+def test_max_websockets_below_one_stops_start_up(value: str) -> None:
+    with pytest.raises(SystemExit, match="MAX_WEBSOCKETS"):
+        load_settings(max_websockets=value)
