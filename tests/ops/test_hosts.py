@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketDenialResponse
 
+from main import create_app
 from settings import load_settings
 
 REBOUND = "rebind.attacker.example"
@@ -55,3 +58,12 @@ def test_allowed_hosts_is_a_comma_list_and_star_allows_any() -> None:
 def test_an_allowed_host_with_a_port_or_a_bad_wildcard_stops_start_up(value: str) -> None:
     with pytest.raises(SystemExit, match="ALLOWED_HOSTS"):
         load_settings(allowed_hosts=value)
+
+
+def test_by_default_the_loopback_names_are_served_and_others_refused(tmp_path: Path) -> None:
+    app = create_app(load_settings(database_url=f"sqlite:///{tmp_path / 'lograph.db'}"))
+    with TestClient(app) as default_client:
+        for host in ["localhost:8000", "127.0.0.1:8000", "[::1]:8000", "LOCALHOST"]:
+            assert default_client.get("/", headers={"host": host}).status_code == 200, host
+        for host in ["testserver", "localhost.attacker.example", "127.0.0.2", "[::2]:8000"]:
+            assert default_client.get("/", headers={"host": host}).status_code == 400, host
