@@ -128,8 +128,8 @@ def test_a_frozen_redis_is_an_outage_and_its_thaw_a_recovery(
         # Writes go on unhindered; each process's claim times out and it falls back.
         deadline = time.monotonic() + FROZEN_SECONDS
         while time.monotonic() < deadline:
-            assert write_log(first, "during") < 1.0
-            assert write_log(second, "during") < 1.0
+            assert write_log(first, "during") < 2.0
+            assert write_log(second, "during") < 2.0
             time.sleep(0.5)
         for server in (first, second):
             assert log_count(server, DOWN) == 1, server.log.read_text()
