@@ -41,9 +41,12 @@ class PrivateRedis:
 
 @contextmanager
 def private_redis(*, password: str = "test-secret") -> Iterator[PrivateRedis]:
-    """A fresh, unpersisted Redis requiring `password`; skips when redis-server is missing."""
+    """A fresh, unpersisted Redis requiring `password`; skips (or fails, when every service is
+    required) without redis-server."""
     executable = shutil.which("redis-server")
     if executable is None:
+        if os.environ.get("LOGRAPH_REQUIRE_SERVICES") == "1":
+            pytest.fail("redis-server is not installed and LOGRAPH_REQUIRE_SERVICES=1")
         pytest.skip("redis-server is not installed")
     port = free_port()
     with tempfile.TemporaryDirectory() as folder:
