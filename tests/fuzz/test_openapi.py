@@ -18,7 +18,7 @@ from testing.services import scratch_postgres_database
 pytestmark = pytest.mark.fuzz
 
 SEED = 20261128
-EXAMPLES_PER_OPERATION = 100  # about 900 cases per backend; stateful ones send several requests
+EXAMPLES_PER_OPERATION = 150  # about 1,150 cases per backend; stateful ones send several requests
 CHECKS = "not_a_server_error,response_schema_conformance"
 TIMEOUT_S = 600
 
@@ -49,5 +49,6 @@ def test_no_input_gets_a_server_error_or_an_undocumented_answer(
             command, capture_output=True, text=True, timeout=TIMEOUT_S, cwd=tmp_path
         )
         log = server.log.read_text(errors="replace")
+    print(run.stdout[-3_000:])  # the summary, shown with `pytest -rP`
     assert run.returncode == 0, run.stdout[-20_000:] + run.stderr[-5_000:]
     assert "Traceback" not in log, log[-10_000:]
