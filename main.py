@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,6 +12,9 @@ from starlette.concurrency import run_in_threadpool
 from alerts import AlertEngine
 from broker import Broker
 from broker.hub import Hub
+from core import metrics
+from core.keys import KeyRing
+from core.ratelimit import RateLimiter
 from core.runtime import Runtime
 from db.alert_history import AlertRecord
 from db.engine import Database
@@ -20,7 +22,10 @@ from db.migrate import upgrade_database
 from graph.router import graphql_router
 from ops.hosts import HostGuard
 from ops.limits import WebSocketLimit
+from ops.logs import configure_logging
+from ops.metrics import router as metrics_router
 from ops.probes import router as probes_router
+from ops.requests import RequestMiddleware
 from rest import api_router, welcome_router
 from rest.errors import install_error_handlers
 from settings import Settings, get_settings
@@ -39,6 +44,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings.database_url)
+        for engine in db.engines:
+            metrics.watch_pool(engine)
         await run_in_threadpool(upgrade_database, db.engine)
         broker = Broker(settings.redis_url)
         alert_hub: Hub[AlertRecord] = Hub(name="alerts", drop_oldest=True)
@@ -46,11 +53,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             db=db, settings=settings, link=broker.link, bus=broker.bus, hub=alert_hub
         )
         await alert_engine.start()
+        keys = KeyRing(
+            db=db,
+            bus=broker.bus,
+            auth_required=settings.auth_required,
+            admin_key=settings.admin_api_key,
+        )
+        limiter = RateLimiter(link=broker.link, default_per_second=settings.rate_limit_per_second)
         broker.start()
+        keys.start()
+        limiter.start()
         app.state.runtime = Runtime(
             db=db,
             alert_hub=alert_hub,
-            write_listeners=[alert_engine.logs_written],
+            keys=keys,
+            limiter=limiter,
+            write_listeners=[alert_engine.logs_written, metrics.logs_written],
             rules_listeners=[alert_engine.rules_changed],
         )
         app.state.alert_engine = alert_engine
@@ -58,6 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await alert_engine.stop()
+            await limiter.stop()
+            await keys.stop()
             await broker.stop()
             db.close()
 
@@ -68,13 +88,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         max_body_size=MAX_BODY_BYTES,  # 413 before anything parses an oversized body
     )
-    # The last added runs first: the Host is checked before anything else looks at a request.
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["*"],
         allow_headers=["*"],
     )
+    app.state.metrics_public = settings.metrics_public
+    # The last added runs first: after the request id, the Host is checked before anything else.
     app.add_middleware(WebSocketLimit, limit=settings.max_websockets)
     app.add_middleware(HostGuard, allowed_hosts=settings.allowed_hosts)
     install_error_handlers(app)
@@ -87,8 +108,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router)
     app.include_router(welcome_router)
     app.include_router(probes_router)
+    app.include_router(metrics_router)
+    # Outermost: every request gets its id first.
+    app.add_middleware(RequestMiddleware, access_log=settings.access_log)
     return app
 
 
-logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+configure_logging(get_settings().log_format)
 app = create_app()

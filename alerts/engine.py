@@ -18,6 +18,7 @@ from broker.bus import Bus
 from broker.hub import Hub
 from broker.redis_link import RedisLink
 from broker.tasks import stop_task
+from core.metrics import ALERTS_FIRED
 from db import alert_history, alert_rules
 from db.alert_history import AlertRecord
 from db.alert_rules import Rule
@@ -123,6 +124,7 @@ class AlertEngine:
             lambda connection: alert_history.insert_alert(connection, alert)
         )
         await self._bus.publish_alert(record)
+        ALERTS_FIRED.labels(record.rule).inc()
         self._notifier.notify(record)
 
     def _remember(self, alert: AlertRecord) -> None:

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from datetime import datetime
 
+from core import audit
+from core.access import Caller
 from core.errors import UserInputError
-from core.rules import check_rule_name, make_rule
+from core.metrics import SUBSCRIPTIONS
+from core.rules import check_rule_name
 from core.runtime import Runtime
 from core.validation import check_page, to_utc
 from db import alert_history, alert_rules
 from db.alert_history import AlertRecord
 from db.alert_rules import Rule
-from db.levels import Level
 
 MAX_SUBSCRIBED_RULES = 100
 
@@ -22,39 +24,20 @@ async def list_rules(runtime: Runtime) -> list[Rule]:
     return await runtime.db.read(alert_rules.list_rules)
 
 
-async def upsert_rule(
-    runtime: Runtime,
-    *,
-    name: str,
-    threshold: int,
-    window_seconds: int,
-    cooldown_seconds: int | None = None,
-    level: Level | None = None,
-    min_level: Level | None = None,
-    service: str | None = None,
-    message_contains: str | None = None,
-) -> Rule:
-    """Validate, then create or replace the rule of that name; every process picks it up."""
-    rule = make_rule(
-        name=name,
-        threshold=threshold,
-        window_seconds=window_seconds,
-        cooldown_seconds=cooldown_seconds,
-        level=level,
-        min_level=min_level,
-        service=service,
-        message_contains=message_contains,
-    )
+async def upsert_rule(runtime: Runtime, *, caller: Caller, rule: Rule) -> Rule:
+    """Create or replace the rule of that name (made by `make_rule`); every process picks it up."""
     await runtime.db.write(lambda connection: alert_rules.upsert_rule(connection, rule))
+    audit.record(caller, "upsert alert rule", repr(rule.name))
     await runtime.rules_changed()
     return rule
 
 
-async def delete_rule(runtime: Runtime, *, name: str) -> Rule | None:
+async def delete_rule(runtime: Runtime, *, caller: Caller, name: str) -> Rule | None:
     """Delete and return the rule; None when there is none. Its history stays."""
     check_rule_name(name)
     rule = await runtime.db.write(lambda connection: alert_rules.delete_rule(connection, name))
     if rule is not None:
+        audit.record(caller, "delete alert rule", repr(name))
         await runtime.rules_changed()
     return rule
 
@@ -80,9 +63,14 @@ async def subscribe(
     """Alerts as they fire in any process, until the subscriber leaves."""
     wanted = None if rules is None else _rule_names(rules)
     wants = None if wanted is None else (lambda alert: alert.rule in wanted)
+    gauge = SUBSCRIPTIONS.labels("alerts")
     async with runtime.alert_hub.subscribe(wants) as subscriber:
-        while True:
-            yield await subscriber.get()
+        gauge.inc()
+        try:
+            while True:
+                yield await subscriber.get()
+        finally:
+            gauge.dec()
 
 
 def _rule_names(rules: list[str]) -> frozenset[str]:

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+from core import audit
+from core.access import Caller
 from core.errors import NotFoundError
 from core.filters import LogFilter, to_criteria
 from core.runtime import Runtime
@@ -99,12 +101,13 @@ def written(runtime: Runtime, ids: Sequence[int], new_logs: Sequence[NewLog]) ->
     return created
 
 
-async def delete_log(runtime: Runtime, *, log_id: str | int) -> LogRecord:
+async def delete_log(runtime: Runtime, *, caller: Caller, log_id: str | int) -> LogRecord:
     """Delete and return the log; NotFoundError when there is none."""
     key = parse_log_id(log_id)
     record = await runtime.db.write(lambda connection: queries.delete_log(connection, key))
     if record is None:
         raise NotFoundError("Log not found")
+    audit.record(caller, "delete log", str(key))
     return record
 
 

@@ -10,9 +10,16 @@ from fastapi import Depends
 from starlette.requests import HTTPConnection
 
 from broker.hub import Hub
+from core.access import PerCallerCap
+from core.keys import KeyRing
+from core.ratelimit import RateLimiter
 from db.alert_history import AlertRecord
 from db.engine import Database
 from db.logs import LogRecord
+
+# Per key (or per client address when anonymous), in each process.
+MAX_SOCKETS_PER_CALLER = 100
+MAX_SUBSCRIPTIONS_PER_CALLER = 500
 
 WriteListener = Callable[[Sequence[LogRecord]], None]
 RulesListener = Callable[[], Awaitable[None]]
@@ -24,6 +31,12 @@ class Runtime:
 
     db: Database
     alert_hub: Hub[AlertRecord]
+    keys: KeyRing
+    limiter: RateLimiter
+    sockets: PerCallerCap = field(default_factory=lambda: PerCallerCap(MAX_SOCKETS_PER_CALLER))
+    subscriptions: PerCallerCap = field(
+        default_factory=lambda: PerCallerCap(MAX_SUBSCRIPTIONS_PER_CALLER)
+    )
     write_listeners: list[WriteListener] = field(default_factory=list)
     rules_listeners: list[RulesListener] = field(default_factory=list)
 

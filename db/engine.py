@@ -64,6 +64,11 @@ class Database:
         # SQLite allows one writer; queueing here beats retrying on SQLITE_BUSY.
         self._write_lock = threading.Lock() if self.is_sqlite else None
 
+    @property
+    def engines(self) -> tuple[Engine, ...]:
+        """Both pools: transactions' and autocommit reads' (one engine on SQLite)."""
+        return (self.engine,) if self._reader is self.engine else (self.engine, self._reader)
+
     async def read(self, work: Callable[[Connection], T]) -> T:
         """Run read-only work in the thread pool."""
         return await run_in_threadpool(self._read, work)

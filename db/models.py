@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -128,4 +129,22 @@ alert_history = Table(
     Column("samples", JSONDocument, nullable=False),
     Index("ix_alerts_fired_at", "fired_at", "id"),
     Index("ix_alerts_rule_fired_at", "rule", "fired_at", "id"),
+)
+
+MAX_KEY_NAME_LENGTH = 100
+
+# API keys: only a SHA-256 of each key is kept; the key itself is shown once, at creation.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("name", String(MAX_KEY_NAME_LENGTH), nullable=False),
+    Column("key_hash", String(64), nullable=False),
+    Column("scopes", String(64), nullable=False),
+    Column("rate_limit_per_second", Float, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("last_used_at", UTCDateTime(), nullable=True),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+    UniqueConstraint("name", name="uq_api_keys_name"),
+    UniqueConstraint("key_hash", name="uq_api_keys_key_hash"),
 )

@@ -1,18 +1,37 @@
-"""Strawberry's per-request context: the app's runtime, reached from every field."""
+"""Strawberry's per-request context: the app's runtime and the caller, reached from every field."""
 
 from __future__ import annotations
 
 from starlette.requests import HTTPConnection
+from starlette.websockets import WebSocket
 from strawberry.fastapi import BaseContext
 
+from core.access import Caller
+from core.callers import get_caller
+from core.errors import ResolverError
 from core.runtime import Runtime, get_runtime
 
 
 class Context(BaseContext):
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(
+        self, runtime: Runtime, *, caller: Caller | None, refusal: ResolverError | None
+    ) -> None:
         super().__init__()
         self.runtime = runtime
+        self.caller = caller
+        self.refusal = refusal  # why the caller may do nothing (no key, unknown key, rate limit)
+
+    def admit(self, caller: Caller) -> None:
+        self.caller, self.refusal = caller, None
 
 
 async def get_context(connection: HTTPConnection) -> Context:
-    return Context(get_runtime(connection))
+    """Who is calling, decided once per request; a WebSocket decides again on connection_init."""
+    runtime = get_runtime(connection)
+    if isinstance(connection, WebSocket):
+        return Context(runtime, caller=None, refusal=None)
+    try:
+        caller = await get_caller(connection)
+    except ResolverError as refusal:
+        return Context(runtime, caller=None, refusal=refusal)
+    return Context(runtime, caller=caller, refusal=None)

@@ -17,6 +17,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 
 from graph.context import Context, get_context
 from graph.schema import schema
+from graph.sockets import LegacyWSHandler, TransportWSHandler
 
 logger = logging.getLogger("lograph.graphql")
 
@@ -53,6 +54,9 @@ def graphiql_html() -> str:
 
 
 class LographGraphQLRouter(GraphQLRouter[Context, None]):
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(graphiql_html())
 

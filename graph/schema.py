@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated
 
@@ -10,11 +11,16 @@ from strawberry.types import Info
 
 from core import alerts, logs
 from core.filters import LogFilter
+from core.rules import make_rule
+from graph.access import ADMIN, INGEST, READ, caller_of
 from graph.alert_types import Alert, AlertRule, AlertRuleInput
 from graph.context import Context
 from graph.errors import CodedSchema
+from graph.execution import FastLeafExecutionContext
 from graph.extensions import schema_extensions
 from graph.inputs import FilterArgument, LogInput
+from graph.keys import KeyMutations, KeyQueries
+from graph.observability import Observability
 from graph.scalars import DateTimeScalar
 from graph.subscriptions import Subscription
 from graph.types import BulkCreateResult, Log, SortOrder, Stats, as_logs
@@ -24,8 +30,11 @@ Filter = Annotated[LogFilter | None, FilterArgument]
 
 
 @strawberry.type
-class Query:
-    @strawberry.field(description="Logs ordered by timestamp then id; `limit` is at most 1000.")
+class Query(KeyQueries):
+    @strawberry.field(
+        description="Logs ordered by timestamp then id; `limit` is at most 1000.",
+        permission_classes=READ,
+    )
     async def logs(
         self,
         info: LogsInfo,
@@ -44,20 +53,25 @@ class Query:
         )
         return as_logs(records)
 
-    @strawberry.field(description="The log with this id, or null.")
+    @strawberry.field(description="The log with this id, or null.", permission_classes=READ)
     async def log(self, info: LogsInfo, id: strawberry.ID) -> Log | None:
         record = await logs.get_log(info.context.runtime, log_id=id)
         return None if record is None else as_logs([record])[0]
 
-    @strawberry.field(description="Counts of the matching logs, in all, by level and by service.")
+    @strawberry.field(
+        description="Counts of the matching logs, in all, by level and by service.",
+        permission_classes=READ,
+    )
     async def stats(self, info: LogsInfo, filter: Filter = None) -> Stats:
         return await logs.log_stats(info.context.runtime, log_filter=filter)
 
-    @strawberry.field(description="Every alert rule, by name.")
+    @strawberry.field(description="Every alert rule, by name.", permission_classes=READ)
     async def alert_rules(self, info: LogsInfo) -> list[AlertRule]:
         return await alerts.list_rules(info.context.runtime)
 
-    @strawberry.field(description="Fired alerts, newest first; `limit` is at most 1000.")
+    @strawberry.field(
+        description="Fired alerts, newest first; `limit` is at most 1000.", permission_classes=READ
+    )
     async def alerts(
         self,
         info: LogsInfo,
@@ -72,43 +86,46 @@ class Query:
 
 
 @strawberry.type
-class Mutation:
-    @strawberry.mutation
+class Mutation(KeyMutations):
+    @strawberry.mutation(permission_classes=INGEST)
     async def create_log(self, info: LogsInfo, input: LogInput) -> Log:
         return as_logs([await logs.create_log(info.context.runtime, log_input=input)])[0]
 
-    @strawberry.mutation(description="Up to 10,000 logs, all written or none.")
+    @strawberry.mutation(
+        description="Up to 10,000 logs, all written or none.", permission_classes=INGEST
+    )
     async def bulk_create(self, info: LogsInfo, inputs: list[LogInput]) -> BulkCreateResult:
         created = as_logs(await logs.create_logs(info.context.runtime, inputs=inputs))
         return BulkCreateResult(count=len(created), ids=[log.id for log in created], logs=created)
 
-    @strawberry.mutation(description="Returns the deleted log; null with NOT_FOUND when absent.")
+    @strawberry.mutation(
+        description="Returns the deleted log; null with NOT_FOUND when absent.",
+        permission_classes=ADMIN,
+    )
     async def delete_log(self, info: LogsInfo, id: strawberry.ID) -> Log | None:
-        return as_logs([await logs.delete_log(info.context.runtime, log_id=id)])[0]
+        record = await logs.delete_log(info.context.runtime, caller=caller_of(info), log_id=id)
+        return as_logs([record])[0]
 
-    @strawberry.mutation(description="Creates the rule, or replaces the one with its name.")
+    @strawberry.mutation(
+        description="Creates the rule, or replaces the one with its name.",
+        permission_classes=ADMIN,
+    )
     async def upsert_alert_rule(self, info: LogsInfo, input: AlertRuleInput) -> AlertRule:
-        return await alerts.upsert_rule(
-            info.context.runtime,
-            name=input.name,
-            threshold=input.threshold,
-            window_seconds=input.window_seconds,
-            cooldown_seconds=input.cooldown_seconds,
-            level=input.level,
-            min_level=input.min_level,
-            service=input.service,
-            message_contains=input.message_contains,
-        )
+        rule = make_rule(**asdict(input))  # the input's fields are make_rule's arguments
+        return await alerts.upsert_rule(info.context.runtime, caller=caller_of(info), rule=rule)
 
-    @strawberry.mutation(description="Returns the deleted rule, or null when absent.")
+    @strawberry.mutation(
+        description="Returns the deleted rule, or null when absent.", permission_classes=ADMIN
+    )
     async def delete_alert_rule(self, info: LogsInfo, name: str) -> AlertRule | None:
-        return await alerts.delete_rule(info.context.runtime, name=name)
+        return await alerts.delete_rule(info.context.runtime, caller=caller_of(info), name=name)
 
 
 schema = CodedSchema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    extensions=schema_extensions(),
+    extensions=[*schema_extensions(), Observability],
     scalar_overrides={datetime: DateTimeScalar},
+    execution_context_class=FastLeafExecutionContext,
 )

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-# Load balancers and orchestrators probe by IP address; the probes reveal nothing.
-OPEN_PATHS = frozenset({"/healthz", "/readyz"})
+# Load balancers, orchestrators and Prometheus come by IP address; the probes reveal nothing,
+# and /metrics is either public anyway or needs a key no rebinding page has.
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 class HostGuard:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, Response
 
 from core import logs
+from core.callers import CallerDep
+from core.errors import NotFoundError
 from core.filters import LogFilter
 from core.logs import SortOrder
 from core.runtime import RuntimeDep
@@ -50,13 +52,13 @@ async def filter_logs(
 async def read_log(log_id: int, runtime: RuntimeDep) -> Response:
     log = await logs.get_log(runtime, log_id=log_id)
     if log is None:
-        raise HTTPException(status_code=404, detail="Log not found")
+        raise NotFoundError("Log not found")
     return json_response(log_read(log))
 
 
 @router.delete(
     "/{log_id}", response_model=LogRead, responses={404: {"description": "Log not found"}}
 )
-async def delete_log(log_id: int, runtime: RuntimeDep) -> Response:
-    deleted = await logs.delete_log(runtime, log_id=log_id)
+async def delete_log(log_id: int, runtime: RuntimeDep, caller: CallerDep) -> Response:
+    deleted = await logs.delete_log(runtime, caller=caller, log_id=log_id)
     return json_response(log_read(deleted))

@@ -63,7 +63,7 @@ def launch(
         process = subprocess.Popen(
             command,
             cwd=APP_DIR,
-            env=os.environ | dict(env),
+            env=os.environ | {"ACCESS_LOG": "false"} | dict(env),
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches only the bench, which stops the server

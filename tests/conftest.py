@@ -7,17 +7,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from main import create_app
 from settings import Settings, load_settings
-from testing.services import scratch_postgres_database
+from testing.services import REDIS_URL, require_redis, scratch_postgres_database
 
 BACKENDS = ["sqlite", "postgres"]
 # Emptied after every test on the shared PostgreSQL database; the seed marker too, so each
 # test's app seeds the rules its own settings name.
-CLEARED_TABLES = ["logs", "alerts", "alert_rules", "alert_rules_seeded"]
+CLEARED_TABLES = ["logs", "alerts", "alert_rules", "alert_rules_seeded", "api_keys"]
 TEST_HOST = "testserver"
 
 
@@ -63,3 +64,16 @@ def gql(client: TestClient, query: str, variables: dict[str, Any] | None = None)
     assert response.status_code in (200, 400), response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """The test Redis database, empty before and after the test."""
+    require_redis()
+    connection = redis.Redis.from_url(REDIS_URL)
+    connection.flushdb()
+    try:
+        yield REDIS_URL
+    finally:
+        connection.flushdb()
+        connection.close()

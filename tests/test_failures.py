@@ -60,7 +60,8 @@ def dead_database(client: TestClient) -> Iterator[TestClient]:
 def test_rest_answers_503_when_database_is_down(dead_database: TestClient) -> None:
     response = dead_database.get("/api/v1/logs/")
     assert response.status_code == 503
-    assert response.json() == {"detail": "Database unavailable"}
+    request_id = response.headers["x-request-id"]
+    assert response.json() == {"detail": "Database unavailable", "requestId": request_id}
 
 
 def test_readyz_fails_when_database_is_down(dead_database: TestClient) -> None:

@@ -28,7 +28,7 @@ def test_requests_with_the_allowed_host_are_served(client: TestClient) -> None:
 
 
 def test_the_probes_answer_any_host(client: TestClient) -> None:
-    for path in ["/healthz", "/readyz"]:
+    for path in ["/healthz", "/readyz", "/metrics"]:
         assert client.get(path, headers={"host": "10.1.2.3:8000"}).status_code == 200
 
 
