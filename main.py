@@ -22,6 +22,7 @@ from db.migrate import upgrade_database
 from db.search_indexes import warn_when_text_search_scans
 from graph.router import graphql_router
 from ingest.router import router as ingest_router
+from ops.docs import router as docs_router
 from ops.logs import configure_logging
 from ops.metrics import router as metrics_router
 from ops.probes import router as probes_router
@@ -29,6 +30,7 @@ from ops.requests import RequestMiddleware
 from rest import api_router, welcome_router
 from rest.errors import install_error_handlers
 from settings import Settings, get_settings
+from ui import assets_router
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
 DESCRIPTION = (
@@ -87,6 +89,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         version="1.0.0",
         lifespan=lifespan,
+        docs_url=None,  # ops/docs.py serves /docs and /redoc from local assets, not a CDN
+        redoc_url=None,
         max_body_size=MAX_BODY_BYTES,  # 413 before anything parses an oversized body
     )
     app.add_middleware(
@@ -108,6 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(welcome_router)
     app.include_router(probes_router)
     app.include_router(metrics_router)
+    app.include_router(docs_router)
+    app.include_router(assets_router)
     # Outermost: every request gets its id first.
     app.add_middleware(RequestMiddleware, access_log=settings.access_log)
     return app

@@ -1,1 +1,1 @@
-"""Operations endpoints: probes for load balancers and orchestrators (and metrics next)."""
+"""Operations: probes for load balancers and orchestrators, the API docs pages, start-up."""
