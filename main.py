@@ -27,6 +27,7 @@ from ops.logs import configure_logging
 from ops.metrics import router as metrics_router
 from ops.probes import router as probes_router
 from ops.requests import RequestMiddleware
+from ops.startup import StartupFailureMiddleware, database_setting
 from rest import api_router, welcome_router
 from rest.errors import install_error_handlers
 from settings import Settings, get_settings
@@ -45,11 +46,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = Database(settings.database_url)
-        for engine in db.engines:
-            metrics.watch_pool(engine)
-        await run_in_threadpool(upgrade_database, db.engine)
-        await run_in_threadpool(warn_when_text_search_scans, db.engine)
+        with database_setting(settings.database_url):
+            db = Database(settings.database_url)
+            for engine in db.engines:
+                metrics.watch_pool(engine)
+            await run_in_threadpool(upgrade_database, db.engine)
+            await run_in_threadpool(warn_when_text_search_scans, db.engine)
         broker = Broker(settings.redis_url)
         alert_hub: Hub[AlertRecord] = Hub(name="alerts", drop_oldest=True)
         alert_engine = AlertEngine(
@@ -100,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["*"],
     )
     app.state.metrics_public = settings.metrics_public
+    app.add_middleware(StartupFailureMiddleware)
     install_error_handlers(app)
     # Routes are matched in order: the busiest endpoint first.
     app.include_router(

@@ -1,0 +1,71 @@
+"""A start that cannot work stops with one line naming the setting and the reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from main import create_app
+from ops.startup import StartupError, safe_database_url
+from settings import load_settings
+from testing.server import free_port, launch
+from testing.services import require_postgres
+
+EXIT_TIMEOUT_S = 60
+
+
+def failed_start(tmp_path: Path, **env: str) -> tuple[int, list[str]]:
+    """Start a real server with these settings; its exit code and the lines it printed."""
+    log = tmp_path / "server.log"
+    server = launch(env={"ENABLE_ALERTS": "false", **env}, log=log)
+    code = server.process.wait(timeout=EXIT_TIMEOUT_S)
+    return code, log.read_text().splitlines()
+
+
+def test_unreachable_database_is_one_line_without_password(tmp_path: Path) -> None:
+    port = free_port()  # nothing listens there
+    code, lines = failed_start(
+        tmp_path, DATABASE_URL=f"postgresql://lograph:s3cret@127.0.0.1:{port}/logs"
+    )
+    assert code != 0
+    assert not any("Traceback" in line or "s3cret" in line for line in lines), lines
+    [line] = [line for line in lines if "lograph:" in line]
+    assert f"cannot use DATABASE_URL postgresql://lograph@127.0.0.1:{port}/logs:" in line
+    assert "Connection refused" in line
+
+
+def test_missing_database_is_named(tmp_path: Path) -> None:
+    require_postgres()
+    url = "postgresql://postgres@127.0.0.1:5432/lograph_no_such_database"
+    code, lines = failed_start(tmp_path, DATABASE_URL=url)
+    assert code != 0
+    assert not any("Traceback" in line for line in lines), lines
+    [line] = [line for line in lines if "lograph:" in line]
+    assert 'database "lograph_no_such_database" does not exist' in line
+
+
+def test_unreadable_rules_file_is_one_line(tmp_path: Path) -> None:
+    code, lines = failed_start(
+        tmp_path,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'lograph.db'}",
+        ALERT_RULES_FILE=str(tmp_path / "missing.json"),
+    )
+    assert code != 0
+    assert not any("Traceback" in line for line in lines), lines
+    assert any("lograph: invalid ALERT_RULES_FILE:" in line for line in lines), lines
+
+
+def test_unusable_sqlite_path_raises_startup_error() -> None:
+    app = create_app(load_settings(database_url="sqlite:////nonexistent-dir/lograph.db"))
+    with (
+        pytest.raises(StartupError, match="DATABASE_URL sqlite:////nonexistent-dir"),
+        TestClient(app),
+    ):
+        pass
+
+
+def test_shown_database_url_never_has_the_password() -> None:
+    url = "postgresql+psycopg2://u:pw@db.internal:5432/logs?sslmode=require"
+    assert safe_database_url(url) == "postgresql://u@db.internal:5432/logs"
