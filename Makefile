@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 UI_STAMP := ui/node_modules/.installed
-PACKAGES := core broker ops ingest ui testing db graph rest alerts bench settings.py main.py
+PACKAGES := core broker ops ingest ui testing db graph rest alerts bench settings.py settings_checks.py main.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 

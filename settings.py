@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from settings_checks import (
+    REDIS_SCHEMES,
+    WEBHOOK_SCHEMES,
+    check_url_scheme,
+    parse_origins,
+    warn_about_ignored_keys,
+)
 
 DEFAULT_DATABASE_URL = "sqlite:///./lograph.db"
 
@@ -45,9 +54,7 @@ class Settings(BaseSettings):
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [origin.strip() for origin in value.split(",") if origin.strip()]
-        return value
+        return parse_origins(value)
 
     @field_validator("database_url")
     @classmethod
@@ -60,6 +67,16 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
         return value or None
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        return check_url_scheme(value, REDIS_SCHEMES)
+
+    @field_validator("alert_webhook_url")
+    @classmethod
+    def _check_webhook_url(cls, value: str | None) -> str | None:
+        return check_url_scheme(value, WEBHOOK_SCHEMES)
 
 
 def _unwrap(value: Any) -> Any:
@@ -84,11 +101,15 @@ def normalise_database_url(url: str) -> str:
 def load_settings(**overrides: Any) -> Settings:
     """Build settings, turning a bad value into one line naming the variable."""
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as exc:
         error = exc.errors()[0]
         name = str(error["loc"][0]).upper() if error["loc"] else "configuration"
-        raise ConfigError(f"lograph: invalid {name}: {error['msg']}") from None
+        reason = error["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"lograph: invalid {name}: {reason}") from None
+    env_file = Path(str(Settings.model_config.get("env_file") or ".env"))
+    warn_about_ignored_keys(env_file, Settings.model_fields)
+    return settings
 
 
 @lru_cache(maxsize=1)
