@@ -27,7 +27,7 @@ from ops.logs import configure_logging
 from ops.metrics import router as metrics_router
 from ops.probes import router as probes_router
 from ops.requests import RequestMiddleware
-from ops.startup import StartupFailureMiddleware, database_setting
+from ops.startup import StartupFailureMiddleware, database_setting, log_startup
 from rest import api_router, welcome_router
 from rest.errors import install_error_handlers
 from settings import Settings, get_settings
@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             rules_listeners=[alert_engine.rules_changed],
         )
         app.state.alert_engine = alert_engine
+        log_startup(settings, version=app.version)
         try:
             yield
         finally:

@@ -6,12 +6,14 @@ import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from settings import ConfigError
+from settings import ConfigError, Settings
+from ui import missing_assets
 
 logger = logging.getLogger("lograph.startup")
 
@@ -90,3 +92,45 @@ def _startup_failed(message: Message, error: BaseException) -> Message:
         return message
     logger.debug("start-up failed", exc_info=error)
     return {"type": "lifespan.startup.failed", "message": str(error)}
+
+
+def safe_redis_url(url: str) -> str:
+    """A Redis URL without its password."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = f"{parts.username}@" if parts.username else ""
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return urlunsplit(parts._replace(netloc=f"{user}{host}{port}"))
+
+
+def startup_summary(settings: Settings, *, version: str) -> str:
+    """The one line an operator reads to know what this process serves and shares."""
+    if settings.redis_url:
+        shared = (
+            f"Redis {safe_redis_url(settings.redis_url)} "
+            "(alerts claimed once and fanned out across processes)"
+        )
+    else:
+        shared = "in-process (no REDIS_URL: alert claims and subscriptions are this process's own)"
+    alerts = (
+        f"on, checked every {settings.alert_check_interval_seconds:g} s"
+        if settings.enable_alerts
+        else "off (ENABLE_ALERTS=false)"
+    )
+    return (
+        f"lograph {version} started: database {safe_database_url(settings.database_url)}; "
+        f"shared state {shared}; alerts {alerts}"
+    )
+
+
+def log_startup(settings: Settings, *, version: str) -> None:
+    """The start-up line, and a warning when the browser pages would render blank."""
+    logger.info("%s", startup_summary(settings, version=version))
+    missing = missing_assets()
+    if missing:
+        logger.warning(
+            "lograph: /graphql, /docs and /redoc lack %s in ui/node_modules: run `make setup`",
+            ", ".join(missing),
+        )

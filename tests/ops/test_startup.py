@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from main import create_app
-from ops.startup import StartupError, safe_database_url
+from ops.startup import StartupError, safe_database_url, startup_summary
 from settings import load_settings
 from testing.server import free_port, launch
 from testing.services import require_postgres
@@ -69,3 +69,31 @@ def test_unusable_sqlite_path_raises_startup_error() -> None:
 def test_shown_database_url_never_has_the_password() -> None:
     url = "postgresql+psycopg2://u:pw@db.internal:5432/logs?sslmode=require"
     assert safe_database_url(url) == "postgresql://u@db.internal:5432/logs"
+
+
+def test_startup_line_names_database_redis_and_alerts_without_secrets() -> None:
+    settings = load_settings(
+        database_url="postgresql://lograph:pw@db.internal:5432/logs",
+        redis_url="redis://:redispw@cache.internal:6379/2",
+        enable_alerts=True,
+    )
+    line = startup_summary(settings, version="1.2.3")
+    assert line.startswith("lograph 1.2.3 started: database postgresql://lograph@db.internal")
+    assert "shared state Redis redis://cache.internal:6379/2" in line
+    assert "alerts on, checked every 5 s" in line
+    assert "pw" not in line
+
+
+def test_startup_line_says_in_process_without_redis() -> None:
+    line = startup_summary(load_settings(enable_alerts=False), version="1.0.0")
+    assert "shared state in-process" in line
+    assert line.endswith("alerts off (ENABLE_ALERTS=false)")
+
+
+def test_app_start_logs_the_startup_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="lograph.startup")
+    app = create_app(load_settings(database_url=f"sqlite:///{tmp_path / 'x.db'}"))
+    with TestClient(app):
+        pass
+    [line] = [r.getMessage() for r in caplog.records if r.name == "lograph.startup"]
+    assert line.startswith(f"lograph {app.version} started: database sqlite:///")
