@@ -87,4 +87,5 @@ def test_readme_links_only_files_in_the_repository() -> None:
     assert local
     for target in local:
         path = (root / target).resolve()
-        assert path.is_relative_to(root) and path.exists(), target
+        assert path.is_relative_to(root), target
+        assert path.exists(), target
