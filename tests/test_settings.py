@@ -126,3 +126,10 @@ def test_known_and_unrelated_dotenv_keys_are_not_warned(
     (tmp_path / ".env").write_text("ENABLE_ALERTS=false\nPGPASSWORD=x\nHOME=/root\nPORT=8000\n")
     load_settings()
     assert [r for r in caplog.records if r.name == "lograph.settings"] == []
+
+
+def test_unreadable_dotenv_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_bytes(b"ENABLE_ALERTS=\xff\xfe\n")
+    with pytest.raises(ConfigError, match=r"^lograph: cannot read \.env: 'utf-8' codec"):
+        load_settings()
