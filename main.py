@@ -27,7 +27,12 @@ from ops.logs import configure_logging
 from ops.metrics import router as metrics_router
 from ops.probes import router as probes_router
 from ops.requests import RequestMiddleware
-from ops.startup import StartupFailureMiddleware, database_setting, log_startup
+from ops.startup import (
+    StartupFailureMiddleware,
+    check_redis_setting,
+    database_setting,
+    log_startup,
+)
 from rest import api_router, welcome_router
 from rest.errors import install_error_handlers
 from settings import Settings, get_settings
@@ -46,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await check_redis_setting(settings.redis_url)
         with database_setting(settings.database_url):
             db = Database(settings.database_url)
             for engine in db.engines:

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
+from redis.asyncio import Redis
+from redis.exceptions import AuthenticationError, AuthorizationError, RedisError, ResponseError
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -54,6 +56,26 @@ def database_setting(url: str) -> Iterator[None]:
         logger.debug("database start-up failure", exc_info=error)
         message = f"lograph: cannot use DATABASE_URL {safe_database_url(url)}: {_reason(error)}"
         raise StartupError(message) from error
+
+
+async def check_redis_setting(url: str | None) -> None:
+    """Refuse a Redis that answers but will not serve us (a wrong password, no such database).
+
+    One that does not answer is no error: alerts fall back to this process and reconnect.
+    """
+    if url is None:
+        return
+    client = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
+    try:
+        await client.ping()
+    except (AuthenticationError, AuthorizationError, ResponseError) as error:
+        logger.debug("Redis start-up failure", exc_info=error)
+        message = f"lograph: cannot use REDIS_URL {safe_redis_url(url)}: {_reason(error)}"
+        raise StartupError(message) from error
+    except (RedisError, OSError):
+        pass  # down for now: the alert engine logs it and falls back
+    finally:
+        await client.aclose()
 
 
 class StartupFailureMiddleware:

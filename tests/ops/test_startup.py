@@ -11,7 +11,7 @@ from main import create_app
 from ops.startup import StartupError, safe_database_url, startup_summary
 from settings import load_settings
 from testing.server import free_port, launch
-from testing.services import require_postgres
+from testing.services import require_postgres, require_redis
 
 EXIT_TIMEOUT_S = 60
 
@@ -97,3 +97,40 @@ def test_app_start_logs_the_startup_line(tmp_path: Path, caplog: pytest.LogCaptu
         pass
     [line] = [r.getMessage() for r in caplog.records if r.name == "lograph.startup"]
     assert line.startswith(f"lograph {app.version} started: database sqlite:///")
+
+
+def test_redis_without_such_database_stops_the_start(tmp_path: Path) -> None:
+    require_redis()
+    code, lines = failed_start(
+        tmp_path,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'lograph.db'}",
+        REDIS_URL="redis://127.0.0.1:6379/999",
+    )
+    assert code != 0
+    assert not any("Traceback" in line for line in lines), lines
+    [line] = [line for line in lines if "lograph:" in line]
+    assert line.endswith(
+        "lograph: cannot use REDIS_URL redis://127.0.0.1:6379/999: DB index is out of range"
+    )
+
+
+def test_redis_refusing_the_password_is_named_without_it(tmp_path: Path) -> None:
+    require_redis()
+    app = create_app(
+        load_settings(
+            database_url=f"sqlite:///{tmp_path / 'lograph.db'}",
+            redis_url="redis://nobody:s3cret@127.0.0.1:6379/0",
+        )
+    )
+    with pytest.raises(StartupError) as raised, TestClient(app):
+        pass
+    assert str(raised.value).startswith("lograph: cannot use REDIS_URL redis://nobody@127.0.0.1")
+    assert "s3cret" not in str(raised.value)
+
+
+def test_unreachable_redis_is_no_startup_error(tmp_path: Path) -> None:
+    settings = load_settings(
+        database_url=f"sqlite:///{tmp_path / 'lograph.db'}", redis_url="redis://127.0.0.1:1/0"
+    )
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/readyz").status_code == 200
