@@ -39,6 +39,7 @@ def require_chromium() -> None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    require_chromium()  # the server is there for the browser
     database = tmp_path_factory.mktemp("ui") / "lograph.db"
     with running_server(database_url=f"sqlite:///{database}") as started:
         yield started
@@ -52,7 +53,6 @@ def blocked_urls() -> list[str]:
 
 @pytest.fixture(scope="module")
 def browser(server: Server, blocked_urls: list[str]) -> Iterator[BrowserContext]:
-    require_chromium()
     host = urlsplit(server.base_url).netloc
 
     def only_the_server(route: Route) -> None:
