@@ -6,11 +6,8 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from pathlib import Path
 
-from ui import asset_url
-
-PAGE = Path(__file__).resolve().parent.parent / "ui" / "pages" / "graphiql.html"
+from ui import asset_url, page_template
 
 EXAMPLE_QUERY = """# lograph: the newest warnings and errors of the last day, and their counts.
 # $since is set in the Variables pane below; press the run button (or Ctrl-Enter).
@@ -34,7 +31,11 @@ query RecentProblems($since: DateTime) {
 @cache
 def _template() -> str:
     """The page with asset URLs filled in; the example goes in per request."""
-    return re.sub(r"\{([a-z-]+\.(?:js|css))\}", lambda match: asset_url(match[1]), PAGE.read_text())
+    return re.sub(
+        r"\{([a-z-]+\.(?:js|css))\}",
+        lambda match: asset_url(match[1]),
+        page_template("graphiql.html"),
+    )
 
 
 def _script_literal(value: object) -> str:

@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse
 logger = logging.getLogger("lograph.ui")
 
 NODE_MODULES = Path(__file__).resolve().parent / "node_modules"
+PAGES = Path(__file__).resolve().parent / "pages"
 PREFIX = "/ui"
 
 # Served path -> file under node_modules. Only these are reachable, never the whole folder.
@@ -35,6 +36,11 @@ def asset_url(name: str) -> str:
     if name not in ASSETS:
         raise KeyError(name)
     return f"{PREFIX}/{name}"
+
+
+def page_template(name: str) -> str:
+    """The HTML of one of our pages, with `{asset}` placeholders for the served files."""
+    return (PAGES / name).read_text()
 
 
 def missing_assets() -> list[str]:
