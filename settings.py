@@ -14,7 +14,6 @@ from settings_checks import (
     WEBHOOK_SCHEMES,
     check_url_scheme,
     parse_origins,
-    warn_about_ignored_keys,
 )
 
 DEFAULT_DATABASE_URL = "sqlite:///./lograph.db"
@@ -100,18 +99,21 @@ def normalise_database_url(url: str) -> str:
 
 def load_settings(**overrides: Any) -> Settings:
     """Build settings, turning a bad value into one line naming the variable."""
-    env_file = Path(str(Settings.model_config.get("env_file") or ".env"))
     try:
         settings = Settings(**overrides)
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"lograph: cannot read {env_file}: {exc}") from None
+        raise ConfigError(f"lograph: cannot read {env_file()}: {exc}") from None
     except ValidationError as exc:
         error = exc.errors()[0]
         name = str(error["loc"][0]).upper() if error["loc"] else "configuration"
         reason = error["msg"].removeprefix("Value error, ")
         raise ConfigError(f"lograph: invalid {name}: {reason}") from None
-    warn_about_ignored_keys(env_file, Settings.model_fields)
     return settings
+
+
+def env_file() -> Path:
+    """The `.env` file settings are read from (in the working directory)."""
+    return Path(str(Settings.model_config.get("env_file") or ".env"))
 
 
 @lru_cache(maxsize=1)

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import difflib
 import json
-import logging
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
-
-logger = logging.getLogger("lograph.settings")
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 WEBHOOK_SCHEMES = ("http", "https")
@@ -87,8 +84,8 @@ def intended_setting(key: str, known: Iterable[str]) -> str | None:
     return close[0] if close else None
 
 
-def warn_about_ignored_keys(env_file: Path, known: Iterable[str]) -> list[str]:
-    """Log one warning per `.env` key that lograph ignores but probably should have read."""
+def ignored_keys(env_file: Path, known: Iterable[str]) -> list[str]:
+    """One warning per `.env` key that lograph ignores but probably should have read."""
     if not env_file.is_file():
         return []
     known = [name.upper() for name in known]
@@ -96,7 +93,7 @@ def warn_about_ignored_keys(env_file: Path, known: Iterable[str]) -> list[str]:
     for key in dotenv_values(env_file):
         meant = intended_setting(key, known)
         if meant is not None:
-            warnings.append(f"{env_file} sets {key}, which lograph does not read: use {meant}")
-    for warning in warnings:
-        logger.warning("lograph: %s", warning)
+            warnings.append(
+                f"lograph: {env_file} sets {key}, which lograph does not read: use {meant}"
+            )
     return warnings

@@ -14,7 +14,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from settings import ConfigError, Settings
+from settings import ConfigError, Settings, env_file
+from settings_checks import ignored_keys
 from ui import missing_assets
 
 logger = logging.getLogger("lograph.startup")
@@ -148,8 +149,10 @@ def startup_summary(settings: Settings, *, version: str) -> str:
 
 
 def log_startup(settings: Settings, *, version: str) -> None:
-    """The start-up line, and a warning when the browser pages would render blank."""
+    """The start-up line; warnings for ignored `.env` keys and blank browser pages."""
     logger.info("%s", startup_summary(settings, version=version))
+    for warning in ignored_keys(env_file(), Settings.model_fields):
+        logger.warning("%s", warning)
     missing = missing_assets()
     if missing:
         logger.warning(

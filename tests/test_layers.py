@@ -14,7 +14,7 @@ ALLOWED: dict[str, set[str]] = {
     "ingest": {"core", "db", "settings"},
     "graph": {"core", "db", "settings", "ui"},
     "rest": {"core", "db", "settings"},
-    "ops": {"core", "db", "settings", "ui"},
+    "ops": {"core", "db", "settings", "settings_checks", "ui"},
     "alerts": {"broker", "core", "db", "settings"},
     "core": {"broker", "db", "settings"},
     "broker": set(),

@@ -7,8 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
+from main import create_app
 from settings import ConfigError, Settings, load_settings
+from settings_checks import ignored_keys
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -106,26 +109,33 @@ def test_redis_url_without_a_redis_scheme_is_refused() -> None:
     ],
 )
 def test_ignored_dotenv_key_is_warned_with_the_intended_setting(
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-    caplog: pytest.LogCaptureFixture,
-    key: str,
-    meant: str,
+    tmp_path: Path, key: str, meant: str
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / ".env").write_text(f"{key}=false\nPGPASSWORD=x\nTZ=UTC\n")
-    load_settings()
-    warnings = [r.getMessage() for r in caplog.records if r.name == "lograph.settings"]
-    assert warnings == [f"lograph: .env sets {key}, which lograph does not read: use {meant}"]
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(f"{key}=false\nPGPASSWORD=x\nTZ=UTC\n")
+    assert ignored_keys(dotenv, Settings.model_fields) == [
+        f"lograph: {dotenv} sets {key}, which lograph does not read: use {meant}"
+    ]
 
 
-def test_known_and_unrelated_dotenv_keys_are_not_warned(
+def test_known_and_unrelated_dotenv_keys_are_not_warned(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("ENABLE_ALERTS=false\nPGPASSWORD=x\nHOME=/root\nPORT=8000\n")
+    assert ignored_keys(dotenv, Settings.model_fields) == []
+
+
+def test_app_start_warns_once_about_an_ignored_key(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    (tmp_path / ".env").write_text("ENABLE_ALERTS=false\nPGPASSWORD=x\nHOME=/root\nPORT=8000\n")
-    load_settings()
-    assert [r for r in caplog.records if r.name == "lograph.settings"] == []
+    (tmp_path / ".env").write_text("ALERT_ENABLED=false\n")
+    app = create_app(load_settings(database_url=f"sqlite:///{tmp_path / 'x.db'}"))
+    with TestClient(app):
+        pass
+    warnings = [r.getMessage() for r in caplog.records if "ALERT_ENABLED" in r.getMessage()]
+    assert warnings == [
+        "lograph: .env sets ALERT_ENABLED, which lograph does not read: use ENABLE_ALERTS"
+    ]
 
 
 def test_unreadable_dotenv_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
