@@ -11,6 +11,7 @@ from strawberry.types import ExecutionContext
 
 from core.errors import ResolverError
 from db.engine import DatabaseUnavailable
+from graph.error_fields import add_input_field
 
 logger = logging.getLogger("lograph.graphql")
 
@@ -54,5 +55,7 @@ class CodedSchema(strawberry.Schema):
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         # Strawberry calls this once for every error list, before the response is built.
+        document = execution_context.graphql_document if execution_context else None
         for error in errors:
+            add_input_field(error, document)
             assign_code(error)
