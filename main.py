@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await check_redis_setting(settings.redis_url)
+        await check_redis_setting(settings.redis_url, required=settings.redis_required)
         with database_setting(settings.database_url):
             db = Database(settings.database_url)
             for engine in db.engines:

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     enable_alerts: bool = True
     redis_url: str | None = None
+    redis_required: bool = False
     alert_rules_file: str | None = None
     alert_webhook_url: str | None = None
     alert_check_interval_seconds: float = Field(default=5.0, gt=0)

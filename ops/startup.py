@@ -59,10 +59,11 @@ def database_setting(url: str) -> Iterator[None]:
         raise StartupError(message) from error
 
 
-async def check_redis_setting(url: str | None) -> None:
+async def check_redis_setting(url: str | None, *, required: bool = False) -> None:
     """Refuse a Redis that answers but will not serve us (a wrong password, no such database).
 
-    One that does not answer is no error: alerts fall back to this process and reconnect.
+    One that does not answer is no error unless REDIS_REQUIRED: each process falls back to
+    working alone and reconnects.
     """
     if url is None:
         return
@@ -73,8 +74,15 @@ async def check_redis_setting(url: str | None) -> None:
         logger.debug("Redis start-up failure", exc_info=error)
         message = f"lograph: cannot use REDIS_URL {safe_redis_url(url)}: {_reason(error)}"
         raise StartupError(message) from error
-    except (RedisError, OSError):
-        pass  # down for now: the alert engine logs it and falls back
+    except (RedisError, OSError) as error:
+        if required:
+            logger.debug("Redis start-up failure", exc_info=error)
+            message = (
+                f"lograph: cannot reach REDIS_URL {safe_redis_url(url)} "
+                f"(REDIS_REQUIRED is true): {_reason(error)}"
+            )
+            raise StartupError(message) from error
+        # Down for now: the broker logs it and each process works alone until it is back.
     finally:
         await client.aclose()
 

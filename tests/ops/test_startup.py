@@ -46,6 +46,21 @@ def test_missing_database_is_named(tmp_path: Path) -> None:
     assert 'database "lograph_no_such_database" does not exist' in line
 
 
+def test_unreachable_redis_stops_the_start_only_when_required(tmp_path: Path) -> None:
+    dead = f"redis://:pw@127.0.0.1:{free_port()}/0"
+    code, lines = failed_start(
+        tmp_path,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'lograph.db'}",
+        REDIS_URL=dead,
+        REDIS_REQUIRED="true",
+    )
+    assert code != 0
+    assert not any("Traceback" in line or ":pw@" in line for line in lines), lines
+    [line] = [line for line in lines if "lograph:" in line]
+    assert "cannot reach REDIS_URL" in line
+    assert "REDIS_REQUIRED" in line
+
+
 def test_unreadable_rules_file_is_one_line(tmp_path: Path) -> None:
     code, lines = failed_start(
         tmp_path,
