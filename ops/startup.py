@@ -150,9 +150,10 @@ def startup_summary(settings: Settings, *, version: str) -> str:
         if settings.enable_alerts
         else "off (ENABLE_ALERTS=false)"
     )
+    keys = "required" if settings.auth_required else "optional (AUTH_REQUIRED=false)"
     return (
         f"lograph {version} started: database {safe_database_url(settings.database_url)}; "
-        f"shared state {shared}; alerts {alerts}"
+        f"shared state {shared}; alerts {alerts}; API keys {keys}"
     )
 
 

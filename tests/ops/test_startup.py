@@ -102,7 +102,8 @@ def test_startup_line_names_database_redis_and_alerts_without_secrets() -> None:
 def test_startup_line_says_in_process_without_redis() -> None:
     line = startup_summary(load_settings(enable_alerts=False), version="1.0.0")
     assert "shared state in-process" in line
-    assert line.endswith("alerts off (ENABLE_ALERTS=false)")
+    assert "alerts off (ENABLE_ALERTS=false)" in line
+    assert line.endswith("API keys optional (AUTH_REQUIRED=false)")
 
 
 def test_app_start_logs_the_startup_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
