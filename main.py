@@ -14,6 +14,7 @@ from alerts import AlertEngine
 from broker import Broker
 from broker.hub import Hub
 from core.runtime import Runtime
+from core.tail_reader import TailReader, new_log_hub
 from db.alert_history import AlertRecord
 from db.engine import Database
 from db.migrate import upgrade_database
@@ -44,11 +45,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             db=db, settings=settings, link=broker.link, bus=broker.bus, hub=alert_hub
         )
         await alert_engine.start()
+        log_hub = new_log_hub(queue_batches=settings.tail_queue_batches)
+        tail_reader = TailReader(db=db, hub=log_hub, bus=broker.bus)
+        await tail_reader.start()
         broker.start()
         app.state.runtime = Runtime(
             db=db,
             alert_hub=alert_hub,
-            write_listeners=[alert_engine.logs_written],
+            log_hub=log_hub,
+            tail_reader=tail_reader,
+            write_listeners=[alert_engine.logs_written, tail_reader.logs_written],
             rules_listeners=[alert_engine.rules_changed],
         )
         app.state.alert_engine = alert_engine
@@ -56,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await alert_engine.stop()
+            await tail_reader.stop()
             await broker.stop()
             db.close()
 

@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     alert_rules_file: str | None = None
     alert_webhook_url: str | None = None
     alert_check_interval_seconds: float = Field(default=5.0, gt=0)
+    tail_queue_batches: int = Field(default=512, ge=1)
 
     @model_validator(mode="before")
     @classmethod

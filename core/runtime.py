@@ -10,6 +10,7 @@ from fastapi import Depends
 from starlette.requests import HTTPConnection
 
 from broker.hub import Hub
+from core.tail_reader import TailBatch, TailReader
 from db.alert_history import AlertRecord
 from db.engine import Database
 from db.logs import LogRecord
@@ -24,6 +25,8 @@ class Runtime:
 
     db: Database
     alert_hub: Hub[AlertRecord]
+    log_hub: Hub[TailBatch]
+    tail_reader: TailReader
     write_listeners: list[WriteListener] = field(default_factory=list)
     rules_listeners: list[RulesListener] = field(default_factory=list)
 

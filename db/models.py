@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
     Column,
+    ColumnElement,
     DateTime,
     Dialect,
     Index,
@@ -21,10 +23,30 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.compiler import compiles
 
 from db.levels import Level
 
 metadata = MetaData()
+
+
+class CurrentTransactionId(ColumnElement[int]):
+    """The writing transaction's 64-bit id on PostgreSQL (NULL elsewhere): the live tail's
+    commit-order position (see db/tail.py)."""
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(CurrentTransactionId, "postgresql")
+def _pg_transaction_id(_element: CurrentTransactionId, _compiler: Any, **_kw: Any) -> str:
+    return "(pg_current_xact_id()::text::bigint)"
+
+
+@compiles(CurrentTransactionId)
+def _no_transaction_id(_element: CurrentTransactionId, _compiler: Any, **_kw: Any) -> str:
+    return "NULL"
+
 
 MAX_SERVICE_LENGTH = 100
 MAX_MESSAGE_BYTES = 64 * 1024
@@ -66,6 +88,7 @@ logs = Table(
     Column("service", String(MAX_SERVICE_LENGTH), nullable=False),
     Column("message", Text, nullable=False),
     Column("metadata", JSONDocument, nullable=True),
+    Column("tx_id", BigInteger, nullable=True, server_default=CurrentTransactionId()),
     CheckConstraint(
         "level IN (" + ", ".join(f"'{level.value}'" for level in Level) + ")",
         name="ck_logs_level",
@@ -73,6 +96,7 @@ logs = Table(
     Index("ix_logs_timestamp", "timestamp", "id"),
     Index("ix_logs_service_timestamp", "service", "timestamp", "id"),
     Index("ix_logs_level_timestamp", "level", "timestamp", "id"),
+    Index("ix_logs_tx_id", "tx_id", "id").ddl_if(dialect="postgresql"),
 )
 
 # Hourly counts kept by triggers on `logs` (any writer, COPY included), so stats read

@@ -12,6 +12,7 @@ class Context(BaseContext):
     def __init__(self, runtime: Runtime) -> None:
         super().__init__()
         self.runtime = runtime
+        self.live_tails = 0  # on a WebSocket, the context lives as long as the connection
 
 
 async def get_context(connection: HTTPConnection) -> Context:
