@@ -15,13 +15,14 @@ its own (tx, id). The logs after it are exactly: those `upto` saw and `since` di
 (tx, id) after the edge's, then every log `upto` did not see. That set is a query, so a
 resume never depends on ids being committed in order.
 
-The seam. A subscriber with `after` first waits until the local reader's position P covers
-the cursor's `upto` (a cursor from a process ahead of this one), then, in one step with no
-await, joins the hub and takes P. It replays from the database what P saw and the cursor
-did not yet deliver (two keyset-paged ranges, in stream order), then the hub's batches,
-which start exactly at P. Replay and live never overlap and leave no gap; the replay's own
-edges get cursors (cursor.upto, P, tx, id), which describe the same "after" set because
-cursor.upto ⊆ P.
+The seam. A subscription starts from a cursor: the client's `after`, or for a fresh one a
+position read from the database as it starts (nothing delivered yet). It waits until the
+local reader's position P covers the cursor's `upto` (a cursor from a process ahead of this
+one), then, in one step with no await, joins the hub and takes P. It replays from the
+database what P saw and the client has not had (two keyset-paged ranges, in stream order),
+then the hub's batches, which start exactly at P. Replay and live never overlap and leave no
+gap; replayed edges get cursors (cursor.upto, P, tx, id), an exact "after" set because
+cursor.upto saw no more than P.
 
 Delivery. Writes in this process wake the reader at once (the write hook), other processes'
 writes through a `logs` message on the Redis bus; without Redis the reader still polls every
@@ -29,10 +30,11 @@ POLL_SECONDS, so each process tails what it writes immediately and what others w
 poll later. What the bus carries is only "read now": the rows and their order always come
 from the database, one query per process per wake, never one per subscriber.
 
-Limits. A subscriber's queue holds TAIL_QUEUE_BATCHES batches (512 by default); one that falls that far behind
-gets SUBSCRIBER_TOO_SLOW with `extensions.after`, its last delivered cursor, and ends. A
-cursor older than HORIZON_SECONDS, or whose log was deleted, is CURSOR_EXPIRED naming
-`after`; a malformed one is BAD_USER_INPUT naming `after`.
+Limits. A subscriber's queue holds TAIL_QUEUE_BATCHES batches (512 by default); one that
+falls that far behind gets SUBSCRIBER_TOO_SLOW with `extensions.after`, its last delivered
+cursor, and ends. A cursor older than HORIZON_SECONDS (24 h), or whose log was deleted, is
+CURSOR_EXPIRED naming `after`; a malformed one (a connection cursor too) is BAD_USER_INPUT
+naming `after`. At most MAX_TAILS_PER_CONNECTION (10) tails per WebSocket.
 """
 
 from __future__ import annotations

@@ -12,9 +12,10 @@ from starlette.testclient import WebSocketTestSession
 from core.runtime import Runtime
 from tests.alerts.support import GRAPHQL_WS, TRANSPORT_WS, receive, wait_for
 
-TAIL = """subscription($filter: LogFilter, $after: String) {
-  logs(filter: $filter, after: $after) { cursor node { id timestamp level service message metadata } }
-}"""
+NODE = "id timestamp level service message metadata"
+TAIL = f"""subscription($filter: LogFilter, $after: String) {{
+  logs(filter: $filter, after: $after) {{ cursor node {{ {NODE} }} }}
+}}"""
 
 __all__ = ["GRAPHQL_WS", "TRANSPORT_WS", "edges", "runtime_of", "tailing"]
 
