@@ -60,7 +60,7 @@ class TailReader:
         self._notify_again = False
         self._failing = False
         self.position = Snapshot(1, 1)
-        bus.on(LOGS_TOPIC, lambda _payload: self._wake.set())
+        bus.on(LOGS_TOPIC, lambda _payload: self._wake_if_tailed())
 
     async def start(self) -> None:
         self.position = await self._db.read(tail.head)
@@ -72,11 +72,17 @@ class TailReader:
 
     def logs_written(self, _logs: Sequence[LogRecord]) -> None:
         """The write hook: read soon, and tell the other processes to."""
-        self._wake.set()
+        self._wake_if_tailed()
         if self._notifying is not None and not self._notifying.done():
             self._notify_again = True
         else:
             self._notifying = asyncio.get_running_loop().create_task(self._notify())
+
+    def _wake_if_tailed(self) -> None:
+        # With nobody tailing here, the timer keeps the position fresh enough: a new tail
+        # reads its own starting position and wakes the reader through `reach`.
+        if self._hub.subscriber_count:
+            self._wake.set()
 
     async def reach(self, position: Snapshot) -> None:
         """Return once this reader's position covers `position` (bound it with a timeout)."""
