@@ -7,7 +7,9 @@ database's own notion of commit order (db/tail.py): each process runs one `TailR
 polls with the snapshot of its previous read (`since`) and gets exactly the rows whose
 writing transaction that snapshot had not seen but the new one (`upto`) has, ordered by
 (transaction id, id). Consecutive reads chain, `upto` becoming the next `since`, so each
-committed row lands in exactly one batch, whenever its transaction commits. (On SQLite one
+committed row lands in exactly one batch, whenever its transaction commits. Batches follow
+commit order; within one batch (transactions that committed between two reads, a few ms) the
+order is by transaction id, the same on every process and on every resume. (On SQLite one
 writer commits at a time and ids are commit-ordered, so the position is just an id.)
 
 Cursors. An edge's cursor (core/tail_cursor.py) carries its batch's `since` and `upto` and
@@ -34,7 +36,9 @@ Limits. A subscriber's queue holds TAIL_QUEUE_BATCHES batches (512 by default); 
 falls that far behind gets SUBSCRIBER_TOO_SLOW with `extensions.after`, its last delivered
 cursor, and ends. A cursor older than HORIZON_SECONDS (24 h), or whose log was deleted, is
 CURSOR_EXPIRED naming `after`; a malformed one (a connection cursor too) is BAD_USER_INPUT
-naming `after`. At most MAX_TAILS_PER_CONNECTION (10) tails per WebSocket.
+naming `after`. At most MAX_TAILS_PER_CONNECTION (10) tails per WebSocket. On SQLite,
+deleting the newest log lets SQLite give its id to the next write: the tail still delivers that
+write, but a cursor naming the deleted log then resumes as if it named the new one.
 """
 
 from __future__ import annotations
