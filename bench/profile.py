@@ -45,6 +45,10 @@ LAYERS = (
     ("lograph: main.py", "(main.py"),
 )
 
+INCLUSIVE = {"strawberry", "graphql-core", "sqlalchemy", "psycopg2"} | {
+    name for name, _ in LAYERS if name.startswith("lograph")
+}
+
 
 @contextmanager
 def py_spy() -> Iterator[Path]:
@@ -99,11 +103,9 @@ def summarise(collapsed: str) -> list[str]:
     lines += [f"- {name}: {share(count)}" for name, count in self_by_layer.most_common()]
     lines += ["", f"Top {TOP} functions by self time:", ""]
     lines += [f"- {share(count)} {frame}" for frame, count in self_by_function.most_common(TOP)]
-    lines += ["", f"Top {TOP} functions by inclusive time (below the event loop):", ""]
+    lines += ["", f"Top {TOP} functions of the GraphQL stack and lograph, inclusive time:", ""]
     interesting = [
-        (frame, count)
-        for frame, count in inclusive.most_common()
-        if layer(frame) != "asyncio / anyio threads" and count < total
+        (frame, count) for frame, count in inclusive.most_common() if layer(frame) in INCLUSIVE
     ]
     lines += [f"- {share(count)} {frame}" for frame, count in interesting[:TOP]]
     return lines
