@@ -41,3 +41,4 @@ schema: setup
 bench: setup
 	$(BIN)/python -m bench.logs
 	$(BIN)/python -m bench.alerts
+	$(BIN)/python -m bench.query
