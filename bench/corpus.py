@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import random
+import signal
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -241,8 +242,16 @@ def copy_chunks(dsn: str, chunks: list[Chunk], *, processes: int) -> Iterator[in
         for chunk in chunks:
             yield _copy_chunk((dsn, chunk))
         return
-    with get_context("fork").Pool(processes) as pool:
+    with get_context("fork").Pool(processes, initializer=_worker_signals) as pool:
         yield from pool.imap(_copy_chunk, [(dsn, chunk) for chunk in chunks])
+        pool.close()
+        pool.join()
+
+
+def _worker_signals() -> None:
+    """Workers leave Ctrl-C and SIGTERM to the parent, which stops the pool on its way out."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def utc(instant: float) -> datetime:

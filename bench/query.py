@@ -83,7 +83,7 @@ class Plan:
     scan_requests: int = 5  # for the unindexed text search, a full scan each
     budget_s: float = 60.0  # the most any one latency measurement may take
     concurrent_seconds: float = 5.0
-    repeats: int = 3  # rounds of the side-by-side throughput comparison
+    repeats: int = 5  # paired rounds of the side-by-side comparison (median of ratios)
     concurrency: int = 8
     load_processes: int = 2
     rebuild_indexes: bool = True
