@@ -49,6 +49,37 @@ INCLUSIVE = {"strawberry", "graphql-core", "sqlalchemy", "psycopg2"} | {
     name for name, _ in LAYERS if name.startswith("lograph")
 }
 
+# Stages of serving a GraphQL read, for `stage`: the first rule whose markers all appear in a
+# sample's stack names it. Worker-thread work (the database read) is told apart by its frame.
+STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("db thread: psycopg2 JSONB -> dict (json.loads)", ("Database._read", "typecast_json")),
+    ("db thread: SQLAlchemy result rows", ("Database._read", "fetch")),
+    ("db thread: SQLAlchemy result rows", ("Database._read", "result_processor")),
+    ("db thread: psycopg2 execute (GIL-holding part)", ("Database._read", "do_execute")),
+    ("db thread: SQLAlchemy compile / cache / execute", ("Database._read", "Connection.execute")),
+    ("db thread: statement construction (db/logs.py)", ("Database._read", "(db/logs.py")),
+    ("db thread: other (pool checkout, retries)", ("Database._read",)),
+    ("resolver: Log.from_row", ("Schema.execute (", "Log.from_row")),
+    ("graphql-core: completing the result list (per field)", ("complete_list_value",)),
+    ("resolver: filter conversion, awaiting the read", ("Schema.execute (", "(graph/resolvers")),
+    ("strawberry extensions", ("Schema.execute (", "extensions")),
+    ("strawberry / graphql-core: operation setup, caches", ("Schema.execute (",)),
+    ("answer encoding (encode_json)", ("encode_json",)),
+    ("strawberry HTTP view: request parsing, context", ("handle_http_post",)),
+    ("uvicorn / starlette / fastapi outside the view", ("(uvicorn/",)),
+    ("uvicorn / starlette / fastapi outside the view", ("(starlette/",)),
+    ("uvicorn / starlette / fastapi outside the view", ("(fastapi/",)),
+    ("thread handoff (anyio, threading)", ("(anyio/",)),
+    ("thread handoff (anyio, threading)", ("(threading.py",)),
+)
+
+
+def stage(stack: str) -> str:
+    for name, markers in STAGES:
+        if all(marker in stack for marker in markers):
+            return name
+    return "event loop / other"
+
 
 @contextmanager
 def py_spy() -> Iterator[Path]:
@@ -79,6 +110,7 @@ def summarise(collapsed: str) -> list[str]:
     self_by_layer: Counter[str] = Counter()
     self_by_function: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
+    by_stage: Counter[str] = Counter()
     total = 0
     for line in collapsed.splitlines():
         if not line.strip():
@@ -88,6 +120,7 @@ def summarise(collapsed: str) -> list[str]:
         if not frames:
             continue
         total += count
+        by_stage[stage(";".join(frames))] += count
         leaf = frames[-1]
         self_by_layer[layer(leaf)] += count
         self_by_function[leaf] += count
@@ -99,7 +132,9 @@ def summarise(collapsed: str) -> list[str]:
     def share(count: int) -> str:
         return f"{100 * count / total:.1f}%"
 
-    lines = [f"{total:,} samples of the thread holding the GIL.", "", "Self time by layer:", ""]
+    lines = [f"{total:,} samples of the thread holding the GIL.", "", "By stage:", ""]
+    lines += [f"- {name}: {share(count)}" for name, count in by_stage.most_common()]
+    lines += ["", "Self time by layer:", ""]
     lines += [f"- {name}: {share(count)}" for name, count in self_by_layer.most_common()]
     lines += ["", f"Top {TOP} functions by self time:", ""]
     lines += [f"- {share(count)} {frame}" for frame, count in self_by_function.most_common(TOP)]
