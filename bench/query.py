@@ -194,17 +194,19 @@ def post(client: httpx.Client, query: str, variables: dict[str, Any]) -> dict[st
     return document
 
 
-def deep_cursor(server: Server, log_filter: dict[str, Any], pages: int) -> tuple[str, int]:
-    """The `after` cursor that starts page `pages + 1`, walking there page by page."""
+def deep_cursor(server: Server, log_filter: dict[str, Any], pages: int) -> tuple[str | None, int]:
+    """The `after` cursor that starts page `pages + 1`, walking there page by page.
+
+    With fewer pages than that, the cursor that starts the last page, and how many precede it.
+    """
     after: str | None = None
     with httpx.Client(base_url=server.base_url, timeout=30.0) as client:
         for walked in range(pages):
             data = post(client, CURSOR_QUERY, {"f": log_filter, "after": after})
             info = data["data"]["logsConnection"]["pageInfo"]
             if not info["hasNextPage"]:
-                return str(info["endCursor"]), walked + 1
+                return after, walked
             after = str(info["endCursor"])
-    assert after is not None
     return after, pages
 
 
@@ -311,7 +313,13 @@ def request_ids(database: ScratchDatabase, count: int) -> list[str]:
             " LIMIT %s",
             (count,),
         )
-        return [str(value) for (value,) in cursor.fetchall()]
+        found = [str(value) for (value,) in cursor.fetchall()]
+        if len(found) < count:  # a small table: the sample may come up short
+            cursor.execute(
+                "SELECT metadata->>'request_id' FROM logs ORDER BY id LIMIT %s", (count,)
+            )
+            found = [str(value) for (value,) in cursor.fetchall()]
+        return found
 
 
 def metadata_search(plan: Plan, server: Server, database: ScratchDatabase) -> Metric:
