@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,13 +10,24 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from alerts import AlertEngine
+from broker import Broker
+from broker.hub import Hub
+from core import metrics
+from core.keys import KeyRing
+from core.ratelimit import RateLimiter
+from core.runtime import Runtime
+from db.alert_history import AlertRecord
 from db.engine import Database
 from db.migrate import upgrade_database
-from graph.context import Services
+from db.search_indexes import warn_when_text_search_scans
 from graph.router import graphql_router
-from rest import api_router
+from ingest.router import router as ingest_router
+from ops.logs import configure_logging
+from ops.metrics import router as metrics_router
+from ops.probes import router as probes_router
+from ops.requests import RequestMiddleware
+from rest import api_router, welcome_router
 from rest.errors import install_error_handlers
-from rest.health import router as health_router
 from settings import Settings, get_settings
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
@@ -34,16 +44,42 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings.database_url)
+        for engine in db.engines:
+            metrics.watch_pool(engine)
         await run_in_threadpool(upgrade_database, db.engine)
-        alert_engine = AlertEngine(db=db, settings=settings)
-        await alert_engine.start()
-        app.state.services = Services(
-            db=db, alerts=alert_engine, write_listeners=[alert_engine.logs_written]
+        await run_in_threadpool(warn_when_text_search_scans, db.engine)
+        broker = Broker(settings.redis_url)
+        alert_hub: Hub[AlertRecord] = Hub(name="alerts", drop_oldest=True)
+        alert_engine = AlertEngine(
+            db=db, settings=settings, link=broker.link, bus=broker.bus, hub=alert_hub
         )
+        await alert_engine.start()
+        keys = KeyRing(
+            db=db,
+            bus=broker.bus,
+            auth_required=settings.auth_required,
+            admin_key=settings.admin_api_key,
+        )
+        limiter = RateLimiter(link=broker.link, default_per_second=settings.rate_limit_per_second)
+        broker.start()
+        keys.start()
+        limiter.start()
+        app.state.runtime = Runtime(
+            db=db,
+            alert_hub=alert_hub,
+            keys=keys,
+            limiter=limiter,
+            write_listeners=[alert_engine.logs_written, metrics.logs_written],
+            rules_listeners=[alert_engine.rules_changed],
+        )
+        app.state.alert_engine = alert_engine
         try:
             yield
         finally:
             await alert_engine.stop()
+            await limiter.stop()
+            await keys.stop()
+            await broker.stop()
             db.close()
 
     app = FastAPI(
@@ -59,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_methods=["*"],
         allow_headers=["*"],
     )
+    app.state.metrics_public = settings.metrics_public
     install_error_handlers(app)
     # Routes are matched in order: the busiest endpoint first.
     app.include_router(
@@ -67,9 +104,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         include_in_schema=False,
     )
     app.include_router(api_router)
-    app.include_router(health_router)
+    app.include_router(ingest_router)
+    app.include_router(welcome_router)
+    app.include_router(probes_router)
+    app.include_router(metrics_router)
+    # Outermost: every request gets its id first.
+    app.add_middleware(RequestMiddleware, access_log=settings.access_log)
     return app
 
 
-logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+configure_logging(get_settings().log_format)
 app = create_app()

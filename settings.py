@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     alert_rules_file: str | None = None
     alert_webhook_url: str | None = None
     alert_check_interval_seconds: float = Field(default=5.0, gt=0)
+    auth_required: bool = False
+    admin_api_key: str | None = Field(default=None, min_length=16, max_length=200)
+    rate_limit_per_second: float = Field(default=0.0, ge=0)
+    metrics_public: bool = True
+    log_format: Literal["text", "json"] = "text"
+    access_log: bool = True
 
     @model_validator(mode="before")
     @classmethod
@@ -48,9 +54,11 @@ class Settings(BaseSettings):
     def _check_database_url(cls, value: str) -> str:
         return normalise_database_url(value)
 
-    @field_validator("redis_url", "alert_rules_file", "alert_webhook_url")
+    @field_validator(
+        "redis_url", "alert_rules_file", "alert_webhook_url", "admin_api_key", mode="before"
+    )
     @classmethod
-    def _blank_is_unset(cls, value: str | None) -> str | None:
+    def _blank_is_unset(cls, value: Any) -> Any:
         return value or None
 
 

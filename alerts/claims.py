@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 
-from alerts.redis_link import REDIS_ERRORS, RedisLink
+from broker.redis_link import REDIS_ERRORS, RedisLink
 
 KEY_PREFIX = "lograph:alert:"
 # Redis expiries are whole seconds and at least one; a cooldown of 0 still dedupes for 1 s.

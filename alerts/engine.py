@@ -9,18 +9,21 @@ from datetime import UTC, datetime
 
 from alerts.bus import AlertBus
 from alerts.claims import Claims, claim_seconds
-from alerts.coalesce import Coalescer, stop_task
+from alerts.coalesce import Coalescer
 from alerts.evaluation import build_alert, threshold_reached
-from alerts.hub import Hub
 from alerts.notifiers import Notifier
-from alerts.redis_link import RedisLink
 from alerts.rules import could_fire
 from alerts.seeding import seed_once
+from broker.bus import Bus
+from broker.hub import Hub
+from broker.redis_link import RedisLink
+from broker.tasks import stop_task
+from core.metrics import ALERTS_FIRED
 from db import alert_history, alert_rules
 from db.alert_history import AlertRecord
 from db.alert_rules import Rule
 from db.engine import Database
-from graph.types import Log
+from db.logs import LogRecord
 from settings import Settings
 
 logger = logging.getLogger("lograph.alerts")
@@ -29,16 +32,23 @@ logger = logging.getLogger("lograph.alerts")
 class AlertEngine:
     """Owns the rule cache, the claims, the fan-out and the notifiers of one process."""
 
-    def __init__(self, *, db: Database, settings: Settings) -> None:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        settings: Settings,
+        link: RedisLink,
+        bus: Bus,
+        hub: Hub[AlertRecord],
+    ) -> None:
         self.db = db
         self.enabled = settings.enable_alerts
         self._settings = settings
-        self._link = RedisLink(settings.redis_url)
-        self._claims = Claims(self._link)
-        self.hub = Hub()
+        self._claims = Claims(link)
+        self.hub = hub
         self._bus = AlertBus(
-            link=self._link,
-            hub=self.hub,
+            bus=bus,
+            hub=hub,
             on_remote_alert=self._remember,
             on_rules_changed=lambda: self._reloads.request(None),
         )
@@ -49,10 +59,9 @@ class AlertEngine:
         self._ticker: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """Seed on first start, load the rules, join the fan-out and start the periodic check."""
+        """Seed on first start, load the rules and start the periodic check."""
         await seed_once(self.db, rules_file=self._settings.alert_rules_file)
         await self.reload_rules()
-        self._bus.start()
         if self.enabled:
             self._ticker = asyncio.get_running_loop().create_task(self._check_periodically())
 
@@ -60,11 +69,9 @@ class AlertEngine:
         await stop_task(self._ticker)
         await self._evaluations.cancel()
         await self._reloads.cancel()
-        await self._bus.stop()
         await self._notifier.close()
-        await self._link.close()
 
-    def logs_written(self, logs: Sequence[Log]) -> None:
+    def logs_written(self, logs: Sequence[LogRecord]) -> None:
         """The write hook: queue the rules these logs may trip, and return at once."""
         if not self.enabled:
             return
@@ -117,6 +124,7 @@ class AlertEngine:
             lambda connection: alert_history.insert_alert(connection, alert)
         )
         await self._bus.publish_alert(record)
+        ALERTS_FIRED.labels(record.rule).inc()
         self._notifier.notify(record)
 
     def _remember(self, alert: AlertRecord) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from alerts.payload import sample_json
+from core.filters import rule_criteria
 from db.alert_history import NewAlert
 from db.alert_rules import Rule, count_in_window, count_up_to
 from db.engine import Database
@@ -14,7 +15,7 @@ SAMPLE_SIZE = 5
 
 async def threshold_reached(db: Database, rule: Rule, *, now: datetime) -> bool:
     """Whether the window ending `now` holds `threshold` matches; reads at most that many."""
-    criteria = rule.criteria(now=now)
+    criteria = rule_criteria(rule, now=now)
     reached = await db.read(
         lambda connection: count_up_to(connection, criteria, limit=rule.threshold)
     )
@@ -23,7 +24,7 @@ async def threshold_reached(db: Database, rule: Rule, *, now: datetime) -> bool:
 
 async def build_alert(db: Database, rule: Rule, *, now: datetime) -> NewAlert:
     """The alert as fired at `now`: the window's full count and its newest matches."""
-    criteria = rule.criteria(now=now)
+    criteria = rule_criteria(rule, now=now)
     window = await db.read(
         lambda connection: count_in_window(connection, criteria, samples=SAMPLE_SIZE)
     )

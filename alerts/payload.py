@@ -7,18 +7,18 @@ from typing import Any
 
 from db.alert_history import AlertRecord
 from db.levels import Level
-from db.logs import LogRow
+from db.logs import LogRecord
 
 
-def sample_json(row: LogRow) -> dict[str, Any]:
+def sample_json(log: LogRecord) -> dict[str, Any]:
     """A matching log as stored in history: the GraphQL Log's fields and JSON."""
     return {
-        "id": str(row.id),
-        "timestamp": row.timestamp.isoformat(),
-        "level": row.level,
-        "service": row.service,
-        "message": row.message,
-        "metadata": row.metadata,
+        "id": str(log.id),
+        "timestamp": log.timestamp.isoformat(),
+        "level": log.level.value,
+        "service": log.service,
+        "message": log.message,
+        "metadata": log.metadata,
     }
 
 

@@ -7,12 +7,12 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from alerts.rules import make_rule
+from core.errors import UserInputError
+from core.rules import make_rule
 from db import alert_rules as queries
 from db.alert_rules import Rule
 from db.engine import Database
 from db.levels import Level, parse_level
-from graph.errors import UserInputError
 from settings import ConfigError
 
 logger = logging.getLogger("lograph.alerts")

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import redis
 from websockets.asyncio.client import connect
 
-from bench.database import scratch_database
-from bench.server import HOST, Server, running_servers
+from testing.database import scratch_database
+from testing.server import HOST, Server, running_servers
 
 REDIS_URL = "redis://127.0.0.1:6379/14"  # a database of its own; flushed before and after
 SUBSCRIBE = "subscription { alerts { rule } }"

@@ -22,8 +22,8 @@ from typing import Any
 import httpx
 
 from bench.alert_deployment import Subscriber, deployment, subscribers
-from bench.server import Server
 from bench.stats import median, percentile
+from testing.server import Server
 
 THRESHOLD = 3
 UPSERT = "mutation($input: AlertRuleInput!) { upsertAlertRule(input: $input) { name } }"

@@ -7,7 +7,7 @@ import time
 from contextlib import closing
 
 from bench.data import LogFactory, Window, copy_buffer
-from bench.database import ScratchDatabase
+from testing.database import ScratchDatabase
 
 COLUMNS = "(id, timestamp, level, service, message, metadata)"
 CEILING_TABLE = "bench_copy_ceiling"

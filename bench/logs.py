@@ -19,7 +19,6 @@ from types import FrameType
 
 from bench import workload
 from bench.data import LIVE_SPAN, LogFactory, Window
-from bench.database import ScratchDatabase, scratch_database, server_version
 from bench.fill import copy_ceiling, fill_logs
 from bench.load import BenchError
 from bench.measure import (
@@ -31,8 +30,9 @@ from bench.measure import (
     throughput,
 )
 from bench.report import Metric, cpu_notes, markdown_table, write_json
-from bench.server import Server, running_server
 from bench.stats import median
+from testing.database import ScratchDatabase, scratch_database, server_version
+from testing.server import Server, running_server
 
 CAP = 1_000_000  # requests: the count bound of time-limited loads
 BATCH = 1000

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from bench.cpu import CpuUsage, cpu_meter, wait_until_quiet
 from bench.load import Call, Load, Run, measure
 from bench.report import Metric
-from bench.server import Server
 from bench.stats import Latency
+from testing.server import Server
 
 WARMUP_REQUESTS = 5
 WARMUP_SECONDS = 1.0

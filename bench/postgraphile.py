@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.server import HOST, Server, free_port, stop
+from testing.server import HOST, Server, free_port, stop
 
 PACKAGES = ("postgraphile@4", "postgraphile-plugin-connection-filter@2")
 READY_TIMEOUT_S = 60.0

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bench.load import Call, Load, measure
 from bench.report import RESULTS_DIR
-from bench.server import Server
+from testing.server import Server
 
 RATE = 250  # samples per second
 TOP = 20

@@ -33,13 +33,13 @@ import uvloop
 from bench import corpus, postgraphile, workload
 from bench.cpu import CpuUsage, cpu_meter
 from bench.data import LogFactory, Window
-from bench.database import ScratchDatabase, scratch_database, server_version
 from bench.load import BenchError, Call, Load, Run, graphql, measure
 from bench.measure import settle
 from bench.report import BUSY_OTHER_PERCENT, Metric, cpu_notes, write_json
-from bench.server import Server, running_server
 from bench.stats import Latency, median
 from bench.wire import Connection
+from testing.database import ScratchDatabase, scratch_database, server_version
+from testing.server import Server, running_server
 
 CAP = 1_000_000  # requests: the count bound of time-limited loads
 PAGE = 50

@@ -4,46 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from db.levels import Level
-from db.logs import LogCriteria, LogRow, filtered, find_logs
+from db.logs import LogCriteria, LogRecord, filtered, find_logs
 from db.models import alert_rules, alert_rules_seeded, logs
 
 _SEED_MARKER_ID = 1
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, kw_only=True)
 class Rule:
     """A validated alert rule: which logs it counts, and how many within its window fire it."""
 
     name: str
-    threshold: int
-    window_seconds: int
-    cooldown_seconds: int
     level: Level | None = None
     min_level: Level | None = None
     service: str | None = None
     message_contains: str | None = None
-
-    def criteria(self, *, now: datetime) -> LogCriteria:
-        """The logs this rule counts at `now`: its conditions, within the window ending then."""
-        levels: frozenset[Level] | None = None
-        if self.level is not None:
-            levels = frozenset({self.level})
-        elif self.min_level is not None:
-            levels = frozenset(self.min_level.and_above())
-        return LogCriteria(
-            levels=levels,
-            services=None if self.service is None else frozenset({self.service}),
-            start_time=now - timedelta(seconds=self.window_seconds),
-            end_time=now,
-            message_contains=self.message_contains,
-        )
+    threshold: int
+    window_seconds: int
+    cooldown_seconds: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +36,7 @@ class WindowCount:
     """How many logs a rule's criteria select, and the newest few of them."""
 
     count: int
-    samples: list[LogRow]
+    samples: list[LogRecord]
 
 
 def list_rules(connection: Connection) -> list[Rule]:

@@ -12,6 +12,10 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
+from db import metadata
+from db.matching import sqlite_metadata_function
+from db.text import sqlite_regexp
+
 T = TypeVar("T")
 
 
@@ -38,6 +42,11 @@ def make_engine(url: str, *, autocommit: bool = False) -> Engine:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Tuning, and the functions SQLite lacks: REGEXP and lograph's metadata test."""
+    dbapi_connection.create_function("regexp", 2, sqlite_regexp, deterministic=True)
+    dbapi_connection.create_function(
+        metadata.SQLITE_FUNCTION, 4, sqlite_metadata_function, deterministic=True
+    )
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -63,6 +72,11 @@ class Database:
         self._reader = self.engine if self.is_sqlite else make_engine(url, autocommit=True)
         # SQLite allows one writer; queueing here beats retrying on SQLITE_BUSY.
         self._write_lock = threading.Lock() if self.is_sqlite else None
+
+    @property
+    def engines(self) -> tuple[Engine, ...]:
+        """Both pools: transactions' and autocommit reads' (one engine on SQLite)."""
+        return (self.engine,) if self._reader is self.engine else (self.engine, self._reader)
 
     async def read(self, work: Callable[[Connection], T]) -> T:
         """Run read-only work in the thread pool."""

@@ -26,7 +26,7 @@ def count_by_level_and_service(connection: Connection, criteria: LogCriteria) ->
     """Counts per (level, service): whole hours from `log_counts`, the ragged edges from `logs`."""
     if criteria.matches_nothing:
         return []
-    if criteria.message_contains:
+    if not criteria.counted_by_rollups:
         return _rows(_scan(connection, criteria))
     first = _ceil_hour(criteria.start_time) if criteria.start_time else None
     stop = _floor_hour(criteria.end_time + TICK) if criteria.end_time else None

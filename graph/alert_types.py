@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 import strawberry
 
 from db.alert_history import AlertRecord
 from db.alert_rules import Rule
-from db.levels import Level
 from graph.scalars import parse_datetime
 from graph.types import Log, LogLevel
 
@@ -35,20 +33,12 @@ class AlertRuleInput:
     cooldown_seconds: int | None = None
 
 
-@strawberry.type(description="A stored rule; `cooldownSeconds` is resolved (the window if unset).")
-class AlertRule:
-    name: str
-    level: LogLevel | None
-    min_level: LogLevel | None
-    service: str | None
-    message_contains: str | None
-    threshold: int
-    window_seconds: int
-    cooldown_seconds: int
-
-    @classmethod
-    def from_rule(cls, rule: Rule) -> AlertRule:
-        return cls(**asdict(rule))  # the same fields by design
+strawberry.type(
+    Rule,
+    name="AlertRule",
+    description="A stored rule; `cooldownSeconds` is resolved (the window if unset).",
+)
+AlertRule: TypeAlias = Rule
 
 
 @strawberry.type(description="One firing of a rule, with up to 5 of the newest matching logs.")
@@ -65,17 +55,24 @@ class Alert:
 
     @classmethod
     def from_record(cls, record: AlertRecord) -> Alert:
-        fields = asdict(record)
-        fields["id"] = strawberry.ID(str(record.id))
-        fields["samples"] = [_sample(sample) for sample in record.samples]
-        return cls(**fields)
+        return cls(
+            id=strawberry.ID(str(record.id)),
+            rule=record.rule,
+            count=record.count,
+            threshold=record.threshold,
+            window_seconds=record.window_seconds,
+            fired_at=record.fired_at,
+            level=record.level,
+            service=record.service,
+            samples=[_sample(sample) for sample in record.samples],
+        )
 
 
 def _sample(sample: dict[str, Any]) -> Log:
     return Log(
         id=strawberry.ID(str(sample["id"])),
         timestamp=parse_datetime(sample["timestamp"]),
-        level=Level(sample["level"]),
+        level=LogLevel(sample["level"]),
         service=sample["service"],
         message=sample["message"],
         metadata=sample["metadata"],

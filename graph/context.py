@@ -1,39 +1,37 @@
-"""What every resolver may use, built once per app and handed to each request."""
+"""Strawberry's per-request context: the app's runtime and the caller, reached from every field."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
+from starlette.requests import HTTPConnection
+from starlette.websockets import WebSocket
 from strawberry.fastapi import BaseContext
 
-from db.engine import Database
-
-if TYPE_CHECKING:
-    from alerts import AlertEngine
-    from graph.types import Log
-
-WriteListener = Callable[[Sequence["Log"]], None]
-
-
-@dataclass
-class Services:
-    """App-lifetime dependencies shared by GraphQL fields and REST routes."""
-
-    db: Database
-    alerts: AlertEngine
-    write_listeners: list[WriteListener] = field(default_factory=list)
-
-    def logs_written(self, logs: Sequence[Log]) -> None:
-        """The one hook on the write path; listeners must hand work off, not do it here."""
-        for listener in self.write_listeners:
-            listener(logs)
+from core.access import Caller
+from core.callers import get_caller
+from core.errors import ResolverError
+from core.runtime import Runtime, get_runtime
 
 
 class Context(BaseContext):
-    """Strawberry's per-request context, carrying the app's services."""
-
-    def __init__(self, services: Services) -> None:
+    def __init__(
+        self, runtime: Runtime, *, caller: Caller | None, refusal: ResolverError | None
+    ) -> None:
         super().__init__()
-        self.services = services
+        self.runtime = runtime
+        self.caller = caller
+        self.refusal = refusal  # why the caller may do nothing (no key, unknown key, rate limit)
+
+    def admit(self, caller: Caller) -> None:
+        self.caller, self.refusal = caller, None
+
+
+async def get_context(connection: HTTPConnection) -> Context:
+    """Who is calling, decided once per request; a WebSocket decides again on connection_init."""
+    runtime = get_runtime(connection)
+    if isinstance(connection, WebSocket):
+        return Context(runtime, caller=None, refusal=None)
+    try:
+        caller = await get_caller(connection)
+    except ResolverError as refusal:
+        return Context(runtime, caller=None, refusal=refusal)
+    return Context(runtime, caller=caller, refusal=None)

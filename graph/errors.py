@@ -1,61 +1,30 @@
-"""Errors the resolvers raise on purpose, each with the code clients switch on."""
+"""GraphQL errors: each carries the code clients switch on, and none leaks internals."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from sqlalchemy.exc import DBAPIError
 from strawberry.types import ExecutionContext
 
+from core.errors import ResolverError
 from db.engine import DatabaseUnavailable
 
 logger = logging.getLogger("lograph.graphql")
-
-
-class ResolverError(Exception):
-    """An expected failure: its message is safe to show to clients."""
-
-    code = "INTERNAL"
-
-    @property
-    def extensions(self) -> dict[str, Any]:
-        return {"code": self.code}
-
-
-class UserInputError(ResolverError):
-    """Input that breaks a rule; names the field (and the item for lists)."""
-
-    code = "BAD_USER_INPUT"
-
-    def __init__(self, field: str, reason: str, *, index: int | None = None) -> None:
-        self.field = field
-        self.reason = reason
-        self.index = index
-        where = field if index is None else f"[{index}].{field}"
-        super().__init__(f"{where}: {reason}")
-
-    @property
-    def extensions(self) -> dict[str, Any]:
-        extensions: dict[str, Any] = {"code": self.code, "field": self.field}
-        if self.index is not None:
-            extensions["index"] = self.index
-        return extensions
-
-
-class TooLargeError(UserInputError):
-    """A request over a size limit (HTTP 413 on REST)."""
-
-
-class NotFoundError(ResolverError):
-    code = "NOT_FOUND"
 
 
 def assign_code(error: GraphQLError) -> None:
     """Give the error its code; hide unexpected ones behind a bare message and log them."""
     original = error.original_error
     if isinstance(original, ResolverError) or "code" in (error.extensions or {}):
+        return
+    if _refused_pattern(original):
+        # The up-front check (db.text) keeps these rare; PostgreSQL has the last word.
+        error.message = "messageMatches: PostgreSQL cannot run this regular expression"
+        error.original_error = None
+        error.extensions = {"code": "BAD_USER_INPUT", "field": "messageMatches"}
         return
     if error.path is None:
         # Parse, validation and variable errors: the client's document or variables.
@@ -68,6 +37,14 @@ def assign_code(error: GraphQLError) -> None:
         code, error.message = "INTERNAL", "Internal server error"
     error.original_error = None
     error.extensions = {**(error.extensions or {}), "code": code}
+
+
+def _refused_pattern(error: BaseException | None) -> bool:
+    """PostgreSQL's invalid_regular_expression, or a pattern over its complexity limit."""
+    return isinstance(error, DBAPIError) and getattr(error.orig, "pgcode", None) in _PATTERN_CODES
+
+
+_PATTERN_CODES = {"2201B", "54001"}
 
 
 class CodedSchema(strawberry.Schema):

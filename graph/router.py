@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Sequence
@@ -10,15 +11,14 @@ from functools import cache
 import orjson
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from starlette.requests import HTTPConnection
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http.ides import get_graphql_ide_html
 from strawberry.http.websocket_origin import normalize_allowed_origins
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
-from graph.context import Context
+from graph.context import Context, get_context
 from graph.schema import schema
-from rest.deps import get_services
+from graph.sockets import LegacyWSHandler, TransportWSHandler
 
 logger = logging.getLogger("lograph.graphql")
 
@@ -55,6 +55,9 @@ def graphiql_html() -> str:
 
 
 class LographGraphQLRouter(GraphQLRouter[Context, None]):
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(graphiql_html())
 
@@ -63,9 +66,13 @@ class LographGraphQLRouter(GraphQLRouter[Context, None]):
         # A str, not bytes: WebSocket messages must go out as text frames.
         return orjson.dumps(data).decode()
 
-
-async def get_context(connection: HTTPConnection) -> Context:
-    return Context(get_services(connection))
+    def decode_json(self, data: str | bytes) -> object:
+        """A body nested deeper than Python's recursion limit is bad JSON to us (400), not a
+        RecursionError (500): nested `not` filters invite such bodies."""
+        try:
+            return json.loads(data)
+        except RecursionError:
+            raise json.JSONDecodeError("nested too deeply", "", 0) from None
 
 
 def graphql_router(*, allowed_origins: Sequence[str] = ()) -> LographGraphQLRouter:

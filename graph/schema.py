@@ -2,57 +2,114 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
+from core import alerts, connections, histogram, logs
+from core.filters import LogFilter
+from core.rules import make_rule
+from graph.access import ADMIN, INGEST, READ, caller_of
 from graph.alert_types import Alert, AlertRule, AlertRuleInput
+from graph.connection_types import LogConnection
 from graph.context import Context
 from graph.errors import CodedSchema
+from graph.execution import FastLeafExecutionContext
 from graph.extensions import schema_extensions
-from graph.inputs import LogFilter, LogInput
-from graph.resolvers import alerts, logs
+from graph.histogram_types import HistogramBucket, HistogramInterval
+from graph.inputs import FilterArgument, LogInput
+from graph.keys import KeyMutations, KeyQueries
+from graph.observability import Observability
 from graph.scalars import DateTimeScalar
 from graph.subscriptions import Subscription
-from graph.types import BulkCreateResult, Log, SortOrder, Stats
+from graph.types import BulkCreateResult, Log, SortOrder, Stats, as_logs
 
 LogsInfo = Info[Context, None]
+Filter = Annotated[LogFilter | None, FilterArgument]
 
 
 @strawberry.type
-class Query:
-    @strawberry.field(description="Logs ordered by timestamp then id; `limit` is at most 1000.")
+class Query(KeyQueries):
+    @strawberry.field(
+        description="Logs ordered by timestamp then id; `limit` is at most 1000.",
+        permission_classes=READ,
+    )
     async def logs(
         self,
         info: LogsInfo,
-        filter: LogFilter | None = None,
+        filter: Filter = None,
         skip: int | None = 0,
         limit: int | None = 50,
         order: SortOrder | None = SortOrder.DESC,
     ) -> list[Log]:
         # Nullable with defaults, as the published SDL promises: null means the default.
-        return await logs.find_logs(
-            info.context.services,
+        records = await logs.find_logs(
+            info.context.runtime,
             log_filter=filter,
             skip=0 if skip is None else skip,
             limit=50 if limit is None else limit,
             order=order or SortOrder.DESC,
         )
+        return as_logs(records)
 
-    @strawberry.field(description="The log with this id, or null.")
+    @strawberry.field(
+        description="Cursor pages of logs ordered by timestamp then id: `first` (default 50) "
+        "after a cursor, or `last` before one; at most 1000.",
+        permission_classes=READ,
+    )
+    async def logs_connection(
+        self,
+        info: LogsInfo,
+        filter: Filter = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order: SortOrder | None = SortOrder.DESC,
+    ) -> LogConnection:
+        page = await connections.logs_page(
+            info.context.runtime,
+            log_filter=filter,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            order=order or SortOrder.DESC,
+        )
+        return LogConnection.from_page(page)
+
+    @strawberry.field(
+        description="Matching logs per UTC-aligned bucket over [startTime, endTime] (from the "
+        "first match / to now when absent), zero-filled, oldest first; at most 10,000 buckets.",
+        permission_classes=READ,
+    )
+    async def histogram(
+        self, info: LogsInfo, filter: Filter = None, *, interval: HistogramInterval
+    ) -> list[HistogramBucket]:
+        return await histogram.histogram(info.context.runtime, log_filter=filter, interval=interval)
+
+    @strawberry.field(description="The log with this id, or null.", permission_classes=READ)
     async def log(self, info: LogsInfo, id: strawberry.ID) -> Log | None:
-        return await logs.get_log(info.context.services, log_id=id)
+        record = await logs.get_log(info.context.runtime, log_id=id)
+        return None if record is None else as_logs([record])[0]
 
-    @strawberry.field(description="Counts of the matching logs, in all, by level and by service.")
-    async def stats(self, info: LogsInfo, filter: LogFilter | None = None) -> Stats:
-        return await logs.log_stats(info.context.services, log_filter=filter)
+    @strawberry.field(
+        description="Counts of the matching logs, in all, by level and by service.",
+        permission_classes=READ,
+    )
+    async def stats(self, info: LogsInfo, filter: Filter = None) -> Stats:
+        return await logs.log_stats(info.context.runtime, log_filter=filter)
 
-    @strawberry.field(description="Every alert rule, by name.")
+    @strawberry.field(description="Every alert rule, by name.", permission_classes=READ)
     async def alert_rules(self, info: LogsInfo) -> list[AlertRule]:
-        return await alerts.list_rules(info.context.services)
+        return await alerts.list_rules(info.context.runtime)
 
-    @strawberry.field(description="Fired alerts, newest first; `limit` is at most 1000.")
+    @strawberry.field(
+        description="Fired alerts, newest first; `limit` is at most 1000.", permission_classes=READ
+    )
     async def alerts(
         self,
         info: LogsInfo,
@@ -60,39 +117,53 @@ class Query:
         since: datetime | None = None,
         limit: int | None = 50,
     ) -> list[Alert]:
-        return await alerts.find_alerts(
-            info.context.services, rule=rule, since=since, limit=50 if limit is None else limit
+        records = await alerts.find_alerts(
+            info.context.runtime, rule=rule, since=since, limit=50 if limit is None else limit
         )
+        return [Alert.from_record(record) for record in records]
 
 
 @strawberry.type
-class Mutation:
-    @strawberry.mutation
+class Mutation(KeyMutations):
+    @strawberry.mutation(permission_classes=INGEST)
     async def create_log(self, info: LogsInfo, input: LogInput) -> Log:
-        return await logs.create_log(info.context.services, log_input=input)
+        return as_logs([await logs.create_log(info.context.runtime, log_input=input)])[0]
 
-    @strawberry.mutation(description="Up to 10,000 logs, all written or none.")
+    @strawberry.mutation(
+        description="Up to 10,000 logs, all written or none.", permission_classes=INGEST
+    )
     async def bulk_create(self, info: LogsInfo, inputs: list[LogInput]) -> BulkCreateResult:
-        created = await logs.create_logs(info.context.services, inputs=inputs)
+        created = as_logs(await logs.create_logs(info.context.runtime, inputs=inputs))
         return BulkCreateResult(count=len(created), ids=[log.id for log in created], logs=created)
 
-    @strawberry.mutation(description="Returns the deleted log; null with NOT_FOUND when absent.")
+    @strawberry.mutation(
+        description="Returns the deleted log; null with NOT_FOUND when absent.",
+        permission_classes=ADMIN,
+    )
     async def delete_log(self, info: LogsInfo, id: strawberry.ID) -> Log | None:
-        return await logs.delete_log(info.context.services, log_id=id)
+        record = await logs.delete_log(info.context.runtime, caller=caller_of(info), log_id=id)
+        return as_logs([record])[0]
 
-    @strawberry.mutation(description="Creates the rule, or replaces the one with its name.")
+    @strawberry.mutation(
+        description="Creates the rule, or replaces the one with its name.",
+        permission_classes=ADMIN,
+    )
     async def upsert_alert_rule(self, info: LogsInfo, input: AlertRuleInput) -> AlertRule:
-        return await alerts.upsert_rule(info.context.services, rule_input=input)
+        rule = make_rule(**asdict(input))  # the input's fields are make_rule's arguments
+        return await alerts.upsert_rule(info.context.runtime, caller=caller_of(info), rule=rule)
 
-    @strawberry.mutation(description="Returns the deleted rule, or null when absent.")
+    @strawberry.mutation(
+        description="Returns the deleted rule, or null when absent.", permission_classes=ADMIN
+    )
     async def delete_alert_rule(self, info: LogsInfo, name: str) -> AlertRule | None:
-        return await alerts.delete_rule(info.context.services, name=name)
+        return await alerts.delete_rule(info.context.runtime, caller=caller_of(info), name=name)
 
 
 schema = CodedSchema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    extensions=schema_extensions(),
+    extensions=[*schema_extensions(), Observability],
     scalar_overrides={datetime: DateTimeScalar},
+    execution_context_class=FastLeafExecutionContext,
 )

@@ -1,29 +1,28 @@
-"""Output types of the GraphQL schema (also the records REST serialises)."""
+"""Output types of the GraphQL schema. Where a domain type has the GraphQL shape already, it is
+exposed as it is: Strawberry reads fields by attribute, so no copy is made per row."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from enum import Enum
-from typing import TypeAlias
+from typing import TypeAlias, cast
 
 import strawberry
 from strawberry.scalars import JSON
 
-from db.levels import BY_NAME, Level
-from db.logs import LogRow
+from core.logs import LevelCount, ServiceCount, SortOrder, Stats
+from db.levels import Level
+from db.logs import LogRecord
 
 strawberry.enum(Level, name="LogLevel", description="Log severity, least severe first.")
 LogLevel: TypeAlias = Level
-
-
-@strawberry.enum
-class SortOrder(Enum):
-    ASC = "ASC"
-    DESC = "DESC"
+strawberry.enum(SortOrder)
 
 
 @strawberry.type
 class Log:
+    """Served straight from `LogRecord`s: `id` (an int there) serialises as an ID."""
+
     id: strawberry.ID
     timestamp: datetime
     level: LogLevel
@@ -31,35 +30,14 @@ class Log:
     message: str
     metadata: JSON | None
 
-    @classmethod
-    def from_row(cls, row: LogRow) -> Log:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            timestamp=row.timestamp,
-            level=BY_NAME[row.level],
-            service=row.service,
-            message=row.message,
-            metadata=row.metadata,
-        )
+
+def as_logs(records: Sequence[LogRecord]) -> list[Log]:
+    """Stored logs as the GraphQL `Log` they already look like."""
+    return cast(list[Log], records)
 
 
-@strawberry.type
-class LevelCount:
-    level: LogLevel
-    count: int
-
-
-@strawberry.type
-class ServiceCount:
-    service: str
-    count: int
-
-
-@strawberry.type
-class Stats:
-    total_logs: int
-    by_level: list[LevelCount]
-    by_service: list[ServiceCount]
+for _domain_type in (LevelCount, ServiceCount, Stats):
+    strawberry.type(_domain_type)
 
 
 @strawberry.type
@@ -67,3 +45,14 @@ class BulkCreateResult:
     count: int
     ids: list[strawberry.ID]
     logs: list[Log]
+
+
+__all__ = [
+    "BulkCreateResult",
+    "LevelCount",
+    "Log",
+    "LogLevel",
+    "ServiceCount",
+    "SortOrder",
+    "Stats",
+]

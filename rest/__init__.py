@@ -1,12 +1,22 @@
-"""The legacy `/api/v1` REST contract, mapped onto the shared resolvers."""
+"""The legacy `/api/v1` REST contract (and its `/` welcome), mapped onto the shared resolvers."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
-from rest import bulk, logs, stats
+from core.callers import check_access
+from rest import bulk, logs, stats, welcome
 
-api_router = APIRouter(prefix="/api/v1")
+api_router = APIRouter(
+    prefix="/api/v1",
+    dependencies=[Depends(check_access)],
+    responses={
+        401: {"description": "No API key, or an unknown or revoked one (when keys are required)"},
+        403: {"description": "The API key lacks the scope this route needs"},
+        429: {"description": "Rate limited; see Retry-After"},
+    },
+)
 api_router.include_router(logs.router)
 api_router.include_router(bulk.router)
 api_router.include_router(stats.router)
+welcome_router = welcome.router
 
-__all__ = ["api_router"]
+__all__ = ["api_router", "welcome_router"]

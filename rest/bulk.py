@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from graph.resolvers import logs
-from rest.deps import ServicesDep
+from core import logs
+from core.runtime import RuntimeDep
 from rest.schemas import LogCreate, LogRead, json_response, log_read
 
 router = APIRouter(prefix="/bulk_logs", tags=["bulk"])
@@ -18,6 +18,6 @@ router = APIRouter(prefix="/bulk_logs", tags=["bulk"])
     responses={413: {"description": "More than 10,000 logs"}},
 )
 @router.post("", include_in_schema=False)
-async def create_logs(body: list[LogCreate], services: ServicesDep) -> Response:
-    created = await logs.create_logs(services, inputs=body)
+async def create_logs(body: list[LogCreate], runtime: RuntimeDep) -> Response:
+    created = await logs.create_logs(runtime, inputs=body)
     return json_response([log_read(log) for log in created])

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, Response
 
-from graph.inputs import LogFilter
-from graph.resolvers import logs
-from graph.types import SortOrder
-from rest.deps import ServicesDep
+from core import logs
+from core.callers import CallerDep
+from core.errors import NotFoundError
+from core.filters import LogFilter
+from core.logs import SortOrder
+from core.runtime import RuntimeDep
 from rest.schemas import LogCreate, LogRead, RestLevel, json_response, log_read
 
 router = APIRouter(prefix="/logs", tags=["logs"])
@@ -17,21 +19,21 @@ router = APIRouter(prefix="/logs", tags=["logs"])
 
 @router.post("/", response_model=LogRead)
 @router.post("", include_in_schema=False)
-async def create_log(body: LogCreate, services: ServicesDep) -> Response:
-    created = await logs.create_log(services, log_input=body)
+async def create_log(body: LogCreate, runtime: RuntimeDep) -> Response:
+    created = await logs.create_log(runtime, log_input=body)
     return json_response(log_read(created))
 
 
 @router.get("/", response_model=list[LogRead], summary="List logs, oldest id first")
 @router.get("", include_in_schema=False)
-async def list_logs(services: ServicesDep, skip: int = 0, limit: int = 50) -> Response:
-    page = await logs.find_logs(services, skip=skip, limit=limit, order=SortOrder.ASC, by_id=True)
+async def list_logs(runtime: RuntimeDep, skip: int = 0, limit: int = 50) -> Response:
+    page = await logs.find_logs(runtime, skip=skip, limit=limit, order=SortOrder.ASC, by_id=True)
     return json_response([log_read(log) for log in page])
 
 
 @router.get("/filter", response_model=list[LogRead], summary="Filter logs by timestamp, then id")
 async def filter_logs(
-    services: ServicesDep,
+    runtime: RuntimeDep,
     level: RestLevel | None = None,
     service: str | None = None,
     start_time: datetime | None = None,
@@ -41,22 +43,22 @@ async def filter_logs(
 ) -> Response:
     log_filter = LogFilter(level=level, service=service, start_time=start_time, end_time=end_time)
     page = await logs.find_logs(
-        services, log_filter=log_filter, skip=skip, limit=limit, order=SortOrder.ASC
+        runtime, log_filter=log_filter, skip=skip, limit=limit, order=SortOrder.ASC
     )
     return json_response([log_read(log) for log in page])
 
 
 @router.get("/{log_id}", response_model=LogRead, responses={404: {"description": "Log not found"}})
-async def read_log(log_id: int, services: ServicesDep) -> Response:
-    log = await logs.get_log(services, log_id=log_id)
+async def read_log(log_id: int, runtime: RuntimeDep) -> Response:
+    log = await logs.get_log(runtime, log_id=log_id)
     if log is None:
-        raise HTTPException(status_code=404, detail="Log not found")
+        raise NotFoundError("Log not found")
     return json_response(log_read(log))
 
 
 @router.delete(
     "/{log_id}", response_model=LogRead, responses={404: {"description": "Log not found"}}
 )
-async def delete_log(log_id: int, services: ServicesDep) -> Response:
-    deleted = await logs.delete_log(services, log_id=log_id)
+async def delete_log(log_id: int, runtime: RuntimeDep, caller: CallerDep) -> Response:
+    deleted = await logs.delete_log(runtime, caller=caller, log_id=log_id)
     return json_response(log_read(deleted))

@@ -9,8 +9,9 @@ import orjson
 from fastapi import Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from core.logs import Stats
 from db.levels import ALLOWED_NAMES, Level, parse_level
-from graph.types import Log, Stats
+from db.logs import LogRecord
 
 RestLevel = Annotated[
     Level,
@@ -59,10 +60,10 @@ class StatsRead(BaseModel):
     by_service: dict[str, int]
 
 
-def log_read(log: Log) -> dict[str, Any]:
+def log_read(log: LogRecord) -> dict[str, Any]:
     """A log in the legacy LogRead shape."""
     return {
-        "id": int(log.id),
+        "id": log.id,
         "level": log.level.value,
         "message": log.message,
         "timestamp": log.timestamp,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from graph.resolvers import logs
-from rest.deps import ServicesDep
+from core import logs
+from core.runtime import RuntimeDep
 from rest.schemas import StatsRead, json_response, stats_read
 
 router = APIRouter(prefix="/stats", tags=["stats"])
@@ -13,5 +13,5 @@ router = APIRouter(prefix="/stats", tags=["stats"])
 
 @router.get("/", response_model=StatsRead)
 @router.get("", include_in_schema=False)
-async def read_stats(services: ServicesDep) -> Response:
-    return json_response(stats_read(await logs.log_stats(services)))
+async def read_stats(runtime: RuntimeDep) -> Response:
+    return json_response(stats_read(await logs.log_stats(runtime)))

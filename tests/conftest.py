@@ -7,17 +7,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from main import create_app
 from settings import load_settings
-from tests.services import scratch_postgres_database
+from testing.services import REDIS_URL, require_redis, scratch_postgres_database
 
 BACKENDS = ["sqlite", "postgres"]
 # Emptied after every test on the shared PostgreSQL database; the seed marker too, so each
 # test's app seeds the rules its own settings name.
-CLEARED_TABLES = ["logs", "alerts", "alert_rules", "alert_rules_seeded"]
+CLEARED_TABLES = [
+    "logs",
+    "alerts",
+    "alert_rules",
+    "alert_rules_seeded",
+    "api_keys",
+    "ingest_requests",
+]
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +55,7 @@ def client(database_url: str, settings_overrides: dict[str, Any]) -> Iterator[Te
     app = create_app(settings)
     with TestClient(app) as test_client:
         yield test_client
-        with app.state.services.db.engine.begin() as connection:
+        with app.state.runtime.db.engine.begin() as connection:
             for table in CLEARED_TABLES:
                 connection.execute(text(f"DELETE FROM {table}"))
 
@@ -58,3 +66,16 @@ def gql(client: TestClient, query: str, variables: dict[str, Any] | None = None)
     assert response.status_code in (200, 400), response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """The test Redis database, empty before and after the test."""
+    require_redis()
+    connection = redis.Redis.from_url(REDIS_URL)
+    connection.flushdb()
+    try:
+        yield REDIS_URL
+    finally:
+        connection.flushdb()
+        connection.close()

@@ -24,7 +24,7 @@ def slow_query(db: Database) -> Callable[[Connection], object]:
 
 
 def test_healthz_answers_within_100ms_during_a_slow_query(client: TestClient) -> None:
-    db: Database = client.app.state.services.db  # type: ignore[attr-defined]
+    db: Database = client.app.state.runtime.db  # type: ignore[attr-defined]
     started = time.perf_counter()
     slow = client.portal.start_task_soon(db.read, slow_query(db))  # type: ignore[union-attr]
     time.sleep(0.2)  # let the query start in its worker thread

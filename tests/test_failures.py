@@ -17,7 +17,7 @@ DEAD_DATABASE = "postgresql+psycopg2://postgres@127.0.0.1:1/test"
 @pytest.fixture
 def missing_table(client: TestClient) -> Iterator[TestClient]:
     """The logs table renamed away, so every query fails inside the database."""
-    engine = client.app.state.services.db.engine  # type: ignore[attr-defined]
+    engine = client.app.state.runtime.db.engine  # type: ignore[attr-defined]
     with engine.begin() as connection:
         connection.execute(text("ALTER TABLE logs RENAME TO logs_hidden"))
     try:
@@ -48,19 +48,20 @@ def test_rest_hides_sql_behind_500(missing_table: TestClient) -> None:
 
 @pytest.fixture
 def dead_database(client: TestClient) -> Iterator[TestClient]:
-    services = client.app.state.services  # type: ignore[attr-defined]
-    alive, services.db = services.db, Database(DEAD_DATABASE)
+    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    alive, runtime.db = runtime.db, Database(DEAD_DATABASE)
     try:
         yield client
     finally:
-        services.db.close()
-        services.db = alive
+        runtime.db.close()
+        runtime.db = alive
 
 
 def test_rest_answers_503_when_database_is_down(dead_database: TestClient) -> None:
     response = dead_database.get("/api/v1/logs/")
     assert response.status_code == 503
-    assert response.json() == {"detail": "Database unavailable"}
+    request_id = response.headers["x-request-id"]
+    assert response.json() == {"detail": "Database unavailable", "requestId": request_id}
 
 
 def test_readyz_fails_when_database_is_down(dead_database: TestClient) -> None:
@@ -75,7 +76,7 @@ def test_graphql_reports_unavailable_when_database_is_down(dead_database: TestCl
 
 
 def test_reads_survive_the_database_dropping_pooled_connections(client: TestClient) -> None:
-    db: Database = client.app.state.services.db  # type: ignore[attr-defined]
+    db: Database = client.app.state.runtime.db  # type: ignore[attr-defined]
     if db.is_sqlite:
         pytest.skip("SQLite has no server to drop connections")
     assert client.get("/api/v1/stats/").status_code == 200  # a pooled connection now exists

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
-
-from tests.services import REDIS_URL, require_redis
 
 
 @pytest.fixture
@@ -32,16 +28,3 @@ def alert_settings(no_rules_file: str) -> dict[str, Any]:
 @pytest.fixture
 def settings_overrides(alert_settings: dict[str, Any]) -> dict[str, Any]:
     return alert_settings
-
-
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    """The test Redis database, empty before and after the test."""
-    require_redis()
-    connection = redis.Redis.from_url(REDIS_URL)
-    connection.flushdb()
-    try:
-        yield REDIS_URL
-    finally:
-        connection.flushdb()
-        connection.close()

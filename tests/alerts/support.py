@@ -34,7 +34,7 @@ SUBSCRIBE = f"subscription($rules: [String!]) {{ alerts(rules: $rules) {{ {ALERT
 
 
 def engine_of(client: TestClient) -> AlertEngine:
-    engine: AlertEngine = client.app.state.services.alerts  # type: ignore[attr-defined]
+    engine: AlertEngine = client.app.state.alert_engine  # type: ignore[attr-defined]
     return engine
 
 

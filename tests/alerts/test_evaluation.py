@@ -6,20 +6,20 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import strawberry
 
 from alerts.coalesce import Coalescer
-from alerts.rules import could_fire, make_rule
+from alerts.rules import could_fire
+from core.rules import make_rule
 from db.levels import Level
-from graph.types import Log
+from db.logs import LogRecord
 
 NOW = datetime(2025, 10, 9, 12, tzinfo=UTC)
 
 
-def written_log(*, timestamp: datetime = NOW - timedelta(seconds=5)) -> Log:
+def written_log(*, timestamp: datetime = NOW - timedelta(seconds=5)) -> LogRecord:
     """A log as the write hook hands it over."""
-    return Log(
-        id=strawberry.ID("1"),
+    return LogRecord(
+        id=1,
         timestamp=timestamp,
         level=Level.ERROR,
         service="api",
@@ -45,7 +45,7 @@ def written_log(*, timestamp: datetime = NOW - timedelta(seconds=5)) -> Log:
     ],
 )
 def test_a_rule_is_queued_only_for_logs_it_would_count(
-    conditions: dict[str, object], log: Log, expected: bool
+    conditions: dict[str, object], log: LogRecord, expected: bool
 ) -> None:
     rule = make_rule(name="r", threshold=1, window_seconds=60, **conditions)  # type: ignore[arg-type]
     assert could_fire(rule, [log], now=NOW) is expected

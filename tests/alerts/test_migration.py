@@ -12,7 +12,7 @@ from sqlalchemy import Engine, inspect
 from db.engine import make_engine
 from db.migrate import upgrade_database
 from db.models import metadata
-from tests.services import scratch_postgres_database
+from testing.services import scratch_postgres_database
 
 TABLES = ["alert_rules", "alert_rules_seeded", "alerts"]
 

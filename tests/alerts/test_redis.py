@@ -46,7 +46,8 @@ def other(
     upsert_rule(client, name="checkout", service="checkout", threshold=3)
     app = create_app(load_settings(database_url=database_url, **settings_overrides))
     with TestClient(app) as second:
-        channel = "lograph:db13:alerts"
+        db = shared_redis.connection_pool.connection_kwargs.get("db", 0)
+        channel = f"lograph:db{db}:alerts"
         wait_for(
             lambda: shared_redis.pubsub_numsub(channel) == [(channel.encode(), 2)],
             what="both apps on the alerts channel",

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from alerts.hub import QUEUE_SIZE, Hub
+from broker.hub import QUEUE_SIZE, Hub
 from db.alert_history import AlertRecord
 from tests.alerts.support import (
     GRAPHQL_WS,
@@ -85,16 +85,16 @@ def test_websockets_from_unlisted_origins_are_refused(client: TestClient) -> Non
 
 def test_a_slow_subscriber_loses_only_its_oldest_alerts() -> None:
     async def scenario() -> tuple[list[int], list[int]]:
-        hub = Hub()
+        hub: Hub[AlertRecord] = Hub(name="alerts", drop_oldest=True)
         async with (
-            hub.subscribe(rules=None) as slow,
-            hub.subscribe(rules=frozenset({"r"})) as fast,
+            hub.subscribe() as slow,
+            hub.subscribe(lambda alert: alert.rule == "r") as fast,
         ):
             seen = []
             for alert_id in range(QUEUE_SIZE + 10):
                 hub.deliver(record(alert_id))
                 seen.append((await fast.get()).id)
-            kept = [slow.get_nowait().id for _ in range(slow.qsize())]
+            kept = [slow.queue.get_nowait().id for _ in range(slow.queue.qsize())]
         assert hub.subscriber_count == 0
         return seen, kept
 

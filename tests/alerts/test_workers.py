@@ -14,9 +14,9 @@ import redis
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from bench.server import Server, running_servers
+from testing.server import Server, running_servers
+from testing.services import REDIS_URL, require_redis, scratch_postgres_database
 from tests.alerts.support import GRAPHQL_WS, SUBSCRIBE, TRANSPORT_WS, UPSERT, ago
-from tests.services import REDIS_URL, require_redis, scratch_postgres_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 

@@ -24,7 +24,7 @@ from db.engine import make_engine
 from db.levels import parse_level
 from db.migrate import ALEMBIC_INI, current_revision, upgrade_database
 from db.models import metadata
-from tests.services import scratch_postgres_database
+from testing.services import scratch_postgres_database
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HEAD = ScriptDirectory.from_config(Config(str(ALEMBIC_INI))).get_current_head()

@@ -79,7 +79,7 @@ def test_stats_forget_deleted_logs(client: TestClient) -> None:
 
 
 def test_stats_count_rows_written_around_the_app(client: TestClient) -> None:
-    engine = client.app.state.services.db.engine  # type: ignore[attr-defined]
+    engine = client.app.state.runtime.db.engine  # type: ignore[attr-defined]
     with engine.begin() as connection:
         connection.execute(
             text(

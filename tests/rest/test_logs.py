@@ -83,9 +83,10 @@ def test_non_integer_limit_is_422(client: TestClient) -> None:
 
 
 def test_get_absent_log_is_404(client: TestClient) -> None:
-    response = client.get("/api/v1/logs/999999")
+    response = client.get("/api/v1/logs/999999", headers={"x-request-id": "req-42"})
     assert response.status_code == 404
-    assert response.json() == {"detail": "Log not found"}
+    assert response.headers["x-request-id"] == "req-42"
+    assert response.json() == {"detail": "Log not found", "requestId": "req-42"}
 
 
 def test_get_non_integer_id_is_422(client: TestClient) -> None:

@@ -1,0 +1,57 @@
+"""What lograph counts, for Prometheus; `/metrics` (ops/metrics.py) serves it.
+
+With several workers, set PROMETHEUS_MULTIPROC_DIR to an empty folder shared by them (as
+prometheus-client's multiprocess mode requires): each process writes its samples there, and
+`/metrics`, whichever worker answers, adds them up. Without it, a process reports its own.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter as Tally
+from collections.abc import Sequence
+from typing import Any
+
+from prometheus_client import Counter, Gauge, Histogram
+from sqlalchemy import Engine, event
+
+from db.logs import LogRecord
+
+MULTIPROCESS = "PROMETHEUS_MULTIPROC_DIR" in os.environ
+_LIVE: dict[str, Any] = {"multiprocess_mode": "livesum"} if MULTIPROCESS else {}
+
+HTTP_REQUESTS = Counter(
+    "lograph_http_requests",
+    "HTTP requests by route template, method and status.",
+    ["route", "method", "status"],
+)
+HTTP_LATENCY = Histogram(
+    "lograph_http_request_duration_seconds",
+    "HTTP request latency by route template.",
+    ["route", "method"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+GRAPHQL_OPERATIONS = Counter(
+    "lograph_graphql_operations", "GraphQL operations by type and outcome.", ["type", "outcome"]
+)
+LOGS_INGESTED = Counter("lograph_logs_ingested", "Logs written, by level.", ["level"])
+ALERTS_FIRED = Counter("lograph_alerts_fired", "Alerts fired, by rule.", ["rule"])
+SUBSCRIPTIONS = Gauge(
+    "lograph_subscriptions_active", "Live subscriptions, by kind.", ["kind"], **_LIVE
+)
+POOL_IN_USE = Gauge(
+    "lograph_db_pool_connections_in_use", "Database connections checked out.", **_LIVE
+)
+RATE_LIMITED = Counter("lograph_rate_limit_refusals", "Requests refused by a rate limit.")
+
+
+def logs_written(logs: Sequence[LogRecord]) -> None:
+    """A write listener: count by level, one increment per level (bulks bring thousands)."""
+    for level, count in Tally(log.level for log in logs).items():
+        LOGS_INGESTED.labels(level.value).inc(count)
+
+
+def watch_pool(engine: Engine) -> None:
+    """Count the connections this engine's pool has checked out."""
+    event.listen(engine, "checkout", lambda *_: POOL_IN_USE.inc())
+    event.listen(engine, "checkin", lambda *_: POOL_IN_USE.dec())

@@ -1,0 +1,135 @@
+"""The rules input must meet, each written once for GraphQL, REST and alert rules alike."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol, overload
+
+import orjson
+
+from core.errors import TooLargeError, UserInputError
+from db.levels import Level
+from db.logs import NewLog
+from db.models import MAX_MESSAGE_BYTES, MAX_SERVICE_LENGTH, as_utc
+
+MAX_PAGE_SIZE = 1000
+MAX_BULK_SIZE = 10_000
+
+
+class LogDraft(Protocol):
+    """What the resolvers read of a new log: GraphQL's LogInput or REST's LogCreate as it is."""
+
+    @property
+    def level(self) -> Level: ...
+    @property
+    def service(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def timestamp(self) -> datetime | None: ...
+    @property
+    def metadata(self) -> Any: ...
+
+
+def check_page(*, skip: int, limit: int) -> None:
+    """Refuse, never clip, paging outside the allowed range."""
+    if skip < 0:
+        raise UserInputError("skip", "must be 0 or more")
+    if not 0 <= limit <= MAX_PAGE_SIZE:
+        raise UserInputError("limit", f"must be between 0 and {MAX_PAGE_SIZE}")
+
+
+def parse_log_id(log_id: str | int) -> int:
+    """Ids are 64-bit integers; anything else can name no log."""
+    try:
+        value = int(log_id)
+    except (TypeError, ValueError):
+        raise UserInputError("id", "must be an integer") from None
+    if not 1 <= value < 2**63:
+        raise UserInputError("id", "must be a positive 64-bit integer")
+    return value
+
+
+def to_new_logs(inputs: Sequence[LogDraft]) -> list[NewLog]:
+    """Validate every input before any is written; the first bad one names its index."""
+    if len(inputs) > MAX_BULK_SIZE:
+        raise TooLargeError("inputs", f"at most {MAX_BULK_SIZE} logs per request")
+    now = datetime.now(UTC)
+    return [_to_new_log(item, index=i, now=now) for i, item in enumerate(inputs)]
+
+
+def to_new_log(item: LogDraft) -> NewLog:
+    return _to_new_log(item, index=None, now=datetime.now(UTC))
+
+
+def _to_new_log(item: LogDraft, *, index: int | None, now: datetime) -> NewLog:
+    check_service("service", item.service, index=index)
+    check_text("message", item.message, max_bytes=MAX_MESSAGE_BYTES, index=index)
+    return NewLog(
+        timestamp=now if item.timestamp is None else _utc("timestamp", item.timestamp, index),
+        level=item.level,
+        service=item.service,
+        message=item.message,
+        metadata=item.metadata,
+        metadata_json=_metadata_json(item.metadata, index=index),
+    )
+
+
+def check_service(field: str, value: str, *, index: int | None = None) -> None:
+    """A service name: non-blank text of at most MAX_SERVICE_LENGTH characters."""
+    check_text(field, value, max_bytes=None, index=index)
+    if len(value) > MAX_SERVICE_LENGTH:
+        raise UserInputError(field, f"must be at most {MAX_SERVICE_LENGTH} characters", index=index)
+
+
+def check_text(field: str, value: str, *, max_bytes: int | None, index: int | None = None) -> None:
+    """Non-blank UTF-8 without NUL (which PostgreSQL cannot store), within the byte limit."""
+    if not value or value.isspace():
+        raise UserInputError(field, "must not be empty", index=index)
+    size = len(value) if value.isascii() else _utf8_size(field, value, index=index)
+    if "\x00" in value:
+        raise UserInputError(field, "must not contain NUL characters", index=index)
+    if max_bytes is not None and size > max_bytes:
+        raise UserInputError(field, f"must be at most {max_bytes} bytes", index=index)
+
+
+def _utf8_size(field: str, value: str, *, index: int | None) -> int:
+    try:
+        return len(value.encode())
+    except UnicodeEncodeError:  # lone surrogates, which JSON can carry but UTF-8 cannot
+        raise UserInputError(field, "must be valid Unicode text", index=index) from None
+
+
+def _metadata_json(metadata: object, *, index: int | None) -> str | None:
+    """The metadata as JSON text, refusing what JSON or PostgreSQL cannot hold."""
+    if metadata is None:
+        return None
+    if not isinstance(metadata, dict):
+        raise UserInputError("metadata", "must be a JSON object or null", index=index)
+    try:
+        encoded = orjson.dumps(metadata)
+    except orjson.JSONEncodeError:
+        reason = "must hold only JSON values (text as valid Unicode, integers within 64 bits)"
+        raise UserInputError("metadata", reason, index=index) from None
+    if b"\\u0000" in encoded:
+        raise UserInputError("metadata", "must not contain NUL characters", index=index)
+    return encoded.decode()
+
+
+@overload
+def to_utc(field: str, value: datetime) -> datetime: ...
+@overload
+def to_utc(field: str, value: None) -> None: ...
+def to_utc(field: str, value: datetime | None) -> datetime | None:
+    """The instant in UTC; one that leaves the representable years when moved there is refused."""
+    return None if value is None else _utc(field, value, None)
+
+
+def _utc(field: str, value: datetime, index: int | None) -> datetime:
+    try:
+        return as_utc(value)
+    except OverflowError:
+        raise UserInputError(
+            field, "is out of range (years 1 to 9999 in UTC)", index=index
+        ) from None

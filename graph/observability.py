@@ -1,0 +1,26 @@
+"""GraphQL operations counted by type and outcome; answers with errors carry the request id."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from strawberry.extensions import SchemaExtension
+
+from core.metrics import GRAPHQL_OPERATIONS
+from core.request_id import current_request_id
+
+
+class Observability(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        context = self.execution_context
+        kind = context.operation_type.value if context.operation_type else "unknown"
+        failed = context.result is None or bool(context.result.errors)
+        GRAPHQL_OPERATIONS.labels(kind, "error" if failed else "ok").inc()
+
+    def get_results(self) -> dict[str, Any]:
+        context = self.execution_context
+        failed = bool(context.result and context.result.errors)
+        request_id = current_request_id.get()
+        return {"requestId": request_id} if failed and request_id else {}

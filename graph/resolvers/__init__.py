@@ -1,1 +1,0 @@
-"""Resolver functions: the one layer GraphQL fields and REST routes both call."""

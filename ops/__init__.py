@@ -1,0 +1,1 @@
+"""Operations endpoints: probes for load balancers and orchestrators (and metrics next)."""

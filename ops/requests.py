@@ -1,0 +1,99 @@
+"""Every HTTP request: an id (X-Request-ID echoed or made), a metrics sample and an access line.
+
+A plain ASGI middleware: Starlette's BaseHTTPMiddleware would cost a task per request.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from core.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from core.request_id import current_request_id
+
+access = logging.getLogger("lograph.access")
+
+HEADER = b"x-request-id"
+# A client's id is echoed only if it is short and plain; anything else gets a fresh one.
+_VALID_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
+
+
+def _request_id(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == HEADER and _VALID_ID.fullmatch(value):
+            return str(value.decode())
+    return uuid.uuid4().hex
+
+
+def _route(scope: Scope) -> str:
+    """The path with its parameters named (`/api/v1/logs/{log_id}`): labels stay few.
+
+    FastAPI's matched route knows only its path within its own router, so the template is
+    rebuilt from the request path and the parameters the route matched.
+    """
+    if scope.get("route") is None:
+        return "unmatched"
+    path: str = scope["path"]
+    params: dict[str, Any] = scope.get("path_params") or {}
+    for name, value in params.items():
+        head, found, tail = path.rpartition(f"/{value}")
+        if found:
+            path = f"{head}/{{{name}}}{tail}"
+    return path
+
+
+class RequestMiddleware:
+    def __init__(self, app: ASGIApp, *, access_log: bool = True) -> None:
+        self.app = app
+        self.access_log = access_log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        request_id = _request_id(scope)
+        token = current_request_id.set(request_id)
+        if scope["type"] == "websocket":
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                current_request_id.reset(token)
+            return
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), (HEADER, request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            route, method = _route(scope), scope["method"]
+            HTTP_REQUESTS.labels(route, method, str(status)).inc()
+            HTTP_LATENCY.labels(route, method).observe(elapsed)
+            if self.access_log and access.isEnabledFor(logging.INFO):
+                fields = {
+                    "method": method,
+                    "path": scope["path"],
+                    "status": status,
+                    "durationMs": round(elapsed * 1000, 2),
+                }
+                access.info(
+                    "%s %s %d %.1f ms",
+                    method,
+                    scope["path"],
+                    status,
+                    elapsed * 1000,
+                    extra={"access": fields},
+                )
+            current_request_id.reset(token)

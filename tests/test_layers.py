@@ -1,0 +1,69 @@
+"""Imports point one way: each package may use only the packages below it, so no cycles."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+# What each top-level package (or module) may import of the project, besides itself.
+ALLOWED: dict[str, set[str]] = {
+    "main": {"alerts", "broker", "core", "db", "graph", "ingest", "ops", "rest", "settings"},
+    "ingest": {"core", "db", "settings"},
+    "graph": {"core", "db", "settings"},
+    "rest": {"core", "db", "settings"},
+    "ops": {"core", "db", "settings"},
+    "alerts": {"broker", "core", "db", "settings"},
+    "core": {"broker", "db", "settings"},
+    "broker": set(),
+    "db": {"settings"},
+    "settings": set(),
+    "testing": set(),
+    "bench": {"testing"},
+}
+PROJECT = set(ALLOWED) | {"tests"}
+
+
+def _imports(path: Path) -> set[str]:
+    """The project's top-level packages this file imports."""
+    tree = ast.parse(path.read_text())
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names & PROJECT
+
+
+def _files(package: str) -> list[Path]:
+    folder = ROOT / package
+    if folder.is_dir():
+        return sorted(folder.rglob("*.py"))
+    return [ROOT / f"{package}.py"]
+
+
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_package_imports_only_what_lies_below_it(package: str) -> None:
+    strays = {
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in _files(package)
+        for name in _imports(path) - ALLOWED[package] - {package}
+    }
+    assert not strays, sorted(strays)
+
+
+def test_the_allowed_imports_have_no_cycle() -> None:
+    done: set[str] = set()
+
+    def visit(package: str, path: tuple[str, ...]) -> None:
+        assert package not in path, " -> ".join((*path, package))
+        if package not in done:
+            for below in ALLOWED[package]:
+                visit(below, (*path, package))
+            done.add(package)
+
+    for package in ALLOWED:
+        visit(package, ())
