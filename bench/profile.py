@@ -63,7 +63,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("graphql-core: completing the result list (per field)", ("complete_list_value",)),
     ("resolver: filter conversion, awaiting the read", ("Schema.execute (", "(graph/resolvers")),
     ("strawberry extensions", ("Schema.execute (", "extensions")),
-    ("strawberry / graphql-core: operation setup, caches", ("Schema.execute (",)),
+    ("strawberry / graphql-core: rest of execution (set-up, resolvers)", ("Schema.execute (",)),
     ("answer encoding (encode_json)", ("encode_json",)),
     ("strawberry HTTP view: request parsing, context", ("handle_http_post",)),
     ("uvicorn / starlette / fastapi outside the view", ("(uvicorn/",)),
