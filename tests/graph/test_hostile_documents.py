@@ -1,0 +1,87 @@
+"""Documents built to cost far more than their size: refused cheaply, whatever they are called."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from graphql import parse
+
+from graph.cost import MAX_ALIASES, MAX_DEPTH, operation_costs
+from tests.conftest import gql
+
+# Only a hang-breaker: a bomb walked path by path would not finish in hours.
+HANG_BREAKER_SECONDS = 60
+
+
+def fragment_bomb(levels: int, *, name: str = "F") -> str:
+    """`{ ...F0 }`, each fragment spreading the next twice: 2^levels paths in 0.04 KB a level."""
+    fragments = " ".join(
+        f"fragment {name}{i} on Query {{ ...{name}{i + 1} ...{name}{i + 1} }}"
+        for i in range(levels)
+    )
+    return f"{{ ...{name}0 }} {fragments} fragment {name}{levels} on Query {{ __typename }}"
+
+
+def within_hang_breaker(call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """The call's result; a failure instead of a hang (the thread is left behind)."""
+    results: list[dict[str, Any]] = []
+    thread = threading.Thread(target=lambda: results.append(call()), daemon=True)
+    thread.start()
+    thread.join(HANG_BREAKER_SECONDS)
+    assert results, f"no answer within {HANG_BREAKER_SECONDS} s"
+    return results[0]
+
+
+def error_messages(body: dict[str, Any]) -> list[str]:
+    return [error["message"] for error in body.get("errors", [])]
+
+
+def test_fragment_bomb_cost_is_counted_once_per_fragment() -> None:
+    (cost,) = operation_costs(parse(fragment_bomb(200))).values()
+    # 2^200 fields could never be walked one by one; each fragment was measured once.
+    assert cost.fields == 2**200
+    assert cost.depth == 1
+
+
+@pytest.mark.parametrize("name", ["F", "Renamed"])
+def test_fragment_bomb_is_refused_as_too_many_fields(client: TestClient, name: str) -> None:
+    body = within_hang_breaker(lambda: gql(client, fragment_bomb(30, name=name)))
+    assert body.get("data") is None
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert f"selects {2**30} fields" in body["errors"][0]["message"]
+    assert client.get("/healthz").status_code == 200
+
+
+def test_aliases_reached_through_fragments_count_each_spread(client: TestClient) -> None:
+    aliases = " ".join(f"a{i}: __typename" for i in range(MAX_ALIASES // 2 + 1))
+    query = "{ ...A ...B } fragment A on Query { ...C } fragment B on Query { ...C } "
+    query += f"fragment C on Query {{ {aliases} }}"
+    body = gql(client, query)
+    assert body.get("data") is None
+    assert f"has {2 * (MAX_ALIASES // 2 + 1)} aliases" in error_messages(body)[0]
+
+
+def test_depth_through_fragments_is_refused(client: TestClient) -> None:
+    # `ofType` chains pass graphql-core's introspection rule; only the depth limit stops them.
+    chain = "ofType { " * (MAX_DEPTH - 2) + "name" + " }" * (MAX_DEPTH - 2)
+    query = "{ __schema { types { ...Deep } } } fragment Deep on __Type { " + chain + " }"
+    body = gql(client, query)
+    assert body.get("data") is None
+    assert "depth" in error_messages(body)[0]
+
+
+def test_a_fragment_cycle_is_reported_not_followed(client: TestClient) -> None:
+    query = "{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }"
+    body = within_hang_breaker(lambda: gql(client, query))
+    assert body.get("data") is None
+    assert any("Cannot spread fragment" in message for message in error_messages(body))
+
+
+def test_same_fragment_spread_at_several_places_is_answered(client: TestClient) -> None:
+    query = "{ a: logs { ...L } b: logs { ...L } } fragment L on Log { id level service }"
+    body = gql(client, query)
+    assert body == {"data": {"a": [], "b": []}}
