@@ -1,0 +1,77 @@
+"""Subscription protocols with our limits (on top of the key checks in `graph.sockets`): a prompt
+handshake, operations checked as they arrive."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from graphql import GraphQLFormattedError
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ErrorMessage,
+    SubscribeMessage,
+)
+from strawberry.subscriptions.protocols.graphql_ws.types import ErrorMessage as LegacyErrorMessage
+from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
+
+from core.errors import UserInputError
+from graph import sockets
+from graph.limits import check_operation
+
+# A socket that has not sent `connection_init` by then is closed (4408).
+CONNECTION_INIT_TIMEOUT = timedelta(seconds=5)
+MAX_SUBSCRIPTIONS_PER_CONNECTION = 20
+
+
+def operation_error(payload: object) -> GraphQLFormattedError | None:
+    """The error to answer a subscribe payload with, or None when it may run."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+        return refusal("The payload must be an object with a `query` string")
+    variables = payload.get("variables")
+    if not isinstance(variables, dict | None):
+        return refusal("`variables` must be an object or null")
+    try:
+        check_operation(payload["query"], variables)
+    except UserInputError as error:
+        return GraphQLFormattedError(message=str(error), extensions=error.extensions)
+    return None
+
+
+def refusal(message: str) -> GraphQLFormattedError:
+    return GraphQLFormattedError(message=message, extensions={"code": "BAD_USER_INPUT"})
+
+
+class TransportWSHandler(sockets.TransportWSHandler):
+    """graphql-transport-ws, refusing oversized operations before they are parsed."""
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        error = operation_error(message.get("payload"))
+        if error is not None and self.connection_acknowledged:
+            await self.send_message(ErrorMessage(id=message["id"], type="error", payload=[error]))
+            return
+        await super().handle_subscribe(message)
+
+
+class LegacyWSHandler(sockets.LegacyWSHandler):
+    """graphql-ws (subscriptions-transport-ws), with the handshake timeout the newer one has."""
+
+    async def handle(self) -> None:
+        timeout = asyncio.create_task(self._close_unless_initialised())
+        try:
+            await super().handle()
+        finally:
+            timeout.cancel()
+
+    async def _close_unless_initialised(self) -> None:
+        await asyncio.sleep(CONNECTION_INIT_TIMEOUT.total_seconds())
+        if not self.connection_acknowledged:
+            await self.websocket.close(code=4408, reason="Connection initialisation timeout")
+
+    async def handle_start(self, message: StartMessage) -> None:
+        error = operation_error(message.get("payload"))
+        if error is not None and self.connection_acknowledged:
+            await self.send_message(
+                LegacyErrorMessage(type="error", id=message["id"], payload=error)
+            )
+            return
+        await super().handle_start(message)
