@@ -129,3 +129,19 @@ def test_oversized_or_malformed_operations_are_refused(connected: Connect, proto
     assert error_of(next_event(ws))["extensions"]["code"] == "BAD_USER_INPUT"
     start(ws, protocol, "3", {"query": "{ __typename }"})  # the socket still serves
     assert next_event(ws)["id"] == "3"
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["null", "123", '"x"', "[]", '{"type": 1}', '{"type": "SUBSCRIBE_KIND", "id": {}}'],
+    ids=["null", "number", "string", "list", "type-not-text", "id-not-text"],
+)
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_malformed_message_closes_the_socket_cleanly(
+    connected: Connect, protocol: str, message: str
+) -> None:
+    ws = connected(protocol)
+    kind = "subscribe" if protocol == TRANSPORT_WS else "start"
+    ws.send_text(message.replace("SUBSCRIBE_KIND", kind))
+    event = next_event(ws)
+    assert event == {"type": "websocket.close", "code": 4400, "reason": event["reason"]}
