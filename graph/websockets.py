@@ -9,10 +9,11 @@ from datetime import timedelta
 from graphql import GraphQLFormattedError
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ErrorMessage,
+    Message,
     SubscribeMessage,
 )
 from strawberry.subscriptions.protocols.graphql_ws.types import ErrorMessage as LegacyErrorMessage
-from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
+from strawberry.subscriptions.protocols.graphql_ws.types import OperationMessage, StartMessage
 
 from core.errors import UserInputError
 from graph import sockets
@@ -21,6 +22,17 @@ from graph.limits import check_operation
 # A socket that has not sent `connection_init` by then is closed (4408).
 CONNECTION_INIT_TIMEOUT = timedelta(seconds=5)
 MAX_SUBSCRIPTIONS_PER_CONNECTION = 20
+
+
+def message_problem(message: object) -> str | None:
+    """Why a protocol message cannot be handled, or None when it can."""
+    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+        return "A message must be a JSON object with a `type` string"
+    if "id" in message and not isinstance(message["id"], str):
+        return "A message's `id` must be a string"
+    if message["type"] in ("subscribe", "start", "stop", "complete") and "id" not in message:
+        return "An operation message needs an `id`"
+    return None
 
 
 def operation_error(payload: object) -> GraphQLFormattedError | None:
@@ -44,6 +56,13 @@ def refusal(message: str) -> GraphQLFormattedError:
 class TransportWSHandler(sockets.TransportWSHandler):
     """graphql-transport-ws, refusing oversized operations before they are parsed."""
 
+    async def handle_message(self, message: Message) -> None:
+        problem = message_problem(message)
+        if problem is not None:
+            await self.handle_invalid_message(problem)  # closes with 4400, as the protocol says
+            return
+        await super().handle_message(message)
+
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         error = operation_error(message.get("payload"))
         if error is not None and self.connection_acknowledged:
@@ -66,6 +85,13 @@ class LegacyWSHandler(sockets.LegacyWSHandler):
         await asyncio.sleep(CONNECTION_INIT_TIMEOUT.total_seconds())
         if not self.connection_acknowledged:
             await self.websocket.close(code=4408, reason="Connection initialisation timeout")
+
+    async def handle_message(self, message: OperationMessage) -> None:
+        problem = message_problem(message)
+        if problem is not None:
+            await self.websocket.close(code=4400, reason=problem)
+            return
+        await super().handle_message(message)
 
     async def handle_start(self, message: StartMessage) -> None:
         error = operation_error(message.get("payload"))
