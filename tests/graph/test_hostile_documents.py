@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from graphql import parse
 
+from graph.caches import CACHE_BUDGET, MAX_CACHED_QUERY_LENGTH, queries
 from graph.cost import MAX_ALIASES, MAX_DEPTH, operation_costs
 from tests.conftest import gql
 
@@ -85,3 +86,32 @@ def test_same_fragment_spread_at_several_places_is_answered(client: TestClient) 
     query = "{ a: logs { ...L } b: logs { ...L } } fragment L on Log { id level service }"
     body = gql(client, query)
     assert body == {"data": {"a": [], "b": []}}
+
+
+def padded(query: str, length: int) -> str:
+    """The query with a comment making it `length` characters long."""
+    return query + " #" + "x" * (length - len(query) - 2)
+
+
+def test_cache_stays_within_its_budget(client: TestClient) -> None:
+    length = MAX_CACHED_QUERY_LENGTH - 10
+    for i in range(2 * CACHE_BUDGET // length):
+        assert gql(client, padded(f"{{ n{i}: __typename }}", length)) == {
+            "data": {f"n{i}": "Query"}
+        }
+    assert queries.size <= CACHE_BUDGET
+    assert len(queries.entries) <= CACHE_BUDGET // length
+
+
+def test_long_queries_are_not_cached(client: TestClient) -> None:
+    query = padded("{ long: __typename }", MAX_CACHED_QUERY_LENGTH + 1)
+    assert gql(client, query) == {"data": {"long": "Query"}}
+    assert query not in queries.entries
+
+
+def test_cached_query_is_answered_and_refused_as_the_first_time(client: TestClient) -> None:
+    valid, invalid = "{ cachedValid: __typename }", "{ cachedInvalid: nope }"
+    first = [gql(client, valid), gql(client, invalid)]
+    assert valid in queries.entries and invalid in queries.entries
+    assert [gql(client, valid), gql(client, invalid)] == first
+    assert first[1]["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
