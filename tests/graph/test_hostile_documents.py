@@ -112,6 +112,7 @@ def test_long_queries_are_not_cached(client: TestClient) -> None:
 def test_cached_query_is_answered_and_refused_as_the_first_time(client: TestClient) -> None:
     valid, invalid = "{ cachedValid: __typename }", "{ cachedInvalid: nope }"
     first = [gql(client, valid), gql(client, invalid)]
-    assert valid in queries.entries and invalid in queries.entries
+    assert valid in queries.entries
+    assert invalid in queries.entries
     assert [gql(client, valid), gql(client, invalid)] == first
     assert first[1]["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
