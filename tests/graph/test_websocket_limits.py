@@ -145,3 +145,17 @@ def test_malformed_message_closes_the_socket_cleanly(
     ws.send_text(message.replace("SUBSCRIBE_KIND", kind))
     event = next_event(ws)
     assert event == {"type": "websocket.close", "code": 4400, "reason": event["reason"]}
+
+
+def test_invalid_json_closes_a_transport_ws_socket(connected: Connect) -> None:
+    ws = connected(TRANSPORT_WS)
+    ws.send_text('{"type": "subscribe", ')
+    event = next_event(ws)
+    assert (event["type"], event["code"]) == ("websocket.close", 4400)
+
+
+def test_invalid_json_is_skipped_on_a_graphql_ws_socket(connected: Connect) -> None:
+    ws = connected(GRAPHQL_WS)
+    ws.send_text('{"type": "start", ')
+    start(ws, GRAPHQL_WS, "1", "not an object")
+    assert error_of(next_event(ws))["extensions"]["code"] == "BAD_USER_INPUT"
