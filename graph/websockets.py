@@ -49,6 +49,13 @@ def operation_error(payload: object) -> GraphQLFormattedError | None:
     return None
 
 
+def over_the_cap(operations: int) -> GraphQLFormattedError | None:
+    """The error for one operation more than a connection may run, or None."""
+    if operations < MAX_SUBSCRIPTIONS_PER_CONNECTION:
+        return None
+    return refusal(f"At most {MAX_SUBSCRIPTIONS_PER_CONNECTION} operations per connection")
+
+
 def refusal(message: str) -> GraphQLFormattedError:
     return GraphQLFormattedError(message=message, extensions={"code": "BAD_USER_INPUT"})
 
@@ -65,6 +72,8 @@ class TransportWSHandler(sockets.TransportWSHandler):
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         error = operation_error(message.get("payload"))
+        if error is None and message["id"] not in self.operations:
+            error = over_the_cap(len(self.operations))
         if error is not None and self.connection_acknowledged:
             await self.send_message(ErrorMessage(id=message["id"], type="error", payload=[error]))
             return
@@ -95,6 +104,8 @@ class LegacyWSHandler(sockets.LegacyWSHandler):
 
     async def handle_start(self, message: StartMessage) -> None:
         error = operation_error(message.get("payload"))
+        if error is None and message["id"] not in self.tasks:
+            error = over_the_cap(len(self.tasks))
         if error is not None and self.connection_acknowledged:
             await self.send_message(
                 LegacyErrorMessage(type="error", id=message["id"], payload=error)

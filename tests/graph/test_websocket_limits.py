@@ -97,7 +97,9 @@ def test_subscriptions_beyond_the_cap_get_an_error(connected: Connect, protocol:
         start(ws, protocol, str(op_id), {"query": SUBSCRIBE})
     message = next_event(ws)
     assert message["id"] == str(limit)
-    assert "limit" in error_of(message)["message"]
+    error = error_of(message)
+    assert error["message"] == f"At most {limit} operations per connection"
+    assert error["extensions"] == {"code": "BAD_USER_INPUT"}
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
