@@ -135,8 +135,16 @@ def test_oversized_or_malformed_operations_are_refused(connected: Connect, proto
 
 @pytest.mark.parametrize(
     "message",
-    ["null", "123", '"x"', "[]", '{"type": 1}', '{"type": "SUBSCRIBE_KIND", "id": {}}'],
-    ids=["null", "number", "string", "list", "type-not-text", "id-not-text"],
+    [
+        "null",
+        "123",
+        '"x"',
+        "[]",
+        '{"type": 1}',
+        '{"type": "SUBSCRIBE_KIND", "id": {}}',
+        '{"type": "SUBSCRIBE_KIND", "id": "' + "i" * 65 + '"}',
+    ],
+    ids=["null", "number", "string", "list", "type-not-text", "id-not-text", "id-too-long"],
 )
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_malformed_message_closes_the_socket_cleanly(
