@@ -22,14 +22,18 @@ from graph.limits import check_operation
 # A socket that has not sent `connection_init` by then is closed (4408).
 CONNECTION_INIT_TIMEOUT = timedelta(seconds=5)
 MAX_SUBSCRIPTIONS_PER_CONNECTION = 20
+# Ids are echoed in every answer and in close reasons, which may not exceed 123 bytes.
+MAX_ID_LENGTH = 64
 
 
 def message_problem(message: object) -> str | None:
     """Why a protocol message cannot be handled, or None when it can."""
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
         return "A message must be a JSON object with a `type` string"
-    if "id" in message and not isinstance(message["id"], str):
-        return "A message's `id` must be a string"
+    if "id" in message and not (
+        isinstance(message["id"], str) and len(message["id"]) <= MAX_ID_LENGTH
+    ):
+        return f"A message's `id` must be a string of at most {MAX_ID_LENGTH} characters"
     if message["type"] in ("subscribe", "start", "stop", "complete") and "id" not in message:
         return "An operation message needs an `id`"
     return None
