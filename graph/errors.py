@@ -63,7 +63,8 @@ _PATTERN_CODES = {"2201B", "54001"}
 
 
 class CodedSchema(strawberry.Schema):
-    """A schema whose every error carries `extensions.code` and leaks no internals."""
+    """A schema whose every error carries `extensions.code` and leaks no internals, and that
+    never runs a subscription as if it were a query."""
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
