@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
+from graph import body, limits
 from graph.limits import MAX_LIST_ITEMS, MAX_QUERY_LENGTH, MAX_VARIABLE_DEPTH
 from tests.conftest import gql
 
@@ -128,3 +130,22 @@ def test_query_longer_than_the_limit_is_refused_before_parsing(
 def test_query_within_the_limit_with_a_long_comment_runs(client: TestClient) -> None:
     query = "{ __typename } # " + "x" * (MAX_QUERY_LENGTH - 100)
     assert gql(client, query) == {"data": {"__typename": "Query"}}
+
+
+def test_big_bodies_are_decoded_off_the_event_loop(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: list[int] = []
+
+    def check_operation(*args: Any) -> None:
+        threads.append(threading.get_ident())
+        limits.check_operation(*args)
+
+    monkeypatch.setattr(body, "check_operation", check_operation)
+    loop_thread = client.portal.call(threading.get_ident)  # type: ignore[union-attr]
+    padding = "x" * body.OFF_LOOP_BYTES
+    for query in ("{ __typename }", "{ __typename } #" + padding):
+        assert gql(client, query) == {"data": {"__typename": "Query"}}
+    small, big = threads
+    assert small == loop_thread
+    assert big != loop_thread
