@@ -11,7 +11,12 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from graph import body, limits
-from graph.limits import MAX_LIST_ITEMS, MAX_QUERY_LENGTH, MAX_VARIABLE_DEPTH
+from graph.limits import (
+    MAX_LIST_ITEMS,
+    MAX_QUERY_LENGTH,
+    MAX_VARIABLE_DEPTH,
+    MAX_VARIABLE_VALUES,
+)
 from tests.conftest import gql
 
 BULK = "mutation($inputs: [LogInput!]!) { bulkCreate(inputs: $inputs) { count } }"
@@ -149,3 +154,13 @@ def test_big_bodies_are_decoded_off_the_event_loop(
     small, big = threads
     assert small == loop_thread
     assert big != loop_thread
+
+
+def test_variables_holding_too_many_values_in_all_are_refused(client: TestClient) -> None:
+    lists = MAX_VARIABLE_VALUES // MAX_LIST_ITEMS + 1
+    variables = {"f": {"services": ["s"] * MAX_LIST_ITEMS}} | {
+        f"unused{i}": [0] * MAX_LIST_ITEMS for i in range(lists)
+    }
+    query = "query($f: LogFilter) { logs(filter: $f) { id } }"
+    response = client.post("/graphql", json={"query": query, "variables": variables})
+    assert f"at most {MAX_VARIABLE_VALUES} values" in refusal(response, 413)["message"]
