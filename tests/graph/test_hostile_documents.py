@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from graphql import parse
 
 from graph.caches import CACHE_BUDGET, MAX_CACHED_QUERY_LENGTH, queries
-from graph.cost import MAX_ALIASES, MAX_DEPTH, operation_costs
+from graph.cost import MAX_ALIASES, MAX_DEPTH, MAX_REPEATS, operation_costs
 from tests.conftest import gql
 
 # Only a hang-breaker: a bomb walked path by path would not finish in hours.
@@ -116,3 +116,25 @@ def test_cached_query_is_answered_and_refused_as_the_first_time(client: TestClie
     assert invalid in queries.entries
     assert [gql(client, valid), gql(client, invalid)] == first
     assert first[1]["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_a_field_repeated_in_one_selection_set_is_refused(client: TestClient) -> None:
+    # graphql-core compares such fields pairwise: 250 took a second before they were refused.
+    body = within_hang_breaker(lambda: gql(client, "{ " + "logs { id } " * 250 + "}"))
+    assert error_messages(body) == [
+        f"The operation selects one field 250 times in a selection set; at most {MAX_REPEATS}"
+    ]
+
+
+def test_repeats_count_through_fragments(client: TestClient) -> None:
+    spreads = " ".join(f"...F{i}" for i in range(MAX_REPEATS + 1))
+    fragments = " ".join(
+        f"fragment F{i} on Query {{ logs {{ id }} }}" for i in range(MAX_REPEATS + 1)
+    )
+    body = gql(client, f"{{ {spreads} }} {fragments}")
+    assert f"one field {MAX_REPEATS + 1} times" in error_messages(body)[0]
+
+
+def test_repeats_up_to_the_limit_are_answered(client: TestClient) -> None:
+    body = gql(client, "{ logs { " + "id " * MAX_REPEATS + "} " * 1 + "}")
+    assert body == {"data": {"logs": []}}
