@@ -7,7 +7,8 @@ is linear in the size of the document, whatever the fragments are called.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
@@ -23,12 +24,16 @@ from graphql import (
     VisitorAction,
 )
 from graphql.language import SKIP
+from graphql.validation.validate import ValidationAbortedError
 
 # Fields on the longest path. The full introspection query has 15; other tools' versions nest
 # `ofType` a few times more.
 MAX_DEPTH = 20
 MAX_ALIASES = 30
 MAX_FIELDS = 2_000
+# Fields of one response name in one selection set, fragments included. graphql-core compares
+# such fields pairwise (a query of 250 `logs { id }` took a second to validate).
+MAX_REPEATS = 10
 
 
 @dataclass(frozen=True)
@@ -36,12 +41,8 @@ class Cost:
     depth: int = 0  # fields on the longest path
     aliases: int = 0
     fields: int = 0  # with each spread of a fragment counted
-
-    def __add__(self, other: Cost) -> Cost:
-        """The cost of two selections side by side."""
-        return Cost(
-            max(self.depth, other.depth), self.aliases + other.aliases, self.fields + other.fields
-        )
+    repeats: int = 0  # the most fields of one response name in one selection set
+    names: Mapping[str, int] = field(default_factory=dict, compare=False)  # at the top level
 
 
 def operation_costs(document: DocumentNode) -> dict[OperationDefinitionNode, Cost]:
@@ -98,38 +99,68 @@ def _spreads(selection_set: SelectionSetNode) -> list[str]:
 
 def _selection_cost(selection_set: SelectionSetNode, fragments: dict[str, Cost]) -> Cost:
     """The cost of a selection set, fragments it spreads taken from `fragments`."""
-    total = Cost()
+    depth = aliases = fields = repeats = 0
+    names: dict[str, int] = {}
     for selection in selection_set.selections:
-        if isinstance(selection, FragmentSpreadNode):
-            total += fragments.get(selection.name.value, Cost())
-        elif isinstance(selection, FieldNode):
-            inner = Cost()
-            if selection.selection_set is not None:
-                inner = _selection_cost(selection.selection_set, fragments)
-            alias = 1 if selection.alias is not None else 0
-            total += Cost(inner.depth + 1, inner.aliases + alias, inner.fields + 1)
+        if isinstance(selection, FieldNode):
+            part = _field_cost(selection, fragments)
+        elif isinstance(selection, FragmentSpreadNode):
+            part = fragments.get(selection.name.value, Cost())
         elif isinstance(selection, InlineFragmentNode):
-            total += _selection_cost(selection.selection_set, fragments)
-    return total
+            part = _selection_cost(selection.selection_set, fragments)
+        else:
+            continue
+        depth, aliases = max(depth, part.depth), aliases + part.aliases
+        fields, repeats = fields + part.fields, max(repeats, part.repeats)
+        if fields <= MAX_FIELDS:  # beyond, the operation is refused anyway: spare the time
+            for name, count in part.names.items():
+                names[name] = names.get(name, 0) + count
+    repeats = max(repeats, max(names.values(), default=0))
+    return Cost(depth, aliases, fields, repeats, names)
+
+
+def _field_cost(node: FieldNode, fragments: dict[str, Cost]) -> Cost:
+    inner = Cost() if node.selection_set is None else _selection_cost(node.selection_set, fragments)
+    alias = 0 if node.alias is None else 1
+    response_name = (node.alias or node.name).value
+    return Cost(
+        inner.depth + 1, inner.aliases + alias, inner.fields + 1, inner.repeats, {response_name: 1}
+    )
 
 
 class OperationCostRule(ValidationRule):
-    """Refuses operations deeper, with more aliases, or selecting more fields than allowed."""
+    """Refuses costly operations before any other rule looks at them."""
 
     def enter_document(self, node: DocumentNode, *_args: Any) -> VisitorAction:
-        for operation, cost in operation_costs(node).items():
-            name = f"'{operation.name.value}'" if operation.name else "The operation"
-            if cost.depth > MAX_DEPTH:
-                self._refuse(operation, f"{name} has depth {cost.depth}; at most {MAX_DEPTH}")
-            if cost.aliases > MAX_ALIASES:
-                self._refuse(operation, f"{name} has {cost.aliases} aliases; at most {MAX_ALIASES}")
-            if cost.fields > MAX_FIELDS:
-                self._refuse(
-                    operation,
-                    f"{name} selects {cost.fields} fields, counting a fragment each time it is"
-                    f" spread; at most {MAX_FIELDS}",
-                )
+        refusals = [
+            GraphQLError(message, operation)
+            for operation, cost in operation_costs(node).items()
+            for message in _over_the_limits(operation, cost)
+        ]
+        if refusals:
+            for refusal in refusals[:-1]:
+                self.report_error(refusal)
+            # Abort: other rules (overlapping fields above all) can cost far more than this one.
+            last = refusals[-1]
+            raise ValidationAbortedError(last.message, last.nodes)
         return SKIP
 
-    def _refuse(self, operation: OperationDefinitionNode, message: str) -> None:
-        self.report_error(GraphQLError(message, operation))
+
+def _over_the_limits(operation: OperationDefinitionNode, cost: Cost) -> list[str]:
+    name = f"'{operation.name.value}'" if operation.name else "The operation"
+    messages = []
+    if cost.depth > MAX_DEPTH:
+        messages.append(f"{name} has depth {cost.depth}; at most {MAX_DEPTH}")
+    if cost.aliases > MAX_ALIASES:
+        messages.append(f"{name} has {cost.aliases} aliases; at most {MAX_ALIASES}")
+    if cost.fields > MAX_FIELDS:
+        messages.append(
+            f"{name} selects {cost.fields} fields, counting a fragment each time it is spread;"
+            f" at most {MAX_FIELDS}"
+        )
+    if cost.repeats > MAX_REPEATS and cost.fields <= MAX_FIELDS:  # else counted in part
+        messages.append(
+            f"{name} selects one field {cost.repeats} times in a selection set;"
+            f" at most {MAX_REPEATS}"
+        )
+    return messages
