@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from graphql import parse
 
 from graph.caches import CACHE_BUDGET, MAX_CACHED_QUERY_LENGTH, queries
-from graph.cost import MAX_ALIASES, MAX_DEPTH, MAX_REPEATS, operation_costs
+from graph.cost import MAX_ALIASES, MAX_DEPTH, MAX_REPEATS, MAX_SPREADS, operation_costs
 from tests.conftest import gql
 
 # Only a hang-breaker: a bomb walked path by path would not finish in hours.
@@ -138,3 +138,13 @@ def test_repeats_count_through_fragments(client: TestClient) -> None:
 def test_repeats_up_to_the_limit_are_answered(client: TestClient) -> None:
     body = gql(client, "{ logs { " + "id " * MAX_REPEATS + "} " * 1 + "}")
     assert body == {"data": {"logs": []}}
+
+
+def test_many_fragment_spreads_in_one_selection_set_are_refused(client: TestClient) -> None:
+    count = 1000  # empty fragments: graphql-core compared each pair for half a second
+    spreads = " ".join(f"...F{i}" for i in range(count))
+    fragments = " ".join(f"fragment F{i} on Query {{ }}" for i in range(count))
+    body = gql(client, f"{{ {spreads} }} {fragments}")
+    assert error_messages(body) == [
+        f"The operation spreads {count} fragments in a selection set; at most {MAX_SPREADS}"
+    ]
