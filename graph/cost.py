@@ -34,6 +34,9 @@ MAX_FIELDS = 2_000
 # Fields of one response name in one selection set, fragments included. graphql-core compares
 # such fields pairwise (a query of 250 `logs { id }` took a second to validate).
 MAX_REPEATS = 10
+# Fragment spreads in one selection set, through the fragments it spreads: also compared pairwise.
+MAX_SPREADS = 50
+SPREAD = "..."  # the key spreads are counted under among a selection set's response names
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class Cost:
     aliases: int = 0
     fields: int = 0  # with each spread of a fragment counted
     repeats: int = 0  # the most fields of one response name in one selection set
+    spreads: int = 0  # the most fragment spreads in one selection set
     names: Mapping[str, int] = field(default_factory=dict, compare=False)  # at the top level
 
 
@@ -99,24 +103,27 @@ def _spreads(selection_set: SelectionSetNode) -> list[str]:
 
 def _selection_cost(selection_set: SelectionSetNode, fragments: dict[str, Cost]) -> Cost:
     """The cost of a selection set, fragments it spreads taken from `fragments`."""
-    depth = aliases = fields = repeats = 0
+    depth = aliases = fields = repeats = spreads = 0
     names: dict[str, int] = {}
     for selection in selection_set.selections:
         if isinstance(selection, FieldNode):
             part = _field_cost(selection, fragments)
         elif isinstance(selection, FragmentSpreadNode):
             part = fragments.get(selection.name.value, Cost())
+            names[SPREAD] = names.get(SPREAD, 0) + 1
         elif isinstance(selection, InlineFragmentNode):
             part = _selection_cost(selection.selection_set, fragments)
         else:
             continue
+        spreads = max(spreads, part.spreads)
         depth, aliases = max(depth, part.depth), aliases + part.aliases
         fields, repeats = fields + part.fields, max(repeats, part.repeats)
         if fields <= MAX_FIELDS:  # beyond, the operation is refused anyway: spare the time
             for name, count in part.names.items():
                 names[name] = names.get(name, 0) + count
-    repeats = max(repeats, max(names.values(), default=0))
-    return Cost(depth, aliases, fields, repeats, names)
+    repeats = max(repeats, max((n for key, n in names.items() if key != SPREAD), default=0))
+    spreads = max(spreads, names.get(SPREAD, 0))
+    return Cost(depth, aliases, fields, repeats, spreads, names)
 
 
 def _field_cost(node: FieldNode, fragments: dict[str, Cost]) -> Cost:
@@ -124,7 +131,12 @@ def _field_cost(node: FieldNode, fragments: dict[str, Cost]) -> Cost:
     alias = 0 if node.alias is None else 1
     response_name = (node.alias or node.name).value
     return Cost(
-        inner.depth + 1, inner.aliases + alias, inner.fields + 1, inner.repeats, {response_name: 1}
+        inner.depth + 1,
+        inner.aliases + alias,
+        inner.fields + 1,
+        inner.repeats,
+        inner.spreads,
+        {response_name: 1},
     )
 
 
@@ -162,5 +174,9 @@ def _over_the_limits(operation: OperationDefinitionNode, cost: Cost) -> list[str
         messages.append(
             f"{name} selects one field {cost.repeats} times in a selection set;"
             f" at most {MAX_REPEATS}"
+        )
+    if cost.spreads > MAX_SPREADS and cost.fields <= MAX_FIELDS:
+        messages.append(
+            f"{name} spreads {cost.spreads} fragments in a selection set; at most {MAX_SPREADS}"
         )
     return messages
