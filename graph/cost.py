@@ -1,4 +1,5 @@
-"""What an operation costs: depth, aliases and fields, each fragment measured once.
+"""What an operation costs: depth, aliases, fields, and what graphql-core compares pairwise
+(fields of one name, fragment spreads) in one selection set; each fragment measured once.
 
 A fragment spread twice costs twice, so `{ ...F0 } fragment F0 { ...F1 ...F1 } ...` has
 2^n fields; but each fragment definition is measured once and its cost reused, so measuring
