@@ -42,9 +42,8 @@ class LographGraphQLRouter(GraphQLRouter[Context, None]):
 
     def decode_json(self, data: str | bytes) -> object:
         # Query-string parameters and WebSocket messages; POST bodies go through read_operation.
-        # orjson refuses nesting beyond 1024 levels (no RecursionError) with a JSONDecodeError,
-        # which Strawberry turns into a 400 or a closed socket.
-        return orjson.loads(data)
+        # Strawberry turns a JSONDecodeError into a 400 or a closed socket.
+        return body.loads(data)
 
     async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
         content_type, _ = parse_content_type(request.content_type or "")
