@@ -18,13 +18,13 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from strawberry.types.unset import UNSET
 
 from core.errors import TooLargeError, UserInputError
-from graph import body, websockets
+from graph import body, socket_limits
 from graph.context import Context, get_context
 from graph.errors import bounded
 from graph.ide import graphiql_html
 from graph.limits import check_operation
 from graph.schema import schema
-from graph.websockets import LegacyWSHandler, TransportWSHandler
+from graph.socket_limits import LegacyWSHandler, TransportWSHandler
 
 logger = logging.getLogger("lograph.graphql")
 
@@ -102,8 +102,8 @@ def graphql_router(*, allowed_origins: Sequence[str] = ()) -> LographGraphQLRout
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
         keep_alive=True,  # `ka` every 15 s on graphql-ws keeps idle proxies from closing it
         keep_alive_interval=15,
-        connection_init_wait_timeout=websockets.CONNECTION_INIT_TIMEOUT,
-        max_subscriptions_per_connection=websockets.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+        connection_init_wait_timeout=socket_limits.CONNECTION_INIT_TIMEOUT,
+        max_subscriptions_per_connection=socket_limits.MAX_SUBSCRIPTIONS_PER_CONNECTION,
         allowed_origins=websocket_origins(allowed_origins),
     )
 

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
 
 from core.alerts import MAX_SUBSCRIBED_RULES
-from graph import websockets
+from graph import socket_limits
 from graph.limits import MAX_LIST_ITEMS, MAX_QUERY_LENGTH
 from main import create_app
 from settings import load_settings
@@ -71,14 +71,14 @@ def connected(client: TestClient) -> Iterator[Connect]:
 
 
 def test_connection_init_timeout_is_a_few_seconds() -> None:
-    assert timedelta(seconds=5) >= websockets.CONNECTION_INIT_TIMEOUT
+    assert timedelta(seconds=5) >= socket_limits.CONNECTION_INIT_TIMEOUT
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_socket_without_connection_init_is_closed(
     protocol: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(websockets, "CONNECTION_INIT_TIMEOUT", timedelta(seconds=0.2))
+    monkeypatch.setattr(socket_limits, "CONNECTION_INIT_TIMEOUT", timedelta(seconds=0.2))
     settings = load_settings(database_url=f"sqlite:///{tmp_path / 'db'}", enable_alerts=False)
     with (
         TestClient(create_app(settings)) as client,
@@ -92,7 +92,7 @@ def test_socket_without_connection_init_is_closed(
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_subscriptions_beyond_the_cap_get_an_error(connected: Connect, protocol: str) -> None:
     ws = connected(protocol)
-    limit = websockets.MAX_SUBSCRIPTIONS_PER_CONNECTION
+    limit = socket_limits.MAX_SUBSCRIPTIONS_PER_CONNECTION
     for op_id in range(limit + 1):
         start(ws, protocol, str(op_id), {"query": SUBSCRIBE})
     message = next_event(ws)
