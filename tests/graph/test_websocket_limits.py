@@ -18,8 +18,8 @@ from core.alerts import MAX_SUBSCRIBED_RULES
 from graph import socket_limits
 from graph.limits import MAX_LIST_ITEMS, MAX_QUERY_LENGTH
 from main import create_app
-from settings import load_settings
 from tests.alerts.support import GRAPHQL_WS, SUBSCRIBE, TRANSPORT_WS
+from tests.conftest import app_settings
 
 PROTOCOLS = [TRANSPORT_WS, GRAPHQL_WS]
 Connect = Callable[[str], WebSocketTestSession]
@@ -79,7 +79,7 @@ def test_socket_without_connection_init_is_closed(
     protocol: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setattr(socket_limits, "CONNECTION_INIT_TIMEOUT", timedelta(seconds=0.2))
-    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'db'}", enable_alerts=False)
+    settings = app_settings(database_url=f"sqlite:///{tmp_path / 'db'}", enable_alerts=False)
     with (
         TestClient(create_app(settings)) as client,
         client.websocket_connect("/graphql", subprotocols=[protocol]) as ws,
