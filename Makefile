@@ -7,7 +7,7 @@ PACKAGES := core broker ops ingest ui testing db graph rest alerts bench setting
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Per worker process; README "Production" explains each, and a test serves with exactly these.
-UVICORN_LIMITS := --limit-concurrency 1000 --backlog 2048 --timeout-keep-alive 5 --timeout-graceful-shutdown 30 --ws-max-size 1048576 --ws-ping-interval 20 --ws-ping-timeout 20
+UVICORN_LIMITS := --http ops.protocol:GuardedHttpToolsProtocol --limit-concurrency 1000 --backlog 2048 --timeout-keep-alive 5 --timeout-graceful-shutdown 30 --ws-max-size 1048576 --ws-ping-interval 20 --ws-ping-timeout 20
 
 .PHONY: setup run migrate lint format test fuzz schema bench
 
