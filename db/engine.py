@@ -19,6 +19,13 @@ def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+def _json_loads(text: str | bytes) -> Any:
+    """Stored JSON as Python values that always encode again: JSONB keeps `1e20` as the integer
+    100000000000000000000, which orjson reads back as the float it was, never as an int beyond
+    64 bits that no encoder accepts."""
+    return orjson.loads(text)
+
+
 def make_engine(url: str, *, autocommit: bool = False) -> Engine:
     """An engine tuned for the backend: WAL and a busy timeout on SQLite, a pool on PostgreSQL.
 
@@ -27,13 +34,21 @@ def make_engine(url: str, *, autocommit: bool = False) -> Engine:
     """
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, json_serializer=_json_dumps, connect_args={"check_same_thread": False}
+            url,
+            json_serializer=_json_dumps,
+            json_deserializer=_json_loads,
+            connect_args={"check_same_thread": False},
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     isolation = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
     return create_engine(
-        url, json_serializer=_json_dumps, pool_size=10, max_overflow=10, **isolation
+        url,
+        json_serializer=_json_dumps,
+        json_deserializer=_json_loads,
+        pool_size=10,
+        max_overflow=10,
+        **isolation,
     )
 
 
