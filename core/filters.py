@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from core.errors import UserInputError
-from core.validation import to_utc
+from core.validation import check_contains, check_services_filter, to_utc
 from db.alert_rules import Rule
 from db.levels import Level
 from db.logs import LogCriteria
@@ -36,6 +36,7 @@ def to_criteria(log_filter: LogFilter | None) -> LogCriteria:
     """Fold the filter's overlapping conditions (level, levels, minLevel...) into one criteria."""
     if log_filter is None:
         return LogCriteria()
+    _check_texts(log_filter)
     start = to_utc("startTime", log_filter.start_time)
     end = to_utc("endTime", log_filter.end_time)
     if start is not None and end is not None and start > end:
@@ -52,6 +53,16 @@ def to_criteria(log_filter: LogFilter | None) -> LogCriteria:
         end_time=end,
         message_contains=log_filter.message_contains or None,
     )
+
+
+def _check_texts(log_filter: LogFilter) -> None:
+    """Every text condition bounded and storable-text, as writes are: never a database error."""
+    if log_filter.service is not None:
+        check_services_filter("service", [log_filter.service])
+    if log_filter.services is not None:
+        check_services_filter("services", log_filter.services)
+    if log_filter.message_contains is not None:
+        check_contains("messageContains", log_filter.message_contains)
 
 
 def rule_criteria(rule: Rule, *, now: datetime) -> LogCriteria:
