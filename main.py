@@ -17,7 +17,7 @@ from core.keys import KeyRing
 from core.ratelimit import RateLimiter
 from core.runtime import Runtime
 from db.alert_history import AlertRecord
-from db.engine import Database
+from db.engine import Database, Timeouts
 from db.migrate import upgrade_database
 from graph.router import graphql_router
 from ops.logs import configure_logging
@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = Database(settings.database_url)
+        db = Database(settings.database_url, timeouts=Timeouts.of(settings))
         for engine in db.engines:
             metrics.watch_pool(engine)
         await run_in_threadpool(upgrade_database, db.engine)

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     metrics_public: bool = True
     log_format: Literal["text", "json"] = "text"
     access_log: bool = True
+    statement_timeout_seconds: float = Field(default=10.0, ge=0)
+    database_wait_seconds: float = Field(default=15.0, gt=0)
+    database_pool_timeout_seconds: float = Field(default=5.0, gt=0)
 
     @model_validator(mode="before")
     @classmethod

@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
 from core.errors import ResolverError
+from core.outage_log import database_outage
 from db.engine import DatabaseUnavailable
 
 logger = logging.getLogger("lograph.graphql")
@@ -23,7 +24,7 @@ def assign_code(error: GraphQLError) -> None:
         # Parse, validation and variable errors: the client's document or variables.
         code = "BAD_USER_INPUT"
     elif isinstance(original, DatabaseUnavailable):
-        logger.error("database unavailable at %s: %s", error.path, original)
+        database_outage.error("database unavailable at %s: %s", error.path, original)
         code, error.message = "SERVICE_UNAVAILABLE", "Service unavailable"
     else:
         logger.error("unexpected error at %s", error.path, exc_info=original)

@@ -37,7 +37,7 @@ def test_missing_field_keeps_the_legacy_shape(client: TestClient) -> None:
 
 
 def test_huge_query_parameter_is_not_echoed(client: TestClient) -> None:
-    response = client.get("/api/v1/logs/", params={"skip": "9" * 100_000 + "x"})
+    response = client.get("/api/v1/logs/", params={"skip": "9" * 10_000 + "x"})
     (error,) = assert_bounded_legacy_422(response)
     assert error["loc"] == ["query", "skip"]
 
