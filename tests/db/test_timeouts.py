@@ -21,6 +21,7 @@ from tests.conftest import CLEARED_TABLES, gql
 from tests.factories import create_logs, log_json
 
 WAIT_SECONDS = 2.0
+LOGS = "query($f: LogFilter) { logs(filter: $f) { id } }"
 FAST = {
     "enable_alerts": False,
     "statement_timeout_seconds": 1,
@@ -176,3 +177,19 @@ def test_stopped_postgres_answers_503_and_recovers(proxied: TestClient, proxy: P
     expect_unavailable(proxied)
     proxy.restore()
     expect_recovered(proxied)
+
+
+# --- SQLite has no statement timeout of its own: lograph interrupts the statement
+
+
+def test_slow_pattern_is_cancelled_on_sqlite_with_a_clear_error(client: TestClient) -> None:
+    if not database_of(client).is_sqlite:
+        pytest.skip("PostgreSQL matches this quickly; the locked-table tests cover its timeout")
+    rows = [log_json(message="a" * 1000) for _ in range(100)]
+    for _ in range(50):
+        create_logs(client, *rows)
+    pattern = "a" * 999 + "b"  # naive matching compares ~1000 characters at each position
+    body, took = timed(lambda: gql(client, LOGS, {"f": {"messageContains": pattern}}))
+    assert body["errors"][0]["extensions"] == {"code": "TIMEOUT"}, body
+    assert took < WAIT_SECONDS
+    assert client.get("/readyz").status_code == 200
