@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -47,7 +48,11 @@ class Timeouts:
         )
 
 
-TOOLS = Timeouts(statement=0)  # migrations and scripts: no statement may be cut short
+TOOLS = Timeouts(statement=0)
+# On SQLite, `connection.info[STATEMENT_TIMEOUT] = 0` lifts the timeout for that connection.
+STATEMENT_TIMEOUT = "lograph.statement_timeout"
+DEADLINE = "lograph.deadline"
+SQLITE_PROGRESS_STEPS = 10_000  # migrations and scripts: no statement may be cut short
 
 
 def _json_dumps(value: Any) -> str:
@@ -73,6 +78,8 @@ def make_engine(url: str, *, autocommit: bool = False, timeouts: Timeouts = TOOL
             url, **json, pool_timeout=timeouts.pool, connect_args={"check_same_thread": False}
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        if timeouts.statement:
+            _interrupt_slow_statements(engine, seconds=timeouts.statement)
         return engine
     isolation = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
     return create_engine(
@@ -100,6 +107,27 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _interrupt_slow_statements(engine: Engine, *, seconds: float) -> None:
+    """SQLite's stand-in for statement_timeout: each statement gets a deadline, and a progress
+    handler (run every few thousand VM steps) interrupts it once passed ("interrupted")."""
+
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
+        deadline = record.info[DEADLINE] = [math.inf]
+        handler = partial(_past, deadline)
+        dbapi_connection.set_progress_handler(handler, SQLITE_PROGRESS_STEPS)
+
+    def before_execute(connection: Connection, *_args: Any) -> None:
+        allowed = connection.info.get(STATEMENT_TIMEOUT, seconds)
+        connection.info[DEADLINE][0] = time.monotonic() + allowed if allowed else math.inf
+
+    event.listen(engine, "connect", on_connect)
+    event.listen(engine, "before_cursor_execute", before_execute)
+
+
+def _past(deadline: list[float]) -> bool:
+    return time.monotonic() > deadline[0]
 
 
 class DatabaseUnavailable(Exception):
@@ -231,7 +259,7 @@ class Database:
                 with connection.begin() if transaction else nullcontext():
                     return work(connection)
             except DBAPIError as exc:
-                if getattr(exc.orig, "pgcode", None) == QUERY_CANCELED:
+                if _cancelled(exc):
                     raise QueryTimeout(self.timeouts.statement) from exc
                 if exc.connection_invalidated:
                     raise DatabaseUnavailable(str(exc.orig), stale_connection=True) from exc
@@ -247,3 +275,10 @@ class Database:
             ) from exc
         except DBAPIError as exc:
             raise DatabaseUnavailable(str(exc.orig)) from exc
+
+
+def _cancelled(exc: DBAPIError) -> bool:
+    """Whether the statement timeout ended the statement, on either backend."""
+    if getattr(exc.orig, "pgcode", None) == QUERY_CANCELED:
+        return True
+    return exc.orig.__class__.__module__ == "sqlite3" and str(exc.orig) == "interrupted"

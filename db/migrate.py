@@ -12,7 +12,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Engine, text
 
-from db.engine import make_engine
+from db.engine import STATEMENT_TIMEOUT, make_engine
 from settings import get_settings
 
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
@@ -64,7 +64,11 @@ def _migration_lock(connection: Connection) -> Iterator[None]:
 def _without_statement_timeout(connection: Connection) -> Iterator[None]:
     """Migrations, and waiting for another worker's, may take longer than any request may."""
     if connection.dialect.name != "postgresql":
-        yield
+        connection.info[STATEMENT_TIMEOUT] = 0
+        try:
+            yield
+        finally:
+            connection.info.pop(STATEMENT_TIMEOUT, None)
         return
     _run_and_commit(connection, "SET statement_timeout = 0")
     try:
