@@ -17,8 +17,9 @@ from core.keys import KeyRing
 from core.ratelimit import RateLimiter
 from core.runtime import Runtime
 from db.alert_history import AlertRecord
-from db.engine import Database, Timeouts
+from db.engine import Database
 from db.migrate import upgrade_database
+from db.timeouts import Timeouts
 from graph.router import graphql_router
 from ops.logs import configure_logging
 from ops.metrics import router as metrics_router

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import math
 import threading
-import time
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
@@ -18,41 +15,18 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from settings import Settings
+from db.timeouts import (
+    REQUESTS,
+    TOOLS,
+    Timeouts,
+    interrupt_slow_statements,
+    is_statement_timeout,
+    postgres_connect_args,
+)
 
 T = TypeVar("T")
-
-QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE when statement_timeout cancels a statement
 PROBE_SECONDS = 1.0  # how long a readiness probe waits
 MAX_THREADS = 100  # database calls running at once, abandoned ones included
-# libpq: notice a dead peer within about 25 s when idle, 30 s with data unacknowledged.
-KEEPALIVES = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5}
-KEEPALIVES |= {"keepalives_count": 3, "tcp_user_timeout": 30_000}
-
-
-@dataclass(frozen=True, slots=True)
-class Timeouts:
-    """How long anything may wait on the database, in seconds."""
-
-    statement: float = 10.0  # PostgreSQL cancels a statement running longer; 0: never
-    wait: float = 15.0  # a request's whole wait (pool, connect, query); then 503
-    pool: float = 5.0  # for a free pooled connection; then 503
-    connect: float = 5.0  # libpq's connect_timeout (whole seconds, at least 2)
-
-    @classmethod
-    def of(cls, settings: Settings) -> Timeouts:
-        return cls(
-            statement=settings.statement_timeout_seconds,
-            wait=settings.database_wait_seconds,
-            pool=settings.database_pool_timeout_seconds,
-        )
-
-
-TOOLS = Timeouts(statement=0)
-# On SQLite, `connection.info[STATEMENT_TIMEOUT] = 0` lifts the timeout for that connection.
-STATEMENT_TIMEOUT = "lograph.statement_timeout"
-DEADLINE = "lograph.deadline"
-SQLITE_PROGRESS_STEPS = 10_000  # migrations and scripts: no statement may be cut short
 
 
 def _json_dumps(value: Any) -> str:
@@ -79,7 +53,7 @@ def make_engine(url: str, *, autocommit: bool = False, timeouts: Timeouts = TOOL
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         if timeouts.statement:
-            _interrupt_slow_statements(engine, seconds=timeouts.statement)
+            interrupt_slow_statements(engine, seconds=timeouts.statement)
         return engine
     isolation = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
     return create_engine(
@@ -88,17 +62,9 @@ def make_engine(url: str, *, autocommit: bool = False, timeouts: Timeouts = TOOL
         pool_size=10,
         max_overflow=10,
         pool_timeout=timeouts.pool,
-        connect_args=_postgres_connect_args(timeouts),
+        connect_args=postgres_connect_args(timeouts),
         **isolation,
     )
-
-
-def _postgres_connect_args(timeouts: Timeouts) -> dict[str, Any]:
-    """Set at connect time, so the database itself cancels a statement that runs too long."""
-    args: dict[str, Any] = {"connect_timeout": max(2, math.ceil(timeouts.connect)), **KEEPALIVES}
-    if timeouts.statement:
-        args["options"] = f"-c statement_timeout={math.ceil(timeouts.statement * 1000)}"
-    return args
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -107,27 +73,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
-
-
-def _interrupt_slow_statements(engine: Engine, *, seconds: float) -> None:
-    """SQLite's stand-in for statement_timeout: each statement gets a deadline, and a progress
-    handler (run every few thousand VM steps) interrupts it once passed ("interrupted")."""
-
-    def on_connect(dbapi_connection: Any, record: Any) -> None:
-        deadline = record.info[DEADLINE] = [math.inf]
-        handler = partial(_past, deadline)
-        dbapi_connection.set_progress_handler(handler, SQLITE_PROGRESS_STEPS)
-
-    def before_execute(connection: Connection, *_args: Any) -> None:
-        allowed = connection.info.get(STATEMENT_TIMEOUT, seconds)
-        connection.info[DEADLINE][0] = time.monotonic() + allowed if allowed else math.inf
-
-    event.listen(engine, "connect", on_connect)
-    event.listen(engine, "before_cursor_execute", before_execute)
-
-
-def _past(deadline: list[float]) -> bool:
-    return time.monotonic() > deadline[0]
 
 
 class DatabaseUnavailable(Exception):
@@ -163,7 +108,7 @@ class Database:
     and abandons its thread (see `_in_thread`).
     """
 
-    def __init__(self, url: str, *, timeouts: Timeouts = Timeouts()) -> None:
+    def __init__(self, url: str, *, timeouts: Timeouts = REQUESTS) -> None:
         self.timeouts = timeouts
         self.engine = make_engine(url, timeouts=timeouts)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
@@ -259,7 +204,7 @@ class Database:
                 with connection.begin() if transaction else nullcontext():
                     return work(connection)
             except DBAPIError as exc:
-                if _cancelled(exc):
+                if is_statement_timeout(exc):
                     raise QueryTimeout(self.timeouts.statement) from exc
                 if exc.connection_invalidated:
                     raise DatabaseUnavailable(str(exc.orig), stale_connection=True) from exc
@@ -275,10 +220,3 @@ class Database:
             ) from exc
         except DBAPIError as exc:
             raise DatabaseUnavailable(str(exc.orig)) from exc
-
-
-def _cancelled(exc: DBAPIError) -> bool:
-    """Whether the statement timeout ended the statement, on either backend."""
-    if getattr(exc.orig, "pgcode", None) == QUERY_CANCELED:
-        return True
-    return exc.orig.__class__.__module__ == "sqlite3" and str(exc.orig) == "interrupted"

@@ -12,7 +12,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Engine, text
 
-from db.engine import STATEMENT_TIMEOUT, make_engine
+from db.engine import make_engine
+from db.timeouts import STATEMENT_TIMEOUT
 from settings import get_settings
 
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
