@@ -65,7 +65,7 @@ def locked_logs(client: TestClient) -> Iterator[TestClient]:
 def test_statement_timeout_answers_503_saying_so_on_rest(locked_logs: TestClient) -> None:
     response, took = timed(lambda: locked_logs.get("/api/v1/logs/"))
     assert response.status_code == 503, response.text
-    assert response.json() == {"detail": "Query timed out after 1 s; narrow the filter"}
+    assert response.json()["detail"] == "Query timed out after 1 s; narrow the filter"
     assert took < WAIT_SECONDS
 
 
@@ -97,7 +97,7 @@ def test_no_free_connection_answers_503_saying_so(client: TestClient) -> None:
                 held.enter_context(engine.connect())
         response, took = timed(lambda: client.get("/api/v1/logs/"))
         assert response.status_code == 503, response.text
-        assert response.json() == {"detail": "Database busy: no connection free within 0.5 s"}
+        assert response.json()["detail"] == "Database busy: no connection free within 0.5 s"
         assert took < WAIT_SECONDS
         body = gql(client, "{ logs { id } }")
         assert body["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
