@@ -186,29 +186,43 @@ class Database:
             self._threads.release()
 
     def _read(self, work: Callable[[Connection], T]) -> T:
-        try:
-            return self._attempt(work, engine=self._reader, transaction=False)
-        except DatabaseUnavailable as exc:
-            if not exc.stale_connection:
-                raise
-            # Reads are safe to repeat on a fresh connection.
-            return self._attempt(work, engine=self._reader, transaction=False)
+        return self._once_more_if_stale(work, engine=self._reader, transaction=False)
 
     def _write(self, work: Callable[[Connection], T]) -> T:
         with self._write_lock or nullcontext():
-            return self._attempt(work, engine=self.engine, transaction=True)
+            return self._once_more_if_stale(work, engine=self.engine, transaction=True)
+
+    def _once_more_if_stale(
+        self, work: Callable[[Connection], T], *, engine: Engine, transaction: bool
+    ) -> T:
+        """Reads, and transactions that failed before COMMIT, applied nothing: a pooled
+        connection found dead (the database restarted) is replaced and the work repeated."""
+        try:
+            return self._attempt(work, engine=engine, transaction=transaction)
+        except DatabaseUnavailable as exc:
+            if not exc.stale_connection:
+                raise
+            return self._attempt(work, engine=engine, transaction=transaction)
 
     def _attempt(self, work: Callable[[Connection], T], *, engine: Engine, transaction: bool) -> T:
         with self._connect(engine) as connection:
             try:
                 with connection.begin() if transaction else nullcontext():
-                    return work(connection)
-            except DBAPIError as exc:
-                if is_statement_timeout(exc):
-                    raise QueryTimeout(self.timeouts.statement) from exc
-                if exc.connection_invalidated:
-                    raise DatabaseUnavailable(str(exc.orig), stale_connection=True) from exc
+                    try:
+                        return work(connection)
+                    except DBAPIError as exc:
+                        self._raise_known(exc, before_commit=True)
+                        raise
+            except DBAPIError as exc:  # at COMMIT: whether it was applied is unknown
+                self._raise_known(exc, before_commit=False)
                 raise
+
+    def _raise_known(self, exc: DBAPIError, *, before_commit: bool) -> None:
+        """A statement timeout or a dead connection as the errors the surfaces know."""
+        if is_statement_timeout(exc):
+            raise QueryTimeout(self.timeouts.statement) from exc
+        if exc.connection_invalidated:
+            raise DatabaseUnavailable(str(exc.orig), stale_connection=before_commit) from exc
 
     def _connect(self, engine: Engine) -> Connection:
         try:

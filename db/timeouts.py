@@ -43,7 +43,7 @@ TOOLS = Timeouts(statement=0)  # migrations and scripts: no statement may be cut
 # On SQLite, `connection.info[STATEMENT_TIMEOUT] = 0` lifts the timeout for that connection.
 STATEMENT_TIMEOUT = "lograph.statement_timeout"
 DEADLINE = "lograph.deadline"
-SQLITE_PROGRESS_STEPS = 10_000  # VM steps between two looks at the deadline
+SQLITE_PROGRESS_STEPS = 1000  # VM steps between two looks (one LIKE step can take 1 ms)
 
 
 def postgres_connect_args(timeouts: Timeouts) -> dict[str, Any]:
