@@ -85,6 +85,18 @@ def test_statement_timeout_reaches_the_database(client: TestClient) -> None:
         assert connection.execute(text("SHOW statement_timeout")).scalar_one() == "1s"
 
 
+def test_libpq_gives_up_connecting_and_probes_dead_peers(client: TestClient) -> None:
+    db = database_of(client)
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL setting")
+    with db.engine.connect() as connection:
+        parameters = connection.connection.dbapi_connection.get_dsn_parameters()  # type: ignore[union-attr]
+    assert parameters["connect_timeout"] == "5"
+    assert (parameters["keepalives"], parameters["keepalives_idle"]) == ("1", "10")
+    assert (parameters["keepalives_interval"], parameters["keepalives_count"]) == ("5", "3")
+    assert parameters["tcp_user_timeout"] == "30000"
+
+
 # --- pool wait
 
 
