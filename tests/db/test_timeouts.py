@@ -3,6 +3,7 @@ PostgreSQL (through a proxy the test controls), and /readyz within a second."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -203,3 +204,25 @@ def test_slow_pattern_is_cancelled_on_sqlite_with_a_clear_error(client: TestClie
     assert body["errors"][0]["extensions"] == {"code": "TIMEOUT"}, body
     assert took < WAIT_SECONDS
     assert client.get("/readyz").status_code == 200
+
+
+# --- SQLite locked by another process
+
+
+@pytest.mark.parametrize(
+    "settings_overrides", [{"enable_alerts": False, "database_wait_seconds": 30}]
+)
+def test_sqlite_locked_by_another_writer_answers_503_busy(client: TestClient) -> None:
+    db = database_of(client)
+    if not db.is_sqlite:
+        pytest.skip("SQLite's single-writer lock")
+    other = sqlite3.connect(str(db.engine.url.database), isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # what a second worker process writing looks like
+        response = client.post("/api/v1/logs/", json=log_json())
+        assert response.status_code == 503, response.text
+        assert response.json()["detail"] == "Database busy: locked by another writer"
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert client.post("/api/v1/logs/", json=log_json()).status_code == 200
