@@ -20,6 +20,7 @@ from db.timeouts import (
     TOOLS,
     Timeouts,
     interrupt_slow_statements,
+    is_sqlite_locked,
     is_statement_timeout,
     postgres_connect_args,
 )
@@ -223,6 +224,10 @@ class Database:
             raise QueryTimeout(self.timeouts.statement) from exc
         if exc.connection_invalidated:
             raise DatabaseUnavailable(str(exc.orig), stale_connection=before_commit) from exc
+        if is_sqlite_locked(exc):  # another process held the write lock past busy_timeout
+            raise DatabaseUnavailable(
+                str(exc.orig), detail="Database busy: locked by another writer"
+            ) from exc
 
     def _connect(self, engine: Engine) -> Connection:
         try:

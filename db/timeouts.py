@@ -79,4 +79,13 @@ def is_statement_timeout(exc: DBAPIError) -> bool:
     """Whether the statement timeout ended the statement, on either backend."""
     if getattr(exc.orig, "pgcode", None) == QUERY_CANCELED:
         return True
-    return exc.orig.__class__.__module__ == "sqlite3" and str(exc.orig) == "interrupted"
+    return _from_sqlite(exc) and str(exc.orig) == "interrupted"
+
+
+def is_sqlite_locked(exc: DBAPIError) -> bool:
+    """Whether SQLite gave up waiting (busy_timeout) for another connection's write lock."""
+    return _from_sqlite(exc) and str(exc.orig) == "database is locked"
+
+
+def _from_sqlite(exc: DBAPIError) -> bool:
+    return exc.orig.__class__.__module__ == "sqlite3"
