@@ -2,7 +2,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PACKAGES := core broker ops testing db graph rest alerts bench settings.py main.py
+PACKAGES := core broker ops ingest testing db graph rest alerts bench settings.py main.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 

@@ -19,8 +19,10 @@ from core.runtime import Runtime
 from db.alert_history import AlertRecord
 from db.engine import Database
 from db.migrate import upgrade_database
+from db.search_indexes import warn_when_text_search_scans
 from db.timeouts import Timeouts
 from graph.router import graphql_router
+from ingest.router import router as ingest_router
 from ops.logs import configure_logging
 from ops.metrics import router as metrics_router
 from ops.probes import router as probes_router
@@ -46,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         for engine in db.engines:
             metrics.watch_pool(engine)
         await run_in_threadpool(upgrade_database, db.engine)
+        await run_in_threadpool(warn_when_text_search_scans, db.engine)
         broker = Broker(settings.redis_url)
         alert_hub: Hub[AlertRecord] = Hub(name="alerts", drop_oldest=True)
         alert_engine = AlertEngine(
@@ -102,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         include_in_schema=False,
     )
     app.include_router(api_router)
+    app.include_router(ingest_router)
     app.include_router(welcome_router)
     app.include_router(probes_router)
     app.include_router(metrics_router)

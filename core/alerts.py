@@ -9,13 +9,12 @@ from core import audit
 from core.access import Caller
 from core.errors import UserInputError
 from core.metrics import SUBSCRIPTIONS
-from core.rules import check_rule_name, make_rule
+from core.rules import check_rule_name
 from core.runtime import Runtime
 from core.validation import check_page, to_utc
 from db import alert_history, alert_rules
 from db.alert_history import AlertRecord
 from db.alert_rules import Rule
-from db.levels import Level
 
 MAX_SUBSCRIBED_RULES = 100
 
@@ -25,32 +24,10 @@ async def list_rules(runtime: Runtime) -> list[Rule]:
     return await runtime.db.read(alert_rules.list_rules)
 
 
-async def upsert_rule(
-    runtime: Runtime,
-    *,
-    caller: Caller,
-    name: str,
-    threshold: int,
-    window_seconds: int,
-    cooldown_seconds: int | None = None,
-    level: Level | None = None,
-    min_level: Level | None = None,
-    service: str | None = None,
-    message_contains: str | None = None,
-) -> Rule:
-    """Validate, then create or replace the rule of that name; every process picks it up."""
-    rule = make_rule(
-        name=name,
-        threshold=threshold,
-        window_seconds=window_seconds,
-        cooldown_seconds=cooldown_seconds,
-        level=level,
-        min_level=min_level,
-        service=service,
-        message_contains=message_contains,
-    )
+async def upsert_rule(runtime: Runtime, *, caller: Caller, rule: Rule) -> Rule:
+    """Create or replace the rule of that name (made by `make_rule`); every process picks it up."""
     await runtime.db.write(lambda connection: alert_rules.upsert_rule(connection, rule))
-    audit.record(caller, "upsert alert rule", repr(name))
+    audit.record(caller, "upsert alert rule", repr(rule.name))
     await runtime.rules_changed()
     return rule
 

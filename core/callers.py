@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends
 from starlette.requests import HTTPConnection
 
-from core.access import Caller, credential_from_headers
+from core.access import Caller, Scope, credential_from_headers, require
 from core.runtime import get_runtime
 
 
@@ -27,3 +27,11 @@ async def get_caller(connection: HTTPConnection) -> Caller:
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+METHOD_SCOPES = {"GET": Scope.READ, "HEAD": Scope.READ, "POST": Scope.INGEST, "DELETE": Scope.ADMIN}
+
+
+async def check_access(connection: HTTPConnection, caller: CallerDep) -> None:
+    """A router dependency: reading is `read`, writing is `ingest`, deleting is `admin`."""
+    require(caller, METHOD_SCOPES.get(connection.scope.get("method", ""), Scope.ADMIN))

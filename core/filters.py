@@ -6,15 +6,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from core.conditions import (
+    ABSENT,
+    Budget,
+    check_filter_size,
+    instant,
+    metadata_tests,
+    pattern,
+    text,
+)
 from core.errors import UserInputError
-from core.validation import check_contains, check_services_filter, to_utc
 from db.alert_rules import Rule
 from db.levels import Level
 from db.logs import LogCriteria
+from db.models import MAX_SERVICE_LENGTH
 
 T = TypeVar("T")
+MAX_FILTER_SERVICES = 100  # names in one `services` list
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,39 +40,79 @@ class LogFilter:
     start_time: datetime | None = None
     end_time: datetime | None = None
     message_contains: str | None = None
+    metadata: Sequence[MetadataFilter] | None = None  # every entry holds
+    message_matches: str | None = None  # case-insensitive regular expression
+    any_of: Sequence[LogFilter] | None = None  # at least one holds
+    not_: LogFilter | None = None  # does not hold
+
+
+@dataclass(frozen=True, slots=True)
+class MetadataFilter:
+    """Operators at one dot-separated path into metadata; all given ones must hold."""
+
+    path: str
+    equals: Any = ABSENT  # None is JSON null
+    not_equals: Any = ABSENT
+    in_: Sequence[Any] | None = None
+    exists: bool | None = None
+    contains: str | None = None
+    gt: float | None = None
+    gte: float | None = None
+    lt: float | None = None
+    lte: float | None = None
 
 
 def to_criteria(log_filter: LogFilter | None) -> LogCriteria:
     """Fold the filter's overlapping conditions (level, levels, minLevel...) into one criteria."""
     if log_filter is None:
         return LogCriteria()
-    _check_texts(log_filter)
-    start = to_utc("startTime", log_filter.start_time)
-    end = to_utc("endTime", log_filter.end_time)
+    return _criteria(log_filter, where="", depth=1, budget=Budget())
+
+
+def _criteria(log_filter: LogFilter, *, where: str, depth: int, budget: Budget) -> LogCriteria:
+    check_filter_size(depth=depth, width=len(log_filter.any_of or ()))
+    budget.spend(1, where.rstrip(".") or "filter")
+    start = instant(log_filter.start_time, f"{where}startTime")
+    end = instant(log_filter.end_time, f"{where}endTime")
     if start is not None and end is not None and start > end:
-        raise UserInputError("endTime", "must not be before startTime")
+        raise UserInputError(f"{where}endTime", "must not be before startTime")
+    any_of, negated = log_filter.any_of, log_filter.not_
     return LogCriteria(
         levels=level_set(
             level=log_filter.level, levels=log_filter.levels, min_level=log_filter.min_level
         ),
         services=_intersect(
-            [log_filter.service] if log_filter.service is not None else None,
-            log_filter.services,
+            _names(None if log_filter.service is None else [log_filter.service], f"{where}service"),
+            _names(log_filter.services, f"{where}services"),
         ),
         start_time=start,
         end_time=end,
-        message_contains=log_filter.message_contains or None,
+        message_contains=text(log_filter.message_contains, f"{where}messageContains") or None,
+        message_matches=pattern(log_filter.message_matches, f"{where}messageMatches"),
+        metadata=metadata_tests(log_filter.metadata or [], where=where, budget=budget),
+        any_of=None
+        if any_of is None
+        else tuple(
+            _criteria(one, where=f"{where}anyOf[{i}].", depth=depth + 1, budget=budget)
+            for i, one in enumerate(any_of)
+        ),
+        negated=None
+        if negated is None
+        else _criteria(negated, where=f"{where}not.", depth=depth + 1, budget=budget),
     )
 
 
-def _check_texts(log_filter: LogFilter) -> None:
-    """Every text condition bounded and storable-text, as writes are: never a database error."""
-    if log_filter.service is not None:
-        check_services_filter("service", [log_filter.service])
-    if log_filter.services is not None:
-        check_services_filter("services", log_filter.services)
-    if log_filter.message_contains is not None:
-        check_contains("messageContains", log_filter.message_contains)
+def _names(names: Sequence[str] | None, field: str) -> Sequence[str] | None:
+    """Service names to match: at most MAX_FILTER_SERVICES, each one a possible service."""
+    if names is None:
+        return None
+    if len(names) > MAX_FILTER_SERVICES:
+        raise UserInputError(field, f"at most {MAX_FILTER_SERVICES} names")
+    for name in names:
+        if len(name) > MAX_SERVICE_LENGTH:
+            raise UserInputError(field, f"must be at most {MAX_SERVICE_LENGTH} characters")
+        text(name, field)
+    return names
 
 
 def rule_criteria(rule: Rule, *, now: datetime) -> LogCriteria:

@@ -86,7 +86,11 @@ async def create_log(runtime: Runtime, *, log_input: LogDraft) -> LogRecord:
 
 async def create_logs(runtime: Runtime, *, inputs: Sequence[LogDraft]) -> list[LogRecord]:
     """Validate all, then write all in one transaction; nothing is written if any is invalid."""
-    new_logs = to_new_logs(inputs)
+    return await write_logs(runtime, new_logs=to_new_logs(inputs))
+
+
+async def write_logs(runtime: Runtime, *, new_logs: Sequence[NewLog]) -> list[LogRecord]:
+    """Write already validated logs in one transaction (the ingest protocols call this too)."""
     ids = await runtime.db.write(lambda connection: queries.insert_logs(connection, new_logs))
     return written(runtime, ids, new_logs)
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from core.errors import UserInputError
-from core.validation import check_contains, check_service, check_text
+from core.validation import check_service, check_text
 from db.alert_rules import Rule
 from db.levels import Level
 from db.models import MAX_RULE_NAME_LENGTH
 
 MAX_WINDOW_SECONDS = 30 * 24 * 3600
+MAX_MESSAGE_CONTAINS_LENGTH = 1000
 
 
 def make_rule(
@@ -64,7 +65,11 @@ def _check_match(
     if service is not None:
         check_service("service", service)
     if contains is not None:
-        check_contains("messageContains", contains)
+        check_text("messageContains", contains, max_bytes=None)
+        if len(contains) > MAX_MESSAGE_CONTAINS_LENGTH:
+            raise UserInputError(
+                "messageContains", f"must be at most {MAX_MESSAGE_CONTAINS_LENGTH} characters"
+            )
 
 
 def _check_seconds(field: str, value: int, *, minimum: int) -> None:

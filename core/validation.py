@@ -16,8 +16,6 @@ from db.models import MAX_MESSAGE_BYTES, MAX_SERVICE_LENGTH, as_utc
 
 MAX_PAGE_SIZE = 1000
 MAX_SKIP = 2**63 - 1  # what SQL's OFFSET holds on both backends
-MAX_CONTAINS_LENGTH = 1000  # characters in a messageContains filter or rule
-MAX_FILTER_SERVICES = 100  # names in one services filter
 MAX_BULK_SIZE = 10_000
 MAX_METADATA_DEPTH = 32  # levels of objects and arrays, the log's own object being the first
 MAX_METADATA_BYTES = 64 * 1024  # as JSON
@@ -93,38 +91,11 @@ def check_text(field: str, value: str, *, max_bytes: int | None, index: int | No
     """Non-blank UTF-8 without NUL (which PostgreSQL cannot store), within the byte limit."""
     if not value or value.isspace():
         raise UserInputError(field, "must not be empty", index=index)
-    size = _checked_size(field, value, index=index)
-    if max_bytes is not None and size > max_bytes:
-        raise UserInputError(field, f"must be at most {max_bytes} bytes", index=index)
-
-
-def check_filter_text(field: str, value: str, *, max_length: int) -> None:
-    """Text a read compares with: possibly empty, at most `max_length` characters, and (like
-    everything stored) valid Unicode without NUL, so no database refuses the comparison."""
-    if len(value) > max_length:
-        raise UserInputError(field, f"must be at most {max_length} characters")
-    _checked_size(field, value, index=None)
-
-
-def check_contains(field: str, value: str) -> None:
-    """A case-insensitive substring (filter or rule): a bounded pattern on every backend."""
-    check_filter_text(field, value, max_length=MAX_CONTAINS_LENGTH)
-
-
-def check_services_filter(field: str, services: Sequence[str]) -> None:
-    """A list of service names to match: bounded in count and in each name's length."""
-    if len(services) > MAX_FILTER_SERVICES:
-        raise UserInputError(field, f"at most {MAX_FILTER_SERVICES} names")
-    for name in services:
-        check_filter_text(field, name, max_length=MAX_SERVICE_LENGTH)
-
-
-def _checked_size(field: str, value: str, *, index: int | None) -> int:
-    """The UTF-8 size of text without NUL and lone surrogates."""
     size = len(value) if value.isascii() else _utf8_size(field, value, index=index)
     if "\x00" in value:
         raise UserInputError(field, "must not contain NUL characters", index=index)
-    return size
+    if max_bytes is not None and size > max_bytes:
+        raise UserInputError(field, f"must be at most {max_bytes} bytes", index=index)
 
 
 def _utf8_size(field: str, value: str, *, index: int | None) -> int:

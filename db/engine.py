@@ -15,6 +15,9 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from db import metadata
+from db.matching import sqlite_metadata_function
+from db.text import sqlite_regexp
 from db.timeouts import (
     REQUESTS,
     TOOLS,
@@ -69,6 +72,11 @@ def make_engine(url: str, *, autocommit: bool = False, timeouts: Timeouts = TOOL
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Tuning, and the functions SQLite lacks: REGEXP and lograph's metadata test."""
+    dbapi_connection.create_function("regexp", 2, sqlite_regexp, deterministic=True)
+    dbapi_connection.create_function(
+        metadata.SQLITE_FUNCTION, 4, sqlite_metadata_function, deterministic=True
+    )
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")

@@ -14,12 +14,16 @@ from sqlalchemy import (
     Select,
     and_,
     delete,
+    false,
     insert,
+    or_,
     select,
     text,
+    true,
 )
 
 from db.levels import BY_NAME, Level
+from db.metadata import MetadataTest
 from db.models import logs
 
 
@@ -44,10 +48,25 @@ class LogCriteria:
     start_time: datetime | None = None
     end_time: datetime | None = None
     message_contains: str | None = None
+    message_matches: str | None = None  # checked by db.text.pattern_problem first
+    metadata: tuple[MetadataTest, ...] = ()
+    any_of: tuple[LogCriteria, ...] | None = None  # at least one holds; none given: none match
+    negated: LogCriteria | None = None  # must not hold
 
     @property
     def matches_nothing(self) -> bool:
-        return self.levels == frozenset() or self.services == frozenset()
+        return self.levels == frozenset() or self.services == frozenset() or self.any_of == ()
+
+    @property
+    def counted_by_rollups(self) -> bool:
+        """Only level, service and time: the rollup tables can count these logs."""
+        return not (
+            self.message_contains
+            or self.message_matches is not None
+            or self.metadata
+            or self.any_of is not None
+            or self.negated is not None
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +81,12 @@ class LogRecord:
     metadata: Any
 
 
-def _record(row: Sequence[Any]) -> LogRecord:
+def log_record(row: Sequence[Any]) -> LogRecord:
+    """A selected row of LOG_COLUMNS as the record every read returns."""
     return LogRecord(row[0], row[1], BY_NAME[row[2]], row[3], row[4], row[5])
 
 
-_COLUMNS = (
+LOG_COLUMNS = (
     logs.c.id,
     logs.c.timestamp,
     logs.c.level,
@@ -132,15 +152,15 @@ def _copy_json(text: str | None) -> str:
 
 
 def get_log(connection: Connection, log_id: int) -> LogRecord | None:
-    row = connection.execute(select(*_COLUMNS).where(logs.c.id == log_id)).first()
-    return None if row is None else _record(row)
+    row = connection.execute(select(*LOG_COLUMNS).where(logs.c.id == log_id)).first()
+    return None if row is None else log_record(row)
 
 
 def delete_log(connection: Connection, log_id: int) -> LogRecord | None:
     """Delete and return the log as it was, in one statement."""
-    statement = delete(logs).where(logs.c.id == log_id).returning(*_COLUMNS)
+    statement = delete(logs).where(logs.c.id == log_id).returning(*LOG_COLUMNS)
     row = connection.execute(statement).first()
-    return None if row is None else _record(row)
+    return None if row is None else log_record(row)
 
 
 def find_logs(
@@ -158,13 +178,13 @@ def find_logs(
     keys = [logs.c.id] if by_id else [logs.c.timestamp, logs.c.id]
     order = [key.desc() if descending else key.asc() for key in keys]
     if skip == 0:
-        statement = filtered(select(*_COLUMNS), criteria).order_by(*order).limit(limit)
-        return [_record(row) for row in connection.execute(statement)]
+        statement = filtered(select(*LOG_COLUMNS), criteria).order_by(*order).limit(limit)
+        return [log_record(row) for row in connection.execute(statement)]
     # Deferred join: skipping walks the index alone; only the page's rows are read in full.
     page = filtered(select(logs.c.id), criteria).order_by(*order).offset(skip).limit(limit)
     page_ids = page.subquery("page")
-    statement = select(*_COLUMNS).join(page_ids, logs.c.id == page_ids.c.id).order_by(*order)
-    return [_record(row) for row in connection.execute(statement)]
+    statement = select(*LOG_COLUMNS).join(page_ids, logs.c.id == page_ids.c.id).order_by(*order)
+    return [log_record(row) for row in connection.execute(statement)]
 
 
 def filtered(statement: Select[Any], criteria: LogCriteria) -> Select[Any]:
@@ -185,7 +205,23 @@ def _conditions(criteria: LogCriteria) -> list[ColumnElement[bool]]:
         conditions.append(logs.c.timestamp <= criteria.end_time)
     if criteria.message_contains:
         conditions.append(logs.c.message.icontains(criteria.message_contains, autoescape=True))
+    if criteria.message_matches is not None:
+        # `~*` on PostgreSQL; on SQLite, db.engine's REGEXP (always case-insensitive).
+        conditions.append(logs.c.message.regexp_match(criteria.message_matches, flags="i"))
+    conditions.extend(test.as_sql() for test in criteria.metadata)
+    if criteria.any_of is not None:
+        conditions.append(or_(*map(_all_of, criteria.any_of)) if criteria.any_of else false())
+    if criteria.negated is not None:
+        # IS NOT TRUE, not NOT: a condition that is NULL for a log (an absent path) fails it,
+        # so its negation must hold, as it does in db.matching.
+        conditions.append(_all_of(criteria.negated).is_not(true()))
     return conditions
+
+
+def _all_of(criteria: LogCriteria) -> ColumnElement[bool]:
+    if criteria.matches_nothing:
+        return false()
+    return and_(true(), *_conditions(criteria))
 
 
 def one_of(column: ColumnElement[str], values: frozenset[str]) -> ColumnElement[bool]:

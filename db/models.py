@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    DDL,
     JSON,
     BigInteger,
     CheckConstraint,
@@ -14,12 +15,14 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -74,12 +77,40 @@ logs = Table(
     Index("ix_logs_timestamp", "timestamp", "id"),
     Index("ix_logs_service_timestamp", "service", "timestamp", "id"),
     Index("ix_logs_level_timestamp", "level", "timestamp", "id"),
+    # PostgreSQL only (migration 0005): metadata containment, and ILIKE / ~* on the message.
+    Index(
+        "ix_logs_metadata",
+        "metadata",
+        postgresql_using="gin",
+        postgresql_ops={"metadata": "jsonb_path_ops"},
+    ).ddl_if(dialect="postgresql"),
+    Index(
+        "ix_logs_message_trgm",
+        "message",
+        postgresql_using="gin",
+        postgresql_ops={"message": "gin_trgm_ops"},
+    ).ddl_if(dialect="postgresql"),
+)
+event.listen(
+    logs,
+    "before_create",
+    DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),  # type: ignore[no-untyped-call]
 )
 
 # Hourly counts kept by triggers on `logs` (any writer, COPY included), so stats read
 # a few thousand rows instead of scanning every log.
 log_counts = Table(
     "log_counts",
+    metadata,
+    Column("bucket", UTCDateTime(), primary_key=True),
+    Column("level", String(5), primary_key=True),
+    Column("service", String(MAX_SERVICE_LENGTH), primary_key=True),
+    Column("count", BigInteger, nullable=False),
+)
+
+# The same per minute, so minute histograms read rollups too (migration 0004).
+log_counts_minute = Table(
+    "log_counts_minute",
     metadata,
     Column("bucket", UTCDateTime(), primary_key=True),
     Column("level", String(5), primary_key=True),
@@ -147,4 +178,18 @@ api_keys = Table(
     Column("revoked_at", UTCDateTime(), nullable=True),
     UniqueConstraint("name", name="uq_api_keys_name"),
     UniqueConstraint("key_hash", name="uq_api_keys_key_hash"),
+)
+
+MAX_IDEMPOTENCY_SCOPE_LENGTH = 400
+
+# Requests that carried an Idempotency-Key: claimed while in flight, then the answer to replay.
+ingest_requests = Table(
+    "ingest_requests",
+    metadata,
+    Column("scope", String(MAX_IDEMPOTENCY_SCOPE_LENGTH), primary_key=True),
+    Column("claimed_at", UTCDateTime(), nullable=False),
+    Column("status", Integer, nullable=True),  # null while in flight
+    Column("content_type", String(100), nullable=True),
+    Column("body", LargeBinary, nullable=True),
+    Index("ix_ingest_requests_claimed_at", "claimed_at"),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, and_, func, select
 
@@ -13,7 +13,6 @@ from db.models import log_counts, logs
 
 HOUR = timedelta(hours=1)
 TICK = timedelta(microseconds=1)  # the finest timestamp step both backends store
-LATEST = datetime.max.replace(tzinfo=UTC)  # 9999-12-31T23:59:59.999999Z
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,11 +26,7 @@ def count_by_level_and_service(connection: Connection, criteria: LogCriteria) ->
     """Counts per (level, service): whole hours from `log_counts`, the ragged edges from `logs`."""
     if criteria.matches_nothing:
         return []
-    if criteria.end_time == LATEST:  # nothing is later: no bound, and no step past it
-        criteria = replace(criteria, end_time=None)
-    if criteria.message_contains or (
-        criteria.start_time is not None and criteria.start_time > _floor_hour(LATEST)
-    ):  # a pattern the rollups cannot count, or no whole hour left after the start
+    if not criteria.counted_by_rollups:
         return _rows(_scan(connection, criteria))
     first = _ceil_hour(criteria.start_time) if criteria.start_time else None
     stop = _floor_hour(criteria.end_time + TICK) if criteria.end_time else None

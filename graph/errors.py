@@ -6,6 +6,7 @@ import logging
 
 import strawberry
 from graphql import GraphQLError
+from sqlalchemy.exc import DBAPIError
 from strawberry.types import ExecutionContext
 
 from core.errors import ResolverError
@@ -20,6 +21,12 @@ def assign_code(error: GraphQLError) -> None:
     original = error.original_error
     if isinstance(original, ResolverError) or "code" in (error.extensions or {}):
         return
+    if _refused_pattern(original):
+        # The up-front check (db.text) keeps these rare; PostgreSQL has the last word.
+        error.message = "messageMatches: PostgreSQL cannot run this regular expression"
+        error.original_error = None
+        error.extensions = {"code": "BAD_USER_INPUT", "field": "messageMatches"}
+        return
     if error.path is None:
         # Parse, validation and variable errors: the client's document or variables.
         code = "BAD_USER_INPUT"
@@ -31,6 +38,14 @@ def assign_code(error: GraphQLError) -> None:
         code, error.message = "INTERNAL", "Internal server error"
     error.original_error = None
     error.extensions = {**(error.extensions or {}), "code": code}
+
+
+def _refused_pattern(error: BaseException | None) -> bool:
+    """PostgreSQL's invalid_regular_expression, or a pattern over its complexity limit."""
+    return isinstance(error, DBAPIError) and getattr(error.orig, "pgcode", None) in _PATTERN_CODES
+
+
+_PATTERN_CODES = {"2201B", "54001"}
 
 
 class CodedSchema(strawberry.Schema):

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
+from strawberry import UNSET
 from strawberry.scalars import JSON
 from strawberry.types.arguments import InputContext
 from strawberry.types.base import StrawberryList, StrawberryOptional, has_object_definition
@@ -18,7 +19,33 @@ from strawberry.types.enum import StrawberryEnumDefinition, has_enum_definition
 from strawberry.utils.str_converters import to_camel_case
 
 from core import filters
+from core.conditions import MAX_FILTER_CONDITIONS, check_filter_size
 from graph.types import LogLevel
+
+
+@strawberry.input(
+    name="MetadataFilter",
+    description="One or more operators at one path into metadata; all of them must hold.",
+)
+class MetadataFilterInput:
+    path: str = strawberry.field(
+        description='Dot-separated keys: "user.id"; a number also indexes an array: "items.0.sku".'
+    )
+    equals: JSON | None = strawberry.field(
+        default=UNSET, description='JSON equality, type-aware: "42" does not equal 42.'
+    )
+    not_equals: JSON | None = strawberry.field(
+        default=UNSET, description="True also where the path is absent."
+    )
+    in_: list[JSON] | None = strawberry.field(name="in", default=None)
+    exists: bool | None = None
+    contains: str | None = strawberry.field(
+        default=None, description="Case-insensitive substring of a string value."
+    )
+    gt: float | None = strawberry.field(default=None, description="Numeric values only.")
+    gte: float | None = strawberry.field(default=None, description="Numeric values only.")
+    lt: float | None = strawberry.field(default=None, description="Numeric values only.")
+    lte: float | None = strawberry.field(default=None, description="Numeric values only.")
 
 
 @strawberry.input(
@@ -37,6 +64,18 @@ class LogFilterInput:
     end_time: datetime | None = None
     message_contains: str | None = strawberry.field(
         default=None, description="Case-insensitive substring of the message."
+    )
+    metadata: list[MetadataFilterInput] | None = strawberry.field(
+        default=None, description="Every entry holds."
+    )
+    message_matches: str | None = strawberry.field(
+        default=None, description="Case-insensitive regular expression on the message."
+    )
+    any_of: list[LogFilterInput] | None = strawberry.field(
+        default=None, description="At least one of these holds."
+    )
+    not_: LogFilterInput | None = strawberry.field(
+        name="not", default=None, description="This does not hold."
     )
 
 
@@ -80,7 +119,12 @@ def _converter(field_type: Any) -> Convert:
     return lambda value, _context, _key: value  # scalars arrive parsed already
 
 
-def derive_from_input(source: type, target: Callable[..., Any]) -> None:
+def derive_from_input(
+    source: type,
+    target: Callable[..., Any],
+    *,
+    check: Callable[[Mapping[str, Any]], None] | None = None,
+) -> None:
     """Build `target(**fields)` from `source`'s GraphQL value in one step, for every field.
 
     Strawberry's generic conversion re-resolves each field's type for every value; bulkCreate
@@ -90,6 +134,8 @@ def derive_from_input(source: type, target: Callable[..., Any]) -> None:
     plan: list[tuple[str, str, Convert]] = []
 
     def from_input(_cls: type, value: Mapping[str, Any], context: InputContext) -> Any:
+        if check is not None:
+            check(value)  # before any nested value is converted
         if not plan:  # types resolve lazily (inputs may nest themselves): plan on first use
             plan.extend(
                 (f.python_name, f.graphql_name or to_camel_case(f.python_name), _converter(f.type))
@@ -106,5 +152,19 @@ def derive_from_input(source: type, target: Callable[..., Any]) -> None:
     definition.from_input = from_input
 
 
-derive_from_input(LogFilterInput, filters.LogFilter)
+def _check_filter_shape(value: Mapping[str, Any]) -> None:
+    """Refuse a filter nesting too deep or holding too many conditions, walking it without
+    recursion and stopping at the caps, before its nested filters are converted."""
+    stack: list[tuple[Mapping[str, Any], int]] = [(value, 1)]
+    seen = 0
+    while stack:
+        node, depth = stack.pop()
+        seen += 1 + len(node.get("metadata") or ())
+        check_filter_size(depth=depth, width=seen)
+        children = [*(node.get("anyOf") or ())[: MAX_FILTER_CONDITIONS + 1], node.get("not")]
+        stack.extend((child, depth + 1) for child in children if child is not None)
+
+
+derive_from_input(LogFilterInput, filters.LogFilter, check=_check_filter_shape)
+derive_from_input(MetadataFilterInput, filters.MetadataFilter)
 derive_from_input(LogInput, LogInput)

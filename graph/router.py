@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Sequence
@@ -64,6 +65,14 @@ class LographGraphQLRouter(GraphQLRouter[Context, None]):
         # orjson for answers only: decoding stays with `json`, which keeps big integers exact.
         # A str, not bytes: WebSocket messages must go out as text frames.
         return orjson.dumps(data).decode()
+
+    def decode_json(self, data: str | bytes) -> object:
+        """A body nested deeper than Python's recursion limit is bad JSON to us (400), not a
+        RecursionError (500): nested `not` filters invite such bodies."""
+        try:
+            return json.loads(data)
+        except RecursionError:
+            raise json.JSONDecodeError("nested too deeply", "", 0) from None
 
 
 def graphql_router(*, allowed_origins: Sequence[str] = ()) -> LographGraphQLRouter:

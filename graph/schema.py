@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
-from core import alerts, logs
+from core import alerts, connections, histogram, logs
 from core.filters import LogFilter
+from core.rules import make_rule
 from graph.access import ADMIN, INGEST, READ, caller_of
 from graph.alert_types import Alert, AlertRule, AlertRuleInput
+from graph.connection_types import LogConnection
 from graph.context import Context
 from graph.errors import CodedSchema
+from graph.execution import FastLeafExecutionContext
 from graph.extensions import schema_extensions
+from graph.histogram_types import HistogramBucket, HistogramInterval
 from graph.inputs import FilterArgument, LogInput
 from graph.keys import KeyMutations, KeyQueries
 from graph.observability import Observability
@@ -49,6 +54,42 @@ class Query(KeyQueries):
             order=order or SortOrder.DESC,
         )
         return as_logs(records)
+
+    @strawberry.field(
+        description="Cursor pages of logs ordered by timestamp then id: `first` (default 50) "
+        "after a cursor, or `last` before one; at most 1000.",
+        permission_classes=READ,
+    )
+    async def logs_connection(
+        self,
+        info: LogsInfo,
+        filter: Filter = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order: SortOrder | None = SortOrder.DESC,
+    ) -> LogConnection:
+        page = await connections.logs_page(
+            info.context.runtime,
+            log_filter=filter,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            order=order or SortOrder.DESC,
+        )
+        return LogConnection.from_page(page)
+
+    @strawberry.field(
+        description="Matching logs per UTC-aligned bucket over [startTime, endTime] (from the "
+        "first match / to now when absent), zero-filled, oldest first; at most 10,000 buckets.",
+        permission_classes=READ,
+    )
+    async def histogram(
+        self, info: LogsInfo, filter: Filter = None, *, interval: HistogramInterval
+    ) -> list[HistogramBucket]:
+        return await histogram.histogram(info.context.runtime, log_filter=filter, interval=interval)
 
     @strawberry.field(description="The log with this id, or null.", permission_classes=READ)
     async def log(self, info: LogsInfo, id: strawberry.ID) -> Log | None:
@@ -108,18 +149,8 @@ class Mutation(KeyMutations):
         permission_classes=ADMIN,
     )
     async def upsert_alert_rule(self, info: LogsInfo, input: AlertRuleInput) -> AlertRule:
-        return await alerts.upsert_rule(
-            info.context.runtime,
-            caller=caller_of(info),
-            name=input.name,
-            threshold=input.threshold,
-            window_seconds=input.window_seconds,
-            cooldown_seconds=input.cooldown_seconds,
-            level=input.level,
-            min_level=input.min_level,
-            service=input.service,
-            message_contains=input.message_contains,
-        )
+        rule = make_rule(**asdict(input))  # the input's fields are make_rule's arguments
+        return await alerts.upsert_rule(info.context.runtime, caller=caller_of(info), rule=rule)
 
     @strawberry.mutation(
         description="Returns the deleted rule, or null when absent.", permission_classes=ADMIN
@@ -134,4 +165,5 @@ schema = CodedSchema(
     subscription=Subscription,
     extensions=[*schema_extensions(), Observability],
     scalar_overrides={datetime: DateTimeScalar},
+    execution_context_class=FastLeafExecutionContext,
 )

@@ -56,13 +56,19 @@ def release(context: Context) -> None:
         context.runtime.sockets.release(context.caller)
 
 
-class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+class _ReleasesItsSocket:
+    """Both protocols' handlers: the socket stops counting against its caller when it ends."""
+
+    context: Context
+
     async def handle(self) -> None:
         try:
-            await super().handle()
+            await super().handle()  # type: ignore[misc]
         finally:
             release(self.context)
 
+
+class TransportWSHandler(_ReleasesItsSocket, BaseGraphQLTransportWSHandler[Context, None]):
     async def handle_connection_init(self, message: Any) -> None:
         refusal = await admit(self.context, message.get("payload"))
         if refusal is None:
@@ -73,13 +79,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         await self.websocket.close(code=refusal[0], reason=refusal[1][:120])
 
 
-class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
-    async def handle(self) -> None:
-        try:
-            await super().handle()
-        finally:
-            release(self.context)
-
+class LegacyWSHandler(_ReleasesItsSocket, BaseGraphQLWSHandler[Context, None]):
     async def handle_connection_init(self, message: Any) -> None:
         refusal = await admit(self.context, message.get("payload"))
         if refusal is None:

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter, Depends
 
+from core.callers import check_access
 from rest import bulk, logs, stats, welcome
-from rest.access import check_access
 
 api_router = APIRouter(
     prefix="/api/v1",

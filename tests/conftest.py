@@ -18,7 +18,14 @@ from testing.services import REDIS_URL, require_redis, scratch_postgres_database
 BACKENDS = ["sqlite", "postgres"]
 # Emptied after every test on the shared PostgreSQL database; the seed marker too, so each
 # test's app seeds the rules its own settings name.
-CLEARED_TABLES = ["logs", "alerts", "alert_rules", "alert_rules_seeded", "api_keys"]
+CLEARED_TABLES = [
+    "logs",
+    "alerts",
+    "alert_rules",
+    "alert_rules_seeded",
+    "api_keys",
+    "ingest_requests",
+]
 
 
 @pytest.fixture(scope="session")

@@ -37,7 +37,8 @@ def settings_overrides(alert_settings: dict[str, Any], request: pytest.FixtureRe
     if request.node.get_closest_marker("redis") is None:
         return {**alert_settings, "redis_url": DEAD_REDIS}
     port = request.getfixturevalue("proxy").port
-    return {**alert_settings, "redis_url": f"redis://127.0.0.1:{port}/13"}
+    database = request.getfixturevalue("redis_url").rsplit("/", 1)[1]
+    return {**alert_settings, "redis_url": f"redis://127.0.0.1:{port}/{database}"}
 
 
 def redis_warnings(caplog: pytest.LogCaptureFixture, text: str) -> int:

@@ -9,9 +9,10 @@ from typing import Any
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types.arguments import InputContext
 
-from core.filters import LogFilter
+from core.conditions import ABSENT
+from core.filters import LogFilter, MetadataFilter
 from db.levels import Level
-from graph.inputs import LogFilterInput, LogInput
+from graph.inputs import LogFilterInput, LogInput, MetadataFilterInput
 
 CONTEXT = InputContext(info=None, config=StrawberryConfig(), scalar_registry={}, path=())
 MOMENT = datetime(2025, 10, 9, tzinfo=UTC)
@@ -39,6 +40,10 @@ def test_a_filter_with_every_field_given_arrives_with_every_field_set() -> None:
         "startTime": MOMENT,
         "endTime": MOMENT,
         "messageContains": "x",
+        "metadata": [{"path": "p", "exists": True}],
+        "messageMatches": "m",
+        "anyOf": [{"service": "t"}],
+        "not": {"service": "u"},
     }
     assert len(value) == len(_definition(LogFilterInput).fields), "give every field here"
     built = _definition(LogFilterInput).from_input(LogFilterInput, value, CONTEXT)
@@ -46,6 +51,43 @@ def test_a_filter_with_every_field_given_arrives_with_every_field_set() -> None:
     assert [f.name for f in dataclasses.fields(LogFilter) if getattr(built, f.name) is None] == []
     assert built.levels == [Level.ERROR, Level.WARN]
     assert built.min_level is Level.WARN
+    assert built.metadata == [MetadataFilter(path="p", exists=True)]
+    assert built.any_of == [LogFilter(service="t")]
+    assert built.not_ == LogFilter(service="u")
+
+
+def test_every_metadata_filter_field_has_a_place_and_arrives() -> None:
+    fields = {f.name for f in dataclasses.fields(MetadataFilter)}
+    assert _graphql_fields(MetadataFilterInput) == fields
+    value = {
+        "path": "a.b",
+        "equals": None,
+        "notEquals": 1,
+        "in": [1],
+        "exists": True,
+        "contains": "x",
+        "gt": 1.0,
+        "gte": 1.0,
+        "lt": 2.0,
+        "lte": 2.0,
+    }
+    assert len(value) == len(_definition(MetadataFilterInput).fields), "give every field here"
+    build = _definition(MetadataFilterInput).from_input
+    assert build(MetadataFilterInput, value, CONTEXT) == MetadataFilter(
+        path="a.b",
+        equals=None,
+        not_equals=1,
+        in_=[1],
+        exists=True,
+        contains="x",
+        gt=1.0,
+        gte=1.0,
+        lt=2.0,
+        lte=2.0,
+    )
+    absent = build(MetadataFilterInput, {"path": "a"}, CONTEXT)
+    assert absent.equals is ABSENT
+    assert absent.not_equals is ABSENT
 
 
 def test_a_log_input_with_every_field_given_arrives_with_every_field_set() -> None:

@@ -1,0 +1,115 @@
+"""Cursor pages through the matching logs (GraphQL's `logsConnection`), and their exact total."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import partial
+
+from sqlalchemy import Connection
+
+from core.cursors import decode_cursor, encode_cursor
+from core.errors import UserInputError
+from core.filters import LogFilter, to_criteria
+from core.logs import SortOrder
+from core.runtime import Runtime
+from core.validation import MAX_PAGE_SIZE
+from db import stats
+from db.cursors import Position, keyset_page
+from db.logs import LogCriteria, LogRecord
+
+DEFAULT_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """A page in the scan's own direction: backward pages scan the reversed order."""
+
+    size: int
+    forward: bool
+    after: Position | None
+    before: Position | None
+
+
+@dataclass(frozen=True, slots=True)
+class LogPage:
+    """The page's logs with their cursors, in the requested order; `total` counts on demand."""
+
+    edges: list[tuple[str, LogRecord]]
+    has_next_page: bool
+    has_previous_page: bool
+    total: Callable[[], Awaitable[int]]
+
+
+async def logs_page(
+    runtime: Runtime,
+    *,
+    log_filter: LogFilter | None = None,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    order: SortOrder = SortOrder.DESC,
+) -> LogPage:
+    """One page of matching logs, `first` after a cursor or `last` before one."""
+    request = PageRequest(
+        size=_page_size(first=first, last=last),
+        forward=last is None,
+        after=None if after is None else decode_cursor(after, field="after", order=order),
+        before=None if before is None else decode_cursor(before, field="before", order=order),
+    )
+    criteria = to_criteria(log_filter)
+    descending = order is SortOrder.DESC
+    records, has_more, has_earlier = await runtime.db.read(
+        lambda connection: _page(connection, criteria, request, descending=descending)
+    )
+    return LogPage(
+        edges=[(encode_cursor(record, order), record) for record in records],
+        has_next_page=has_more if request.forward else has_earlier,
+        has_previous_page=has_earlier if request.forward else has_more,
+        total=partial(_total, runtime, criteria),
+    )
+
+
+async def _total(runtime: Runtime, criteria: LogCriteria) -> int:
+    """Every match, from the rollups where the criteria allow (as `stats` counts)."""
+    rows = await runtime.db.read(
+        lambda connection: stats.count_by_level_and_service(connection, criteria)
+    )
+    return sum(row.count for row in rows)
+
+
+def _page_size(*, first: int | None, last: int | None) -> int:
+    if first is not None and last is not None:
+        raise UserInputError("last", "give first or last, not both")
+    for field, size in (("first", first), ("last", last)):
+        if size is not None and not 0 <= size <= MAX_PAGE_SIZE:
+            raise UserInputError(field, f"must be between 0 and {MAX_PAGE_SIZE}")
+    return first if first is not None else last if last is not None else DEFAULT_PAGE_SIZE
+
+
+def _page(
+    connection: Connection, criteria: LogCriteria, request: PageRequest, *, descending: bool
+) -> tuple[list[LogRecord], bool, bool]:
+    """The page in the requested order, whether more lie beyond it, and whether any lie
+    behind its starting cursor (one extra index probe, only when there is a cursor)."""
+    scan_descending = descending if request.forward else not descending
+    start, stop = (
+        (request.after, request.before) if request.forward else (request.before, request.after)
+    )
+    rows = keyset_page(
+        connection,
+        criteria,
+        descending=scan_descending,
+        after=start,
+        before=stop,
+        limit=request.size + 1,
+    )
+    has_more = len(rows) > request.size
+    records = rows[: request.size]
+    if not request.forward:
+        records.reverse()
+    has_earlier = start is not None and bool(
+        keyset_page(connection, criteria, descending=not scan_descending, after=start, limit=1)
+    )
+    return records, has_more, has_earlier

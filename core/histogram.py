@@ -1,0 +1,95 @@
+"""Matching logs counted per aligned time bucket (GraphQL's `histogram`), zero-filled."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+
+from sqlalchemy import Connection
+
+from core.errors import UserInputError
+from core.filters import LogFilter, to_criteria
+from core.logs import LevelCount
+from core.runtime import Runtime
+from db.histogram import count_by_bucket_and_level, first_match, floor_to
+from db.levels import Level
+
+MAX_BUCKETS = 10_000
+
+
+class HistogramInterval(Enum):
+    MINUTE = "MINUTE"
+    FIVE_MINUTES = "FIVE_MINUTES"
+    FIFTEEN_MINUTES = "FIFTEEN_MINUTES"
+    HOUR = "HOUR"
+    SIX_HOURS = "SIX_HOURS"
+    DAY = "DAY"
+
+    @property
+    def width(self) -> timedelta:
+        """How long one bucket is."""
+        return _WIDTHS[self]
+
+
+_WIDTHS = {
+    HistogramInterval.MINUTE: timedelta(minutes=1),
+    HistogramInterval.FIVE_MINUTES: timedelta(minutes=5),
+    HistogramInterval.FIFTEEN_MINUTES: timedelta(minutes=15),
+    HistogramInterval.HOUR: timedelta(hours=1),
+    HistogramInterval.SIX_HOURS: timedelta(hours=6),
+    HistogramInterval.DAY: timedelta(days=1),
+}
+
+
+@dataclass(frozen=True)
+class HistogramBucket:
+    start: datetime
+    count: int
+    by_level: list[LevelCount]  # levels with logs in the bucket, least severe first
+
+
+async def histogram(
+    runtime: Runtime, *, log_filter: LogFilter | None, interval: HistogramInterval
+) -> list[HistogramBucket]:
+    """Buckets over [startTime, endTime]: from the first match without startTime, to now
+    without endTime; oldest first."""
+    criteria = to_criteria(log_filter)
+    width = interval.width
+    end = criteria.end_time or datetime.now(UTC)
+    if criteria.start_time is not None:
+        _bucket_count(criteria.start_time, end, width)  # refuse before any query
+
+    def count(connection: Connection) -> tuple[datetime, int, Counter[tuple[int, str]]] | None:
+        start = criteria.start_time or first_match(connection, criteria)
+        if start is None or start > end:
+            return None
+        origin, buckets = floor_to(start, width), _bucket_count(start, end, width)
+        counts = count_by_bucket_and_level(
+            connection, criteria, start=start, end=end, origin=origin, width=width
+        )
+        return origin, buckets, counts
+
+    found = await runtime.db.read(count)
+    if found is None:
+        return []
+    origin, buckets, counts = found
+    return [_bucket(origin + number * width, number, counts) for number in range(buckets)]
+
+
+def _bucket_count(start: datetime, end: datetime, width: timedelta) -> int:
+    buckets = max(0, (floor_to(end, width) - floor_to(start, width)) // width + 1)
+    if buckets > MAX_BUCKETS:
+        reason = f"would make {buckets} buckets, at most {MAX_BUCKETS}: widen it or narrow the time"
+        raise UserInputError("interval", reason)
+    return buckets
+
+
+def _bucket(start: datetime, number: int, counts: Counter[tuple[int, str]]) -> HistogramBucket:
+    by_level = [
+        LevelCount(level=level, count=counts[number, level.value])
+        for level in Level
+        if counts[number, level.value]
+    ]
+    return HistogramBucket(start=start, count=sum(one.count for one in by_level), by_level=by_level)

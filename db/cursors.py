@@ -1,0 +1,54 @@
+"""Keyset pages over (timestamp, id): any page costs what the first page costs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ColumnElement, Connection, literal, select, tuple_
+
+from db.logs import LOG_COLUMNS, LogCriteria, LogRecord, filtered, log_record
+from db.models import UTCDateTime, logs
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a log sits in the (timestamp, id) order; cursors carry one."""
+
+    timestamp: datetime
+    id: int
+
+
+def keyset_page(
+    connection: Connection,
+    criteria: LogCriteria,
+    *,
+    descending: bool,
+    after: Position | None = None,
+    before: Position | None = None,
+    limit: int,
+) -> list[LogRecord]:
+    """Up to `limit` matching logs strictly between the positions, in the scan direction.
+
+    Logs written while a client pages land before or after every existing position, so a
+    forward walk neither skips nor repeats a log that existed when it began.
+    """
+    if criteria.matches_nothing or limit == 0:
+        return []
+    statement = filtered(select(*LOG_COLUMNS), criteria)
+    if after is not None:
+        statement = statement.where(_beyond(after, descending=descending))
+    if before is not None:
+        statement = statement.where(_beyond(before, descending=not descending))
+    keys = (logs.c.timestamp, logs.c.id)
+    order = [key.desc() if descending else key.asc() for key in keys]
+    rows = connection.execute(statement.order_by(*order).limit(limit))
+    return [log_record(row) for row in rows]
+
+
+def _beyond(position: Position, *, descending: bool) -> ColumnElement[bool]:
+    """Logs that come after the position when scanning in this direction (a row comparison,
+    which both backends answer from the (timestamp, id) indexes)."""
+    key = tuple_(logs.c.timestamp, logs.c.id)
+    bound = tuple_(literal(position.timestamp, UTCDateTime()), literal(position.id, BigInteger()))
+    return key < bound if descending else key > bound

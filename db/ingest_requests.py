@@ -1,0 +1,71 @@
+"""Every SQL statement over `ingest_requests`, the Idempotency-Key claims shared by processes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from db.models import ingest_requests as table
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAnswer:
+    """The first answer to a request with an Idempotency-Key, replayed to its retries."""
+
+    status: int
+    content_type: str
+    body: bytes
+
+
+def claim(
+    connection: Connection, *, scope: str, now: datetime, window: timedelta, abandoned: timedelta
+) -> StoredAnswer | bool:
+    """Claim the scope (True), or find it in flight (False) or answered (the answer).
+
+    Answers older than the window, and claims older than `abandoned` (their process died),
+    no longer count."""
+    connection.execute(
+        delete(table).where(
+            table.c.scope == scope,
+            or_(
+                table.c.claimed_at < now - window,
+                (table.c.status.is_(None)) & (table.c.claimed_at < now - abandoned),
+            ),
+        )
+    )
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    inserted = connection.execute(
+        dialect.insert(table)
+        .values(scope=scope, claimed_at=now)
+        .on_conflict_do_nothing(index_elements=[table.c.scope])
+    )
+    if inserted.rowcount == 1:
+        return True
+    row = connection.execute(
+        select(table.c.status, table.c.content_type, table.c.body).where(table.c.scope == scope)
+    ).first()
+    if row is None or row.status is None:
+        return False  # in flight (or released this instant: the client retries either way)
+    return StoredAnswer(status=row.status, content_type=row.content_type, body=row.body)
+
+
+def store_answer(connection: Connection, *, scope: str, answer: StoredAnswer) -> None:
+    """Keep the answer that retries of this scope will get."""
+    connection.execute(
+        update(table)
+        .where(table.c.scope == scope)
+        .values(status=answer.status, content_type=answer.content_type, body=answer.body)
+    )
+
+
+def release(connection: Connection, *, scope: str) -> None:
+    """Drop an unanswered claim, so that a retry runs the request again."""
+    connection.execute(delete(table).where(table.c.scope == scope, table.c.status.is_(None)))
+
+
+def purge_expired(connection: Connection, *, before: datetime) -> None:
+    """Forget every answer and claim made before `before`."""
+    connection.execute(delete(table).where(table.c.claimed_at < before))

@@ -1,0 +1,1 @@
+"""The shippers' protocols: OTLP/HTTP logs, Loki push and streaming NDJSON."""

@@ -1,0 +1,49 @@
+"""What every protocol maps a record to, and its check through the shared validation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from core.errors import UserInputError
+from core.validation import to_new_log
+from db.levels import Level
+from db.logs import NewLog
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A log as a protocol read it, not yet validated (a LogDraft)."""
+
+    level: Level
+    service: str
+    message: str
+    timestamp: datetime | None
+    metadata: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """Why one record was not written; `position` is the protocol's own (a line, an index)."""
+
+    position: int
+    reason: str
+    field: str | None = None
+
+
+def validate(draft: Draft, *, position: int) -> NewLog | Rejection:
+    """The shared rules (non-blank text, sizes, metadata JSON), as a value instead of a raise."""
+    try:
+        return to_new_log(draft)
+    except UserInputError as exc:
+        return Rejection(position, exc.reason, exc.field)
+
+
+def from_unix_nanos(nanos: int) -> datetime:
+    """An instant from nanoseconds since the epoch; ValueError outside years 1..9999."""
+    seconds, rest = divmod(nanos, 1_000_000_000)
+    try:
+        return datetime.fromtimestamp(seconds, UTC).replace(microsecond=rest // 1000)
+    except (OverflowError, OSError, ValueError):
+        raise ValueError("timestamp out of range") from None

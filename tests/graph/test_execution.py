@@ -1,0 +1,74 @@
+"""Plain leaf objects completed in one step answer exactly as graphql-core's own path does."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+import strawberry
+from fastapi.testclient import TestClient
+
+from core.access import EVERY_SCOPE, Caller
+from graph.context import Context
+from graph.scalars import DateTimeScalar
+from graph.schema import Mutation, Query, Subscription, schema
+from tests.factories import create_logs, log_json
+
+ORDINARY = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    subscription=Subscription,
+    scalar_overrides={datetime: DateTimeScalar},
+)
+DOCUMENTS = [
+    "{ logs { id timestamp level service message metadata } }",
+    "{ logs(order: ASC) { __typename a: id b: id level ...F } } fragment F on Log { message }",
+    "query($no: Boolean!) { logs { id message @skip(if: $no) service @include(if: $no) } }",
+    "{ logs(limit: 2) { id } log(id: 1) { id level metadata } stats { totalLogs } }",
+    "{ alertRules { name level threshold } }",
+]
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_fast_completion_answers_as_the_ordinary_path(client: TestClient, document: str) -> None:
+    create_logs(
+        client,
+        log_json(level="ERROR", metadata_={"nested": {"n": [1, 2.5, None, "x"]}}),
+        log_json(level="WARN", metadata_=None, message="no metadata"),
+    )
+    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+
+    async def both() -> tuple[Any, Any]:
+        def context() -> Context:
+            return Context(runtime, caller=Caller(None, EVERY_SCOPE, None, "t"), refusal=None)
+
+        variables = {"no": True}
+        fast = await schema.execute(document, variables, context_value=context())
+        ordinary = await ORDINARY.execute(document, variables, context_value=context())
+        return fast, ordinary
+
+    fast, ordinary = client.portal.call(both)  # type: ignore[union-attr]
+    assert fast.errors is None, fast.errors
+    assert ordinary.errors is None, ordinary.errors
+    assert fast.data == ordinary.data
+
+
+def test_a_page_of_logs_takes_the_one_step_path(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import graph.execution
+
+    create_logs(client, log_json(), log_json())
+    completed: list[Any] = []
+    original = graph.execution._complete
+
+    def counting(*args: Any) -> Any:
+        completed.append(result := original(*args))
+        return result
+
+    monkeypatch.setattr(graph.execution, "_complete", counting)
+    body = client.post("/graphql", json={"query": DOCUMENTS[0]}).json()
+    assert len(body["data"]["logs"]) == 2
+    assert len(completed) == 2
+    assert all(item is not None for item in completed)

@@ -1,0 +1,119 @@
+"""`POST /loki/api/v1/push`: a Loki client from PyPI, and Promtail's snappy protobuf."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import cramjam
+import logging_loki
+import pytest
+from fastapi.testclient import TestClient
+
+from testing.server import Server
+from tests.ingest import loki_push
+from tests.ingest.conftest import logs_of, stored
+
+PUSH = "/loki/api/v1/push"
+PB = "application/x-protobuf"
+PROTOBUF = {"content-type": PB}
+T0 = 1_760_000_000_000_000_000  # 2025-10-09T08:53:20Z
+
+
+def test_records_sent_by_python_logging_loki_arrive_mapped(server: Server) -> None:
+    service = f"svc-{uuid.uuid4().hex[:12]}"
+    handler = logging_loki.LokiHandler(
+        url=f"{server.base_url}{PUSH}", tags={"app": service, "env": "prod"}, version="1"
+    )
+    logger = logging.getLogger(f"tests.loki.{service}")
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(handler)
+    try:
+        logger.info("order placed")
+        logger.warning("slow payment")
+        logger.critical("ledger down")
+    finally:
+        logger.removeHandler(handler)
+    logs = logs_of(server, service)
+    assert [(log["level"], log["message"]) for log in logs] == [
+        ("INFO", "order placed"),
+        ("WARN", "slow payment"),
+        ("FATAL", "ledger down"),
+    ]
+    assert logs[0]["metadata_"] == {"labels": {"env": "prod", "logger": logger.name}}
+
+
+def test_snappy_protobuf_as_promtail_sends_it(client: TestClient) -> None:
+    body = loki_push.push_request(
+        loki_push.stream(
+            '{job="varlogs", level="error", host="a\\"b"}',
+            loki_push.entry(T0 + 123_456_789, "disk full", {"trace_id": "abc"}),
+            loki_push.entry(T0 + 1_000_000_000, "disk still full"),
+        ),
+        loki_push.stream('{service_name="api", app="ignored"}', loki_push.entry(T0, "hello")),
+    )
+    response = client.post(PUSH, content=body, headers=PROTOBUF)
+    assert response.status_code == 204, response.text
+    first, second, third = stored(client)
+    assert (first["service"], first["level"], first["message"]) == ("varlogs", "ERROR", "disk full")
+    assert first["timestamp"].startswith("2025-10-09T08:53:20.123456")
+    assert first["metadata_"] == {
+        "labels": {"host": 'a"b'},
+        "structured_metadata": {"trace_id": "abc"},
+    }
+    assert second["message"] == "disk still full"
+    assert (third["service"], third["level"]) == ("api", "INFO")
+    assert third["metadata_"] == {"labels": {"app": "ignored"}}
+
+
+def test_json_push_with_structured_metadata_and_label_precedence(client: TestClient) -> None:
+    document = {
+        "streams": [
+            {
+                "stream": {"job": "j", "service": "svc", "detected_level": "warning"},
+                "values": [[str(T0), "one"], [str(T0), "two", {"user": "7"}]],
+            }
+        ]
+    }
+    assert client.post(PUSH, json=document).status_code == 204
+    logs = stored(client)
+    assert [(log["service"], log["level"]) for log in logs] == [("svc", "WARN")] * 2
+    assert logs[1]["metadata_"] == {"labels": {"job": "j"}, "structured_metadata": {"user": "7"}}
+
+
+def test_invalid_entries_are_named_and_the_valid_ones_kept_as_loki_does(
+    client: TestClient,
+) -> None:
+    document = {"streams": [{"stream": {"app": "a"}, "values": [[str(T0), "ok"], [str(T0), ""]]}]}
+    response = client.post(PUSH, json=document)
+    assert response.status_code == 400
+    assert "entry 1: message" in response.text
+    assert [log["message"] for log in stored(client)] == ["ok"]
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        (b"not snappy", PB, 400),
+        (bytes(cramjam.snappy.compress_raw(b"\x0a\x05ab")), PB, 400),
+        (loki_push.push_request(loki_push.stream("job=x")), PB, 400),
+        (
+            bytes(cramjam.snappy.compress_raw(b"\0" * (65 * 1024 * 1024))),
+            "application/x-protobuf",
+            413,
+        ),
+        (b"\xff\xff\xff\xff\x0f" + b"\0" * 10, PB, 413),
+        (b'{"streams": [{"stream": {}, "values": [["x", "y"]]}]}', "application/json", 400),
+        (b'{"streams": 1}', "application/json", 400),
+        (b"{", "application/json", 400),
+        (b"", "text/plain", 415),
+    ],
+)
+def test_malformed_pushes_are_refused_in_plain_text(
+    client: TestClient, body: bytes, content_type: str, status: int
+) -> None:
+    response = client.post(PUSH, content=body, headers={"content-type": content_type})
+    assert response.status_code == status
+    assert response.text.strip()
+    assert stored(client) == []
