@@ -3,10 +3,12 @@ as the same JSON, on both surfaces and in alert samples."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from tests.alerts.support import history, upsert_rule, write_logs
 from tests.conftest import gql
@@ -122,3 +124,21 @@ def test_nan_in_graphql_variables_is_refused(client: TestClient) -> None:
     assert response.status_code in (200, 400), response.text
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert gql(client, LOGS)["data"]["logs"] == []
+
+
+def test_rows_stored_before_with_huge_integers_read_back(client: TestClient) -> None:
+    """Rows written before validation existed (or by another writer) never poison a read."""
+    engine = client.app.state.runtime.db.engine  # type: ignore[attr-defined]
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO logs (timestamp, level, service, message, metadata) "
+                "VALUES (:at, 'INFO', 's', 'm', :metadata)"
+            ),
+            {"at": datetime(2025, 1, 1, tzinfo=UTC), "metadata": '{"n": 1' + "0" * 30 + "}"},
+        )
+    page = client.get("/api/v1/logs/")
+    assert page.status_code == 200, page.text
+    assert page.json()[0]["metadata_"] == {"n": 1e30}
+    body = gql(client, LOGS)
+    assert body["data"]["logs"][0]["metadata"] == {"n": 1e30}
