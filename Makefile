@@ -5,8 +5,10 @@ STAMP := $(VENV)/.installed
 PACKAGES := core broker ops ingest testing db graph rest alerts bench settings.py main.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Per worker process; README "Production" explains each, and a test serves with exactly these.
+UVICORN_LIMITS := --limit-concurrency 1000 --backlog 2048 --timeout-keep-alive 5 --timeout-graceful-shutdown 30 --ws-max-size 1048576 --ws-ping-interval 20 --ws-ping-timeout 20
 
-.PHONY: setup run migrate lint format test schema bench
+.PHONY: setup run migrate lint format test fuzz schema bench
 
 $(STAMP): requirements.txt
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "lograph needs Python 3.11 or newer")'
@@ -21,7 +23,7 @@ migrate: setup
 	$(BIN)/python -m db.migrate
 
 run: setup  # the app applies pending migrations as it starts
-	$(BIN)/uvicorn main:app --host $(HOST) --port $(PORT)
+	$(BIN)/uvicorn main:app --host $(HOST) --port $(PORT) $(UVICORN_LIMITS)
 
 lint: setup
 	$(BIN)/ruff check .
@@ -34,6 +36,9 @@ format: setup
 
 test: lint
 	$(BIN)/python -m pytest
+
+fuzz: setup  # also part of `make test`; this runs only the fuzz tests
+	$(BIN)/python -m pytest -m fuzz
 
 schema: setup
 	$(BIN)/python -m graph.sdl

@@ -23,6 +23,8 @@ from db.search_indexes import warn_when_text_search_scans
 from db.timeouts import Timeouts
 from graph.router import graphql_router
 from ingest.router import router as ingest_router
+from ops.hosts import HostGuard
+from ops.limits import WebSocketLimit
 from ops.logs import configure_logging
 from ops.metrics import router as metrics_router
 from ops.probes import router as probes_router
@@ -97,6 +99,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["*"],
     )
     app.state.metrics_public = settings.metrics_public
+    # The last added runs first: after the request id, the Host is checked before anything else.
+    app.add_middleware(WebSocketLimit, limit=settings.max_websockets)
+    app.add_middleware(HostGuard, allowed_hosts=settings.allowed_hosts)
     install_error_handlers(app)
     # Routes are matched in order: the busiest endpoint first.
     app.include_router(

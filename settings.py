@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from ipaddress import IPv6Address
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./lograph.db"
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 
 
 class ConfigError(SystemExit):
@@ -36,6 +39,9 @@ class Settings(BaseSettings):
     statement_timeout_seconds: float = Field(default=10.0, ge=0)
     database_wait_seconds: float = Field(default=15.0, gt=0)
     database_pool_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Empty means the default: the loopback names and the host of each CORS origin.
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    max_websockets: int = Field(default=500, ge=1)
 
     @model_validator(mode="before")
     @classmethod
@@ -51,6 +57,23 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list):
+            return [host_pattern(host) for host in value if str(host).strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _default_hosts(self) -> Settings:
+        if not self.allowed_hosts:
+            origins = [urlsplit(origin).hostname for origin in self.cors_origins]
+            hosts = [*LOOPBACK_HOSTS, *(host_pattern(host) for host in origins if host)]
+            self.allowed_hosts = list(dict.fromkeys(hosts))
+        return self
 
     @field_validator("database_url")
     @classmethod
@@ -72,6 +95,23 @@ def _unwrap(value: Any) -> Any:
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
         value = value[1:-1].strip()
     return value
+
+
+def host_pattern(host: str) -> str:
+    """A Host header value to accept: a name, an IP address (IPv6 in brackets, as the header
+    has it), `*.example.com` for subdomains, or `*` for any."""
+    host = str(host).strip().lower().rstrip(".")
+    if host == "*" or (host.startswith("*.") and "*" not in host[2:]):
+        return host
+    bare = host.removeprefix("[").removesuffix("]")
+    if ":" in bare:
+        try:
+            return f"[{IPv6Address(bare)}]"
+        except ValueError:
+            raise ValueError(f"{host!r} is not a host name (leave out the port)") from None
+    if not bare or "*" in bare or any(char in bare for char in "/@ "):
+        raise ValueError(f"{host!r} is not a host name")
+    return bare
 
 
 def normalise_database_url(url: str) -> str:

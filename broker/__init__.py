@@ -15,7 +15,8 @@ class Broker:
         self.bus = Bus(self.link)
 
     def start(self) -> None:
-        """Join the fan-out, once every topic has its handler."""
+        """Watch Redis and join the fan-out, once every topic has its handler."""
+        self.link.start()
         self.bus.start()
 
     async def stop(self) -> None:

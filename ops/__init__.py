@@ -1,1 +1,2 @@
-"""Operations endpoints: probes for load balancers and orchestrators (and metrics next)."""
+"""Operations: probes for load balancers and orchestrators, and the guards every request
+passes first (Host validation, the WebSocket cap)."""

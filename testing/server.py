@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,13 +48,16 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def launch(*, env: Mapping[str, str], log: Path, workers: int = 1) -> Server:
-    """Start one app process with these environment overrides; it is not ready yet."""
+def launch(
+    *, env: Mapping[str, str], log: Path, workers: int = 1, options: Sequence[str] = ()
+) -> Server:
+    """Start one app process with these environment overrides and uvicorn `options`; it is not
+    ready yet."""
     port = free_port()
     command = [
         *(sys.executable, "-m", "uvicorn", "main:app"),
         *("--host", HOST, "--port", str(port), "--workers", str(workers)),
-        *("--log-level", "warning", "--no-access-log"),
+        *("--log-level", "warning", "--no-access-log", *options),
     ]
     with log.open("wb") as output:
         process = subprocess.Popen(
@@ -70,14 +73,20 @@ def launch(*, env: Mapping[str, str], log: Path, workers: int = 1) -> Server:
 
 @contextmanager
 def running_servers(
-    count: int, *, env: Mapping[str, str], workers: int = 1, log_dir: Path | None = None
+    count: int,
+    *,
+    env: Mapping[str, str],
+    workers: int = 1,
+    log_dir: Path | None = None,
+    options: Sequence[str] = (),
 ) -> Iterator[list[Server]]:
     """`count` app processes sharing these settings, all ready; each stopped by PID on exit."""
     with ExitStack() as stack:
         folder = log_dir or Path(stack.enter_context(tempfile.TemporaryDirectory()))
         started = []
         for index in range(count):
-            server = launch(env=env, log=folder / f"server-{index}.log", workers=workers)
+            log = folder / f"server-{index}.log"
+            server = launch(env=env, log=log, workers=workers, options=options)
             stack.callback(stop, server.process)
             started.append(server)
         for server in started:

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from main import create_app
-from settings import load_settings
+from settings import Settings, load_settings
 from testing.services import REDIS_URL, require_redis, scratch_postgres_database
 
 BACKENDS = ["sqlite", "postgres"]
@@ -26,6 +26,7 @@ CLEARED_TABLES = [
     "api_keys",
     "ingest_requests",
 ]
+TEST_HOST = "testserver"
 
 
 @pytest.fixture(scope="session")
@@ -49,10 +50,14 @@ def settings_overrides() -> dict[str, Any]:
     return {"enable_alerts": False}
 
 
+def app_settings(**overrides: Any) -> Settings:
+    """Settings for an app that TestClient reaches: its requests carry `Host: testserver`."""
+    return load_settings(**{"allowed_hosts": [TEST_HOST], **overrides})
+
+
 @pytest.fixture
 def client(database_url: str, settings_overrides: dict[str, Any]) -> Iterator[TestClient]:
-    settings = load_settings(database_url=database_url, **settings_overrides)
-    app = create_app(settings)
+    app = create_app(app_settings(database_url=database_url, **settings_overrides))
     with TestClient(app) as test_client:
         yield test_client
         with app.state.runtime.db.engine.begin() as connection:

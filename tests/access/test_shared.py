@@ -11,11 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from main import create_app
-from settings import load_settings
 from testing.server import running_servers
 from testing.services import scratch_postgres_database
 from tests.access.support import ADMIN_KEY, REVOKE, bearer, call, create_key
 from tests.alerts.support import wait_for
+from tests.conftest import app_settings
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"
 
@@ -37,7 +37,7 @@ def other(
 ) -> Iterator[TestClient]:
     """A second app on the same database and Redis, as another worker would be."""
     with TestClient(
-        create_app(load_settings(database_url=database_url, **settings_overrides))
+        create_app(app_settings(database_url=database_url, **settings_overrides))
     ) as second:
         yield second
 

@@ -10,7 +10,6 @@ import redis
 from fastapi.testclient import TestClient
 
 from main import create_app
-from settings import load_settings
 from tests.alerts.support import (
     GRAPHQL_WS,
     TRANSPORT_WS,
@@ -22,6 +21,7 @@ from tests.alerts.support import (
     wait_for,
     write_logs,
 )
+from tests.conftest import app_settings
 
 pytestmark = pytest.mark.redis
 
@@ -44,10 +44,10 @@ def other(
 ) -> Iterator[TestClient]:
     """A second app on the same database and Redis, as another worker would be."""
     upsert_rule(client, name="checkout", service="checkout", threshold=3)
-    app = create_app(load_settings(database_url=database_url, **settings_overrides))
+    app = create_app(app_settings(database_url=database_url, **settings_overrides))
     with TestClient(app) as second:
-        db = shared_redis.connection_pool.connection_kwargs.get("db", 0)
-        channel = f"lograph:db{db}:alerts"
+        database = shared_redis.connection_pool.connection_kwargs.get("db") or 0
+        channel = f"lograph:db{database}:alerts"
         wait_for(
             lambda: shared_redis.pubsub_numsub(channel) == [(channel.encode(), 2)],
             what="both apps on the alerts channel",

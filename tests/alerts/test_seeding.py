@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 
 from alerts.seeding import load_legacy_rules
 from main import create_app
-from settings import ConfigError, load_settings
+from settings import ConfigError
 from tests.alerts.test_rules import DELETE, LIST
-from tests.conftest import gql
+from tests.conftest import app_settings, gql
 
 LEGACY_CONFIG = {
     "error": {"threshold": 3, "interval_sec": 30},
@@ -57,7 +57,7 @@ def test_defaults_are_the_predecessors_rules(client: TestClient) -> None:
 def test_legacy_file_keys_are_levels_or_services(
     database_url: str, legacy_file: str, alert_settings: dict[str, Any]
 ) -> None:
-    settings = load_settings(
+    settings = app_settings(
         database_url=database_url, **{**alert_settings, "alert_rules_file": legacy_file}
     )
     with TestClient(create_app(settings)) as client:
@@ -82,7 +82,7 @@ def test_deleting_every_rule_does_not_bring_the_defaults_back(
 ) -> None:
     for name in ["ERROR", "payment-service"]:
         gql(client, DELETE, {"name": name})
-    restarted = create_app(load_settings(database_url=database_url, **settings_overrides))
+    restarted = create_app(app_settings(database_url=database_url, **settings_overrides))
     with TestClient(restarted) as again:
         assert gql(again, LIST)["data"]["alertRules"] == []
 

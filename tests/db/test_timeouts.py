@@ -16,9 +16,8 @@ from sqlalchemy.engine import make_url
 
 from db.engine import Database
 from main import create_app
-from settings import load_settings
 from testing.proxy import Proxy
-from tests.conftest import CLEARED_TABLES, gql
+from tests.conftest import CLEARED_TABLES, app_settings, gql
 from tests.factories import create_logs, log_json
 
 WAIT_SECONDS = 2.0
@@ -133,7 +132,7 @@ def proxy(postgres_url: str) -> Iterator[Proxy]:
 @pytest.fixture
 def proxied(postgres_url: str, proxy: Proxy) -> Iterator[TestClient]:
     url = make_url(postgres_url).set(host="127.0.0.1", port=proxy.port)
-    settings = load_settings(database_url=url.render_as_string(hide_password=False), **FAST)
+    settings = app_settings(database_url=url.render_as_string(hide_password=False), **FAST)
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         yield client
         proxy.thaw()  # let abandoned work finish before the app closes its pools

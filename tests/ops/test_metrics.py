@@ -63,8 +63,8 @@ def test_two_workers_scrape_to_the_same_sums(tmp_path: Path) -> None:
     }
     with running_servers(1, env=env, workers=2) as (server,):
         for _ in range(40):  # new connections: the kernel spreads them over both workers
-            httpx.get(f"{server.base_url}/api/v1/stats/").raise_for_status()
-        scrapes = [httpx.get(f"{server.base_url}/metrics").text for _ in range(6)]
+            httpx.get(f"{server.base_url}/api/v1/stats/", timeout=30).raise_for_status()
+        scrapes = [httpx.get(f"{server.base_url}/metrics", timeout=30).text for _ in range(6)]
         pids = {p.name.split("_")[-1] for p in Path(metrics_dir).glob("*.db")}
     route = {"route": "/api/v1/stats/", "method": "GET", "status": "200"}
     counts = {sample(text, "lograph_http_requests_total", **route) for text in scrapes}

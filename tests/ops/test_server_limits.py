@@ -1,0 +1,120 @@
+"""The real server with the documented uvicorn limits (`UVICORN_LIMITS` in the Makefile, the same
+in README's production command): Host checked on the WebSocket handshake, MAX_WEBSOCKETS,
+oversized messages, idle keep-alive connections closed, and what uvicorn leaves to the proxy."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import connect
+
+from testing.server import APP_DIR, HOST, Server, running_servers
+
+MAKEFILE = (APP_DIR / "Makefile").read_text()
+LIMITS = shlex.split(re.search(r"^UVICORN_LIMITS := (.*)$", MAKEFILE, re.MULTILINE)[1])  # type: ignore[index]
+KEEP_ALIVE_S = float(LIMITS[LIMITS.index("--timeout-keep-alive") + 1])
+WS_MAX_SIZE = int(LIMITS[LIMITS.index("--ws-max-size") + 1])
+MAX_WEBSOCKETS = 2
+TRANSPORT_WS = "graphql-transport-ws"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("limits")
+    env = {
+        "DATABASE_URL": f"sqlite:///{folder / 'lograph.db'}",
+        "ENABLE_ALERTS": "false",
+        "MAX_WEBSOCKETS": str(MAX_WEBSOCKETS),
+    }
+    with running_servers(1, env=env, log_dir=folder, options=LIMITS) as (started,):
+        yield started
+
+
+def raw_request(server: Server, request: bytes) -> bytes:
+    with socket.create_connection((HOST, server.port), timeout=5) as connection:
+        connection.sendall(request)
+        return connection.recv(4096)
+
+
+def test_readme_production_command_has_the_makefile_limits() -> None:
+    readme = (APP_DIR / "README.md").read_text()
+    command = re.search(r"uvicorn main:app --host 0\.0\.0\.0 .*?\n(?!\s)", readme, re.DOTALL)
+    assert command is not None
+    assert shlex.split(command[0].replace("\\\n", " "))[-len(LIMITS) :] == LIMITS
+
+
+def test_a_rebound_websocket_handshake_gets_400(server: Server) -> None:
+    rebound = f"rebind.attacker.example:{server.port}"
+    handshake = (
+        f"GET /graphql HTTP/1.1\r\nHost: {rebound}\r\nOrigin: http://{rebound}\r\n"
+        "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        f"Sec-WebSocket-Protocol: {TRANSPORT_WS}\r\n\r\n"
+    )
+    assert raw_request(server, handshake.encode()).startswith(b"HTTP/1.1 400 ")
+
+
+def test_websockets_beyond_max_websockets_get_503(server: Server) -> None:
+    with ExitStack() as stack:
+        for _ in range(MAX_WEBSOCKETS):
+            stack.enter_context(connect(server.ws, subprotocols=[TRANSPORT_WS], proxy=None))  # type: ignore[list-item]
+        with (
+            pytest.raises(InvalidStatus) as refused,
+            connect(server.ws, subprotocols=[TRANSPORT_WS], proxy=None),  # type: ignore[list-item]
+        ):
+            pass
+        assert refused.value.response.status_code == 503
+    deadline = time.monotonic() + 5
+    while True:  # the closed sockets free their slots
+        try:
+            with connect(server.ws, subprotocols=[TRANSPORT_WS], proxy=None):  # type: ignore[list-item]
+                return
+        except InvalidStatus:
+            assert time.monotonic() < deadline, "slots never freed"
+            time.sleep(0.1)
+
+
+def test_a_websocket_message_over_the_size_limit_closes_the_socket(server: Server) -> None:
+    with connect(server.ws, subprotocols=[TRANSPORT_WS], proxy=None) as ws:  # type: ignore[list-item]
+        ws.send("x" * (WS_MAX_SIZE + 1))
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=5)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 1009  # message too big
+
+
+def test_idle_keep_alive_connections_are_closed_but_silent_ones_are_the_proxys_job(
+    server: Server,
+) -> None:
+    """uvicorn closes a connection idle after a response within --timeout-keep-alive; it has
+    no timeout for a client that never finishes its headers, hence the proxy requirement."""
+    with (
+        socket.create_connection((HOST, server.port)) as served,
+        socket.create_connection((HOST, server.port)) as silent,
+    ):
+        served.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        served.settimeout(5)
+        answer = b""
+        while not answer.endswith(b'{"status":"ok"}'):
+            answer += served.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 200 ")
+        silent.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        time.sleep(KEEP_ALIVE_S + 1.5)
+        served.settimeout(1)
+        assert served.recv(4096) == b""  # closed by the server
+        silent.settimeout(0.2)
+        with pytest.raises(TimeoutError):  # still open, waiting for the rest
+            silent.recv(4096)
+
+
+def test_server_logged_no_errors(server: Server) -> None:
+    log = Path(server.log).read_text()
+    assert "Traceback" not in log
