@@ -2,7 +2,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PACKAGES := core broker ops ingest testing db graph rest alerts bench settings.py main.py
+UI_STAMP := ui/node_modules/.installed
+PACKAGES := core broker ops ingest ui testing db graph rest alerts bench settings.py settings_checks.py main.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Per worker process; README "Production" explains each, and a test serves with exactly these.
@@ -17,7 +18,12 @@ $(STAMP): requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-setup: $(STAMP)
+# The browser pages' assets (GraphiQL, Swagger UI, ReDoc), exactly as ui/package-lock.json pins them.
+$(UI_STAMP): ui/package.json ui/package-lock.json
+	cd ui && npm ci
+	touch $(UI_STAMP)
+
+setup: $(STAMP) $(UI_STAMP)
 
 migrate: setup
 	$(BIN)/python -m db.migrate

@@ -23,15 +23,23 @@ from db.search_indexes import warn_when_text_search_scans
 from db.timeouts import Timeouts
 from graph.router import graphql_router
 from ingest.router import router as ingest_router
+from ops.docs import router as docs_router
 from ops.hosts import HostGuard
 from ops.limits import WebSocketLimit
 from ops.logs import configure_logging
 from ops.metrics import router as metrics_router
 from ops.probes import router as probes_router
 from ops.requests import RequestMiddleware
+from ops.startup import (
+    StartupFailureMiddleware,
+    check_redis_setting,
+    database_setting,
+    log_startup,
+)
 from rest import api_router, welcome_router
 from rest.errors import install_error_handlers
 from settings import Settings, get_settings
+from ui import assets_router
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
 DESCRIPTION = (
@@ -46,11 +54,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = Database(settings.database_url, timeouts=Timeouts.of(settings))
-        for engine in db.engines:
-            metrics.watch_pool(engine)
-        await run_in_threadpool(upgrade_database, db.engine)
-        await run_in_threadpool(warn_when_text_search_scans, db.engine)
+        await check_redis_setting(settings.redis_url, required=settings.redis_required)
+        with database_setting(settings.database_url):
+            db = Database(settings.database_url, timeouts=Timeouts.of(settings))
+            for engine in db.engines:
+                metrics.watch_pool(engine)
+            await run_in_threadpool(upgrade_database, db.engine)
+            await run_in_threadpool(warn_when_text_search_scans, db.engine)
         broker = Broker(settings.redis_url)
         alert_hub: Hub[AlertRecord] = Hub(name="alerts", drop_oldest=True)
         alert_engine = AlertEngine(
@@ -76,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             rules_listeners=[alert_engine.rules_changed],
         )
         app.state.alert_engine = alert_engine
+        log_startup(settings, version=app.version)
         try:
             yield
         finally:
@@ -90,6 +101,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         version="1.0.0",
         lifespan=lifespan,
+        docs_url=None,  # ops/docs.py serves /docs and /redoc from local assets, not a CDN
+        redoc_url=None,
         max_body_size=MAX_BODY_BYTES,  # 413 before anything parses an oversized body
     )
     app.add_middleware(
@@ -102,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The last added runs first: after the request id, the Host is checked before anything else.
     app.add_middleware(WebSocketLimit, limit=settings.max_websockets)
     app.add_middleware(HostGuard, allowed_hosts=settings.allowed_hosts)
+    app.add_middleware(StartupFailureMiddleware)
     install_error_handlers(app)
     # Routes are matched in order: the busiest endpoint first.
     app.include_router(
@@ -114,6 +128,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(welcome_router)
     app.include_router(probes_router)
     app.include_router(metrics_router)
+    app.include_router(docs_router)
+    app.include_router(assets_router)
     # Outermost: every request gets its id first.
     app.add_middleware(RequestMiddleware, access_log=settings.access_log)
     return app

@@ -12,6 +12,7 @@ from strawberry.types import ExecutionContext
 from core.errors import ResolverError
 from core.outage_log import database_outage
 from db.engine import DatabaseUnavailable
+from graph.error_fields import add_input_field
 
 logger = logging.getLogger("lograph.graphql")
 
@@ -55,5 +56,7 @@ class CodedSchema(strawberry.Schema):
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         # Strawberry calls this once for every error list, before the response is built.
+        document = execution_context.graphql_document if execution_context else None
         for error in errors:
+            add_input_field(error, document)
             assign_code(error)

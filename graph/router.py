@@ -1,57 +1,24 @@
-"""Mounts the schema on FastAPI: context per request and GraphiQL with a useful first query."""
+"""Mounts the schema on FastAPI: context per request, and GraphiQL (graph/ide.py) in browsers."""
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Sequence
-from functools import cache
 
 import orjson
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from strawberry.fastapi import GraphQLRouter
-from strawberry.http.ides import get_graphql_ide_html
 from strawberry.http.websocket_origin import normalize_allowed_origins
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
 from graph.context import Context, get_context
+from graph.ide import graphiql_html
 from graph.schema import schema
 from graph.sockets import LegacyWSHandler, TransportWSHandler
 
 logger = logging.getLogger("lograph.graphql")
-
-EXAMPLE_QUERY = """# lograph: the newest errors and warnings of the last day, and their counts.
-query RecentProblems($since: DateTime) {
-  logs(filter: {minLevel: WARN, startTime: $since}, limit: 20) {
-    id
-    timestamp
-    level
-    service
-    message
-    metadata
-  }
-  stats(filter: {minLevel: WARN, startTime: $since}) {
-    totalLogs
-    byService { service count }
-  }
-}
-"""
-
-
-@cache
-def graphiql_html() -> str:
-    """Strawberry's GraphiQL page with our example in place of its welcome text."""
-    html = get_graphql_ide_html(graphql_ide="graphiql")
-    example = EXAMPLE_QUERY.replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${")
-    return re.sub(
-        r"const EXAMPLE_QUERY = `.*?`;",
-        lambda _match: f"const EXAMPLE_QUERY = `{example}`;",
-        html,
-        count=1,
-        flags=re.DOTALL,
-    )
 
 
 class LographGraphQLRouter(GraphQLRouter[Context, None]):
