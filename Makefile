@@ -52,3 +52,4 @@ schema: setup
 bench: setup
 	$(BIN)/python -m bench.logs
 	$(BIN)/python -m bench.alerts
+	$(BIN)/python -m bench.query

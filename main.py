@@ -16,6 +16,7 @@ from core import metrics
 from core.keys import KeyRing
 from core.ratelimit import RateLimiter
 from core.runtime import Runtime
+from core.tail_reader import TailReader, new_log_hub
 from db.alert_history import AlertRecord
 from db.engine import Database
 from db.migrate import upgrade_database
@@ -74,6 +75,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             admin_key=settings.admin_api_key,
         )
         limiter = RateLimiter(link=broker.link, default_per_second=settings.rate_limit_per_second)
+        log_hub = new_log_hub(queue_batches=settings.tail_queue_batches)
+        tail_reader = TailReader(db=db, hub=log_hub, bus=broker.bus)
+        await tail_reader.start()
         broker.start()
         keys.start()
         limiter.start()
@@ -82,7 +86,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             alert_hub=alert_hub,
             keys=keys,
             limiter=limiter,
-            write_listeners=[alert_engine.logs_written, metrics.logs_written],
+            log_hub=log_hub,
+            tail_reader=tail_reader,
+            write_listeners=[
+                alert_engine.logs_written,
+                tail_reader.logs_written,
+                metrics.logs_written,
+            ],
             rules_listeners=[alert_engine.rules_changed],
         )
         app.state.alert_engine = alert_engine
@@ -93,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await alert_engine.stop()
             await limiter.stop()
             await keys.stop()
+            await tail_reader.stop()
             await broker.stop()
             db.close()
 

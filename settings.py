@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     # Empty means the default: the loopback names and the host of each CORS origin.
     allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_websockets: int = Field(default=500, ge=1)
+    tail_queue_batches: int = Field(default=512, ge=1)
 
     @model_validator(mode="before")
     @classmethod
