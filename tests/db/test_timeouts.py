@@ -35,6 +35,13 @@ def settings_overrides() -> dict[str, Any]:
     return FAST
 
 
+def gql_503(client: TestClient, query: str, variables: dict[str, Any] | None = None) -> Any:
+    """A GraphQL answer the server gave with HTTP 503 (database away or query timed out)."""
+    response = client.post("/graphql", json={"query": query, "variables": variables or {}})
+    assert response.status_code == 503, response.text
+    return response.json()
+
+
 def database_of(client: TestClient) -> Database:
     db: Database = client.app.state.runtime.db  # type: ignore[attr-defined]
     return db
@@ -70,7 +77,7 @@ def test_statement_timeout_answers_503_saying_so_on_rest(locked_logs: TestClient
 
 
 def test_statement_timeout_is_code_timeout_on_graphql(locked_logs: TestClient) -> None:
-    body, took = timed(lambda: gql(locked_logs, "{ logs { id } }"))
+    body, took = timed(lambda: gql_503(locked_logs, "{ logs { id } }"))
     (error,) = body["errors"]
     assert error["extensions"] == {"code": "TIMEOUT"}
     assert error["message"] == "Query timed out after 1 s; narrow the filter"
@@ -111,7 +118,7 @@ def test_no_free_connection_answers_503_saying_so(client: TestClient) -> None:
         assert response.status_code == 503, response.text
         assert response.json()["detail"] == "Database busy: no connection free within 0.5 s"
         assert took < WAIT_SECONDS
-        body = gql(client, "{ logs { id } }")
+        body = gql_503(client, "{ logs { id } }")
         assert body["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
     assert client.get("/api/v1/logs/").status_code == 200
 
@@ -150,7 +157,7 @@ def expect_unavailable(client: TestClient) -> None:
         response, took = timed(request)
         assert response.status_code == 503, response.text
         assert took < WAIT_SECONDS + 1.0, took
-    body, took = timed(lambda: gql(client, "{ stats { totalLogs } }"))
+    body, took = timed(lambda: gql_503(client, "{ stats { totalLogs } }"))
     assert body["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
     assert took < WAIT_SECONDS + 1.0, took
     response, took = timed(lambda: client.get("/readyz"))
@@ -199,7 +206,7 @@ def test_slow_pattern_is_cancelled_on_sqlite_with_a_clear_error(client: TestClie
     for _ in range(50):
         create_logs(client, *rows)
     pattern = "a" * 999 + "b"  # naive matching compares ~1000 characters at each position
-    body, took = timed(lambda: gql(client, LOGS, {"f": {"messageContains": pattern}}))
+    body, took = timed(lambda: gql_503(client, LOGS, {"f": {"messageContains": pattern}}))
     assert body["errors"][0]["extensions"] == {"code": "TIMEOUT"}, body
     assert took < WAIT_SECONDS
     assert client.get("/readyz").status_code == 200
