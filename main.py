@@ -21,6 +21,7 @@ from db.alert_history import AlertRecord
 from db.engine import Database
 from db.migrate import upgrade_database
 from db.search_indexes import warn_when_text_search_scans
+from db.timeouts import Timeouts
 from graph.router import graphql_router
 from ingest.router import router as ingest_router
 from ops.docs import router as docs_router
@@ -56,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await check_redis_setting(settings.redis_url, required=settings.redis_required)
         with database_setting(settings.database_url):
-            db = Database(settings.database_url)
+            db = Database(settings.database_url, timeouts=Timeouts.of(settings))
             for engine in db.engines:
                 metrics.watch_pool(engine)
             await run_in_threadpool(upgrade_database, db.engine)

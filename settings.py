@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     metrics_public: bool = True
     log_format: Literal["text", "json"] = "text"
     access_log: bool = True
+    statement_timeout_seconds: float = Field(default=10.0, ge=0)
+    database_wait_seconds: float = Field(default=15.0, gt=0)
+    database_pool_timeout_seconds: float = Field(default=5.0, gt=0)
     # Empty means the default: the loopback names and the host of each CORS origin.
     allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_websockets: int = Field(default=500, ge=1)

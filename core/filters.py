@@ -21,8 +21,10 @@ from core.errors import UserInputError
 from db.alert_rules import Rule
 from db.levels import Level
 from db.logs import LogCriteria
+from db.models import MAX_SERVICE_LENGTH
 
 T = TypeVar("T")
+MAX_FILTER_SERVICES = 100  # names in one `services` list
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +82,8 @@ def _criteria(log_filter: LogFilter, *, where: str, depth: int, budget: Budget) 
             level=log_filter.level, levels=log_filter.levels, min_level=log_filter.min_level
         ),
         services=_intersect(
-            [log_filter.service] if log_filter.service is not None else None,
-            log_filter.services,
+            _names(None if log_filter.service is None else [log_filter.service], f"{where}service"),
+            _names(log_filter.services, f"{where}services"),
         ),
         start_time=start,
         end_time=end,
@@ -98,6 +100,19 @@ def _criteria(log_filter: LogFilter, *, where: str, depth: int, budget: Budget) 
         if negated is None
         else _criteria(negated, where=f"{where}not.", depth=depth + 1, budget=budget),
     )
+
+
+def _names(names: Sequence[str] | None, field: str) -> Sequence[str] | None:
+    """Service names to match: at most MAX_FILTER_SERVICES, each one a possible service."""
+    if names is None:
+        return None
+    if len(names) > MAX_FILTER_SERVICES:
+        raise UserInputError(field, f"at most {MAX_FILTER_SERVICES} names")
+    for name in names:
+        if len(name) > MAX_SERVICE_LENGTH:
+            raise UserInputError(field, f"must be at most {MAX_SERVICE_LENGTH} characters")
+        text(name, field)
+    return names
 
 
 def rule_criteria(rule: Rule, *, now: datetime) -> LogCriteria:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol, overload
@@ -14,7 +15,10 @@ from db.logs import NewLog
 from db.models import MAX_MESSAGE_BYTES, MAX_SERVICE_LENGTH, as_utc
 
 MAX_PAGE_SIZE = 1000
+MAX_SKIP = 2**63 - 1  # what SQL's OFFSET holds on both backends
 MAX_BULK_SIZE = 10_000
+MAX_METADATA_DEPTH = 32  # levels of objects and arrays, the log's own object being the first
+MAX_METADATA_BYTES = 64 * 1024  # as JSON
 
 
 class LogDraft(Protocol):
@@ -34,8 +38,8 @@ class LogDraft(Protocol):
 
 def check_page(*, skip: int, limit: int) -> None:
     """Refuse, never clip, paging outside the allowed range."""
-    if skip < 0:
-        raise UserInputError("skip", "must be 0 or more")
+    if not 0 <= skip <= MAX_SKIP:
+        raise UserInputError("skip", f"must be between 0 and {MAX_SKIP}")
     if not 0 <= limit <= MAX_PAGE_SIZE:
         raise UserInputError("limit", f"must be between 0 and {MAX_PAGE_SIZE}")
 
@@ -102,11 +106,13 @@ def _utf8_size(field: str, value: str, *, index: int | None) -> int:
 
 
 def _metadata_json(metadata: object, *, index: int | None) -> str | None:
-    """The metadata as JSON text, refusing what JSON or PostgreSQL cannot hold."""
+    """The metadata as JSON text, refusing what JSON or PostgreSQL cannot hold or what would
+    not read back the same: the answer and every later read must encode what was stored."""
     if metadata is None:
         return None
     if not isinstance(metadata, dict):
         raise UserInputError("metadata", "must be a JSON object or null", index=index)
+    _check_nesting_and_numbers(metadata, index=index)
     try:
         encoded = orjson.dumps(metadata)
     except orjson.JSONEncodeError:
@@ -114,7 +120,27 @@ def _metadata_json(metadata: object, *, index: int | None) -> str | None:
         raise UserInputError("metadata", reason, index=index) from None
     if b"\\u0000" in encoded:
         raise UserInputError("metadata", "must not contain NUL characters", index=index)
+    if len(encoded) > MAX_METADATA_BYTES:
+        reason = f"must be at most {MAX_METADATA_BYTES} bytes as JSON"
+        raise UserInputError("metadata", reason, index=index)
     return encoded.decode()
+
+
+def _check_nesting_and_numbers(metadata: dict[str, Any], *, index: int | None) -> None:
+    """At most MAX_METADATA_DEPTH levels (orjson fails at 255, after the row is written), and
+    no NaN or Infinity, which JSON cannot carry (they would be stored as null)."""
+    containers: list[tuple[Any, int]] = [(metadata, 1)]
+    while containers:
+        container, depth = containers.pop()
+        if depth > MAX_METADATA_DEPTH:
+            reason = f"must be nested at most {MAX_METADATA_DEPTH} levels deep"
+            raise UserInputError("metadata", reason, index=index)
+        for value in container.values() if isinstance(container, dict) else container:
+            if isinstance(value, dict | list):
+                containers.append((value, depth + 1))
+            elif isinstance(value, float) and not math.isfinite(value):
+                reason = "must not contain NaN or Infinity"
+                raise UserInputError("metadata", reason, index=index)
 
 
 @overload

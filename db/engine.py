@@ -1,43 +1,73 @@
-"""The engine and the one way to run database work off the event loop."""
+"""The engine and the one way to run database work off the event loop, every wait bounded."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
 from contextlib import nullcontext
+from functools import partial
 from typing import Any, TypeVar
 
+import anyio
+import anyio.to_thread
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from db import metadata
 from db.matching import sqlite_metadata_function
 from db.text import sqlite_regexp
+from db.timeouts import (
+    REQUESTS,
+    TOOLS,
+    Timeouts,
+    interrupt_slow_statements,
+    is_sqlite_locked,
+    is_statement_timeout,
+    postgres_connect_args,
+)
 
 T = TypeVar("T")
+PROBE_SECONDS = 1.0  # how long a readiness probe waits
+MAX_THREADS = 100  # database calls running at once, abandoned ones included
 
 
 def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def make_engine(url: str, *, autocommit: bool = False) -> Engine:
+def _json_loads(text: str | bytes) -> Any:
+    """Stored JSON as Python values that always encode again: JSONB keeps `1e20` as the integer
+    100000000000000000000, which orjson reads back as the float it was, never as an int beyond
+    64 bits that no encoder accepts."""
+    return orjson.loads(text)
+
+
+def make_engine(url: str, *, autocommit: bool = False, timeouts: Timeouts = TOOLS) -> Engine:
     """An engine tuned for the backend: WAL and a busy timeout on SQLite, a pool on PostgreSQL.
 
     No pre-ping: it costs a round trip per query; `Database` retries a read once instead
     when a pooled connection turns out dead.
     """
+    json = {"json_serializer": _json_dumps, "json_deserializer": _json_loads}
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, json_serializer=_json_dumps, connect_args={"check_same_thread": False}
+            url, **json, pool_timeout=timeouts.pool, connect_args={"check_same_thread": False}
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        if timeouts.statement:
+            interrupt_slow_statements(engine, seconds=timeouts.statement)
         return engine
     isolation = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
     return create_engine(
-        url, json_serializer=_json_dumps, pool_size=10, max_overflow=10, **isolation
+        url,
+        **json,
+        pool_size=10,
+        max_overflow=10,
+        pool_timeout=timeouts.pool,
+        connect_args=postgres_connect_args(timeouts),
+        **isolation,
     )
 
 
@@ -55,23 +85,49 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 class DatabaseUnavailable(Exception):
-    """The database cannot be reached (as opposed to a query that failed in it)."""
+    """The database cannot be reached or is saturated (as opposed to a query that failed in it).
 
-    def __init__(self, reason: str, *, stale_connection: bool = False) -> None:
+    `detail` is safe to show clients; the message, for logs, may say more.
+    """
+
+    def __init__(
+        self, reason: str, *, detail: str = "Database unavailable", stale_connection: bool = False
+    ) -> None:
         super().__init__(reason)
+        self.detail = detail
         self.stale_connection = stale_connection
 
 
-class Database:
-    """Owns the engines; every query goes through `read` or a write method, in a worker thread."""
+class QueryTimeout(Exception):
+    """The database cancelled a statement that ran past the statement timeout."""
 
-    def __init__(self, url: str) -> None:
-        self.engine = make_engine(url)
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"Query timed out after {seconds:g} s; narrow the filter")
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        """GraphQL's `extensions` (graphql-core copies them from the original error)."""
+        return {"code": "TIMEOUT"}
+
+
+class Database:
+    """Owns the engines; every query goes through `read` or a write method, in a worker thread.
+
+    Each call waits at most `timeouts.wait` seconds in all, then raises DatabaseUnavailable
+    and abandons its thread (see `_in_thread`).
+    """
+
+    def __init__(self, url: str, *, timeouts: Timeouts = REQUESTS) -> None:
+        self.timeouts = timeouts
+        self.engine = make_engine(url, timeouts=timeouts)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         # Reads run outside transactions on PostgreSQL: no BEGIN and ROLLBACK round trips.
-        self._reader = self.engine if self.is_sqlite else make_engine(url, autocommit=True)
+        self._reader = (
+            self.engine if self.is_sqlite else make_engine(url, autocommit=True, timeouts=timeouts)
+        )
         # SQLite allows one writer; queueing here beats retrying on SQLITE_BUSY.
         self._write_lock = threading.Lock() if self.is_sqlite else None
+        self._threads = threading.BoundedSemaphore(MAX_THREADS)
 
     @property
     def engines(self) -> tuple[Engine, ...]:
@@ -80,53 +136,114 @@ class Database:
 
     async def read(self, work: Callable[[Connection], T]) -> T:
         """Run read-only work in the thread pool."""
-        return await run_in_threadpool(self._read, work)
+        return await self._in_thread(partial(self._read, work))
 
     async def write(self, work: Callable[[Connection], T]) -> T:
         """Run work in one transaction in the thread pool: all of it commits or none."""
-        return await run_in_threadpool(self._write, work)
+        return await self._in_thread(partial(self._write, work))
 
     async def write_statement(self, work: Callable[[Connection], T]) -> T:
         """Run work that is a single statement, atomic by itself; on PostgreSQL this skips
         the BEGIN and COMMIT round trips that `write` costs."""
         if self.is_sqlite:
             return await self.write(work)
-        return await run_in_threadpool(self._attempt, work, engine=self._reader, transaction=False)
-
-    def _read(self, work: Callable[[Connection], T]) -> T:
-        try:
-            return self._attempt(work, engine=self._reader, transaction=False)
-        except DatabaseUnavailable as exc:
-            if not exc.stale_connection:
-                raise
-            # Reads are safe to repeat on a fresh connection.
-            return self._attempt(work, engine=self._reader, transaction=False)
-
-    def _write(self, work: Callable[[Connection], T]) -> T:
-        with self._write_lock or nullcontext():
-            return self._attempt(work, engine=self.engine, transaction=True)
-
-    def _attempt(self, work: Callable[[Connection], T], *, engine: Engine, transaction: bool) -> T:
-        with _connect(engine) as connection:
-            try:
-                with connection.begin() if transaction else nullcontext():
-                    return work(connection)
-            except DBAPIError as exc:
-                if exc.connection_invalidated:
-                    raise DatabaseUnavailable(str(exc.orig), stale_connection=True) from exc
-                raise
+        return await self._in_thread(
+            partial(self._attempt, work, engine=self._reader, transaction=False)
+        )
 
     async def ping(self) -> None:
-        """Raise unless the database answers a trivial query."""
-        await self.read(lambda connection: connection.execute(text("SELECT 1")))
+        """Raise unless the database answers a trivial query within PROBE_SECONDS."""
+        select_one = partial(self._read, lambda connection: connection.execute(text("SELECT 1")))
+        await self._in_thread(select_one, seconds=PROBE_SECONDS)
 
     def close(self) -> None:
         self.engine.dispose()
         self._reader.dispose()
 
+    async def _in_thread(self, call: Callable[[], T], *, seconds: float | None = None) -> T:
+        """Run `call` in a worker thread, waiting at most `seconds` (default `timeouts.wait`).
 
-def _connect(engine: Engine) -> Connection:
-    try:
-        return engine.connect()
-    except DBAPIError as exc:
-        raise DatabaseUnavailable(str(exc.orig)) from exc
+        After that the caller gets DatabaseUnavailable and the thread is abandoned, not stopped:
+        it runs on until the database answers or a database-side bound (statement timeout,
+        connect timeout, keepalives) ends it. An abandoned read is dropped. An abandoned write
+        may still commit after the client heard 503: its outcome is unknown to the client, a
+        retry may write the logs twice, and the write hook never hears of it (the periodic
+        alert check counts them). At most MAX_THREADS calls run at once, abandoned ones
+        included, so a frozen database cannot pile up threads without end.
+        """
+        seconds = self.timeouts.wait if seconds is None else seconds
+        try:
+            with anyio.fail_after(seconds):
+                return await anyio.to_thread.run_sync(
+                    partial(self._counted, call), abandon_on_cancel=True
+                )
+        except TimeoutError:
+            raise DatabaseUnavailable(
+                f"no answer within {seconds:g} s",
+                detail=f"Database did not answer within {seconds:g} s",
+            ) from None
+
+    def _counted(self, call: Callable[[], T]) -> T:
+        if not self._threads.acquire(blocking=False):
+            raise DatabaseUnavailable(
+                f"{MAX_THREADS} database calls already running",
+                detail="Database busy: too many requests waiting",
+            )
+        try:
+            return call()
+        finally:
+            self._threads.release()
+
+    def _read(self, work: Callable[[Connection], T]) -> T:
+        return self._once_more_if_stale(work, engine=self._reader, transaction=False)
+
+    def _write(self, work: Callable[[Connection], T]) -> T:
+        with self._write_lock or nullcontext():
+            return self._once_more_if_stale(work, engine=self.engine, transaction=True)
+
+    def _once_more_if_stale(
+        self, work: Callable[[Connection], T], *, engine: Engine, transaction: bool
+    ) -> T:
+        """Reads, and transactions that failed before COMMIT, applied nothing: a pooled
+        connection found dead (the database restarted) is replaced and the work repeated."""
+        try:
+            return self._attempt(work, engine=engine, transaction=transaction)
+        except DatabaseUnavailable as exc:
+            if not exc.stale_connection:
+                raise
+            return self._attempt(work, engine=engine, transaction=transaction)
+
+    def _attempt(self, work: Callable[[Connection], T], *, engine: Engine, transaction: bool) -> T:
+        with self._connect(engine) as connection:
+            try:
+                with connection.begin() if transaction else nullcontext():
+                    try:
+                        return work(connection)
+                    except DBAPIError as exc:
+                        self._raise_known(exc, before_commit=True)
+                        raise
+            except DBAPIError as exc:  # at COMMIT: whether it was applied is unknown
+                self._raise_known(exc, before_commit=False)
+                raise
+
+    def _raise_known(self, exc: DBAPIError, *, before_commit: bool) -> None:
+        """A statement timeout or a dead connection as the errors the surfaces know."""
+        if is_statement_timeout(exc):
+            raise QueryTimeout(self.timeouts.statement) from exc
+        if exc.connection_invalidated:
+            raise DatabaseUnavailable(str(exc.orig), stale_connection=before_commit) from exc
+        if is_sqlite_locked(exc):  # another process held the write lock past busy_timeout
+            raise DatabaseUnavailable(
+                str(exc.orig), detail="Database busy: locked by another writer"
+            ) from exc
+
+    def _connect(self, engine: Engine) -> Connection:
+        try:
+            return engine.connect()
+        except PoolTimeout as exc:
+            raise DatabaseUnavailable(
+                str(exc),
+                detail=f"Database busy: no connection free within {self.timeouts.pool:g} s",
+            ) from exc
+        except DBAPIError as exc:
+            raise DatabaseUnavailable(str(exc.orig)) from exc

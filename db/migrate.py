@@ -13,6 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Engine, text
 
 from db.engine import make_engine
+from db.timeouts import STATEMENT_TIMEOUT
 from settings import get_settings
 
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
@@ -27,6 +28,7 @@ def upgrade_database(engine: Engine) -> None:
     with (
         _in_process_lock,
         engine.connect() as connection,
+        _without_statement_timeout(connection),
         _migration_lock(connection),
         connection.begin(),  # after the lock, so the transaction sees the winner's schema
     ):
@@ -59,9 +61,26 @@ def _migration_lock(connection: Connection) -> Iterator[None]:
         _run_and_commit(connection, "SELECT pg_advisory_unlock(:key)")
 
 
+@contextmanager
+def _without_statement_timeout(connection: Connection) -> Iterator[None]:
+    """Migrations, and waiting for another worker's, may take longer than any request may."""
+    if connection.dialect.name != "postgresql":
+        connection.info[STATEMENT_TIMEOUT] = 0
+        try:
+            yield
+        finally:
+            connection.info.pop(STATEMENT_TIMEOUT, None)
+        return
+    _run_and_commit(connection, "SET statement_timeout = 0")
+    try:
+        yield
+    finally:
+        _run_and_commit(connection, "RESET statement_timeout")
+
+
 def _run_and_commit(connection: Connection, sql: str) -> None:
-    """Session-level lock calls must not leave a transaction open around the migration."""
-    connection.execute(text(sql), {"key": MIGRATION_LOCK_KEY})
+    """Session-level calls must not leave a transaction open around the migration."""
+    connection.execute(text(sql), {"key": MIGRATION_LOCK_KEY} if ":key" in sql else {})
     connection.commit()
 
 

@@ -13,6 +13,7 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from core.errors import ResolverError
+from core.outage_log import database_outage
 from db.engine import DatabaseUnavailable
 from graph.error_fields import add_input_field
 
@@ -45,7 +46,7 @@ def assign_code(error: GraphQLError) -> None:
         # Parse, validation and variable errors: the client's document or variables.
         code = "BAD_USER_INPUT"
     elif isinstance(original, DatabaseUnavailable):
-        logger.error("database unavailable at %s: %s", error.path, original)
+        database_outage.error("database unavailable at %s: %s", error.path, original)
         code, error.message = "SERVICE_UNAVAILABLE", "Service unavailable"
     else:
         logger.error("unexpected error at %s", error.path, exc_info=original)

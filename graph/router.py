@@ -77,8 +77,8 @@ class LographGraphQLRouter(GraphQLRouter[Context, None]):
         sub_response: Response,
     ) -> Response:
         response = super().create_response(response_data, sub_response)
-        if "SERVICE_UNAVAILABLE" in error_codes(response_data):
-            response.status_code = 503  # the database is down: load balancers and clients retry
+        if error_codes(response_data) & {"SERVICE_UNAVAILABLE", "TIMEOUT"}:
+            response.status_code = 503  # the database is down or timed out, as on REST
         return response
 
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from core.access import Forbidden, RateLimited, Unauthenticated
 from core.errors import NotFoundError, TooLargeError, UserInputError
+from core.outage_log import database_outage, slow_queries
 from core.request_id import current_request_id
-from db.engine import DatabaseUnavailable
+from db.engine import DatabaseUnavailable, QueryTimeout
 
 logger = logging.getLogger("lograph.rest")
 
@@ -25,6 +28,8 @@ def error_response(
 
 # Resolver fields carry GraphQL names; legacy clients know the snake_case ones.
 _REST_NAMES = {"startTime": "start_time", "endTime": "end_time", "metadata": "metadata_"}
+MAX_MESSAGE_LENGTH = 300  # characters of a validation message
+MAX_LOCATION_PART = 100  # characters of each part of an error's location
 
 
 async def _user_input(request: Request, exc: Exception) -> JSONResponse:
@@ -38,13 +43,39 @@ async def _user_input(request: Request, exc: Exception) -> JSONResponse:
     return error_response([error], 422)
 
 
+async def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422 shape without its `input` and `ctx`: the answer never echoes the request."""
+    assert isinstance(exc, RequestValidationError)
+    return error_response([_bounded(error) for error in exc.errors()], 422)
+
+
+def _bounded(error: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "loc": [_cut(part, MAX_LOCATION_PART) for part in error.get("loc", ())],
+        "msg": _cut(str(error.get("msg", "")), MAX_MESSAGE_LENGTH),
+        "type": str(error.get("type", "value_error")),
+    }
+
+
+def _cut(part: Any, limit: int) -> Any:
+    if isinstance(part, str) and len(part) > limit:
+        return part[:limit] + "…"
+    return part
+
+
 async def _not_found(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(str(exc), 404)
 
 
 async def _unavailable(_request: Request, exc: Exception) -> JSONResponse:
-    logger.error("database unavailable: %s", exc)
-    return error_response("Database unavailable", 503)
+    assert isinstance(exc, DatabaseUnavailable)
+    database_outage.error("database unavailable: %s", exc)
+    return error_response(exc.detail, 503)
+
+
+async def _timed_out(request: Request, exc: Exception) -> JSONResponse:
+    slow_queries.warning("%s %s: %s", request.method, request.url.path, exc)
+    return error_response(str(exc), 503)
 
 
 async def _unauthenticated(_request: Request, exc: Exception) -> JSONResponse:
@@ -67,5 +98,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(RateLimited, _rate_limited)
     app.add_exception_handler(UserInputError, _user_input)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(NotFoundError, _not_found)
     app.add_exception_handler(DatabaseUnavailable, _unavailable)
+    app.add_exception_handler(QueryTimeout, _timed_out)

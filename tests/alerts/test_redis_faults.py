@@ -10,7 +10,7 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
-from tests.alerts.proxy import Proxy
+from testing.proxy import Proxy
 from tests.alerts.support import (
     TRANSPORT_WS,
     assert_silent,
