@@ -7,6 +7,9 @@ import logging
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
 
+from core.outage_log import database_outage
+from db.engine import DatabaseUnavailable
+
 K = TypeVar("K", bound=Hashable)
 
 logger = logging.getLogger("lograph.alerts")
@@ -34,6 +37,8 @@ class Coalescer(Generic[K]):
                 self._again.discard(key)
                 try:
                     await self._work(key)
+                except DatabaseUnavailable as error:  # every rule fails alike: one line a while
+                    database_outage.error("alert work for %r failed: %s", key, error)
                 except Exception:
                     logger.exception("alert work for %r failed", key)
                 again = key in self._again

@@ -19,10 +19,11 @@ from broker.hub import Hub
 from broker.redis_link import RedisLink
 from broker.tasks import stop_task
 from core.metrics import ALERTS_FIRED
+from core.outage_log import database_outage
 from db import alert_history, alert_rules
 from db.alert_history import AlertRecord
 from db.alert_rules import Rule
-from db.engine import Database
+from db.engine import Database, DatabaseUnavailable
 from db.logs import LogRecord
 from settings import Settings
 
@@ -113,6 +114,8 @@ class AlertEngine:
             await asyncio.sleep(self._settings.alert_check_interval_seconds)
             try:
                 await self.reload_rules()
+            except DatabaseUnavailable as error:
+                database_outage.error("could not reload alert rules: %s", error)
             except Exception:
                 logger.exception("could not reload alert rules")
             for name in self._rules:

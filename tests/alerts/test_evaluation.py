@@ -92,3 +92,23 @@ def test_a_failing_run_is_logged_and_the_key_stays_usable(caplog: pytest.LogCapt
 
     assert asyncio.run(scenario()) == 2
     assert caplog.text.count("alert work for 'a' failed") == 2
+
+
+def test_an_outage_failing_every_rule_is_logged_once_not_once_per_rule(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from db.engine import DatabaseUnavailable
+
+    async def scenario() -> None:
+        async def work(key: str) -> None:
+            raise DatabaseUnavailable("connection refused")
+
+        coalescer: Coalescer[str] = Coalescer(work)
+        for rule in range(50):
+            coalescer.request(f"rule-{rule}")
+        await coalescer.idle()
+
+    with caplog.at_level("ERROR"):
+        asyncio.run(scenario())
+    assert len([r for r in caplog.records if "alert work" in r.getMessage()]) <= 1
+    assert not [r for r in caplog.records if r.name == "lograph.alerts"]
