@@ -1,9 +1,9 @@
 """What API keys and rate limits cost: `python -m bench.auth [--rounds 3] [--seconds 5]`.
 
 The same single-create and filter-query loads as bench.logs (g) and (h), at concurrency 8 on one
-worker, against two servers on one scratch database: one as `make run` starts it (no keys, no
-limits), one with AUTH_REQUIRED, every request carrying a key that has a rate limit (high enough
-never to refuse: the cost of counting is what is measured) and Redis for the shared counts.
+worker, against two servers on one scratch database and one Redis: one without keys or limits, one with
+AUTH_REQUIRED, every request carrying a key that has a rate limit (high enough never to refuse:
+the cost of counting is what is measured), its counts shared through Redis.
 Rounds alternate between the two, so drifts of the shared machine touch both alike.
 """
 
@@ -73,13 +73,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "GraphQL logs(filter)": workload.graphql_filters(workload.filter_cases(history, 200)),
     }
     with scratch_database("lograph_bench_auth") as database:
-        common = {"DATABASE_URL": database.sqlalchemy_url, "ENABLE_ALERTS": "false"}
-        secured = {
-            **common,
-            "AUTH_REQUIRED": "true",
-            "ADMIN_API_KEY": ADMIN_KEY,
+        # Both share Redis (as production does), so only keys and limits differ between them.
+        common = {
+            "DATABASE_URL": database.sqlalchemy_url,
+            "ENABLE_ALERTS": "false",
             "REDIS_URL": REDIS_URL,
         }
+        secured = {**common, "AUTH_REQUIRED": "true", "ADMIN_API_KEY": ADMIN_KEY}
         with (
             running_servers(1, env=common) as (open_server,),
             running_servers(1, env=secured) as (keyed_server,),
