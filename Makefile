@@ -2,11 +2,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PACKAGES := core broker ops ingest testing db graph rest alerts bench settings.py main.py
+UI_STAMP := ui/node_modules/.installed
+PACKAGES := core broker ops ingest ui testing db graph rest alerts bench settings.py settings_checks.py main.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Per worker process; README "Production" explains each, and a test serves with exactly these.
-UVICORN_LIMITS := --limit-concurrency 1000 --backlog 2048 --timeout-keep-alive 5 --timeout-graceful-shutdown 30 --ws-max-size 1048576 --ws-ping-interval 20 --ws-ping-timeout 20
+UVICORN_LIMITS := --http ops.protocol:GuardedHttpToolsProtocol --limit-concurrency 1000 --backlog 2048 --timeout-keep-alive 5 --timeout-graceful-shutdown 30 --ws-max-size 1048576 --ws-ping-interval 20 --ws-ping-timeout 20
 
 .PHONY: setup run migrate lint format test fuzz schema bench
 
@@ -17,7 +18,12 @@ $(STAMP): requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-setup: $(STAMP)
+# The browser pages' assets (GraphiQL, Swagger UI, ReDoc), exactly as ui/package-lock.json pins them.
+$(UI_STAMP): ui/package.json ui/package-lock.json
+	cd ui && npm ci
+	touch $(UI_STAMP)
+
+setup: $(STAMP) $(UI_STAMP)
 
 migrate: setup
 	$(BIN)/python -m db.migrate
@@ -46,3 +52,4 @@ schema: setup
 bench: setup
 	$(BIN)/python -m bench.logs
 	$(BIN)/python -m bench.alerts
+	$(BIN)/python -m bench.query

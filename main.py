@@ -16,21 +16,30 @@ from core import metrics
 from core.keys import KeyRing
 from core.ratelimit import RateLimiter
 from core.runtime import Runtime
+from core.tail_reader import TailReader, new_log_hub
 from db.alert_history import AlertRecord
 from db.engine import Database
 from db.migrate import upgrade_database
 from db.search_indexes import warn_when_text_search_scans
 from graph.router import graphql_router
 from ingest.router import router as ingest_router
+from ops.docs import router as docs_router
 from ops.hosts import HostGuard
 from ops.limits import WebSocketLimit
 from ops.logs import configure_logging
 from ops.metrics import router as metrics_router
 from ops.probes import router as probes_router
 from ops.requests import RequestMiddleware
+from ops.startup import (
+    StartupFailureMiddleware,
+    check_redis_setting,
+    database_setting,
+    log_startup,
+)
 from rest import api_router, welcome_router
 from rest.errors import install_error_handlers
 from settings import Settings, get_settings
+from ui import assets_router
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
 DESCRIPTION = (
@@ -45,11 +54,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = Database(settings.database_url)
-        for engine in db.engines:
-            metrics.watch_pool(engine)
-        await run_in_threadpool(upgrade_database, db.engine)
-        await run_in_threadpool(warn_when_text_search_scans, db.engine)
+        await check_redis_setting(settings.redis_url, required=settings.redis_required)
+        with database_setting(settings.database_url):
+            db = Database(settings.database_url)
+            for engine in db.engines:
+                metrics.watch_pool(engine)
+            await run_in_threadpool(upgrade_database, db.engine)
+            await run_in_threadpool(warn_when_text_search_scans, db.engine)
         broker = Broker(settings.redis_url)
         alert_hub: Hub[AlertRecord] = Hub(name="alerts", drop_oldest=True)
         alert_engine = AlertEngine(
@@ -63,6 +74,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             admin_key=settings.admin_api_key,
         )
         limiter = RateLimiter(link=broker.link, default_per_second=settings.rate_limit_per_second)
+        log_hub = new_log_hub(queue_batches=settings.tail_queue_batches)
+        tail_reader = TailReader(db=db, hub=log_hub, bus=broker.bus)
+        await tail_reader.start()
         broker.start()
         keys.start()
         limiter.start()
@@ -71,16 +85,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             alert_hub=alert_hub,
             keys=keys,
             limiter=limiter,
-            write_listeners=[alert_engine.logs_written, metrics.logs_written],
+            log_hub=log_hub,
+            tail_reader=tail_reader,
+            write_listeners=[
+                alert_engine.logs_written,
+                tail_reader.logs_written,
+                metrics.logs_written,
+            ],
             rules_listeners=[alert_engine.rules_changed],
         )
         app.state.alert_engine = alert_engine
+        log_startup(settings, version=app.version)
         try:
             yield
         finally:
             await alert_engine.stop()
             await limiter.stop()
             await keys.stop()
+            await tail_reader.stop()
             await broker.stop()
             db.close()
 
@@ -89,6 +111,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         version="1.0.0",
         lifespan=lifespan,
+        docs_url=None,  # ops/docs.py serves /docs and /redoc from local assets, not a CDN
+        redoc_url=None,
         max_body_size=MAX_BODY_BYTES,  # 413 before anything parses an oversized body
     )
     app.add_middleware(
@@ -101,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The last added runs first: after the request id, the Host is checked before anything else.
     app.add_middleware(WebSocketLimit, limit=settings.max_websockets)
     app.add_middleware(HostGuard, allowed_hosts=settings.allowed_hosts)
+    app.add_middleware(StartupFailureMiddleware)
     install_error_handlers(app)
     # Routes are matched in order: the busiest endpoint first.
     app.include_router(
@@ -113,6 +138,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(welcome_router)
     app.include_router(probes_router)
     app.include_router(metrics_router)
+    app.include_router(docs_router)
+    app.include_router(assets_router)
     # Outermost: every request gets its id first.
     app.add_middleware(RequestMiddleware, access_log=settings.access_log)
     return app

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from functools import lru_cache
 from ipaddress import IPv6Address
+from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from settings_checks import (
+    REDIS_SCHEMES,
+    WEBHOOK_SCHEMES,
+    check_url_scheme,
+    parse_origins,
+)
 
 DEFAULT_DATABASE_URL = "sqlite:///./lograph.db"
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
@@ -27,6 +35,7 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     enable_alerts: bool = True
     redis_url: str | None = None
+    redis_required: bool = False
     alert_rules_file: str | None = None
     alert_webhook_url: str | None = None
     alert_check_interval_seconds: float = Field(default=5.0, gt=0)
@@ -39,6 +48,7 @@ class Settings(BaseSettings):
     # Empty means the default: the loopback names and the host of each CORS origin.
     allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_websockets: int = Field(default=500, ge=1)
+    tail_queue_batches: int = Field(default=512, ge=1)
 
     @model_validator(mode="before")
     @classmethod
@@ -51,9 +61,7 @@ class Settings(BaseSettings):
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [origin.strip() for origin in value.split(",") if origin.strip()]
-        return value
+        return parse_origins(value)
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod
@@ -83,6 +91,16 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
         return value or None
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        return check_url_scheme(value, REDIS_SCHEMES)
+
+    @field_validator("alert_webhook_url")
+    @classmethod
+    def _check_webhook_url(cls, value: str | None) -> str | None:
+        return check_url_scheme(value, WEBHOOK_SCHEMES)
 
 
 def _unwrap(value: Any) -> Any:
@@ -124,11 +142,20 @@ def normalise_database_url(url: str) -> str:
 def load_settings(**overrides: Any) -> Settings:
     """Build settings, turning a bad value into one line naming the variable."""
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"lograph: cannot read {env_file()}: {exc}") from None
     except ValidationError as exc:
         error = exc.errors()[0]
         name = str(error["loc"][0]).upper() if error["loc"] else "configuration"
-        raise ConfigError(f"lograph: invalid {name}: {error['msg']}") from None
+        reason = error["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"lograph: invalid {name}: {reason}") from None
+    return settings
+
+
+def env_file() -> Path:
+    """The `.env` file settings are read from (in the working directory)."""
+    return Path(str(Settings.model_config.get("env_file") or ".env"))
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from alerts.bus import AlertBus
-from alerts.claims import Claims, claim_seconds
+from alerts.claims import Claims
 from alerts.coalesce import Coalescer
 from alerts.evaluation import build_alert, threshold_reached
 from alerts.notifiers import Notifier
@@ -78,7 +78,7 @@ class AlertEngine:
         try:
             now = datetime.now(UTC)
             for rule in self._rules.values():
-                if self._claims.cooling(rule.name):
+                if self._claims.cooling(rule.name, cooldown_seconds=rule.cooldown_seconds):
                     continue  # cannot fire now; the next write or check after it will look
                 if could_fire(rule, logs, now=now):
                     self._evaluations.request(rule.name)
@@ -91,8 +91,17 @@ class AlertEngine:
         await self._bus.publish_rules_changed()
 
     async def reload_rules(self) -> None:
+        """Load the rules; a changed rule applies from its next evaluation, which is queued now."""
         rules = await self.db.read(alert_rules.list_rules)
-        self._rules = {rule.name: rule for rule in rules}
+        before, self._rules = self._rules, {rule.name: rule for rule in rules}
+        for name, rule in self._rules.items():
+            old = before.get(name)
+            if old is None or old == rule:
+                continue
+            if old.cooldown_seconds != rule.cooldown_seconds:
+                await self._claims.resize(name, cooldown_seconds=rule.cooldown_seconds)
+            if self.enabled:
+                self._evaluations.request(name)
 
     async def settled(self) -> None:
         """Wait until every queued evaluation has finished (tests and benchmarks)."""
@@ -112,7 +121,7 @@ class AlertEngine:
     async def _evaluate(self, name: str) -> None:
         """Cheap bounded count first; only the process that wins the claim builds the alert."""
         rule = self._rules.get(name)
-        if rule is None or self._claims.cooling(name):
+        if rule is None or self._claims.cooling(name, cooldown_seconds=rule.cooldown_seconds):
             return
         now = datetime.now(UTC)
         if not await threshold_reached(self.db, rule, now=now):
@@ -129,8 +138,5 @@ class AlertEngine:
 
     def _remember(self, alert: AlertRecord) -> None:
         """Another process fired: skip this rule here for the rest of its cooldown."""
-        rule = self._rules.get(alert.rule)
-        if rule is None:
-            return
         elapsed = (datetime.now(UTC) - alert.fired_at).total_seconds()
-        self._claims.remember(alert.rule, seconds=claim_seconds(rule.cooldown_seconds) - elapsed)
+        self._claims.remember(alert.rule, seconds_ago=elapsed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     DDL,
@@ -10,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
+    ColumnElement,
     DateTime,
     Dialect,
     Float,
@@ -25,10 +27,30 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.compiler import compiles
 
 from db.levels import Level
 
 metadata = MetaData()
+
+
+class CurrentTransactionId(ColumnElement[int]):
+    """The writing transaction's 64-bit id on PostgreSQL (NULL elsewhere): the live tail's
+    commit-order position (see db/tail.py)."""
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(CurrentTransactionId, "postgresql")
+def _pg_transaction_id(_element: CurrentTransactionId, _compiler: Any, **_kw: Any) -> str:
+    return "(pg_current_xact_id()::text::bigint)"
+
+
+@compiles(CurrentTransactionId)
+def _no_transaction_id(_element: CurrentTransactionId, _compiler: Any, **_kw: Any) -> str:
+    return "NULL"
+
 
 MAX_SERVICE_LENGTH = 100
 MAX_MESSAGE_BYTES = 64 * 1024
@@ -70,6 +92,7 @@ logs = Table(
     Column("service", String(MAX_SERVICE_LENGTH), nullable=False),
     Column("message", Text, nullable=False),
     Column("metadata", JSONDocument, nullable=True),
+    Column("tx_id", BigInteger, nullable=True, server_default=CurrentTransactionId()),
     CheckConstraint(
         "level IN (" + ", ".join(f"'{level.value}'" for level in Level) + ")",
         name="ck_logs_level",
@@ -90,6 +113,7 @@ logs = Table(
         postgresql_using="gin",
         postgresql_ops={"message": "gin_trgm_ops"},
     ).ddl_if(dialect="postgresql"),
+    Index("ix_logs_tx_id", "tx_id", "id").ddl_if(dialect="postgresql"),
 )
 event.listen(
     logs,

@@ -23,6 +23,7 @@ class Context(BaseContext):
 
     def admit(self, caller: Caller) -> None:
         self.caller, self.refusal = caller, None
+        self.live_tails = 0  # on a WebSocket, the context lives as long as the connection
 
 
 async def get_context(connection: HTTPConnection) -> Context:

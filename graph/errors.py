@@ -3,20 +3,35 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from sqlalchemy.exc import DBAPIError
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from core.errors import ResolverError
 from db.engine import DatabaseUnavailable
+from graph.error_fields import add_input_field
 
 logger = logging.getLogger("lograph.graphql")
 
+# Messages quote the client's input (names, values, tokens); a longer one is cut here.
+MAX_MESSAGE_LENGTH = 300
+
+
+def bounded(message: str) -> str:
+    """The message, cut to MAX_MESSAGE_LENGTH characters: never a copy of a huge input."""
+    if len(message) <= MAX_MESSAGE_LENGTH:
+        return message
+    return message[:MAX_MESSAGE_LENGTH] + "… (truncated)"
+
 
 def assign_code(error: GraphQLError) -> None:
-    """Give the error its code; hide unexpected ones behind a bare message and log them."""
+    """Give the error its code and a bounded message; hide unexpected ones and log them."""
+    error.message = bounded(error.message)
     original = error.original_error
     if isinstance(original, ResolverError) or "code" in (error.extensions or {}):
         return
@@ -48,11 +63,37 @@ _PATTERN_CODES = {"2201B", "54001"}
 
 
 class CodedSchema(strawberry.Schema):
-    """A schema whose every error carries `extensions.code` and leaks no internals."""
+    """A schema whose every error carries `extensions.code` and leaks no internals, and that
+    never runs a subscription as if it were a query."""
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         # Strawberry calls this once for every error list, before the response is built.
+        document = execution_context.graphql_document if execution_context else None
         for error in errors:
+            add_input_field(error, document)
             assign_code(error)
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        # execute() has no stream to send events to: a subscription sent over HTTP is refused
+        # (HTTP 400) instead of failing as a null field. WebSockets subscribe through stream().
+        allowed = set(allowed_operation_types or (OperationType.QUERY, OperationType.MUTATION))
+        return await super().execute(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed - {OperationType.SUBSCRIPTION},
+            operation_extensions,
+        )

@@ -1,38 +1,21 @@
-"""Schema extensions: limits that refuse amplification, and parse/validation caches."""
+"""Schema extensions: limits that refuse amplification, and the parse/validation cache."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
 
-# Deep enough for the full introspection query (its TypeRef nests ofType nine times).
-MAX_DEPTH = 15
-MAX_ALIASES = 30
+from graph.caches import QueryCacheExtension
+from graph.cost import OperationCostRule
+
 MAX_TOKENS = 10_000
-CACHE_SIZE = 512
-
-
-# Built once: the validation cache is keyed by rule classes, and each limiter makes new ones.
-_LIMIT_RULES = [
-    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
-    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
-]
 
 
 def schema_extensions() -> list[Callable[[], SchemaExtension]]:
-    """Factories for per-request extensions; the caches behind them are shared."""
+    """Factories for per-request extensions; the cache behind them is shared."""
     return [
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: AddValidationRules(_LIMIT_RULES),
-        lambda: ParserCache(maxsize=CACHE_SIZE),
-        lambda: ValidationCache(maxsize=CACHE_SIZE),
+        lambda: AddValidationRules([OperationCostRule]),
+        QueryCacheExtension,
     ]

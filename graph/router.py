@@ -1,57 +1,32 @@
-"""Mounts the schema on FastAPI: context per request and GraphiQL with a useful first query."""
+"""Mounts the schema on FastAPI: context per request, and GraphiQL (graph/ide.py) in browsers."""
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 from collections.abc import Sequence
-from functools import cache
+from typing import Any
 
 import orjson
-from fastapi import Request
-from fastapi.responses import HTMLResponse
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from fastapi import Request, WebSocket
+from fastapi.responses import HTMLResponse, Response
 from strawberry.fastapi import GraphQLRouter
-from strawberry.http.ides import get_graphql_ide_html
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.parse_content_type import parse_content_type
 from strawberry.http.websocket_origin import normalize_allowed_origins
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.types.unset import UNSET
 
+from core.errors import TooLargeError, UserInputError
+from graph import body, socket_limits
 from graph.context import Context, get_context
+from graph.errors import bounded
+from graph.ide import graphiql_html
+from graph.limits import check_operation
 from graph.schema import schema
-from graph.sockets import LegacyWSHandler, TransportWSHandler
+from graph.socket_limits import LegacyWSHandler, TransportWSHandler
 
 logger = logging.getLogger("lograph.graphql")
-
-EXAMPLE_QUERY = """# lograph: the newest errors and warnings of the last day, and their counts.
-query RecentProblems($since: DateTime) {
-  logs(filter: {minLevel: WARN, startTime: $since}, limit: 20) {
-    id
-    timestamp
-    level
-    service
-    message
-    metadata
-  }
-  stats(filter: {minLevel: WARN, startTime: $since}) {
-    totalLogs
-    byService { service count }
-  }
-}
-"""
-
-
-@cache
-def graphiql_html() -> str:
-    """Strawberry's GraphiQL page with our example in place of its welcome text."""
-    html = get_graphql_ide_html(graphql_ide="graphiql")
-    example = EXAMPLE_QUERY.replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${")
-    return re.sub(
-        r"const EXAMPLE_QUERY = `.*?`;",
-        lambda _match: f"const EXAMPLE_QUERY = `{example}`;",
-        html,
-        count=1,
-        flags=re.DOTALL,
-    )
 
 
 class LographGraphQLRouter(GraphQLRouter[Context, None]):
@@ -62,17 +37,61 @@ class LographGraphQLRouter(GraphQLRouter[Context, None]):
         return HTMLResponse(graphiql_html())
 
     def encode_json(self, data: object) -> str:
-        # orjson for answers only: decoding stays with `json`, which keeps big integers exact.
         # A str, not bytes: WebSocket messages must go out as text frames.
         return orjson.dumps(data).decode()
 
     def decode_json(self, data: str | bytes) -> object:
-        """A body nested deeper than Python's recursion limit is bad JSON to us (400), not a
-        RecursionError (500): nested `not` filters invite such bodies."""
+        # Query-string parameters and WebSocket messages; POST bodies go through read_operation.
+        # Strawberry turns a JSONDecodeError into a 400 or a closed socket.
+        return body.loads(data)
+
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
+        content_type, _ = parse_content_type(request.content_type or "")
+        if request.method == "POST" and "application/json" in content_type:
+            return await body.read_operation(await request.get_body())
+        operation = await super().parse_http_body(request)  # a query string, or a refusal
+        assert isinstance(operation, GraphQLRequestData)  # batching is off
+        check_operation(operation.query, operation.variables)
+        return operation
+
+    async def run(  # type: ignore[override]
+        self, request: Request | WebSocket, context: Any = UNSET, root_value: Any = UNSET
+    ) -> Response | WebSocket:
+        """Refusals as GraphQL error bodies with their HTTP status, never plain text or 500."""
         try:
-            return json.loads(data)
-        except RecursionError:
-            raise json.JSONDecodeError("nested too deeply", "", 0) from None
+            return await super().run(request, context=context, root_value=root_value)
+        except TooLargeError as error:
+            return self._refusal(413, str(error), error.extensions)
+        except UserInputError as error:
+            return self._refusal(400, str(error), error.extensions)
+        except HTTPException as error:
+            return self._refusal(error.status_code, error.reason, {"code": "BAD_USER_INPUT"})
+
+    def _refusal(self, status: int, message: str, extensions: dict[str, Any]) -> Response:
+        answer = {"errors": [{"message": bounded(message), "extensions": extensions}]}
+        return Response(self.encode_json(answer), status, media_type="application/json")
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if "SERVICE_UNAVAILABLE" in error_codes(response_data):
+            response.status_code = 503  # the database is down: load balancers and clients retry
+        return response
+
+
+def error_codes(response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse]) -> set[str]:
+    """Every `extensions.code` among the answer's errors."""
+    answers = response_data if isinstance(response_data, list) else [response_data]
+    codes = set()
+    for answer in answers:
+        for error in answer.get("errors") or []:
+            extensions = error.get("extensions") if isinstance(error, dict) else None
+            if isinstance(extensions, dict):
+                codes.add(str(extensions.get("code")))
+    return codes
 
 
 def graphql_router(*, allowed_origins: Sequence[str] = ()) -> LographGraphQLRouter:
@@ -83,6 +102,8 @@ def graphql_router(*, allowed_origins: Sequence[str] = ()) -> LographGraphQLRout
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
         keep_alive=True,  # `ka` every 15 s on graphql-ws keeps idle proxies from closing it
         keep_alive_interval=15,
+        connection_init_wait_timeout=socket_limits.CONNECTION_INIT_TIMEOUT,
+        max_subscriptions_per_connection=socket_limits.MAX_SUBSCRIPTIONS_PER_CONNECTION,
         allowed_origins=websocket_origins(allowed_origins),
     )
 

@@ -9,6 +9,8 @@ import strawberry
 
 from db.models import as_utc
 
+MAX_QUOTED = 40  # characters of a bad value quoted back; ISO 8601 instants are shorter
+
 
 def parse_datetime(value: Any) -> datetime:
     """ISO 8601 (`Z` accepted); a value without a zone is read as UTC."""
@@ -19,7 +21,8 @@ def parse_datetime(value: Any) -> datetime:
     try:
         return as_utc(datetime.fromisoformat(value))
     except ValueError:
-        raise ValueError(f"invalid ISO 8601 DateTime: {value!r}") from None
+        quoted = repr(value) if len(value) <= MAX_QUOTED else f"{value[:MAX_QUOTED]!r}…"
+        raise ValueError(f"invalid ISO 8601 DateTime: {quoted}") from None
 
 
 def serialize_datetime(value: datetime) -> str:

@@ -11,12 +11,14 @@ import time
 import uuid
 from typing import Any
 
+import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from core.request_id import current_request_id
 
 access = logging.getLogger("lograph.access")
+logger = logging.getLogger("lograph.http")
 
 HEADER = b"x-request-id"
 # A client's id is echoed only if it is short and plain; anything else gets a fresh one.
@@ -47,6 +49,13 @@ def _route(scope: Scope) -> str:
     return path
 
 
+async def _internal_error(send: Send, request_id: str) -> None:
+    body = orjson.dumps({"detail": "Internal server error", "requestId": request_id})
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 500, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 class RequestMiddleware:
     def __init__(self, app: ASGIApp, *, access_log: bool = True) -> None:
         self.app = app
@@ -64,7 +73,7 @@ class RequestMiddleware:
             finally:
                 current_request_id.reset(token)
             return
-        status = 500
+        status = 0
         started = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
@@ -76,6 +85,14 @@ class RequestMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Here rather than in an exception handler: Starlette runs those outside every
+            # middleware, where the request id is gone. Nothing of the error reaches the client.
+            logger.exception("unexpected error")
+            if status:
+                raise  # the answer had begun: all we can do is break the connection
+            status = 500
+            await _internal_error(send_with_id, request_id)
         finally:
             elapsed = time.perf_counter() - started
             route, method = _route(scope), scope["method"]

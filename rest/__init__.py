@@ -4,6 +4,7 @@ from fastapi import APIRouter, Depends
 
 from core.callers import check_access
 from rest import bulk, logs, stats, welcome
+from rest.openapi import UNAVAILABLE
 
 api_router = APIRouter(
     prefix="/api/v1",
@@ -12,6 +13,7 @@ api_router = APIRouter(
         401: {"description": "No API key, or an unknown or revoked one (when keys are required)"},
         403: {"description": "The API key lacks the scope this route needs"},
         429: {"description": "Rate limited; see Retry-After"},
+        **UNAVAILABLE,
     },
 )
 api_router.include_router(logs.router)

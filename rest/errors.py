@@ -62,13 +62,7 @@ async def _rate_limited(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(str(exc), 429, headers=headers)
 
 
-async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-    logger.error("unexpected error", exc_info=exc)
-    return error_response("Internal server error", 500)
-
-
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(Exception, _unexpected)
     app.add_exception_handler(Unauthenticated, _unauthenticated)
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(RateLimited, _rate_limited)

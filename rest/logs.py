@@ -12,12 +12,13 @@ from core.errors import NotFoundError
 from core.filters import LogFilter
 from core.logs import SortOrder
 from core.runtime import RuntimeDep
+from rest.openapi import NOT_FOUND
 from rest.schemas import LogCreate, LogRead, RestLevel, json_response, log_read
 
 router = APIRouter(prefix="/logs", tags=["logs"])
 
 
-@router.post("/", response_model=LogRead)
+@router.post("/", response_model=LogRead, summary="Create one log")
 @router.post("", include_in_schema=False)
 async def create_log(body: LogCreate, runtime: RuntimeDep) -> Response:
     created = await logs.create_log(runtime, log_input=body)
@@ -48,7 +49,7 @@ async def filter_logs(
     return json_response([log_read(log) for log in page])
 
 
-@router.get("/{log_id}", response_model=LogRead, responses={404: {"description": "Log not found"}})
+@router.get("/{log_id}", response_model=LogRead, summary="Read one log", responses=NOT_FOUND)
 async def read_log(log_id: int, runtime: RuntimeDep) -> Response:
     log = await logs.get_log(runtime, log_id=log_id)
     if log is None:
@@ -57,7 +58,7 @@ async def read_log(log_id: int, runtime: RuntimeDep) -> Response:
 
 
 @router.delete(
-    "/{log_id}", response_model=LogRead, responses={404: {"description": "Log not found"}}
+    "/{log_id}", response_model=LogRead, summary="Delete one log, returning it", responses=NOT_FOUND
 )
 async def delete_log(log_id: int, runtime: RuntimeDep, caller: CallerDep) -> Response:
     deleted = await logs.delete_log(runtime, caller=caller, log_id=log_id)

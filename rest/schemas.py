@@ -12,6 +12,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from core.logs import Stats
 from db.levels import ALLOWED_NAMES, Level, parse_level
 from db.logs import LogRecord
+from rest.openapi import SERVICE_SCHEMA
 
 RestLevel = Annotated[
     Level,
@@ -33,7 +34,8 @@ class LogCreate(BaseModel):
 
     level: RestLevel
     message: str
-    service: str
+    # Checked by the shared resolver (one rule for GraphQL and REST); documented here.
+    service: str = Field(json_schema_extra=SERVICE_SCHEMA)
     timestamp: datetime | None = Field(default=None, description="Server time when omitted.")
     metadata_: dict[str, Any] | None = None
 

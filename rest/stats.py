@@ -11,7 +11,7 @@ from rest.schemas import StatsRead, json_response, stats_read
 router = APIRouter(prefix="/stats", tags=["stats"])
 
 
-@router.get("/", response_model=StatsRead)
+@router.get("/", response_model=StatsRead, summary="Count logs by level and by service")
 @router.get("", include_in_schema=False)
 async def read_stats(runtime: RuntimeDep) -> Response:
     return json_response(stats_read(await logs.log_stats(runtime)))

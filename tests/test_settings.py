@@ -7,8 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
+from main import create_app
 from settings import ConfigError, Settings, load_settings
+from settings_checks import ignored_keys
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -75,3 +78,68 @@ def test_bad_configuration_stops_startup_with_one_line(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines() == [
         "lograph: invalid ENABLE_ALERTS: Input should be a valid boolean, unable to interpret input"
     ]
+
+
+def test_cors_origins_accepts_a_json_list() -> None:
+    settings = load_settings(cors_origins='["https://a.test/", "http://b.test:8080"]')
+    assert settings.cors_origins == ["https://a.test", "http://b.test:8080"]
+
+
+def test_cors_origins_as_broken_json_names_the_variable() -> None:
+    with pytest.raises(ConfigError, match="lograph: invalid CORS_ORIGINS: not a valid JSON list"):
+        load_settings(cors_origins='["https://a.test"')
+
+
+def test_redis_url_without_a_redis_scheme_is_refused() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(redis_url="127.0.0.1:6379")
+    assert str(raised.value) == (
+        "lograph: invalid REDIS_URL: must be a URL starting with redis://, rediss:// or unix://"
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "meant"),
+    [
+        ("ALERT_ENABLED", "ENABLE_ALERTS"),
+        ("enable_alert", "ENABLE_ALERTS"),
+        ("DATABSE_URL", "DATABASE_URL"),
+        ("SQLALCHEMY_DATABASE_URI", "DATABASE_URL"),
+        ("CORS_ALLOWED_ORIGINS", "CORS_ORIGINS"),
+    ],
+)
+def test_ignored_dotenv_key_is_warned_with_the_intended_setting(
+    tmp_path: Path, key: str, meant: str
+) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(f"{key}=false\nPGPASSWORD=x\nTZ=UTC\n")
+    assert ignored_keys(dotenv, Settings.model_fields) == [
+        f"lograph: {dotenv} sets {key}, which lograph does not read: use {meant}"
+    ]
+
+
+def test_known_and_unrelated_dotenv_keys_are_not_warned(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("ENABLE_ALERTS=false\nPGPASSWORD=x\nHOME=/root\nPORT=8000\n")
+    assert ignored_keys(dotenv, Settings.model_fields) == []
+
+
+def test_app_start_warns_once_about_an_ignored_key(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("ALERT_ENABLED=false\n")
+    app = create_app(load_settings(database_url=f"sqlite:///{tmp_path / 'x.db'}"))
+    with TestClient(app):
+        pass
+    warnings = [r.getMessage() for r in caplog.records if "ALERT_ENABLED" in r.getMessage()]
+    assert warnings == [
+        "lograph: .env sets ALERT_ENABLED, which lograph does not read: use ENABLE_ALERTS"
+    ]
+
+
+def test_unreadable_dotenv_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_bytes(b"ENABLE_ALERTS=\xff\xfe\n")
+    with pytest.raises(ConfigError, match=r"^lograph: cannot read \.env: 'utf-8' codec"):
+        load_settings()

@@ -77,8 +77,12 @@ def test_bulk_create_invalid_item_names_index_and_writes_nothing(client: TestCli
 
 
 def test_bulk_create_over_ten_thousand_is_refused(client: TestClient) -> None:
-    body = gql(client, BULK, {"inputs": [log_input()] * 10_001})
-    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    response = client.post(
+        "/graphql", json={"query": BULK, "variables": {"inputs": [log_input()] * 10_001}}
+    )
+    assert response.status_code == 413
+    error = response.json()["errors"][0]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "inputs"}
     assert total(client) == 0
 
 

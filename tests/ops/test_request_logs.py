@@ -83,3 +83,19 @@ class TestAudit:
             "audit: upsert alert rule 'r' by ADMIN_API_KEY",
             "audit: revoke api key 'ops' by ADMIN_API_KEY",
         ]
+
+
+def test_an_unexpected_error_is_a_bare_500_naming_the_request(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import core.logs
+
+    async def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(core.logs, "log_stats", broken)
+    response = client.get("/api/v1/stats/", headers={"x-request-id": "r-500"})
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Internal server error", "requestId": "r-500"}
+    assert "secret" not in response.text
+    assert any("secret internals" in (r.exc_text or "") for r in caplog.records)

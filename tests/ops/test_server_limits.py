@@ -16,6 +16,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
+from ops.protocol import HEAD_TIMEOUT_SECONDS, MAX_HEAD_BYTES
 from testing.server import APP_DIR, HOST, Server, running_servers
 
 MAKEFILE = (APP_DIR / "Makefile").read_text()
@@ -91,11 +92,9 @@ def test_a_websocket_message_over_the_size_limit_closes_the_socket(server: Serve
     assert closed.value.rcvd.code == 1009  # message too big
 
 
-def test_idle_keep_alive_connections_are_closed_but_silent_ones_are_the_proxys_job(
-    server: Server,
-) -> None:
-    """uvicorn closes a connection idle after a response within --timeout-keep-alive; it has
-    no timeout for a client that never finishes its headers, hence the proxy requirement."""
+def test_idle_connections_and_unfinished_heads_are_closed(server: Server) -> None:
+    """uvicorn closes a connection idle after a response within --timeout-keep-alive; our
+    protocol (--http ops.protocol:...) answers 408 to a head unfinished after 10 s."""
     with (
         socket.create_connection((HOST, server.port)) as served,
         socket.create_connection((HOST, server.port)) as silent,
@@ -110,9 +109,14 @@ def test_idle_keep_alive_connections_are_closed_but_silent_ones_are_the_proxys_j
         time.sleep(KEEP_ALIVE_S + 1.5)
         served.settimeout(1)
         assert served.recv(4096) == b""  # closed by the server
-        silent.settimeout(0.2)
-        with pytest.raises(TimeoutError):  # still open, waiting for the rest
-            silent.recv(4096)
+        silent.settimeout(HEAD_TIMEOUT_SECONDS + 5)
+        assert silent.recv(4096).startswith(b"HTTP/1.1 408 ")
+        assert silent.recv(4096) == b""
+
+
+def test_a_head_over_64_kib_gets_431(server: Server) -> None:
+    head = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"x" * (MAX_HEAD_BYTES + 1)
+    assert raw_request(server, head).startswith(b"HTTP/1.1 431 ")
 
 
 def test_server_logged_no_errors(server: Server) -> None:

@@ -6,8 +6,8 @@ arithmetic and equals `date_trunc(.., 'UTC')`), and the hours are summed from th
 Upserts stay sorted, so concurrent writers lock buckets in the same order. The old functions
 are left in place for the downgrade; SQLite keeps its row triggers.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-28
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0008"
-down_revision: str | Sequence[str] | None = "0007"
+revision: str = "0009"
+down_revision: str | Sequence[str] | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

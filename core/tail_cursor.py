@@ -1,0 +1,91 @@
+"""Live-tail cursors: an edge's position in the commit-ordered stream, as an opaque string.
+
+A cursor names the batch its edge came in (the reader's positions before and after the read,
+`since` and `upto`) and the edge's (tx, id) within it. What follows the edge is exactly: the
+logs `upto` saw and `since` did not, after (tx, id), then every log `upto` did not see. See
+core/tail.py for why that makes resuming exact.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from core.errors import ResolverError, UserInputError
+from db.tail import Snapshot
+
+PREFIX = "tail1"
+HORIZON_SECONDS = 24 * 3600  # a cursor older than this is refused (CURSOR_EXPIRED)
+NOT_A_CURSOR = "is not a live-tail cursor (pass the cursor of an edge the tail sent)"
+
+
+class CursorExpired(UserInputError):
+    """A cursor that can no longer be resumed exactly: too old, or its log was deleted."""
+
+    code = "CURSOR_EXPIRED"
+
+
+class SubscriberTooSlow(ResolverError):
+    """The subscriber fell a whole queue behind; it resumes with `after` from extensions."""
+
+    code = "SUBSCRIBER_TOO_SLOW"
+
+    def __init__(self, after: str | None) -> None:
+        self.after = after
+        super().__init__("the subscriber fell too far behind; resume with extensions.after")
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        return {"code": self.code, "after": self.after}
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Where a batch of edges sits: read at `issued` (Unix seconds), from `since` to `upto`."""
+
+    issued: int
+    since: Snapshot
+    upto: Snapshot
+
+    def prefix(self) -> str:
+        """The part of the cursor every edge of the batch shares (encoded once per batch)."""
+        text = f"{self.issued}|{self.since}|{self.upto}".encode()
+        return f"{PREFIX}.{base64.urlsafe_b64encode(text).decode().rstrip('=')}"
+
+
+@dataclass(frozen=True, slots=True)
+class TailCursor:
+    batch: Batch
+    tx: int
+    log_id: int
+
+
+def encode(prefix: str, tx: int, log_id: int) -> str:
+    return f"{prefix}.{tx}.{log_id}"
+
+
+def decode(text: str) -> TailCursor:
+    """The cursor, or BAD_USER_INPUT naming `after`; an expired one is CURSOR_EXPIRED."""
+    try:
+        cursor = _decode(text)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise UserInputError("after", NOT_A_CURSOR) from None
+    if time.time() - cursor.batch.issued > HORIZON_SECONDS:
+        raise CursorExpired("after", f"is older than the {HORIZON_SECONDS // 3600} h horizon")
+    return cursor
+
+
+def _decode(text: str) -> TailCursor:
+    prefix, batch, tx, log_id = text.split(".")
+    if prefix != PREFIX or not (tx.isdigit() and log_id.isdigit()) or len(batch) > 4096:
+        raise ValueError(text)
+    padded = batch + "=" * (-len(batch) % 4)
+    issued, since, upto = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
+    found = Batch(int(issued), Snapshot.parse(since), Snapshot.parse(upto))
+    edge = int(tx)
+    if not found.upto.covers(found.since) or found.since.sees(edge) or not found.upto.sees(edge):
+        raise ValueError(text)
+    return TailCursor(found, edge, int(log_id))

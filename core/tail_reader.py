@@ -1,0 +1,133 @@
+"""This process's one reader of new logs: it polls the database in commit order and hands
+each batch to the log hub, whose subscribers filter it in memory.
+
+It reads when woken (a write in this process, or a `logs` message from another process over
+the bus) and at least every POLL_SECONDS, so with Redis away it still sees other processes'
+writes, only later. Reads are at least MIN_GAP_SECONDS apart, so one query serves many writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from broker.bus import Bus
+from broker.hub import Hub
+from broker.tasks import stop_task
+from core.tail_cursor import Batch
+from db import tail
+from db.engine import Database
+from db.logs import LogRecord
+from db.tail import Snapshot, TailRow
+
+logger = logging.getLogger("lograph.tail")
+
+LOGS_TOPIC = "logs"
+POLL_SECONDS = 0.25
+MIN_GAP_SECONDS = 0.005
+
+
+@dataclass(frozen=True, slots=True)
+class TailBatch:
+    """The logs one read found, in commit order, and where the read sits in the stream."""
+
+    batch: Batch
+    prefix: str  # the cursor prefix its edges share
+    rows: Sequence[TailRow]
+
+
+def new_log_hub(*, queue_batches: int) -> Hub[TailBatch]:
+    """Subscribers are cut off, never skipped, when they fall a whole queue behind (batches
+    are at least MIN_GAP_SECONDS apart, so 512 hold at least 2.5 s of logs)."""
+    return Hub(name="logs", queue_size=queue_batches, drop_oldest=False)
+
+
+class TailReader:
+    """Reads new logs in commit order for every tail subscriber of this process."""
+
+    def __init__(self, *, db: Database, hub: Hub[TailBatch], bus: Bus) -> None:
+        self._db = db
+        self._hub = hub
+        self._bus = bus
+        self._wake = asyncio.Event()
+        self._advanced = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._notifying: asyncio.Task[None] | None = None
+        self._notify_again = False
+        self._failing = False
+        self.position = Snapshot(1, 1)
+        bus.on(LOGS_TOPIC, lambda _payload: self._wake_if_tailed())
+
+    async def start(self) -> None:
+        self.position = await self._db.read(tail.head)
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        await stop_task(self._task)
+        await stop_task(self._notifying)
+
+    def logs_written(self, _logs: Sequence[LogRecord]) -> None:
+        """The write hook: read soon, and tell the other processes to."""
+        self._wake_if_tailed()
+        if self._notifying is not None and not self._notifying.done():
+            self._notify_again = True
+        else:
+            self._notifying = asyncio.get_running_loop().create_task(self._notify())
+
+    def _wake_if_tailed(self) -> None:
+        # With nobody tailing here, the timer keeps the position fresh enough: a new tail
+        # reads its own starting position and wakes the reader through `reach`.
+        if self._hub.subscriber_count:
+            self._wake.set()
+
+    async def reach(self, position: Snapshot) -> None:
+        """Return once this reader's position covers `position` (bound it with a timeout)."""
+        while not self.position.covers(position):
+            advanced = self._advanced
+            self._wake.set()
+            await advanced.wait()
+
+    async def _notify(self) -> None:
+        self._notify_again = True
+        while self._notify_again:
+            self._notify_again = False
+            await self._bus.publish(LOGS_TOPIC, b"")
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+            self._wake.clear()
+            try:
+                await self._read()
+            except Exception as error:  # the database is away: keep the position, retry
+                if not self._failing:
+                    logger.warning("live tail cannot read the database: %s", error)
+                self._failing = True
+                await asyncio.sleep(POLL_SECONDS)
+                continue
+            self._failing = False
+            await asyncio.sleep(MIN_GAP_SECONDS)
+
+    async def _read(self) -> None:
+        since = self.position
+        if self._hub.subscriber_count == 0:
+            upto = await self._db.read(tail.head)
+            # Someone subscribed meanwhile at `since`: read their logs instead of skipping them.
+            if self._hub.subscriber_count == 0:
+                self._advance(upto)
+                return
+        upto, rows = await self._db.read(lambda connection: tail.poll(connection, since))
+        if rows:
+            batch = Batch(int(time.time()), since, upto)
+            self._hub.deliver(TailBatch(batch, batch.prefix(), rows))
+        self._advance(upto)
+
+    def _advance(self, upto: Snapshot) -> None:
+        self.position = upto
+        self._advanced.set()
+        self._advanced = asyncio.Event()

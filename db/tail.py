@@ -1,0 +1,159 @@
+"""The live tail's reads: new logs in commit order, and replays from a position.
+
+A position is a `Snapshot`: which writing transactions a read saw. On PostgreSQL it is the
+server's own `pg_current_snapshot()` (every transaction id below `xmax` except those in `xip`
+had committed), and each log stores its writing transaction's 64-bit id in `tx_id` (filled
+by the column default, COPY included). A row is new to a reader at position P exactly when
+P did not see its transaction: `tx_id >= P.xmax OR tx_id IN P.xip`, an index range plus a
+few lookups, whatever order the ids were drawn in. On SQLite one writer commits at a time
+under the app's write lock, so ids are handed out in commit order: the id is its own
+transaction id and a position is `xmax` = the first id not yet seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, func, not_, or_, select, tuple_
+
+from db.levels import BY_NAME
+from db.logs import LogCriteria, LogRecord, filtered
+from db.models import logs
+
+COLUMNS = (
+    logs.c.id,
+    logs.c.timestamp,
+    logs.c.level,
+    logs.c.service,
+    logs.c.message,
+    logs.c.metadata,
+)
+
+
+def record_of(row: Sequence[Any]) -> LogRecord:
+    return LogRecord(row[0], row[1], BY_NAME[row[2]], row[3], row[4], row[5])
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The transactions a read saw: every one below `xmax` except those in `xip`."""
+
+    xmin: int
+    xmax: int
+    xip: frozenset[int] = frozenset()
+
+    def sees(self, tx: int) -> bool:
+        return tx < self.xmax and tx not in self.xip
+
+    def covers(self, other: Snapshot) -> bool:
+        """Whether this saw every transaction `other` saw (so it was taken no earlier)."""
+        if self.xmax < other.xmax:
+            return False
+        return not any(tx < other.xmax and tx not in other.xip for tx in self.xip)
+
+    def __str__(self) -> str:
+        """PostgreSQL's text form, `xmin:xmax:xip,...`."""
+        return f"{self.xmin}:{self.xmax}:{','.join(map(str, sorted(self.xip)))}"
+
+    @classmethod
+    def parse(cls, text: str) -> Snapshot:
+        """The text form back; ValueError when it is not one."""
+        xmin, xmax, xip = text.split(":")
+        snapshot = cls(int(xmin), int(xmax), frozenset(int(tx) for tx in xip.split(",") if tx))
+        if not 0 < snapshot.xmin <= snapshot.xmax or any(
+            not snapshot.xmin <= tx < snapshot.xmax for tx in snapshot.xip
+        ):
+            raise ValueError(text)
+        return snapshot
+
+
+@dataclass(frozen=True, slots=True)
+class TailRow:
+    """A log and the transaction that wrote it; the tail orders rows by (tx, record.id)."""
+
+    tx: int
+    record: LogRecord
+
+
+def _tx(connection: Connection) -> ColumnElement[int]:
+    return logs.c.id if connection.dialect.name == "sqlite" else logs.c.tx_id
+
+
+def _unseen(tx: ColumnElement[int], position: Snapshot) -> ColumnElement[bool]:
+    unseen = tx >= position.xmax
+    return or_(unseen, tx.in_(sorted(position.xip))) if position.xip else unseen
+
+
+def _seen(tx: ColumnElement[int], position: Snapshot) -> ColumnElement[bool]:
+    seen = tx < position.xmax
+    return and_(seen, not_(tx.in_(sorted(position.xip)))) if position.xip else seen
+
+
+def head(connection: Connection) -> Snapshot:
+    """The position of a read made now, without reading any log."""
+    if connection.dialect.name == "sqlite":
+        last = connection.execute(select(func.coalesce(func.max(logs.c.id), 0))).scalar_one()
+        return Snapshot(last + 1, last + 1)
+    return Snapshot.parse(connection.execute(select(_current_snapshot())).scalar_one())
+
+
+def _current_snapshot() -> ColumnElement[str]:
+    return func.pg_current_snapshot().cast(logs.c.message.type)
+
+
+def poll(connection: Connection, since: Snapshot) -> tuple[Snapshot, list[TailRow]]:
+    """The logs committed after `since` and visible now, in (tx, id) order, and now's position."""
+    if connection.dialect.name == "sqlite":
+        return _poll_sqlite(connection, since)
+    # One statement: the rows it returns are exactly those its snapshot sees.
+    now = select(_current_snapshot().label("snapshot")).subquery()
+    statement = (
+        select(now.c.snapshot, logs.c.tx_id, *COLUMNS)
+        .select_from(now.outerjoin(logs, _unseen(logs.c.tx_id, since)))
+        .order_by(logs.c.tx_id, logs.c.id)
+    )
+    result = connection.execute(statement).all()
+    rows = [TailRow(row[1], record_of(row[2:])) for row in result if row[2] is not None]
+    return Snapshot.parse(result[0][0]), rows
+
+
+def _poll_sqlite(connection: Connection, since: Snapshot) -> tuple[Snapshot, list[TailRow]]:
+    last = select(func.coalesce(func.max(logs.c.id), 0)).scalar_subquery()
+    statement = (
+        select(last, *COLUMNS)
+        .select_from(select(1).subquery().outerjoin(logs, logs.c.id >= since.xmax))
+        .order_by(logs.c.id)
+    )
+    result = connection.execute(statement).all()
+    rows = [TailRow(row[1], record_of(row[1:])) for row in result if row[1] is not None]
+    # Deleting the newest logs lets SQLite hand their ids out again: step back to catch those.
+    upto = min(since.xmax, result[0][0] + 1) if not rows else rows[-1].tx + 1
+    return Snapshot(upto, upto), rows
+
+
+def replay(
+    connection: Connection,
+    *,
+    since: Snapshot,
+    upto: Snapshot,
+    after: tuple[int, int] | None,
+    criteria: LogCriteria,
+    limit: int,
+) -> list[TailRow]:
+    """Matching logs `upto` saw and `since` did not, after (tx, id), in (tx, id) order."""
+    if criteria.matches_nothing:
+        return []
+    tx = _tx(connection)
+    conditions = [_unseen(tx, since), _seen(tx, upto)]
+    if after is not None:
+        conditions.append(tuple_(tx, logs.c.id) > tuple_(*after))
+    statement = filtered(select(tx, *COLUMNS).where(*conditions), criteria)
+    result = connection.execute(statement.order_by(tx, logs.c.id).limit(limit))
+    return [TailRow(row[0], record_of(row[1:])) for row in result]
+
+
+def log_exists(connection: Connection, log_id: int) -> bool:
+    statement = select(logs.c.id).where(logs.c.id == log_id)
+    return connection.execute(statement).first() is not None

@@ -1,0 +1,78 @@
+"""GraphQL requests over HTTP: a JSON body read into one operation, or a clear 400."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import anyio
+import orjson
+from cross_web import HTTPException
+from strawberry.http import GraphQLRequestData
+
+from graph.limits import check_operation
+
+# Bodies larger than this are decoded and checked in a worker thread, off the event loop.
+OFF_LOOP_BYTES = 64 * 1024
+# Integers of 19 digits or more may not fit in 64 bits: orjson would read them as floats.
+LONG_NUMBER = re.compile(r"\d{19}")
+LONG_NUMBER_BYTES = re.compile(rb"\d{19}")
+
+
+def loads(data: str | bytes) -> object:
+    """JSON as orjson reads it (refusing invalid UTF-8, lone surrogates, NaN and nesting beyond
+    1024 levels with a JSONDecodeError), with integers beyond 64 bits kept exact."""
+    value = orjson.loads(data)
+    if isinstance(data, bytes):
+        exact = LONG_NUMBER_BYTES.search(data) is not None
+    else:
+        exact = LONG_NUMBER.search(data) is not None
+    if not exact:
+        return value
+    try:
+        return json.loads(data)  # exact integers, for the resolvers to refuse beyond 64 bits
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", "", 0) from None
+
+
+def decode_json(data: str | bytes) -> object:
+    """The body's JSON, or a 400 saying why it is not JSON."""
+    try:
+        return loads(data)
+    except json.JSONDecodeError as error:
+        raise HTTPException(400, f"The body is not valid JSON: {error}") from None
+
+
+async def read_operation(body: bytes) -> GraphQLRequestData:
+    """The operation a POSTed JSON body carries, its size limits checked."""
+    if len(body) > OFF_LOOP_BYTES:
+        return await anyio.to_thread.run_sync(_read_operation, body)
+    return _read_operation(body)
+
+
+def _read_operation(body: bytes) -> GraphQLRequestData:
+    operation = to_operation(decode_json(body))
+    check_operation(operation.query, operation.variables)
+    return operation
+
+
+def to_operation(data: object) -> GraphQLRequestData:
+    """The operation in a decoded body; anything but one operation object is refused."""
+    if isinstance(data, list):
+        raise HTTPException(400, "Batching is not enabled: send one operation per request")
+    if not isinstance(data, dict):
+        raise HTTPException(400, "The body must be a JSON object with a `query` string")
+    for key, kind, name in (
+        ("query", str, "a string"),
+        ("operationName", str, "a string"),
+        ("variables", dict, "an object"),
+        ("extensions", dict, "an object"),
+    ):
+        if not isinstance(data.get(key), (kind, type(None))):
+            raise HTTPException(400, f"`{key}` must be {name} or null")
+    return GraphQLRequestData(
+        query=data.get("query"),
+        variables=data.get("variables"),
+        operation_name=data.get("operationName"),
+        extensions=data.get("extensions"),
+    )

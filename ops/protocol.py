@@ -1,0 +1,72 @@
+"""uvicorn's httptools protocol, with the two bounds it lacks on a request's head.
+
+uvicorn has no time limit for a client that never finishes its headers (a trickle, or a
+connection that sends nothing), and httptools no size limit on them: each would hold a
+connection, and its memory, for as long as the client likes. Served with
+`uvicorn --http ops.protocol:GuardedHttpToolsProtocol`, a head must arrive whole within
+HEAD_TIMEOUT_SECONDS of its first byte (or of the connection) and within MAX_HEAD_BYTES, else
+the client gets 408 or 431 and the connection is closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from asyncio import TimerHandle
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+HEAD_TIMEOUT_SECONDS = 10.0
+MAX_HEAD_BYTES = 64 * 1024
+_REFUSALS = {
+    408: b"HTTP/1.1 408 Request Timeout\r\n",
+    431: b"HTTP/1.1 431 Request Header Fields Too Large\r\n",
+}
+
+
+class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._head_deadline: TimerHandle | None = None
+        self._head_bytes = 0
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._start_head()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._end_head()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self._head_deadline is not None:
+            self._head_bytes += len(data)
+            if self._head_bytes > MAX_HEAD_BYTES:
+                self._refuse(431)
+                return
+        super().data_received(data)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        if self._head_deadline is None:  # the next request on a kept-alive connection
+            self._start_head()
+
+    def on_headers_complete(self) -> None:
+        self._end_head()
+        super().on_headers_complete()
+
+    def _start_head(self) -> None:
+        self._head_bytes = 0
+        self._head_deadline = self.loop.call_later(HEAD_TIMEOUT_SECONDS, self._refuse, 408)
+
+    def _end_head(self) -> None:
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+            self._head_deadline = None
+
+    def _refuse(self, status: int) -> None:
+        self._end_head()
+        if self.transport.is_closing():
+            return
+        self.transport.write(_REFUSALS[status] + b"content-length: 0\r\nconnection: close\r\n\r\n")
+        self.transport.close()

@@ -1,0 +1,170 @@
+"""Start-up failures as one line naming the setting and the reason, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit, urlunsplit
+
+from redis.asyncio import Redis
+from redis.exceptions import AuthenticationError, AuthorizationError, RedisError, ResponseError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from settings import ConfigError, Settings, env_file
+from settings_checks import ignored_keys
+from ui import missing_assets
+
+logger = logging.getLogger("lograph.startup")
+
+
+class StartupError(Exception):
+    """A resource named by a setting cannot be used; the message is the one line to show."""
+
+
+def safe_database_url(url: str) -> str:
+    """The URL to show operators: backend, user, host, port and database, never the password."""
+    try:
+        parsed = make_url(url)
+    except (SQLAlchemyError, ValueError):
+        return "(unparsable URL)"
+    shown = URL.create(
+        parsed.get_backend_name(),
+        username=parsed.username,
+        host=parsed.host,
+        port=parsed.port,
+        database=parsed.database,
+    )
+    return shown.render_as_string(hide_password=False)
+
+
+def _reason(error: BaseException) -> str:
+    """The driver's own first line (psycopg2 and sqlite3 say it best), whitespace collapsed."""
+    detail = error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
+    lines = [line.strip() for line in str(detail).splitlines() if line.strip()]
+    return re.sub(r"\s+", " ", lines[0]) if lines else type(detail).__name__
+
+
+@contextmanager
+def database_setting(url: str) -> Iterator[None]:
+    """Turn a failure to open or migrate the database into a StartupError naming DATABASE_URL."""
+    try:
+        yield
+    except (SQLAlchemyError, OSError, ValueError) as error:
+        logger.debug("database start-up failure", exc_info=error)
+        message = f"lograph: cannot use DATABASE_URL {safe_database_url(url)}: {_reason(error)}"
+        raise StartupError(message) from error
+
+
+async def check_redis_setting(url: str | None, *, required: bool = False) -> None:
+    """Refuse a Redis that answers but will not serve us (a wrong password, no such database).
+
+    One that does not answer is no error unless REDIS_REQUIRED: each process falls back to
+    working alone and reconnects.
+    """
+    if url is None:
+        return
+    client = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
+    try:
+        await client.ping()
+    except (AuthenticationError, AuthorizationError, ResponseError) as error:
+        logger.debug("Redis start-up failure", exc_info=error)
+        message = f"lograph: cannot use REDIS_URL {safe_redis_url(url)}: {_reason(error)}"
+        raise StartupError(message) from error
+    except (RedisError, OSError) as error:
+        if required:
+            logger.debug("Redis start-up failure", exc_info=error)
+            message = (
+                f"lograph: cannot reach REDIS_URL {safe_redis_url(url)} "
+                f"(REDIS_REQUIRED is true): {_reason(error)}"
+            )
+            raise StartupError(message) from error
+        # Down for now: the broker logs it and each process works alone until it is back.
+    finally:
+        await client.aclose()
+
+
+class StartupFailureMiddleware:
+    """Report a StartupError or ConfigError from the lifespan as its one line.
+
+    Starlette hands the server the whole traceback of a failed start, and uvicorn prints it;
+    for failures we expected, the server gets our line instead (the traceback stays at debug
+    level), and uvicorn exits non-zero as for any failed start.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+        held: list[Message] = []
+
+        async def hold_startup_failure(message: Message) -> None:
+            if message["type"] == "lifespan.startup.failed":
+                held.append(message)
+            else:
+                await send(message)
+
+        try:
+            await self.app(scope, receive, hold_startup_failure)
+        except BaseException as error:
+            if held:
+                await send(_startup_failed(held[0], error))
+            raise
+
+
+def _startup_failed(message: Message, error: BaseException) -> Message:
+    if not isinstance(error, StartupError | ConfigError):
+        return message
+    logger.debug("start-up failed", exc_info=error)
+    return {"type": "lifespan.startup.failed", "message": str(error)}
+
+
+def safe_redis_url(url: str) -> str:
+    """A Redis URL without its password."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = f"{parts.username}@" if parts.username else ""
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return urlunsplit(parts._replace(netloc=f"{user}{host}{port}"))
+
+
+def startup_summary(settings: Settings, *, version: str) -> str:
+    """The one line an operator reads to know what this process serves and shares."""
+    if settings.redis_url:
+        shared = (
+            f"Redis {safe_redis_url(settings.redis_url)} "
+            "(alerts claimed once and fanned out across processes)"
+        )
+    else:
+        shared = "in-process (no REDIS_URL: alert claims and subscriptions are this process's own)"
+    alerts = (
+        f"on, checked every {settings.alert_check_interval_seconds:g} s"
+        if settings.enable_alerts
+        else "off (ENABLE_ALERTS=false)"
+    )
+    keys = "required" if settings.auth_required else "optional (AUTH_REQUIRED=false)"
+    return (
+        f"lograph {version} started: database {safe_database_url(settings.database_url)}; "
+        f"shared state {shared}; alerts {alerts}; API keys {keys}"
+    )
+
+
+def log_startup(settings: Settings, *, version: str) -> None:
+    """The start-up line; warnings for ignored `.env` keys and blank browser pages."""
+    logger.info("%s", startup_summary(settings, version=version))
+    for warning in ignored_keys(env_file(), Settings.model_fields):
+        logger.warning("%s", warning)
+    missing = missing_assets()
+    if missing:
+        logger.warning(
+            "lograph: /graphql, /docs and /redoc lack %s in ui/node_modules: run `make setup`",
+            ", ".join(missing),
+        )

@@ -1,0 +1,99 @@
+"""Checks on what operators write into settings: origin lists, URLs, and `.env` keys that
+lograph would silently ignore (a typo, or a name from another service's `.env`)."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
+
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+WEBHOOK_SCHEMES = ("http", "https")
+# Names older deployments and neighbouring services use for what lograph reads under another.
+PREDECESSOR_NAMES = {
+    "ALERT_ENABLED": "ENABLE_ALERTS",
+    "ALERTS_ENABLED": "ENABLE_ALERTS",
+    "ENABLE_ALERT": "ENABLE_ALERTS",
+    "ALERTING_ENABLED": "ENABLE_ALERTS",
+    "DB_URL": "DATABASE_URL",
+    "DATABASE_URI": "DATABASE_URL",
+    "SQLALCHEMY_DATABASE_URL": "DATABASE_URL",
+    "SQLALCHEMY_DATABASE_URI": "DATABASE_URL",
+    "POSTGRES_URL": "DATABASE_URL",
+    "REDIS_URI": "REDIS_URL",
+    "REDIS_HOST": "REDIS_URL",
+    "CACHE_URL": "REDIS_URL",
+    "CORS_ORIGIN": "CORS_ORIGINS",
+    "CORS_ALLOWED_ORIGINS": "CORS_ORIGINS",
+    "ALLOWED_ORIGINS": "CORS_ORIGINS",
+    "BACKEND_CORS_ORIGINS": "CORS_ORIGINS",
+    "ALERT_CONFIG": "ALERT_RULES_FILE",
+    "ALERT_RULES": "ALERT_RULES_FILE",
+    "ALERTS_CONFIG": "ALERT_RULES_FILE",
+    "WEBHOOK_URL": "ALERT_WEBHOOK_URL",
+    "ALERT_WEBHOOK": "ALERT_WEBHOOK_URL",
+    "ALERT_INTERVAL": "ALERT_CHECK_INTERVAL_SECONDS",
+    "ALERT_CHECK_INTERVAL": "ALERT_CHECK_INTERVAL_SECONDS",
+}
+SIMILARITY = 0.8  # difflib ratio: catches a dropped, doubled or swapped letter, not other words
+
+
+def parse_origins(value: Any) -> Any:
+    """CORS_ORIGINS as a comma-separated list or a JSON list; no trailing slashes (browsers
+    never send one, so such an entry would match nothing)."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"not a valid JSON list ({error.msg})") from None
+        if not all(isinstance(item, str) for item in items):
+            raise ValueError("a JSON list of origins must hold only strings")
+    else:
+        items = text.split(",")
+    return [item.strip().rstrip("/") for item in items if item.strip()]
+
+
+def check_url_scheme(value: str | None, schemes: tuple[str, ...]) -> str | None:
+    """Refuse at start-up a URL that the client library would only refuse later, deep inside."""
+    if value is None:
+        return None
+    parsed = urlsplit(value)
+    if parsed.scheme not in schemes or not (parsed.netloc or parsed.path):
+        names = [f"{scheme}://" for scheme in schemes]
+        raise ValueError(f"must be a URL starting with {', '.join(names[:-1])} or {names[-1]}")
+    return value
+
+
+def intended_setting(key: str, known: Iterable[str]) -> str | None:
+    """The setting an unknown key most likely meant, or None when it looks unrelated."""
+    name = key.strip().upper()
+    known = sorted(known)
+    if name in known:
+        return None
+    if name in PREDECESSOR_NAMES and PREDECESSOR_NAMES[name] in known:
+        return PREDECESSOR_NAMES[name]
+    close = difflib.get_close_matches(name, known, n=1, cutoff=SIMILARITY)
+    return close[0] if close else None
+
+
+def ignored_keys(env_file: Path, known: Iterable[str]) -> list[str]:
+    """One warning per `.env` key that lograph ignores but probably should have read."""
+    if not env_file.is_file():
+        return []
+    known = [name.upper() for name in known]
+    warnings = []
+    for key in dotenv_values(env_file):
+        meant = intended_setting(key, known)
+        if meant is not None:
+            warnings.append(
+                f"lograph: {env_file} sets {key}, which lograph does not read: use {meant}"
+            )
+    return warnings

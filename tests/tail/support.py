@@ -1,0 +1,72 @@
+"""Live-tail test helpers: a subscribed socket, edges read with timeouts, cursors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from fastapi.testclient import TestClient
+from starlette.testclient import WebSocketTestSession
+
+from core.runtime import Runtime
+from tests.alerts.support import GRAPHQL_WS, TRANSPORT_WS, receive, wait_for
+
+NODE = "id timestamp level service message metadata"
+TAIL = f"""subscription($filter: LogFilter, $after: String) {{
+  logs(filter: $filter, after: $after) {{ cursor node {{ {NODE} }} }}
+}}"""
+
+__all__ = ["GRAPHQL_WS", "TRANSPORT_WS", "edges", "runtime_of", "tailing"]
+
+
+def runtime_of(client: TestClient) -> Runtime:
+    runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    return runtime
+
+
+def start(
+    ws: WebSocketTestSession, protocol: str, variables: dict[str, Any], *, op_id: str = "1"
+) -> None:
+    kind = "subscribe" if protocol == TRANSPORT_WS else "start"
+    ws.send_json({"id": op_id, "type": kind, "payload": {"query": TAIL, "variables": variables}})
+
+
+@contextmanager
+def tailing(
+    client: TestClient,
+    *,
+    protocol: str = TRANSPORT_WS,
+    filter: dict[str, Any] | None = None,
+    after: str | None = None,
+    wait: bool = True,
+) -> Iterator[WebSocketTestSession]:
+    """A socket with one `logs` subscription (id "1"), registered with the hub when `wait`."""
+    hub = runtime_of(client).log_hub
+    before = hub.subscriber_count
+    with client.websocket_connect("/graphql", subprotocols=[protocol]) as ws:
+        ws.send_json({"type": "connection_init"})
+        assert receive(ws) == {"type": "connection_ack"}
+        start(ws, protocol, {"filter": filter, "after": after})
+        if wait:
+            wait_for(lambda: hub.subscriber_count > before, what="the subscription")
+        yield ws
+
+
+def next_message(ws: WebSocketTestSession, *, timeout: float = 5.0) -> dict[str, Any]:
+    return receive(ws, timeout=timeout)
+
+
+def edges(ws: WebSocketTestSession, count: int, *, timeout: float = 5.0) -> list[dict[str, Any]]:
+    """The next `count` edges; fails on anything else."""
+    received = []
+    for _ in range(count):
+        message = receive(ws, timeout=timeout)
+        assert message["type"] in ("next", "data"), message
+        assert "errors" not in message["payload"], message
+        received.append(message["payload"]["data"]["logs"])
+    return received
+
+
+def ids(received: list[dict[str, Any]]) -> list[int]:
+    return [int(edge["node"]["id"]) for edge in received]

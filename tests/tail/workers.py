@@ -1,0 +1,70 @@
+"""A live-tail client over a real socket, for tests against real app processes."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import httpx
+from websockets.sync.client import connect
+
+from tests.tail.support import TAIL, TRANSPORT_WS
+
+
+class Tail:
+    """One WebSocket with one `logs` subscription (id "1"), over either protocol."""
+
+    def __init__(self, url: str, *, protocol: str = TRANSPORT_WS, **variables: Any) -> None:
+        self.socket = connect(url, subprotocols=[protocol])  # type: ignore[list-item]
+        self.socket.send(json.dumps({"type": "connection_init"}))
+        assert self.message(timeout=10) == {"type": "connection_ack"}
+        kind = "subscribe" if protocol == TRANSPORT_WS else "start"
+        payload = {"query": TAIL, "variables": variables}
+        self.socket.send(json.dumps({"id": "1", "type": kind, "payload": payload}))
+
+    def message(self, *, timeout: float) -> dict[str, Any] | None:
+        """The next message other than a keep-alive, or None after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                text = self.socket.recv(timeout=max(deadline - time.monotonic(), 0))
+            except TimeoutError:
+                return None
+            message: dict[str, Any] = json.loads(text)
+            if message["type"] != "ka":
+                return message
+
+    def edges(self, count: int, *, timeout: float = 20.0) -> list[dict[str, Any]]:
+        """The next `count` edges (fewer if the time runs out); fails on an error."""
+        received = []
+        deadline = time.monotonic() + timeout
+        while len(received) < count:
+            message = self.message(timeout=deadline - time.monotonic())
+            if message is None:
+                break
+            assert message["type"] in ("next", "data"), message
+            assert "errors" not in message["payload"], message
+            received.append(message["payload"]["data"]["logs"])
+        return received
+
+    def close(self) -> None:
+        self.socket.close()
+
+
+def wait_subscribed(base_url: str) -> None:
+    """Subscriptions register asynchronously; a short pause covers it on a real server."""
+    time.sleep(0.5)
+    httpx.get(base_url + "/healthz", timeout=5).raise_for_status()
+
+
+def bulk(base_url: str, count: int, *, message: str = "m", service: str = "api") -> list[int]:
+    """Write `count` logs in one bulk request; their ids."""
+    body = [{"level": "INFO", "service": service, "message": message} for _ in range(count)]
+    response = httpx.post(base_url + "/api/v1/bulk_logs/", json=body, timeout=60)
+    assert response.status_code == 200, response.text
+    return [log["id"] for log in response.json()]
+
+
+def node_ids(edges: list[dict[str, Any]]) -> list[int]:
+    return [int(edge["node"]["id"]) for edge in edges]

@@ -1,0 +1,74 @@
+"""A real server and the distribution's headless Chromium, with every outside address blocked."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import BrowserContext, Route, sync_playwright
+
+from testing.server import Server, running_server
+
+CHROMIUM = os.environ.get("LOGRAPH_TEST_CHROMIUM", "/usr/bin/chromium")
+# What works as root on a machine without a display or outside network.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def require_chromium() -> None:
+    """Skip without a browser, unless CI demands every service (then fail)."""
+    if Path(CHROMIUM).is_file():
+        return
+    message = f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium)"
+    if os.environ.get("LOGRAPH_REQUIRE_SERVICES") == "1":
+        pytest.fail(message + " and LOGRAPH_REQUIRE_SERVICES=1")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    require_chromium()  # the server is there for the browser
+    database = tmp_path_factory.mktemp("ui") / "lograph.db"
+    with running_server(database_url=f"sqlite:///{database}") as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def blocked_urls() -> list[str]:
+    """Every request the pages tried to send anywhere but the test server."""
+    return []
+
+
+@pytest.fixture(scope="module")
+def browser(server: Server, blocked_urls: list[str]) -> Iterator[BrowserContext]:
+    host = urlsplit(server.base_url).netloc
+
+    def only_the_server(route: Route) -> None:
+        url = route.request.url
+        if urlsplit(url).netloc == host or url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            blocked_urls.append(url)
+            route.abort()
+
+    with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
+        )
+        context.route("**/*", only_the_server)
+        try:
+            yield context
+        finally:
+            context.close()

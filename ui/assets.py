@@ -1,0 +1,57 @@
+"""`/ui/...`: the few files of the pinned npm packages that the browser pages load."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import FileResponse
+
+logger = logging.getLogger("lograph.ui")
+
+NODE_MODULES = Path(__file__).resolve().parent / "node_modules"
+PAGES = Path(__file__).resolve().parent / "pages"
+PREFIX = "/ui"
+
+# Served path -> file under node_modules. Only these are reachable, never the whole folder.
+ASSETS: dict[str, str] = {
+    "react.js": "react/umd/react.production.min.js",
+    "react-dom.js": "react-dom/umd/react-dom.production.min.js",
+    "graphiql.js": "graphiql/graphiql.min.js",
+    "graphiql.css": "graphiql/graphiql.min.css",
+    "explorer.js": "@graphiql/plugin-explorer/dist/index.umd.js",
+    "explorer.css": "@graphiql/plugin-explorer/dist/style.css",
+    "swagger-ui-bundle.js": "swagger-ui-dist/swagger-ui-bundle.js",
+    "swagger-ui.css": "swagger-ui-dist/swagger-ui.css",
+    "swagger-favicon.png": "swagger-ui-dist/favicon-32x32.png",
+    "redoc.js": "redoc/bundles/redoc.standalone.js",
+}
+
+assets_router = APIRouter(prefix=PREFIX, include_in_schema=False)
+
+
+def asset_url(name: str) -> str:
+    """Where a page finds one of the served assets."""
+    if name not in ASSETS:
+        raise KeyError(name)
+    return f"{PREFIX}/{name}"
+
+
+def page_template(name: str) -> str:
+    """The HTML of one of our pages, with `{asset}` placeholders for the served files."""
+    return (PAGES / name).read_text()
+
+
+def missing_assets() -> list[str]:
+    """Assets not installed (`make setup` runs `npm ci` in ui/); the pages need them all."""
+    return [name for name, path in ASSETS.items() if not (NODE_MODULES / path).is_file()]
+
+
+@assets_router.get("/{name}")
+async def asset(name: str) -> FileResponse:
+    relative = ASSETS.get(name)
+    if relative is None or not (NODE_MODULES / relative).is_file():
+        raise HTTPException(status_code=404, detail="Not Found")
+    # Versions are pinned, but a redeploy may change them: revalidate with the ETag after a day.
+    return FileResponse(NODE_MODULES / relative, headers={"cache-control": "public, max-age=86400"})
