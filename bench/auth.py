@@ -1,9 +1,9 @@
 """What API keys and rate limits cost: `python -m bench.auth [--rounds 3] [--seconds 5]`.
 
 The same single-create and filter-query loads as bench.logs (g) and (h), at concurrency 8 on one
-worker, against two servers on one scratch database and one Redis: one without keys or limits, one with
-AUTH_REQUIRED, every request carrying a key that has a rate limit (high enough never to refuse:
-the cost of counting is what is measured), its counts shared through Redis.
+worker, against two servers on one scratch database and one Redis: one without keys or limits,
+one with AUTH_REQUIRED, every request carrying a key that has a rate limit (high enough never to
+refuse: the cost of counting is what is measured), its counts shared through Redis.
 Rounds alternate between the two, so drifts of the shared machine touch both alike.
 """
 

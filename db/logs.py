@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,10 +17,10 @@ from sqlalchemy import (
     insert,
     or_,
     select,
-    text,
     true,
 )
 
+from db.copy import copy_logs
 from db.levels import BY_NAME, Level
 from db.metadata import MetadataTest
 from db.models import logs
@@ -107,7 +106,7 @@ def insert_logs(connection: Connection, new_logs: Sequence[NewLog]) -> list[int]
     # A lone row is quickest as INSERT .. RETURNING (one round trip); already at five rows,
     # drawing ids and then COPYing them was faster on PostgreSQL.
     if connection.dialect.name == "postgresql" and len(new_logs) > 1:
-        return _copy_logs(connection, new_logs)
+        return copy_logs(connection, new_logs)
     rows = connection.execute(
         _INSERT_RETURNING_IDS,
         [
@@ -122,33 +121,6 @@ def insert_logs(connection: Connection, new_logs: Sequence[NewLog]) -> list[int]
         ],
     )
     return [row[0] for row in rows]
-
-
-_NEXT_IDS = text("SELECT nextval('logs_id_seq') FROM generate_series(1, :count)")
-_COPY = "COPY logs (id, timestamp, level, service, message, metadata) FROM STDIN"
-# COPY's text format: backslash, tab, newline and carriage return must be escaped.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_logs(connection: Connection, new_logs: Sequence[NewLog]) -> list[int]:
-    """PostgreSQL's fastest path: ids drawn from the sequence first, then one COPY."""
-    ids = sorted(connection.execute(_NEXT_IDS, {"count": len(new_logs)}).scalars())
-    lines = [
-        f"{log_id}\t{log.timestamp.isoformat()}\t{log.level.value}\t"
-        f"{log.service.translate(_COPY_ESCAPES)}\t{log.message.translate(_COPY_ESCAPES)}\t"
-        f"{_copy_json(log.metadata_json)}\n"
-        for log_id, log in zip(ids, new_logs, strict=True)
-    ]
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.copy_expert(_COPY, io.StringIO("".join(lines)))
-    finally:
-        cursor.close()
-    return ids
-
-
-def _copy_json(text: str | None) -> str:
-    return "\\N" if text is None else text.translate(_COPY_ESCAPES)
 
 
 def get_log(connection: Connection, log_id: int) -> LogRecord | None:
