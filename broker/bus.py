@@ -34,6 +34,11 @@ class Bus:
         self._origin = uuid.uuid4().hex.encode()
         self._listener: asyncio.Task[None] | None = None
 
+    @property
+    def reaches_others(self) -> bool:
+        """Whether a publish now would reach other processes (Redis set and not known down)."""
+        return self._link.usable() is not None
+
     def on(self, topic: str, handler: Handler) -> None:
         """Hear `topic`; call before `start`."""
         self._handlers[topic] = handler

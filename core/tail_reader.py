@@ -73,6 +73,8 @@ class TailReader:
     def logs_written(self, _logs: Sequence[LogRecord]) -> None:
         """The write hook: read soon, and tell the other processes to."""
         self._wake_if_tailed()
+        if not self._bus.reaches_others:
+            return  # alone (no Redis): no other process to tell
         if self._notifying is not None and not self._notifying.done():
             self._notify_again = True
         else:
