@@ -26,6 +26,10 @@ then the hub's batches, which start exactly at P. Replay and live never overlap 
 gap; replayed edges get cursors (cursor.upto, P, tx, id), an exact "after" set because
 cursor.upto saw no more than P.
 
+Cost. The reader's query selects only what some subscriber's filter selects (their union); each
+subscriber then matches its batches in memory. A subscriber joins between two reads, so the
+read that follows its join already includes its filter.
+
 Delivery. Writes in this process wake the reader at once (the write hook), other processes'
 writes through a `logs` message on the Redis bus; without Redis the reader still polls every
 POLL_SECONDS, so each process tails what it writes immediately and what others write a
@@ -96,8 +100,7 @@ async def tail_logs(
     except TimeoutError:
         raise UserInputError("after", NOT_A_CURSOR + " of this database") from None
     last = after
-    async with runtime.log_hub.subscribe() as subscriber:
-        position = runtime.tail_reader.position
+    async with runtime.tail_reader.follow(criteria) as (subscriber, position):
         if after is not None:
             await _check_resumable(runtime, start)
         async for edge in _replay(runtime, start, position, criteria):
