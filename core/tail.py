@@ -107,6 +107,8 @@ async def tail_logs(
             last = edge.cursor
             yield edge
         while True:
+            if subscriber.overflowed:  # cut off now, not after the batches still queued
+                raise SubscriberTooSlow(last)
             try:
                 batch = await subscriber.get()
             except SubscriberOverflow:
