@@ -38,11 +38,12 @@ from the database, one query per process per wake, never one per subscriber.
 
 Limits. A subscriber's queue holds TAIL_QUEUE_BATCHES batches (512 by default); one that
 falls that far behind gets SUBSCRIBER_TOO_SLOW with `extensions.after`, its last delivered
-cursor, and ends at once (what it still had queued is dropped; it resumes from the cursor). A cursor older than HORIZON_SECONDS (24 h), or whose log was deleted, is
-CURSOR_EXPIRED naming `after`; a malformed one (a connection cursor too) is BAD_USER_INPUT
-naming `after`. At most MAX_TAILS_PER_CONNECTION (10) tails per WebSocket. On SQLite,
-deleting the newest log lets SQLite give its id to the next write: the tail still delivers that
-write, but a cursor naming the deleted log then resumes as if it named the new one.
+cursor, and ends at once (what it still had queued is dropped; it resumes from the cursor).
+A cursor older than HORIZON_SECONDS (24 h), or whose log was deleted, is CURSOR_EXPIRED naming
+`after`; a malformed one (a connection cursor too) is BAD_USER_INPUT naming `after`. At most
+MAX_TAILS_PER_CONNECTION (10) tails per WebSocket. On SQLite, deleting the newest log lets
+SQLite give its id to the next write: the tail still delivers that write, but a cursor naming
+the deleted log then resumes as if it named the new one.
 """
 
 from __future__ import annotations
