@@ -26,6 +26,10 @@ then the hub's batches, which start exactly at P. Replay and live never overlap 
 gap; replayed edges get cursors (cursor.upto, P, tx, id), an exact "after" set because
 cursor.upto saw no more than P.
 
+Cost. The reader's query selects only what some subscriber's filter selects (their union); each
+subscriber then matches its batches in memory. A subscriber joins between two reads, so the
+read that follows its join already includes its filter.
+
 Delivery. Writes in this process wake the reader at once (the write hook), other processes'
 writes through a `logs` message on the Redis bus; without Redis the reader still polls every
 POLL_SECONDS, so each process tails what it writes immediately and what others write a
@@ -34,11 +38,12 @@ from the database, one query per process per wake, never one per subscriber.
 
 Limits. A subscriber's queue holds TAIL_QUEUE_BATCHES batches (512 by default); one that
 falls that far behind gets SUBSCRIBER_TOO_SLOW with `extensions.after`, its last delivered
-cursor, and ends. A cursor older than HORIZON_SECONDS (24 h), or whose log was deleted, is
-CURSOR_EXPIRED naming `after`; a malformed one (a connection cursor too) is BAD_USER_INPUT
-naming `after`. At most MAX_TAILS_PER_CONNECTION (10) tails per WebSocket. On SQLite,
-deleting the newest log lets SQLite give its id to the next write: the tail still delivers that
-write, but a cursor naming the deleted log then resumes as if it named the new one.
+cursor, and ends at once (what it still had queued is dropped; it resumes from the cursor).
+A cursor older than HORIZON_SECONDS (24 h), or whose log was deleted, is CURSOR_EXPIRED naming
+`after`; a malformed one (a connection cursor too) is BAD_USER_INPUT naming `after`. At most
+MAX_TAILS_PER_CONNECTION (10) tails per WebSocket. On SQLite, deleting the newest log lets
+SQLite give its id to the next write: the tail still delivers that write, but a cursor naming
+the deleted log then resumes as if it named the new one.
 """
 
 from __future__ import annotations
@@ -96,14 +101,15 @@ async def tail_logs(
     except TimeoutError:
         raise UserInputError("after", NOT_A_CURSOR + " of this database") from None
     last = after
-    async with runtime.log_hub.subscribe() as subscriber:
-        position = runtime.tail_reader.position
+    async with runtime.tail_reader.follow(criteria) as (subscriber, position):
         if after is not None:
             await _check_resumable(runtime, start)
         async for edge in _replay(runtime, start, position, criteria):
             last = edge.cursor
             yield edge
         while True:
+            if subscriber.overflowed:  # cut off now, not after the batches still queued
+                raise SubscriberTooSlow(last)
             try:
                 batch = await subscriber.get()
             except SubscriberOverflow:

@@ -4,6 +4,11 @@ each batch to the log hub, whose subscribers filter it in memory.
 It reads when woken (a write in this process, or a `logs` message from another process over
 the bus) and at least every POLL_SECONDS, so with Redis away it still sees other processes'
 writes, only later. Reads are at least MIN_GAP_SECONDS apart, so one query serves many writes.
+
+Each read fetches only the logs some subscriber's filter selects (the union of their criteria,
+pushed into the query), so tails that want 1 % of the logs decode 1 % of them. Subscribers
+join only between reads (`follow`), so every read's union covers every subscriber it is
+delivered to; each subscriber still matches the batch against its own filter in memory.
 """
 
 from __future__ import annotations
@@ -12,16 +17,17 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from broker.bus import Bus
-from broker.hub import Hub
+from broker.hub import Hub, Subscriber
 from broker.tasks import stop_task
 from core.tail_cursor import Batch
 from db import tail
 from db.engine import Database
-from db.logs import LogRecord
+from db.logs import LogCriteria, LogRecord
 from db.tail import Snapshot, TailRow
 
 logger = logging.getLogger("lograph.tail")
@@ -29,6 +35,7 @@ logger = logging.getLogger("lograph.tail")
 LOGS_TOPIC = "logs"
 POLL_SECONDS = 0.25
 MIN_GAP_SECONDS = 0.005
+MAX_PUSHED_FILTERS = 32  # more distinct filters than this: read every log, match in memory
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +66,8 @@ class TailReader:
         self._notifying: asyncio.Task[None] | None = None
         self._notify_again = False
         self._failing = False
+        self._reading: asyncio.Event | None = None  # set when the read in flight ends
+        self._wanted: list[LogCriteria] = []  # one per subscriber
         self.position = Snapshot(1, 1)
         bus.on(LOGS_TOPIC, lambda _payload: self._wake_if_tailed())
 
@@ -85,6 +94,34 @@ class TailReader:
         # reads its own starting position and wakes the reader through `reach`.
         if self._hub.subscriber_count:
             self._wake.set()
+
+    @asynccontextmanager
+    async def follow(
+        self, criteria: LogCriteria
+    ) -> AsyncIterator[tuple[Subscriber[TailBatch], Snapshot]]:
+        """Join the hub between two reads; its queue's batches start exactly at the position."""
+        while self._reading is not None:
+            await self._reading.wait()
+        # No await from here to the yield: the next read starts at this position with
+        # `criteria` in its union.
+        self._wanted.append(criteria)
+        try:
+            async with self._hub.subscribe() as subscriber:
+                yield subscriber, self.position
+        finally:
+            self._wanted.remove(criteria)
+
+    def _union(self) -> LogCriteria | None:
+        """What the subscribers want, as one criteria; None to read every log."""
+        distinct: list[LogCriteria] = []
+        for criteria in self._wanted:
+            if criteria == LogCriteria():
+                return None
+            if not criteria.matches_nothing and criteria not in distinct:
+                distinct.append(criteria)
+        if len(distinct) > MAX_PUSHED_FILTERS:
+            return None
+        return distinct[0] if len(distinct) == 1 else LogCriteria(any_of=tuple(distinct))
 
     async def reach(self, position: Snapshot) -> None:
         """Return once this reader's position covers `position` (bound it with a timeout)."""
@@ -116,6 +153,14 @@ class TailReader:
             await asyncio.sleep(MIN_GAP_SECONDS)
 
     async def _read(self) -> None:
+        self._reading = asyncio.Event()
+        try:
+            await self._read_once()
+        finally:
+            self._reading.set()
+            self._reading = None
+
+    async def _read_once(self) -> None:
         since = self.position
         if self._hub.subscriber_count == 0:
             upto = await self._db.read(tail.head)
@@ -123,7 +168,8 @@ class TailReader:
             if self._hub.subscriber_count == 0:
                 self._advance(upto)
                 return
-        upto, rows = await self._db.read(lambda connection: tail.poll(connection, since))
+        wanted = self._union()
+        upto, rows = await self._db.read(lambda connection: tail.poll(connection, since, wanted))
         if rows:
             batch = Batch(int(time.time()), since, upto)
             self._hub.deliver(TailBatch(batch, batch.prefix(), rows))

@@ -103,15 +103,19 @@ def _current_snapshot() -> ColumnElement[str]:
     return func.pg_current_snapshot().cast(logs.c.message.type)
 
 
-def poll(connection: Connection, since: Snapshot) -> tuple[Snapshot, list[TailRow]]:
-    """The logs committed after `since` and visible now, in (tx, id) order, and now's position."""
+def poll(
+    connection: Connection, since: Snapshot, wanted: LogCriteria | None = None
+) -> tuple[Snapshot, list[TailRow]]:
+    """The logs committed after `since` and visible now that `wanted` selects (all when None),
+    in (tx, id) order, and now's position."""
     if connection.dialect.name == "sqlite":
-        return _poll_sqlite(connection, since)
+        return _poll_sqlite(connection, since, wanted)
     # One statement: the rows it returns are exactly those its snapshot sees.
     now = select(_current_snapshot().label("snapshot")).subquery()
+    new = _wanted(_unseen(logs.c.tx_id, since), wanted)
     statement = (
         select(now.c.snapshot, logs.c.tx_id, *COLUMNS)
-        .select_from(now.outerjoin(logs, _unseen(logs.c.tx_id, since)))
+        .select_from(now.outerjoin(logs, new))
         .order_by(logs.c.tx_id, logs.c.id)
     )
     result = connection.execute(statement).all()
@@ -119,17 +123,30 @@ def poll(connection: Connection, since: Snapshot) -> tuple[Snapshot, list[TailRo
     return Snapshot.parse(result[0][0]), rows
 
 
-def _poll_sqlite(connection: Connection, since: Snapshot) -> tuple[Snapshot, list[TailRow]]:
+def _wanted(new: ColumnElement[bool], wanted: LogCriteria | None) -> ColumnElement[bool]:
+    """`new` narrowed to the logs `wanted` selects."""
+    if wanted is None:
+        return new
+    narrowed = filtered(select(logs.c.id).where(new), wanted).whereclause
+    assert narrowed is not None
+    return narrowed
+
+
+def _poll_sqlite(
+    connection: Connection, since: Snapshot, wanted: LogCriteria | None
+) -> tuple[Snapshot, list[TailRow]]:
     last = select(func.coalesce(func.max(logs.c.id), 0)).scalar_subquery()
+    new = _wanted(logs.c.id >= since.xmax, wanted)
     statement = (
         select(last, *COLUMNS)
-        .select_from(select(1).subquery().outerjoin(logs, logs.c.id >= since.xmax))
+        .select_from(select(1).subquery().outerjoin(logs, new))
         .order_by(logs.c.id)
     )
     result = connection.execute(statement).all()
     rows = [TailRow(row[1], record_of(row[1:])) for row in result if row[1] is not None]
-    # Deleting the newest logs lets SQLite hand their ids out again: step back to catch those.
-    upto = min(since.xmax, result[0][0] + 1) if not rows else rows[-1].tx + 1
+    # The newest id + 1, also when it is below `since`: deleting the newest logs lets SQLite
+    # hand their ids out again, so step back to catch those.
+    upto = result[0][0] + 1
     return Snapshot(upto, upto), rows
 
 
