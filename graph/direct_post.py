@@ -40,7 +40,7 @@ def direct_handler(view: LographGraphQLRouter) -> Handler:
         context.request = request
         context.background_tasks = background
         context.response = sub_response
-        view.temporal_response = sub_response  # read back by view.get_sub_response
+        view.temporal_response = sub_response  # type: ignore[attr-defined]  # get_sub_response
         response = await view.run(request, context=context, root_value=None)
         if not isinstance(response, Response):  # a WebSocket never reaches a POST route
             return PlainTextResponse("Not Found", status_code=404)

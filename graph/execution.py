@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import (
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
@@ -24,7 +25,7 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import AwaitableOrValue, Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.schema.schema_converter import CustomGraphQLEnumType, GraphQLCoreConverter
 
 # One entry per response key: (key, attribute, serialise, may be null); None for __typename.
 Plan = list[tuple[str, str | None, Any, bool]]
@@ -57,6 +58,48 @@ class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return super().complete_object_value(
             return_type, field_details_list, info, path, result, position_context
         )
+
+    def complete_list_value(
+        self,
+        return_type: GraphQLList[GraphQLOutputType],
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> AwaitableOrValue[list[Any]]:
+        if self._plain_allowed and type(result) is list:
+            completed = self._complete_plain_list(
+                return_type.of_type, field_details_list, path, result
+            )
+            if completed is not None:
+                return completed
+        return super().complete_list_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def _complete_plain_list(
+        self,
+        item_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        items: list[Any],
+    ) -> list[Any] | None:
+        """A list of plain leaf objects (a page of logs) in one loop; None when any item is not."""
+        object_type = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        if not isinstance(object_type, GraphQLObjectType):
+            return None
+        plan = self._plan(object_type, field_details_list)
+        if not plan or self.get_stream_usage(field_details_list, path):
+            return None
+        name = object_type.name
+        completed = []
+        for item in items:
+            answer = _complete(plan, name, item)
+            if answer is None:
+                return None
+            completed.append(answer)
+        return completed
 
     def _plan(self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList) -> Plan:
         """Memoised like collect_subfields: on the identity of the field list, kept alive."""
@@ -103,7 +146,21 @@ def _leaf(return_type: GraphQLObjectType, details: FieldDetailsList) -> tuple[An
     leaf: Any = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
     if not is_leaf_type(leaf):
         return None
-    return (definition.python_name, leaf.serialize, nullable)
+    return (definition.python_name, _serializer(leaf), nullable)
+
+
+def _serializer(leaf: Any) -> Any:
+    """An enum member's name by one lookup; Strawberry's enum compares against every value."""
+    if not isinstance(leaf, CustomGraphQLEnumType):
+        return leaf.serialize
+    members: list[Any] = list(leaf.wrapped_cls)
+    names = {
+        member: name
+        for name, value in leaf.values.items()
+        for member in members
+        if member.value == value.value
+    }
+    return names.get  # None for anything else: the ordinary path serialises or reports it
 
 
 def _resolved_by_attribute(definition: Any) -> bool:
