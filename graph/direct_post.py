@@ -3,7 +3,8 @@
 Strawberry's FastAPI endpoint receives its context, root value, sub-response and background
 tasks through `Depends`; solving that graph, for every request, cost more CPU than building the
 SQL. A plain route for POST at the same path, matched before the included router, builds the
-same arguments directly and calls the same view, behind the same middleware and body limit.
+same arguments directly and calls the same view, behind the same middleware (the app's body
+limit among them, which Strawberry's route only repeated).
 GET (GraphiQL, query strings) and WebSockets keep Strawberry's endpoints.
 """
 
@@ -12,9 +13,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from fastapi import BackgroundTasks, FastAPI, Request, Response
-from fastapi._body_limit import wrap_app_with_body_limit
 from starlette.responses import PlainTextResponse
-from starlette.routing import Route, request_response
+from starlette.routing import Route
 
 from graph.context import get_context
 from graph.router import LographGraphQLRouter
@@ -24,8 +24,8 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 def serve_posts_directly(app: FastAPI, view: LographGraphQLRouter, path: str) -> None:
     """POST `path` reaches `view` through the direct handler, ahead of every other route."""
-    handler = wrap_app_with_body_limit(request_response(direct_handler(view)), app.max_body_size)
-    app.router.routes.insert(0, Route(path, handler, methods=["POST"], include_in_schema=False))
+    route = Route(path, direct_handler(view), methods=["POST"], include_in_schema=False)
+    app.router.routes.insert(0, route)
 
 
 def direct_handler(view: LographGraphQLRouter) -> Handler:
