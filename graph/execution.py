@@ -12,9 +12,11 @@ reports it exactly as it always does.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from graphql import (
+    FieldNode,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -106,10 +108,49 @@ class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
         key = (return_type, id(field_details_list))
         cached = self._plans.get(key)
         if cached is None:
-            plan = _plan_for(return_type, self.collect_subfields(return_type, field_details_list))
+            shape = _static_shape(return_type, field_details_list)
+            plan = _shared_plans.get(shape) if shape is not None else None
+            if plan is None:
+                collected = self.collect_subfields(return_type, field_details_list)
+                plan = _plan_for(return_type, collected)
+                if shape is not None:
+                    if len(_shared_plans) >= MAX_SHARED_PLANS:
+                        _shared_plans.clear()
+                    _shared_plans[shape] = plan
             cached = (field_details_list, plan)
             self._plans[key] = cached
         return cached[1]
+
+
+# Plans of selections without fragments or directives depend on nothing else than the
+# type and the fields' names, aliases and whether they take arguments or sub-selections:
+# shared by every request that selects them.
+MAX_SHARED_PLANS = 1000
+_shared_plans: dict[tuple[Any, ...], Plan] = {}
+
+
+def _static_shape(
+    return_type: GraphQLObjectType, field_details_list: FieldDetailsList
+) -> tuple[Any, ...] | None:
+    """The selection as a plain key; None when fragments, directives or @defer are involved."""
+    shape: list[Any] = [return_type]
+    for detail in field_details_list:
+        selection_set = detail.node.selection_set
+        if detail.defer_usage is not None or selection_set is None:
+            return None
+        for selection in selection_set.selections:
+            if not isinstance(selection, FieldNode) or selection.directives:
+                return None
+            alias = selection.alias.value if selection.alias else None
+            shape.append(
+                (
+                    alias,
+                    selection.name.value,
+                    bool(selection.arguments),
+                    bool(selection.selection_set),
+                )
+            )
+    return tuple(shape)
 
 
 def _plan_for(return_type: GraphQLObjectType, collected: Any) -> Plan:
@@ -149,6 +190,7 @@ def _leaf(return_type: GraphQLObjectType, details: FieldDetailsList) -> tuple[An
     return (definition.python_name, _serializer(leaf), nullable)
 
 
+@cache  # one entry per leaf type of the schema
 def _serializer(leaf: Any) -> Any:
     """An enum member's name by one lookup; Strawberry's enum compares against every value."""
     if not isinstance(leaf, CustomGraphQLEnumType):

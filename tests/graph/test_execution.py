@@ -29,6 +29,7 @@ DOCUMENTS = [
     "{ alertRules { name level threshold } }",
     "{ stats { byLevel { level count } byService { __typename count service } } }",
     "{ logsConnection(first: 2) { nodes { id level } edges { cursor node { level id } } } }",
+    "{ a: logs { id: level level: id message } b: logs { id level } }",
 ]
 
 
