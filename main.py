@@ -22,6 +22,7 @@ from db.engine import Database
 from db.migrate import upgrade_database
 from db.search_indexes import warn_when_text_search_scans
 from db.timeouts import Timeouts
+from graph.direct_post import serve_posts_directly
 from graph.router import graphql_router
 from ingest.router import router as ingest_router
 from ops.docs import router as docs_router
@@ -129,11 +130,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(StartupFailureMiddleware)
     install_error_handlers(app)
     # Routes are matched in order: the busiest endpoint first.
-    app.include_router(
-        graphql_router(allowed_origins=settings.cors_origins),
-        prefix="/graphql",
-        include_in_schema=False,
-    )
+    graphql = graphql_router(allowed_origins=settings.cors_origins)
+    app.include_router(graphql, prefix="/graphql", include_in_schema=False)
+    serve_posts_directly(app, graphql, "/graphql")
     app.include_router(api_router)
     app.include_router(ingest_router)
     app.include_router(welcome_router)

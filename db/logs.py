@@ -20,6 +20,7 @@ from sqlalchemy import (
     true,
 )
 
+from db import pages
 from db.copy import copy_logs
 from db.levels import BY_NAME, Level
 from db.metadata import MetadataTest
@@ -147,6 +148,13 @@ def find_logs(
     """One page of matching logs in a stable order (timestamp then id, or id alone)."""
     if criteria.matches_nothing or limit == 0:
         return []
+    prepared = (
+        pages.prepared_page(criteria, limit=limit, descending=descending, by_id=by_id)
+        if skip == 0
+        else None
+    )
+    if prepared is not None:
+        return [log_record(row) for row in connection.execute(*prepared)]
     keys = [logs.c.id] if by_id else [logs.c.timestamp, logs.c.id]
     order = [key.desc() if descending else key.asc() for key in keys]
     if skip == 0:

@@ -12,9 +12,12 @@ reports it exactly as it always does.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from graphql import (
+    FieldNode,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
@@ -24,7 +27,7 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import AwaitableOrValue, Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.schema.schema_converter import CustomGraphQLEnumType, GraphQLCoreConverter
 
 # One entry per response key: (key, attribute, serialise, may be null); None for __typename.
 Plan = list[tuple[str, str | None, Any, bool]]
@@ -58,15 +61,96 @@ class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return_type, field_details_list, info, path, result, position_context
         )
 
+    def complete_list_value(
+        self,
+        return_type: GraphQLList[GraphQLOutputType],
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> AwaitableOrValue[list[Any]]:
+        if self._plain_allowed and type(result) is list:
+            completed = self._complete_plain_list(
+                return_type.of_type, field_details_list, path, result
+            )
+            if completed is not None:
+                return completed
+        return super().complete_list_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def _complete_plain_list(
+        self,
+        item_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        items: list[Any],
+    ) -> list[Any] | None:
+        """A list of plain leaf objects (a page of logs) in one loop; None when any item is not."""
+        object_type = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        if not isinstance(object_type, GraphQLObjectType):
+            return None
+        plan = self._plan(object_type, field_details_list)
+        if not plan or self.get_stream_usage(field_details_list, path):
+            return None
+        name = object_type.name
+        completed = []
+        for item in items:
+            answer = _complete(plan, name, item)
+            if answer is None:
+                return None
+            completed.append(answer)
+        return completed
+
     def _plan(self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList) -> Plan:
         """Memoised like collect_subfields: on the identity of the field list, kept alive."""
         key = (return_type, id(field_details_list))
         cached = self._plans.get(key)
         if cached is None:
-            plan = _plan_for(return_type, self.collect_subfields(return_type, field_details_list))
+            shape = _static_shape(return_type, field_details_list)
+            plan = _shared_plans.get(shape) if shape is not None else None
+            if plan is None:
+                collected = self.collect_subfields(return_type, field_details_list)
+                plan = _plan_for(return_type, collected)
+                if shape is not None:
+                    if len(_shared_plans) >= MAX_SHARED_PLANS:
+                        _shared_plans.clear()
+                    _shared_plans[shape] = plan
             cached = (field_details_list, plan)
             self._plans[key] = cached
         return cached[1]
+
+
+# Plans of selections without fragments or directives depend on nothing else than the
+# type and the fields' names, aliases and whether they take arguments or sub-selections:
+# shared by every request that selects them.
+MAX_SHARED_PLANS = 1000
+_shared_plans: dict[tuple[Any, ...], Plan] = {}
+
+
+def _static_shape(
+    return_type: GraphQLObjectType, field_details_list: FieldDetailsList
+) -> tuple[Any, ...] | None:
+    """The selection as a plain key; None when fragments, directives or @defer are involved."""
+    shape: list[Any] = [return_type]
+    for detail in field_details_list:
+        selection_set = detail.node.selection_set
+        if detail.defer_usage is not None or selection_set is None:
+            return None
+        for selection in selection_set.selections:
+            if not isinstance(selection, FieldNode) or selection.directives:
+                return None
+            alias = selection.alias.value if selection.alias else None
+            shape.append(
+                (
+                    alias,
+                    selection.name.value,
+                    bool(selection.arguments),
+                    bool(selection.selection_set),
+                )
+            )
+    return tuple(shape)
 
 
 def _plan_for(return_type: GraphQLObjectType, collected: Any) -> Plan:
@@ -103,7 +187,22 @@ def _leaf(return_type: GraphQLObjectType, details: FieldDetailsList) -> tuple[An
     leaf: Any = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
     if not is_leaf_type(leaf):
         return None
-    return (definition.python_name, leaf.serialize, nullable)
+    return (definition.python_name, _serializer(leaf), nullable)
+
+
+@cache  # one entry per leaf type of the schema
+def _serializer(leaf: Any) -> Any:
+    """An enum member's name by one lookup; Strawberry's enum compares against every value."""
+    if not isinstance(leaf, CustomGraphQLEnumType):
+        return leaf.serialize
+    members: list[Any] = list(leaf.wrapped_cls)
+    names = {
+        member: name
+        for name, value in leaf.values.items()
+        for member in members
+        if member.value == value.value
+    }
+    return names.get  # None for anything else: the ordinary path serialises or reports it
 
 
 def _resolved_by_attribute(definition: Any) -> bool:

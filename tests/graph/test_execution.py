@@ -27,6 +27,9 @@ DOCUMENTS = [
     "query($no: Boolean!) { logs { id message @skip(if: $no) service @include(if: $no) } }",
     "{ logs(limit: 2) { id } log(id: 1) { id level metadata } stats { totalLogs } }",
     "{ alertRules { name level threshold } }",
+    "{ stats { byLevel { level count } byService { __typename count service } } }",
+    "{ logsConnection(first: 2) { nodes { id level } edges { cursor node { level id } } } }",
+    "{ a: logs { id: level level: id message } b: logs { id level } }",
 ]
 
 

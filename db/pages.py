@@ -1,0 +1,76 @@
+"""First pages of logs filtered by level, service and time alone, from statements built once.
+
+Building the SELECT and its cache key for every request cost about a tenth of a GraphQL page's
+CPU. These filters (the common ones) come in few shapes: one statement per shape, with bound
+parameters, goes straight to SQLAlchemy's compiled cache. It is the statement `db.logs` builds
+for the same criteria, with the values bound instead of inlined.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, bindparam, select
+
+from db import logs as log_sql
+from db.models import logs
+
+# (levels, services): 0 no condition, 1 one value (=), 2 several (IN); then start, end, order.
+Shape = tuple[int, int, bool, bool, bool, bool]
+_statements: dict[Shape, Select[Any]] = {}
+
+
+def prepared_page(
+    criteria: log_sql.LogCriteria, *, limit: int, descending: bool, by_id: bool
+) -> tuple[Select[Any], dict[str, Any]] | None:
+    """The statement and parameters for the first page; None for criteria of another kind."""
+    if not criteria.counted_by_rollups or criteria.matches_nothing:
+        return None
+    levels = None if criteria.levels is None else sorted(criteria.levels)
+    services = None if criteria.services is None else sorted(criteria.services)
+    shape = (
+        _kind(levels),
+        _kind(services),
+        criteria.start_time is not None,
+        criteria.end_time is not None,
+        descending,
+        by_id,
+    )
+    statement = _statements.get(shape)
+    if statement is None:
+        statement = _statements.setdefault(shape, _build(shape))
+    values = {
+        "level": _value(levels),
+        "service": _value(services),
+        "start": criteria.start_time,
+        "end": criteria.end_time,
+    }
+    return statement, {"limit": limit} | {k: v for k, v in values.items() if v is not None}
+
+
+def _kind(values: list[Any] | None) -> int:
+    return 0 if values is None else min(len(values), 2)
+
+
+def _value(values: list[Any] | None) -> Any:
+    return values[0] if values is not None and len(values) == 1 else values
+
+
+def _build(shape: Shape) -> Select[Any]:
+    level_kind, service_kind, start, end, descending, by_id = shape
+    conditions: list[ColumnElement[bool]] = []
+    for column, kind in ((logs.c.level, level_kind), (logs.c.service, service_kind)):
+        if kind == 1:
+            conditions.append(column == bindparam(column.name))
+        elif kind == 2:
+            conditions.append(column.in_(bindparam(column.name, expanding=True)))
+    if start:
+        conditions.append(logs.c.timestamp >= bindparam("start"))
+    if end:
+        conditions.append(logs.c.timestamp <= bindparam("end"))
+    keys = [logs.c.id] if by_id else [logs.c.timestamp, logs.c.id]
+    order = [key.desc() if descending else key.asc() for key in keys]
+    statement = select(*log_sql.LOG_COLUMNS)
+    if conditions:
+        statement = statement.where(and_(*conditions))
+    return statement.order_by(*order).limit(bindparam("limit"))
