@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -47,3 +48,15 @@ def from_unix_nanos(nanos: int) -> datetime:
         return datetime.fromtimestamp(seconds, UTC).replace(microsecond=rest // 1000)
     except (OverflowError, OSError, ValueError):
         raise ValueError("timestamp out of range") from None
+
+
+def partition(results: Iterable[NewLog | Rejection]) -> tuple[list[NewLog], list[Rejection]]:
+    """The accepted logs and the rejections of one request, each in request order."""
+    new_logs: list[NewLog] = []
+    rejections: list[Rejection] = []
+    for result in results:
+        if isinstance(result, NewLog):
+            new_logs.append(result)
+        else:
+            rejections.append(result)
+    return new_logs, rejections

@@ -9,7 +9,7 @@ from fastapi import Response
 from db.levels import Level, parse_level
 from db.logs import NewLog
 from ingest import limits, loki_wire
-from ingest.drafts import Draft, Rejection, from_unix_nanos, validate
+from ingest.drafts import Draft, Rejection, from_unix_nanos, partition, validate
 from ingest.errors import IngestError, too_large
 from ingest.loki_wire import Entry, Stream
 
@@ -28,18 +28,10 @@ def to_new_logs(streams: list[Stream]) -> tuple[list[NewLog], list[Rejection]]:
     """Every entry mapped and validated; positions count entries across the request."""
     if sum(len(stream.entries) for stream in streams) > limits.MAX_RECORDS:
         raise too_large(f"at most {limits.MAX_RECORDS} entries per push")
-    new_logs: list[NewLog] = []
-    rejections: list[Rejection] = []
-    position = 0
-    for stream in streams:
-        for entry in stream.entries:
-            result = _entry(stream, entry, position=position)
-            if isinstance(result, NewLog):
-                new_logs.append(result)
-            else:
-                rejections.append(result)
-            position += 1
-    return new_logs, rejections
+    entries = ((stream, entry) for stream in streams for entry in stream.entries)
+    return partition(
+        _entry(stream, entry, position=position) for position, (stream, entry) in enumerate(entries)
+    )
 
 
 def _entry(stream: Stream, entry: Entry, *, position: int) -> NewLog | Rejection:

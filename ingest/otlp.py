@@ -20,7 +20,7 @@ from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord, ResourceLogs, ScopeL
 from db.levels import Level, parse_level
 from db.logs import NewLog
 from ingest import limits
-from ingest.drafts import Draft, Rejection, from_unix_nanos, validate
+from ingest.drafts import Draft, Rejection, from_unix_nanos, partition, validate
 from ingest.errors import IngestError, bad_request, too_large
 from ingest.otlp_values import ValueRefused, attributes, text
 
@@ -96,20 +96,17 @@ def _hex_to_base64(value: str, key: str) -> str:
 
 def to_new_logs(request: ExportLogsServiceRequest) -> tuple[list[NewLog], list[Rejection]]:
     """Every record mapped and validated; positions count records across the request."""
-    new_logs: list[NewLog] = []
-    rejections: list[Rejection] = []
-    position = 0
-    for resource_logs in request.resource_logs:
-        for scope_logs in resource_logs.scope_logs:
-            shared = _shared(resource_logs, scope_logs)
-            for record in scope_logs.log_records:
-                result = _record(record, shared, position=position)
-                if isinstance(result, NewLog):
-                    new_logs.append(result)
-                else:
-                    rejections.append(result)
-                position += 1
-    return new_logs, rejections
+    records = (
+        (record, shared)
+        for resource_logs in request.resource_logs
+        for scope_logs in resource_logs.scope_logs
+        for shared in (_shared(resource_logs, scope_logs),)  # once per scope, not per record
+        for record in scope_logs.log_records
+    )
+    return partition(
+        _record(record, shared, position=position)
+        for position, (record, shared) in enumerate(records)
+    )
 
 
 def _shared(resource_logs: ResourceLogs, scope_logs: ScopeLogs) -> tuple[str, dict[str, Any]] | str:

@@ -11,6 +11,7 @@ import redis
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from db.engine import Database
 from main import create_app
 from settings import Settings, load_settings
 from testing.services import REDIS_URL, require_redis, scratch_postgres_database
@@ -63,6 +64,21 @@ def client(database_url: str, settings_overrides: dict[str, Any]) -> Iterator[Te
         with app.state.runtime.db.engine.begin() as connection:
             for table in CLEARED_TABLES:
                 connection.execute(text(f"DELETE FROM {table}"))
+
+
+DEAD_DATABASE = "postgresql+psycopg2://postgres@127.0.0.1:1/test"
+
+
+@pytest.fixture
+def dead_database(client: TestClient) -> Iterator[TestClient]:
+    """The app with its database swapped for one nobody listens at, as in an outage."""
+    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    alive, runtime.db = runtime.db, Database(DEAD_DATABASE)
+    try:
+        yield client
+    finally:
+        runtime.db.close()
+        runtime.db = alive
 
 
 def gql(client: TestClient, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -11,8 +11,6 @@ from sqlalchemy import text
 from db.engine import Database
 from tests.conftest import gql
 
-DEAD_DATABASE = "postgresql+psycopg2://postgres@127.0.0.1:1/test"
-
 
 @pytest.fixture
 def missing_table(client: TestClient) -> Iterator[TestClient]:
@@ -44,17 +42,6 @@ def test_rest_hides_sql_behind_500(missing_table: TestClient) -> None:
     assert response.status_code == 500
     assert "logs" not in response.text.lower()
     assert "select" not in response.text.lower()
-
-
-@pytest.fixture
-def dead_database(client: TestClient) -> Iterator[TestClient]:
-    runtime = client.app.state.runtime  # type: ignore[attr-defined]
-    alive, runtime.db = runtime.db, Database(DEAD_DATABASE)
-    try:
-        yield client
-    finally:
-        runtime.db.close()
-        runtime.db = alive
 
 
 def test_rest_answers_503_when_database_is_down(dead_database: TestClient) -> None:

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
-
-from db.engine import Database
-from tests.test_failures import DEAD_DATABASE
 
 OTLP = b'{"resourceLogs": [{"scopeLogs": [{"logRecords": [{"body": {"stringValue": "o"}}]}]}]}'
 LOKI = b'{"streams": [{"stream": {"app": "a"}, "values": [["1", "x"]]}]}'
@@ -17,17 +12,6 @@ REQUESTS = [
     ("/v1/logs", OTLP, "application/json"),
     ("/loki/api/v1/push", LOKI, "application/json"),
 ]
-
-
-@pytest.fixture
-def dead_database(client: TestClient) -> Iterator[TestClient]:
-    runtime = client.app.state.runtime  # type: ignore[attr-defined]
-    alive, runtime.db = runtime.db, Database(DEAD_DATABASE)
-    try:
-        yield client
-    finally:
-        runtime.db.close()
-        runtime.db = alive
 
 
 @pytest.mark.parametrize(("path", "body", "content_type"), REQUESTS)
