@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,15 +51,31 @@ def _alembic_config(connection: Connection) -> Config:
 
 @contextmanager
 def _migration_lock(connection: Connection) -> Iterator[None]:
-    """Serialise workers starting together on PostgreSQL; SQLite needs no lock here."""
+    """Serialise workers starting together: an advisory lock on PostgreSQL, a lock file beside
+    the database on SQLite (uvicorn's workers on one fresh file would race to create tables)."""
     if connection.dialect.name != "postgresql":
-        yield
+        with _sqlite_file_lock(connection.engine.url.database):
+            yield
         return
     _run_and_commit(connection, "SELECT pg_advisory_lock(:key)")
     try:
         yield
     finally:
         _run_and_commit(connection, "SELECT pg_advisory_unlock(:key)")
+
+
+@contextmanager
+def _sqlite_file_lock(database: str | None) -> Iterator[None]:
+    """An exclusive flock on `<database>.migrate-lock`; nothing to lock for in-memory ones."""
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate-lock", "a") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
 @contextmanager

@@ -306,3 +306,22 @@ def test_legacy_upgrade_that_fails_leaves_the_table_untouched(pg_engine: Engine)
     assert "metadata_" in columns
     assert stored_rows(pg_engine, "metadata_")[1]["level"] == "notice"
     assert current_revision(pg_engine) is None
+
+
+def test_workers_starting_together_on_a_fresh_sqlite_file_both_migrate(tmp_path: Path) -> None:
+    """uvicorn's workers each migrate at start; on one fresh file they must take turns."""
+    script = (
+        "import sys; from db.engine import make_engine; from db.migrate import upgrade_database; "
+        "upgrade_database(make_engine(sys.argv[1]))"
+    )
+    for attempt in range(3):
+        url = f"sqlite:///{tmp_path / f'fresh-{attempt}.db'}"
+        workers = [
+            subprocess.Popen(
+                [sys.executable, "-c", script, url], cwd=REPO_ROOT, stderr=subprocess.PIPE
+            )
+            for _ in range(3)
+        ]
+        for worker in workers:
+            _, errors = worker.communicate(timeout=120)
+            assert worker.returncode == 0, errors.decode()[-2000:]
