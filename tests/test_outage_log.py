@@ -10,7 +10,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from core.outage_log import OutageLog
-from tests.test_failures import dead_database  # noqa: F401  (fixture)
 
 
 def outage_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
@@ -22,7 +21,7 @@ def outage_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
 
 
 def test_many_failed_requests_log_one_line(
-    dead_database: TestClient,  # noqa: F811
+    dead_database: TestClient,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO)
