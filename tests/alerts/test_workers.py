@@ -17,6 +17,7 @@ from websockets.sync.client import ClientConnection, connect
 from testing.server import Server, running_servers
 from testing.services import REDIS_URL, require_redis, scratch_postgres_database
 from tests.alerts.support import GRAPHQL_WS, SUBSCRIBE, TRANSPORT_WS, UPSERT, ago
+from tests.sockets import next_message
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -58,16 +59,8 @@ class Subscriber:
         self.socket.send(json.dumps({"id": "1", "type": start, "payload": {"query": SUBSCRIBE}}))
 
     def _message(self, *, timeout: float) -> dict[str, Any] | None:
-        """The next message other than a keep-alive; one already received even when late."""
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                text = self.socket.recv(timeout=max(deadline - time.monotonic(), 0))
-            except TimeoutError:
-                return None
-            message: dict[str, Any] = json.loads(text)
-            if message["type"] != "ka":
-                return message
+        """The next message other than a keep-alive, or None after `timeout` seconds."""
+        return next_message(self.socket, timeout=timeout)
 
     def first_alert(self, *, timeout: float) -> dict[str, Any] | None:
         message = self._message(timeout=timeout)

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 from websockets.sync.client import connect
 
+from tests.sockets import next_message
 from tests.tail.support import TAIL, TRANSPORT_WS
 
 
@@ -25,15 +26,7 @@ class Tail:
 
     def message(self, *, timeout: float) -> dict[str, Any] | None:
         """The next message other than a keep-alive, or None after `timeout` seconds."""
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                text = self.socket.recv(timeout=max(deadline - time.monotonic(), 0))
-            except TimeoutError:
-                return None
-            message: dict[str, Any] = json.loads(text)
-            if message["type"] != "ka":
-                return message
+        return next_message(self.socket, timeout=timeout)
 
     def edges(self, count: int, *, timeout: float = 20.0) -> list[dict[str, Any]]:
         """The next `count` edges (fewer if the time runs out); fails on an error."""
