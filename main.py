@@ -22,7 +22,7 @@ from db.engine import Database
 from db.migrate import upgrade_database
 from db.search_indexes import warn_when_text_search_scans
 from db.timeouts import Timeouts
-from graph.direct_post import serve_posts_directly
+from graph.posts import GraphQLPosts
 from graph.router import graphql_router
 from ingest.router import router as ingest_router
 from ops.docs import router as docs_router
@@ -117,6 +117,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         max_body_size=MAX_BODY_BYTES,  # 413 before anything parses an oversized body
     )
+    # Innermost: JSON POSTs to /graphql are answered here, after every middleware below.
+    graphql = graphql_router(allowed_origins=settings.cors_origins)
+    app.add_middleware(GraphQLPosts, path="/graphql", view=graphql)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -130,9 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(StartupFailureMiddleware)
     install_error_handlers(app)
     # Routes are matched in order: the busiest endpoint first.
-    graphql = graphql_router(allowed_origins=settings.cors_origins)
     app.include_router(graphql, prefix="/graphql", include_in_schema=False)
-    serve_posts_directly(app, graphql, "/graphql")
     app.include_router(api_router)
     app.include_router(ingest_router)
     app.include_router(welcome_router)
