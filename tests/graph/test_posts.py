@@ -72,3 +72,39 @@ def test_other_content_types_keep_strawberrys_answers(client: TestClient) -> Non
         "/graphql", content=b"{}", headers={"content-type": "text/plain; x=application/json"}
     )
     assert almost.json()["errors"][0]["message"] == "Unsupported content type"
+
+
+def test_posts_pass_the_apps_middleware(client: TestClient) -> None:
+    rebound = client.post(
+        "/graphql", json={"query": "{ logs { id } }"}, headers={"host": "rebind.example:8000"}
+    )
+    assert (rebound.status_code, rebound.text) == (400, "Invalid host header")
+    answered = client.post("/graphql", json={"query": "{ logs { id } }"})
+    assert answered.headers["x-request-id"]
+    metrics = client.get("/metrics").text
+    assert 'route="/graphql"' in metrics
+    assert 'route="unmatched",status="200"' not in metrics
+
+
+@pytest.mark.parametrize("settings_overrides", [{"cors_origins": "http://dash.test"}])
+def test_posts_from_an_allowed_origin_get_cors_headers(client: TestClient) -> None:
+    answer = client.post(
+        "/graphql", json={"query": "{ logs { id } }"}, headers={"origin": "http://dash.test"}
+    )
+    assert answer.headers["access-control-allow-origin"] == "http://dash.test"
+    other = client.post(
+        "/graphql", json={"query": "{ logs { id } }"}, headers={"origin": "http://evil.test"}
+    )
+    assert "access-control-allow-origin" not in other.headers
+
+
+def test_a_body_sent_without_a_length_is_still_capped(client: TestClient) -> None:
+    def chunks():  # type: ignore[no-untyped-def]
+        yield b'{"query": "{ logs { id } }", "pad": "'
+        for _ in range(MAX_BODY_BYTES // (1 << 20) + 1):
+            yield b"x" * (1 << 20)
+        yield b'"}'
+
+    answer = client.post("/graphql", content=chunks(), headers={"content-type": "application/json"})
+    assert answer.status_code == 413
+    assert answer.json()["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "body"}
