@@ -17,11 +17,13 @@ from typing import Any
 
 from graphql import (
     FieldNode,
+    GraphQLID,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
+    GraphQLString,
     is_leaf_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList
@@ -192,7 +194,12 @@ def _leaf(return_type: GraphQLObjectType, details: FieldDetailsList) -> tuple[An
 
 @cache  # one entry per leaf type of the schema
 def _serializer(leaf: Any) -> Any:
-    """An enum member's name by one lookup; Strawberry's enum compares against every value."""
+    """An enum member's name by one lookup; Strawberry's enum compares against every value.
+    IDs and strings as they are stored (int, str) skip graphql-core's checks."""
+    if leaf is GraphQLID:
+        return _id
+    if leaf is GraphQLString:
+        return _string
     if not isinstance(leaf, CustomGraphQLEnumType):
         return leaf.serialize
     members: list[Any] = list(leaf.wrapped_cls)
@@ -203,6 +210,14 @@ def _serializer(leaf: Any) -> Any:
         if member.value == value.value
     }
     return names.get  # None for anything else: the ordinary path serialises or reports it
+
+
+def _id(value: Any) -> Any:
+    return str(value) if type(value) is int else GraphQLID.serialize(value)
+
+
+def _string(value: Any) -> Any:
+    return value if type(value) is str else GraphQLString.serialize(value)
 
 
 def _resolved_by_attribute(definition: Any) -> bool:
