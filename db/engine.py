@@ -6,7 +6,6 @@ import asyncio
 import contextvars
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from functools import partial
 from typing import Any, TypeVar
@@ -19,6 +18,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from db import metadata
 from db.matching import sqlite_metadata_function
 from db.text import sqlite_regexp
+from db.threads import Workers
 from db.timeouts import (
     REQUESTS,
     TOOLS,
@@ -128,9 +128,9 @@ class Database:
         )
         # SQLite allows one writer; queueing here beats retrying on SQLITE_BUSY.
         self._write_lock = threading.Lock() if self.is_sqlite else None
-        # Its own pool rather than anyio's: the hop to a thread and back is most of the
-        # overhead of a quick read, and asyncio's own costs a third of anyio's here.
-        self._threads = ThreadPoolExecutor(MAX_THREADS, thread_name_prefix="lograph-db")
+        # Its own threads rather than anyio's: the hop to a thread and back is most of the
+        # overhead of a quick read (db/threads.py).
+        self._threads = Workers(MAX_THREADS, name="lograph-db")
 
     @property
     def engines(self) -> tuple[Engine, ...]:
@@ -160,7 +160,7 @@ class Database:
         await self._in_thread(select_one, seconds=PROBE_SECONDS)
 
     def close(self) -> None:
-        self._threads.shutdown(wait=False, cancel_futures=True)  # abandoned calls run on
+        self._threads.shutdown()
         self.engine.dispose()
         self._reader.dispose()
 
@@ -177,8 +177,8 @@ class Database:
         pile up threads without end.
         """
         seconds = self.timeouts.wait if seconds is None else seconds
-        context = contextvars.copy_context()  # log lines in the thread name the request
-        pending = asyncio.get_running_loop().run_in_executor(self._threads, context.run, call)
+        # In a copy of the caller's context: log lines in the thread name the request.
+        pending = self._threads.submit(call, contextvars.copy_context())
         try:
             async with asyncio.timeout(seconds):
                 return await pending
