@@ -23,9 +23,9 @@ logger = logging.getLogger("lograph.rollups")
 
 FOLD_SECONDS = 1.0
 FOLD_AFTER_LOGS = 20_000
-# Deltas per statement: about half a second of folding on logs spread over days, well within
-# the statement timeout; a fold that takes a full batch goes on at once with the next.
-MAX_DELTAS = 50_000
+# Deltas per statement: about 0.1 s of folding on logs spread over days, far within any
+# statement timeout; a fold that takes a full batch goes on at once with the next.
+MAX_DELTAS = 10_000
 
 
 class RollupCompactor:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from core import compactor as compactor_module
 from core.compactor import RollupCompactor
 from main import create_app
 from tests.conftest import app_settings, gql
@@ -87,7 +88,10 @@ def test_reads_from_another_app_equal_a_scan_right_after_each_write_and_delete(
     assert_rollup_answers_equal_a_scan(reader)
 
 
-def test_answers_stay_the_same_once_the_deltas_are_folded(client: TestClient) -> None:
+def test_answers_stay_the_same_once_the_deltas_are_folded(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(compactor_module, "MAX_DELTAS", 97)  # a fold of several statements
     create_logs(client, *spread_bodies(600, seed=7))
     before = answers(client, WINDOWS[1], "MINUTE")
     compactor = RollupCompactor(db=client.app.state.runtime.db)  # type: ignore[attr-defined]
