@@ -15,6 +15,7 @@ from alerts import AlertEngine
 from broker import Broker
 from broker.hub import Hub
 from core import metrics
+from core.compactor import RollupCompactor
 from core.keys import KeyRing
 from core.ratelimit import RateLimiter
 from core.runtime import Runtime
@@ -111,6 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         log_hub = new_log_hub(queue_batches=settings.tail_queue_batches)
         tail_reader = TailReader(db=db, hub=log_hub, bus=broker.bus)
         await tail_reader.start()
+        compactor = RollupCompactor(db=db)
+        await compactor.start()
         broker.start()
         keys.start()
         limiter.start()
@@ -125,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 alert_engine.logs_written,
                 tail_reader.logs_written,
                 metrics.logs_written,
+                compactor.logs_written,
             ],
             rules_listeners=[alert_engine.rules_changed],
         )
@@ -137,6 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await limiter.stop()
             await keys.stop()
             await tail_reader.stop()
+            await compactor.stop()
             await broker.stop()
             db.close()
 
