@@ -68,7 +68,7 @@ class LographApp(FastAPI):
             lane is not None
             and scope["type"] == "http"
             and scope["path"] == "/graphql"
-            and (is_json_post(scope))
+            and is_json_post(scope)
         ):
             scope["app"] = self  # as Starlette sets it: the context finds the runtime here
             await lane(scope, receive, send)

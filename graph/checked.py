@@ -54,6 +54,8 @@ async def execute_checked(
     operation_extensions: dict[str, Any] | None,
     code_errors: CodeErrors,
 ) -> ExecutionResult:
+    """The answer Strawberry's execute would give, with its errors coded and the operation
+    counted: the two things our extensions add to an execution."""
     if operation_name is None:  # Strawberry runs the first operation, named or not
         first = get_first_operation(document)
         operation_name = first.name.value if first and first.name else None
