@@ -64,13 +64,13 @@ def test_a_page_of_logs_takes_the_one_step_path(
 
     create_logs(client, log_json(), log_json())
     completed: list[Any] = []
-    original = graph.execution._complete
+    original = graph.execution.complete
 
     def counting(*args: Any) -> Any:
         completed.append(result := original(*args))
         return result
 
-    monkeypatch.setattr(graph.execution, "_complete", counting)
+    monkeypatch.setattr(graph.execution, "complete", counting)
     body = client.post("/graphql", json={"query": DOCUMENTS[0]}).json()
     assert len(body["data"]["logs"]) == 2
     assert len(completed) == 2
