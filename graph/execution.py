@@ -1,8 +1,9 @@
-"""graphql-core's execution with plain selections (graph/plans.py) completed in one step."""
+"""graphql-core's execution with plain selections (graph/plans.py) completed in one step: the
+objects of queries, and the events of subscriptions (graph/event_answers.py)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from graphql import (
     GraphQLList,
@@ -11,10 +12,12 @@ from graphql import (
     GraphQLOutputType,
     GraphQLResolveInfo,
 )
+from graphql.execution import Executor
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import AwaitableOrValue, Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from graph.event_answers import NOT_PLAIN_EVENTS, EventPlan, PlainEvent, plan_events
 from graph.plans import (
     MAX_SHARED_PLANS,
     NOT_PLAIN,
@@ -27,13 +30,15 @@ from graph.plans import (
 
 
 class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    """graphql-core's execution, with plain objects completed in one step."""
+    """graphql-core's execution, with plain objects and plain subscription events completed
+    in one step."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._plans: dict[tuple[GraphQLObjectType, int], tuple[FieldDetailsList, Plan]] = {}
         middleware = self.middleware_manager
         self._plain_allowed = not (middleware and middleware.middlewares)
+        self._event_plan: EventPlan | None = None  # made on the first event
 
     def complete_object_value(
         self,
@@ -94,6 +99,25 @@ class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 return None
             completed.append(answer)
         return completed
+
+    def build_per_event_executor(self, payload: Any) -> Executor[Any]:
+        """A plain subscription's events are answered by its plan (graph/event_answers.py);
+        graphql-core only calls `execute_operation` on what this returns."""
+        if self._event_plan is None:  # the first event
+            plain = self._plain_allowed
+            self._event_plan = plan_events(self, self._plan) if plain else NOT_PLAIN_EVENTS
+        if not self._event_plan.plan:
+            return self._ordinary_event(payload)
+        # A string: evaluating `Executor[Any]` costs a typing-cache lookup per event.
+        return cast("Executor[Any]", PlainEvent(self._event_plan, payload, self._ordinary_event))
+
+    def _ordinary_event(self, payload: Any) -> Executor[Any]:
+        executor = cast("FastLeafExecutionContext", super().build_per_event_executor(payload))
+        # graphql-core collects the root fields afresh for each event, so the memos of
+        # sub-selections (keyed on those fields' identity) would only grow: one per event.
+        executor._relevant_sub_fields = {}
+        executor._plans = {}
+        return executor
 
     def _plan(self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList) -> Plan:
         """Memoised like collect_subfields: on the identity of the field list, kept alive."""
