@@ -9,9 +9,10 @@ what the tail adds to the write's own latency. With `--match` below 1, the tails
 service that only that share of the logs carries.
 
 Prints a markdown table: the same load without tails, then with them; ingest cost is the POST
-latency and the app processes' CPU per 1000 logs. With `--full-rates`, a second table: every
-tail takes every log, at each of those rates in turn until one is not sustained, and the most
-this machine sustained.
+latency and the app processes' CPU per 1000 logs (the bench's own CPU, writer and tails, runs
+on the same cores and is shown beside it). With `--full-rates`, a second table: every tail
+takes every log, at each of those rates in turn until the servers no longer keep up, and the
+most this machine sustained (delivery p99 within 100 ms) and kept up with.
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ class Run:
     seconds: float
     writes: Writes
     cpu_per_1000: float
+    client_per_1000: float  # this process: the writer and the tails, on the same cores
     tails: list[Tail]
 
     def expected(self) -> int:
@@ -128,16 +130,15 @@ class Run:
             if sent in answered
         ]
 
+    def kept_up(self) -> bool:
+        """Writes on schedule, none failed, every edge delivered once."""
+        on_schedule = self.writes.logs / self.seconds >= ON_SCHEDULE * self.rate
+        return self.writes.failed == 0 and on_schedule and self.complete()
+
     def sustained(self) -> bool:
-        """Writes on schedule, none failed, every edge once, delivery p99 within target."""
+        """Kept up, with delivery p99 within issue 9's target."""
         delivery = self.delivery()
-        return (
-            self.writes.failed == 0
-            and self.writes.logs / self.seconds >= ON_SCHEDULE * self.rate
-            and self.complete()
-            and bool(delivery)
-            and percentile(delivery, 99) <= SUSTAINED_P99_SECONDS
-        )
+        return self.kept_up() and percentile(delivery, 99) <= SUSTAINED_P99_SECONDS
 
 
 async def write(
@@ -182,18 +183,29 @@ async def run(servers: Sequence[Server], args: argparse.Namespace, subscribers: 
         await ready.wait()
     pids = [server.pid for server in servers]
     cpu = cpu_seconds(pids)
+    client = time.process_time()
     start = time.perf_counter()
     writes = await write(
         servers, rate=args.rate, bulk=args.bulk, seconds=args.seconds, match=args.match
     )
     elapsed = time.perf_counter() - start
     cpu = cpu_seconds(pids) - cpu
+    client = time.process_time() - client
     await asyncio.sleep(2.0)  # the last deliveries
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    per_1000 = 1000 * cpu / max(writes.logs, 1)
-    return Run(subscribers, args.match, args.rate, elapsed, writes, per_1000, tails)
+    per_1000 = 1000 / max(writes.logs, 1)
+    return Run(
+        subscribers,
+        args.match,
+        args.rate,
+        elapsed,
+        writes,
+        cpu * per_1000,
+        client * per_1000,
+        tails,
+    )
 
 
 def _p50_p99(seconds: Sequence[float]) -> str:
@@ -204,8 +216,9 @@ def _p50_p99(seconds: Sequence[float]) -> str:
 
 HEADER = (
     "| tails | written logs/s | POST p50 / p99 ms | app CPU s per 1000 logs "
-    "| delivery p50 / p99 ms | after the POST's answer p50 / p99 ms | received |\n"
-    "|---|---|---|---|---|---|---|"
+    "| bench client CPU s per 1000 logs | delivery p50 / p99 ms "
+    "| after the POST's answer p50 / p99 ms | received |\n"
+    "|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -221,29 +234,32 @@ def row(result: Run) -> str:
     return (
         f"| {result.subscribers} | {result.writes.logs / result.seconds:,.0f} "
         f"| {_p50_p99(result.writes.post_latencies())} | {result.cpu_per_1000:.3f} "
+        f"| {result.client_per_1000:.3f} "
         f"| {_p50_p99(result.delivery())} | {_p50_p99(result.after_answer())} | {received} |"
     )
 
 
 async def full_rates(servers: Sequence[Server], args: argparse.Namespace) -> None:
-    """Every tail takes every log, at each rate until one is not sustained."""
+    """Every tail takes every log, at each rate until the servers no longer keep up."""
     print()
     print(f"Every tail takes every log ({args.subscribers} tails, bulks of {args.bulk}):")
     print()
     print(HEADER.replace("| tails |", "| rate |", 1))
-    best = None
+    kept_up, sustained = "none", "none"
     for rate in args.full_rates:
         every = argparse.Namespace(**{**vars(args), "rate": rate, "match": 1.0})
         result = await run(servers, every, args.subscribers)
         print(row(result).replace(f"| {args.subscribers} |", f"| {rate:,} |", 1), flush=True)
-        if not result.sustained():
+        if not result.kept_up():
             break
-        best = rate
+        kept_up = f"{rate:,} logs/s"
+        if result.sustained():
+            sustained = f"{rate:,} logs/s"
     print()
-    what = f"{best:,} logs/s" if best is not None else f"none of {args.full_rates}"
     print(
-        f"Most sustained with every tail taking every log: {what} (writes on schedule, none "
-        f"failed, every edge once, delivery p99 <= {SUSTAINED_P99_SECONDS * 1000:.0f} ms)."
+        f"With every tail taking every log, this machine sustained {sustained} with delivery "
+        f"p99 <= {SUSTAINED_P99_SECONDS * 1000:.0f} ms, and kept up (writes on schedule, none "
+        f"failed, every edge once) at {kept_up}."
     )
 
 
