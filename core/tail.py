@@ -27,7 +27,8 @@ gap; replayed edges get cursors (cursor.upto, P, tx, id), an exact "after" set b
 cursor.upto saw no more than P.
 
 Cost. The reader's query selects only what some subscriber's filter selects (their union); each
-subscriber then matches its batches in memory. A subscriber joins between two reads, so the
+subscriber then matches its batches in memory. A batch's edges are made once, by the reader, and
+every subscriber yields the same objects. A subscriber joins between two reads, so the
 read that follows its join already includes its filter.
 
 Delivery. Writes in this process wake the reader at once (the write hook), other processes'
