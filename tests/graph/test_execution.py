@@ -61,10 +61,11 @@ def test_a_page_of_logs_takes_the_one_step_path(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import graph.execution
+    import graph.plans
 
     create_logs(client, log_json(), log_json())
     completed: list[Any] = []
-    original = graph.execution.complete
+    original = graph.plans.complete
 
     def counting(*args: Any) -> Any:
         completed.append(result := original(*args))

@@ -9,9 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 import graph.event_answers
+import graph.plans
 from tests.conftest import gql
 from tests.factories import create_logs, log_json
-from tests.tail.support import GRAPHQL_WS, NODE, TRANSPORT_WS, edges, tailing
+from tests.tail.support import GRAPHQL_WS, NODE, edges, tailing
 
 OTHER = """subscription($filter: LogFilter) {
   logs(filter: $filter) { node { service id } at: cursor }
@@ -22,7 +23,7 @@ def test_the_same_selection_shares_answers_and_another_gets_its_own(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     made: list[Any] = []
-    original = graph.event_answers.complete
+    original = graph.plans.complete
 
     def counting(*args: Any) -> Any:
         made.append(answer := original(*args))
