@@ -8,11 +8,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from alerts import AlertEngine
 from broker import Broker
 from broker.hub import Hub
 from core import metrics
+from core.compactor import RollupCompactor
 from core.keys import KeyRing
 from core.ratelimit import RateLimiter
 from core.runtime import Runtime
@@ -22,7 +25,7 @@ from db.engine import Database
 from db.migrate import upgrade_database
 from db.search_indexes import warn_when_text_search_scans
 from db.timeouts import Timeouts
-from graph.direct_post import serve_posts_directly
+from graph.posts import GraphQLPosts, is_json_post
 from graph.router import graphql_router
 from ingest.router import router as ingest_router
 from ops.docs import router as docs_router
@@ -48,6 +51,36 @@ DESCRIPTION = (
     "Log aggregation: GraphQL at `/graphql` (GraphiQL in a browser), the legacy REST API "
     "under `/api/v1`, and probes at `/healthz` and `/readyz`."
 )
+
+
+class LographApp(FastAPI):
+    """FastAPI, with JSON POSTs to /graphql served behind the app's own middleware alone.
+
+    graph/posts.py says why; `edge` in create_app is the one list of that middleware, so both
+    ways in pass the same checks in the same order.
+    """
+
+    graphql_posts: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        lane = self.graphql_posts
+        if (
+            lane is not None
+            and scope["type"] == "http"
+            and scope["path"] == "/graphql"
+            and (is_json_post(scope))
+        ):
+            scope["app"] = self  # as Starlette sets it: the context finds the runtime here
+            await lane(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+def wrapped(app: ASGIApp, middleware: list[Middleware]) -> ASGIApp:
+    """`app` behind `middleware`, the first outermost, as Starlette builds its stack."""
+    for cls, args, kwargs in reversed(middleware):
+        app = cls(app, *args, **kwargs)
+    return app
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -79,6 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         log_hub = new_log_hub(queue_batches=settings.tail_queue_batches)
         tail_reader = TailReader(db=db, hub=log_hub, bus=broker.bus)
         await tail_reader.start()
+        compactor = RollupCompactor(db=db)
+        await compactor.start()
         broker.start()
         keys.start()
         limiter.start()
@@ -93,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 alert_engine.logs_written,
                 tail_reader.logs_written,
                 metrics.logs_written,
+                compactor.logs_written,
             ],
             rules_listeners=[alert_engine.rules_changed],
         )
@@ -105,10 +141,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await limiter.stop()
             await keys.stop()
             await tail_reader.stop()
+            await compactor.stop()
             await broker.stop()
             db.close()
 
-    app = FastAPI(
+    # What every request passes first, outermost first; the Host is checked after the request
+    # id is given and before anything else.
+    edge = [
+        Middleware(RequestMiddleware, access_log=settings.access_log),
+        Middleware(StartupFailureMiddleware),
+        Middleware(HostGuard, allowed_hosts=settings.allowed_hosts),
+        Middleware(WebSocketLimit, limit=settings.max_websockets),
+        Middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        ),
+    ]
+    app = LographApp(
         title="lograph",
         description=DESCRIPTION,
         version="1.0.0",
@@ -116,23 +167,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # ops/docs.py serves /docs and /redoc from local assets, not a CDN
         redoc_url=None,
         max_body_size=MAX_BODY_BYTES,  # 413 before anything parses an oversized body
-    )
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.cors_origins,
-        allow_methods=["*"],
-        allow_headers=["*"],
+        middleware=edge,
     )
     app.state.metrics_public = settings.metrics_public
-    # The last added runs first: after the request id, the Host is checked before anything else.
-    app.add_middleware(WebSocketLimit, limit=settings.max_websockets)
-    app.add_middleware(HostGuard, allowed_hosts=settings.allowed_hosts)
-    app.add_middleware(StartupFailureMiddleware)
     install_error_handlers(app)
     # Routes are matched in order: the busiest endpoint first.
     graphql = graphql_router(allowed_origins=settings.cors_origins)
+    app.graphql_posts = wrapped(GraphQLPosts(view=graphql, max_body_bytes=MAX_BODY_BYTES), edge)
     app.include_router(graphql, prefix="/graphql", include_in_schema=False)
-    serve_posts_directly(app, graphql, "/graphql")
     app.include_router(api_router)
     app.include_router(ingest_router)
     app.include_router(welcome_router)
@@ -140,8 +182,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics_router)
     app.include_router(docs_router)
     app.include_router(assets_router)
-    # Outermost: every request gets its id first.
-    app.add_middleware(RequestMiddleware, access_log=settings.access_log)
     return app
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import threading
 from collections.abc import Callable
 from contextlib import nullcontext
 from functools import partial
 from typing import Any, TypeVar
 
-import anyio
-import anyio.to_thread
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
@@ -18,6 +18,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from db import metadata
 from db.matching import sqlite_metadata_function
 from db.text import sqlite_regexp
+from db.threads import Workers
 from db.timeouts import (
     REQUESTS,
     TOOLS,
@@ -127,7 +128,9 @@ class Database:
         )
         # SQLite allows one writer; queueing here beats retrying on SQLITE_BUSY.
         self._write_lock = threading.Lock() if self.is_sqlite else None
-        self._threads = threading.BoundedSemaphore(MAX_THREADS)
+        # Its own threads rather than anyio's: the hop to a thread and back is most of the
+        # overhead of a quick read (db/threads.py).
+        self._threads = Workers(MAX_THREADS, name="lograph-db")
 
     @property
     def engines(self) -> tuple[Engine, ...]:
@@ -157,6 +160,7 @@ class Database:
         await self._in_thread(select_one, seconds=PROBE_SECONDS)
 
     def close(self) -> None:
+        self._threads.shutdown()
         self.engine.dispose()
         self._reader.dispose()
 
@@ -169,30 +173,20 @@ class Database:
         may still commit after the client heard 503: its outcome is unknown to the client, a
         retry may write the logs twice, and the write hook never hears of it (the periodic
         alert check counts them). At most MAX_THREADS calls run at once, abandoned ones
-        included, so a frozen database cannot pile up threads without end.
+        included; the rest wait their turn within the same bound, so a frozen database cannot
+        pile up threads without end.
         """
         seconds = self.timeouts.wait if seconds is None else seconds
+        # In a copy of the caller's context: log lines in the thread name the request.
+        pending = self._threads.submit(call, contextvars.copy_context())
         try:
-            with anyio.fail_after(seconds):
-                return await anyio.to_thread.run_sync(
-                    partial(self._counted, call), abandon_on_cancel=True
-                )
+            async with asyncio.timeout(seconds):
+                return await pending
         except TimeoutError:
             raise DatabaseUnavailable(
                 f"no answer within {seconds:g} s",
                 detail=f"Database did not answer within {seconds:g} s",
             ) from None
-
-    def _counted(self, call: Callable[[], T]) -> T:
-        if not self._threads.acquire(blocking=False):
-            raise DatabaseUnavailable(
-                f"{MAX_THREADS} database calls already running",
-                detail="Database busy: too many requests waiting",
-            )
-        try:
-            return call()
-        finally:
-            self._threads.release()
 
     def _read(self, work: Callable[[Connection], T]) -> T:
         return self._once_more_if_stale(work, engine=self._reader, transaction=False)

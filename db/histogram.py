@@ -20,6 +20,7 @@ from sqlalchemy import (
 
 from db.logs import LogCriteria, filtered, one_of
 from db.models import log_counts, log_counts_minute, logs
+from db.rollups import with_deltas
 from db.stats import TICK
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -28,7 +29,8 @@ BucketCounts = Counter[tuple[int, str]]  # (bucket number from the origin, level
 
 @dataclass(frozen=True, slots=True)
 class Rollup:
-    """A table of counts per (bucket, level, service) that triggers keep, `step` wide."""
+    """A table of counts per (bucket, level, service) that triggers keep, `step` wide
+    (read with its deltas)."""
 
     table: Table
     step: timedelta
@@ -101,8 +103,8 @@ def _from_rollup(
     origin: datetime,
     width: timedelta,
 ) -> BucketCounts:
-    table = rollup.table
-    conditions = [table.c.bucket >= first, table.c.bucket < stop, table.c.count > 0]
+    table = with_deltas(rollup.table)
+    conditions = [table.c.bucket >= first, table.c.bucket < stop]
     if criteria.levels is not None:
         conditions.append(one_of(table.c.level, criteria.levels))
     if criteria.services is not None:
@@ -113,7 +115,9 @@ def _from_rollup(
         .where(and_(*conditions))
         .group_by(bucket, table.c.level)
     )
-    return Counter({(int(b), level): int(n) for b, level, n in connection.execute(statement)})
+    # A bucket whose logs were all deleted sums to 0 until a fold: absent, as in a scan.
+    rows = connection.execute(statement)
+    return Counter({(int(b), level): int(n) for b, level, n in rows if n})
 
 
 def _scan(

@@ -154,7 +154,7 @@ def find_logs(
         else None
     )
     if prepared is not None:
-        return [log_record(row) for row in connection.execute(*prepared)]
+        return [log_record(row) for row in pages.page_rows(connection, *prepared)]
     keys = [logs.c.id] if by_id else [logs.c.timestamp, logs.c.id]
     order = [key.desc() if descending else key.asc() for key in keys]
     if skip == 0:

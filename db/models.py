@@ -121,26 +121,29 @@ event.listen(
     DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),  # type: ignore[no-untyped-call]
 )
 
+
+def _counts(name: str, *, keyed: bool) -> Table:
+    """Counts of logs per (bucket, level, service); the rollups are keyed by those three."""
+    return Table(
+        name,
+        metadata,
+        Column("bucket", UTCDateTime(), primary_key=keyed, nullable=False),
+        Column("level", String(5), primary_key=keyed, nullable=False),
+        Column("service", String(MAX_SERVICE_LENGTH), primary_key=keyed, nullable=False),
+        Column("count", BigInteger, nullable=False),
+    )
+
+
 # Hourly counts kept by triggers on `logs` (any writer, COPY included), so stats read
 # a few thousand rows instead of scanning every log.
-log_counts = Table(
-    "log_counts",
-    metadata,
-    Column("bucket", UTCDateTime(), primary_key=True),
-    Column("level", String(5), primary_key=True),
-    Column("service", String(MAX_SERVICE_LENGTH), primary_key=True),
-    Column("count", BigInteger, nullable=False),
-)
-
+log_counts = _counts("log_counts", keyed=True)
 # The same per minute, so minute histograms read rollups too (migration 0004).
-log_counts_minute = Table(
-    "log_counts_minute",
-    metadata,
-    Column("bucket", UTCDateTime(), primary_key=True),
-    Column("level", String(5), primary_key=True),
-    Column("service", String(MAX_SERVICE_LENGTH), primary_key=True),
-    Column("count", BigInteger, nullable=False),
-)
+log_counts_minute = _counts("log_counts_minute", keyed=True)
+# Counts per minute that writers appended on PostgreSQL and no fold has yet moved into both
+# rollups (migration 0010); negative for deletes. No key: appending is all a write does.
+# Readers add these rows in (db/rollups.py). Always empty on SQLite, whose triggers keep the
+# rollups themselves.
+log_counts_delta = _counts("log_counts_delta", keyed=False)
 
 MAX_RULE_NAME_LENGTH = 100
 

@@ -4,20 +4,32 @@ Building the SELECT and its cache key for every request cost about a tenth of a 
 CPU. These filters (the common ones) come in few shapes: one statement per shape, with bound
 parameters, goes straight to SQLAlchemy's compiled cache. It is the statement `db.logs` builds
 for the same criteria, with the values bound instead of inlined.
+
+On PostgreSQL, a shape without IN lists compiles to one fixed SQL text, and `page_rows` runs
+that text on the driver's cursor: SQLAlchemy's execution (cache key, parameter and result
+processing, row objects) cost as much CPU as the rest of the read (0.17 against 0.11 ms a page
+here). Its two conversions are done here instead (instants in UTC, in and out), and driver
+errors are raised as SQLAlchemy's, the connection invalidated on a disconnect, so that
+db.engine tells timeouts and outages apart exactly as for any other statement.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, select
+from sqlalchemy.exc import DBAPIError
 
 from db import logs as log_sql
-from db.models import logs
+from db.models import as_utc, logs
 
 # (levels, services): 0 no condition, 1 one value (=), 2 several (IN); then start, end, order.
 Shape = tuple[int, int, bool, bool, bool, bool]
 _statements: dict[Shape, Select[Any]] = {}
+# By dialect and id() of a statement in _statements (kept alive there).
+_driver_sql: dict[tuple[str, int], str | None] = {}
+TIMESTAMP = 1  # the column of LOG_COLUMNS holding the instant
 
 
 def prepared_page(
@@ -74,3 +86,45 @@ def _build(shape: Shape) -> Select[Any]:
     if conditions:
         statement = statement.where(and_(*conditions))
     return statement.order_by(*order).limit(bindparam("limit"))
+
+
+def page_rows(
+    connection: Connection, statement: Select[Any], params: dict[str, Any]
+) -> Sequence[Sequence[Any]]:
+    """The rows of a prepared page, through the driver's cursor where the SQL text is fixed."""
+    key = (connection.dialect.name, id(statement))
+    sql = _driver_sql.get(key, "")
+    if sql == "":
+        sql = _driver_sql.setdefault(key, _fixed_sql(statement, connection))
+    if sql is None:
+        return connection.execute(statement, params).all()
+    for name in ("start", "end"):
+        if name in params:
+            params[name] = as_utc(params[name])
+    dialect = connection.dialect
+    driver = connection.connection.dbapi_connection
+    assert driver is not None  # a checked-out connection
+    cursor = driver.cursor()
+    try:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    except dialect.loaded_dbapi.Error as error:
+        lost = dialect.is_disconnect(error, driver, None)
+        if lost:
+            connection.invalidate(error)
+        raise DBAPIError.instance(
+            sql, params, error, dialect.loaded_dbapi.Error, connection_invalidated=lost
+        ) from error
+    finally:
+        cursor.close()
+    return [(*row[:TIMESTAMP], as_utc(row[TIMESTAMP]), *row[TIMESTAMP + 1 :]) for row in rows]
+
+
+def _fixed_sql(statement: Select[Any], connection: Connection) -> str | None:
+    """The statement's SQL text on PostgreSQL when it has no IN list; None otherwise."""
+    if connection.dialect.name != "postgresql":
+        return None
+    compiled = statement.compile(dialect=connection.dialect)
+    if any(param.expanding for param in compiled.binds.values()):
+        return None
+    return compiled.string

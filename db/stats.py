@@ -1,4 +1,5 @@
-"""Counting logs by level and service: from hourly rollups where they cover, else a scan."""
+"""Counting logs by level and service: from hourly rollups (and their deltas) where they
+cover, else a scan."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import ColumnElement, Connection, func, select
 
 from db.logs import LogCriteria, filtered, one_of
 from db.models import log_counts, logs
+from db.rollups import with_deltas
 
 HOUR = timedelta(hours=1)
 TICK = timedelta(microseconds=1)  # the finest timestamp step both backends store
@@ -23,7 +25,8 @@ class StatsRow:
 
 
 def count_by_level_and_service(connection: Connection, criteria: LogCriteria) -> list[StatsRow]:
-    """Counts per (level, service): whole hours from `log_counts`, the ragged edges from `logs`."""
+    """Counts per (level, service): whole hours from `log_counts` and its deltas, the ragged
+    edges from `logs`."""
     if criteria.matches_nothing:
         return []
     if not criteria.counted_by_rollups:
@@ -47,20 +50,20 @@ def _rollup(
     first: datetime | None,
     stop: datetime | None,
 ) -> Counter[tuple[str, str]]:
-    conditions = [log_counts.c.count > 0]
+    counts = with_deltas(log_counts)
+    conditions: list[ColumnElement[bool]] = []
     if criteria.levels is not None:
-        conditions.append(one_of(log_counts.c.level, criteria.levels))
+        conditions.append(one_of(counts.c.level, criteria.levels))
     if criteria.services is not None:
-        conditions.append(one_of(log_counts.c.service, criteria.services))
+        conditions.append(one_of(counts.c.service, criteria.services))
     if first is not None:
-        conditions.append(log_counts.c.bucket >= first)
+        conditions.append(counts.c.bucket >= first)
     if stop is not None:
-        conditions.append(log_counts.c.bucket < stop)
-    total = func.sum(log_counts.c.count)
+        conditions.append(counts.c.bucket < stop)
     statement = (
-        select(log_counts.c.level, log_counts.c.service, total)
-        .where(and_(*conditions))
-        .group_by(log_counts.c.level, log_counts.c.service)
+        select(counts.c.level, counts.c.service, func.sum(counts.c.count))
+        .where(*conditions)
+        .group_by(counts.c.level, counts.c.service)
     )
     return Counter(
         {(level, service): int(n) for level, service, n in connection.execute(statement)}

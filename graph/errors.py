@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import DocumentNode, GraphQLError
 from sqlalchemy.exc import DBAPIError
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
@@ -15,6 +15,7 @@ from strawberry.types.graphql import OperationType
 from core.errors import ResolverError
 from core.outage_log import database_outage
 from db.engine import DatabaseUnavailable
+from graph.checked import checked_document, execute_checked
 from graph.error_fields import add_input_field
 
 logger = logging.getLogger("lograph.graphql")
@@ -71,10 +72,7 @@ class CodedSchema(strawberry.Schema):
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         # Strawberry calls this once for every error list, before the response is built.
-        document = execution_context.graphql_document if execution_context else None
-        for error in errors:
-            add_input_field(error, document)
-            assign_code(error)
+        code_errors(errors, execution_context.graphql_document if execution_context else None)
 
     async def execute(
         self,
@@ -89,12 +87,32 @@ class CodedSchema(strawberry.Schema):
         # execute() has no stream to send events to: a subscription sent over HTTP is refused
         # (HTTP 400) instead of failing as a null field. WebSockets subscribe through stream().
         allowed = set(allowed_operation_types or (OperationType.QUERY, OperationType.MUTATION))
+        allowed.discard(OperationType.SUBSCRIPTION)
+        document = checked_document(query, operation_name, allowed)
+        if document is not None:
+            return await execute_checked(
+                self._schema,
+                document,
+                variable_values=variable_values,
+                context_value=context_value,
+                root_value=root_value,
+                operation_name=operation_name,
+                operation_extensions=operation_extensions,
+                code_errors=code_errors,
+            )
         return await super().execute(
             query,
             variable_values,
             context_value,
             root_value,
             operation_name,
-            allowed - {OperationType.SUBSCRIPTION},
+            allowed,
             operation_extensions,
         )
+
+
+def code_errors(errors: list[GraphQLError], document: DocumentNode | None) -> None:
+    """Every error names the input field at fault where it can, and carries its code."""
+    for error in errors:
+        add_input_field(error, document)
+        assign_code(error)

@@ -19,9 +19,11 @@ from typing import Any
 
 from graphql import (
     FieldNode,
+    GraphQLID,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLString,
     SelectionSetNode,
     is_leaf_type,
 )
@@ -117,7 +119,12 @@ def _entry(
 
 @cache  # one entry per leaf type of the schema
 def _serializer(leaf: Any) -> Any:
-    """An enum member's name by one lookup; Strawberry's enum compares against every value."""
+    """An enum member's name by one lookup; Strawberry's enum compares against every value.
+    IDs and strings as they are stored (int, str) skip graphql-core's checks."""
+    if leaf is GraphQLID:
+        return _id
+    if leaf is GraphQLString:
+        return _string
     if not isinstance(leaf, CustomGraphQLEnumType):
         return leaf.serialize
     members: list[Any] = list(leaf.wrapped_cls)
@@ -128,6 +135,14 @@ def _serializer(leaf: Any) -> Any:
         if member.value == value.value
     }
     return names.get  # None for anything else: the ordinary path serialises or reports it
+
+
+def _id(value: Any) -> Any:
+    return str(value) if type(value) is int else GraphQLID.serialize(value)
+
+
+def _string(value: Any) -> Any:
+    return value if type(value) is str else GraphQLString.serialize(value)
 
 
 def _resolved_by_attribute(definition: Any) -> bool:

@@ -60,12 +60,21 @@ class LographGraphQLRouter(GraphQLRouter[Context, None]):
         """Refusals as GraphQL error bodies with their HTTP status, never plain text or 500."""
         try:
             return await super().run(request, context=context, root_value=root_value)
-        except TooLargeError as error:
+        except Exception as error:
+            refusal = self.refusal_for(error)
+            if refusal is None:
+                raise
+            return refusal
+
+    def refusal_for(self, error: Exception) -> Response | None:
+        """The answer to a request refused before execution; None for any other error."""
+        if isinstance(error, TooLargeError):
             return self._refusal(413, str(error), error.extensions)
-        except UserInputError as error:
+        if isinstance(error, UserInputError):
             return self._refusal(400, str(error), error.extensions)
-        except HTTPException as error:
+        if isinstance(error, HTTPException):
             return self._refusal(error.status_code, error.reason, {"code": "BAD_USER_INPUT"})
+        return None
 
     def _refusal(self, status: int, message: str, extensions: dict[str, Any]) -> Response:
         answer = {"errors": [{"message": bounded(message), "extensions": extensions}]}

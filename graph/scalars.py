@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import strawberry
@@ -26,7 +26,8 @@ def parse_datetime(value: Any) -> datetime:
 
 
 def serialize_datetime(value: datetime) -> str:
-    return as_utc(value).isoformat()
+    # Stored instants come back in UTC already: no conversion for them.
+    return value.isoformat() if value.tzinfo is UTC else as_utc(value).isoformat()
 
 
 DateTimeScalar = strawberry.scalar(

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, text
 
 from db import pages
 from db.levels import Level
-from db.logs import LOG_COLUMNS, LogCriteria, filtered, find_logs
+from db.logs import LOG_COLUMNS, LogCriteria, LogRecord, filtered, find_logs, log_record
 from db.models import logs
 from tests.factories import create_logs, log_json
 
@@ -33,7 +33,7 @@ def _built(connection: Connection, criteria: LogCriteria, descending: bool, by_i
     keys = [logs.c.id] if by_id else [logs.c.timestamp, logs.c.id]
     order = [key.desc() if descending else key.asc() for key in keys]
     statement = filtered(select(*LOG_COLUMNS), criteria).order_by(*order).limit(3)
-    return [row[0] for row in connection.execute(statement)]
+    return [log_record(row) for row in connection.execute(statement)]
 
 
 @pytest.mark.parametrize("criteria", CRITERIA)
@@ -43,7 +43,9 @@ def test_prepared_first_page_selects_what_the_built_statement_selects(
 ) -> None:
     create_logs(
         client,
-        log_json(level="ERROR", service="api", timestamp="2025-10-09T12:30:00Z"),
+        log_json(
+            level="ERROR", service="api", timestamp="2025-10-09T12:30:00Z", metadata_={"a": [1]}
+        ),
         log_json(level="ERROR", service="api", timestamp="2025-10-09T11:30:00Z"),
         log_json(level="WARN", service="web", timestamp="2025-10-09T12:30:00Z"),
         log_json(level="ERROR", service="api", timestamp="2025-10-09T12:59:00Z"),
@@ -52,12 +54,22 @@ def test_prepared_first_page_selects_what_the_built_statement_selects(
     )
     db = client.app.state.runtime.db  # type: ignore[attr-defined]
 
-    def both(connection: Connection) -> tuple[list[int], list[int]]:
-        page = find_logs(connection, criteria, skip=0, limit=3, descending=descending, by_id=by_id)
-        return [log.id for log in page], _built(connection, criteria, descending, by_id)
+    def both(connection: Connection) -> tuple[list[LogRecord], list[LogRecord]]:
+        postgres = connection.dialect.name == "postgresql"
+        if postgres:  # instants must still come back in UTC
+            connection.execute(text("SET TimeZone = 'Asia/Kolkata'"))
+        try:
+            page = find_logs(
+                connection, criteria, skip=0, limit=3, descending=descending, by_id=by_id
+            )
+            return page, _built(connection, criteria, descending, by_id)
+        finally:
+            if postgres:
+                connection.execute(text("RESET TimeZone"))
 
     prepared, built = client.portal.call(db.read, both)  # type: ignore[union-attr]
     assert prepared == built
+    assert all(log.timestamp.utcoffset() == timedelta(0) for log in prepared)
     assert pages.prepared_page(criteria, limit=3, descending=descending, by_id=by_id)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 import orjson
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from core.request_id import current_request_id
 from ops.logs import JsonFormatter
+from ops.requests import _request_id
 from tests.access.support import ADMIN_KEY, bearer, call, create_key
 from tests.factories import create_logs, log_json
 
@@ -99,3 +101,16 @@ def test_an_unexpected_error_is_a_bare_500_naming_the_request(
     assert response.json() == {"detail": "Internal server error", "requestId": "r-500"}
     assert "secret" not in response.text
     assert any("secret internals" in (r.exc_text or "") for r in caplog.records)
+
+
+def test_fresh_request_ids_differ_within_and_across_forked_processes() -> None:
+    ids = {_request_id({"headers": []}) for _ in range(1000)}
+    assert len(ids) == 1000
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through the pipe
+        os.write(writer, _request_id({"headers": []}).encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    from_child = os.read(reader, 100).decode()
+    assert from_child[:16] != next(iter(ids))[:16]
