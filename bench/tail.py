@@ -4,11 +4,15 @@ Two app processes share a scratch database and Redis. A writer POSTs bulks of `-
 `--rate` logs/s, alternating between the processes; `--subscribers` tails (split across both)
 receive them. Each log's message is the perf_counter time just before its bulk was sent, so a
 delivery's latency runs from the start of the write request to the edge's arrival (write,
-commit, wake-up, poll and send included). With `--match` below 1, the tails filter on a service
-that only that share of the logs carries (the reader still reads every log).
+commit, wake-up, poll and send included); it is also given from the write's answer, which is
+what the tail adds to the write's own latency. With `--match` below 1, the tails filter on a
+service that only that share of the logs carries.
 
-Prints one markdown table: the same load without tails, then with them; ingest cost is the
-POST latency and the app processes' CPU per 1000 logs.
+Prints a markdown table: the same load without tails, then with them; ingest cost is the POST
+latency and the app processes' CPU per 1000 logs (the bench's own CPU, writer and tails, runs
+on the same cores and is shown beside it). With `--full-rates`, a second table: every tail
+takes every log, at each of those rates in turn until the servers no longer keep up, and the
+most this machine sustained (delivery p99 within 100 ms) and kept up with.
 """
 
 from __future__ import annotations
@@ -34,15 +38,17 @@ TAIL = """subscription($filter: LogFilter) {
   logs(filter: $filter) { cursor node { id message } }
 }"""
 PROBE = "probe"
+SUSTAINED_P99_SECONDS = 0.1  # issue 9's delivery target
+ON_SCHEDULE = 0.97  # a sustained run writes at least this share of the requested rate
 
 
 @dataclass
 class Tail:
-    """One graphql-transport-ws tail; the latency of each edge and every id seen."""
+    """One graphql-transport-ws tail; each edge's (send time, arrival) and every id seen."""
 
     server: Server
     match: float
-    latencies: list[float] = field(default_factory=list)
+    arrivals: list[tuple[float, float]] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
 
     async def run(self, ready: asyncio.Event) -> None:
@@ -61,7 +67,7 @@ class Tail:
                 message = json.loads(text)
                 if message["type"] == "next":
                     node = message["payload"]["data"]["logs"]["node"]
-                    self.latencies.append(now - float(node["message"]))
+                    self.arrivals.append((float(node["message"]), now))
                     self.ids.append(node["id"])
 
 
@@ -77,34 +83,86 @@ def cpu_seconds(pids: Sequence[int]) -> float:
 
 
 @dataclass
+class Writes:
+    """What the writer did: each written bulk's send time and answer time, and failures."""
+
+    bulk: int
+    probes: int  # logs per bulk a filtering tail takes
+    answered: dict[float, float] = field(default_factory=dict)
+    failed: int = 0
+
+    @property
+    def logs(self) -> int:
+        return len(self.answered) * self.bulk
+
+    def post_latencies(self) -> list[float]:
+        return [answered - sent for sent, answered in self.answered.items()]
+
+
+@dataclass
 class Run:
     subscribers: int
-    written: int
+    match: float
+    rate: int
     seconds: float
-    post_latencies: list[float]
+    writes: Writes
     cpu_per_1000: float
+    client_per_1000: float  # this process: the writer and the tails, on the same cores
     tails: list[Tail]
+
+    def expected(self) -> int:
+        """Edges each tail should receive."""
+        per_bulk = self.writes.bulk if self.match >= 1 else self.writes.probes
+        return len(self.writes.answered) * per_bulk
+
+    def complete(self) -> bool:
+        return all(len(tail.ids) == self.expected() == len(set(tail.ids)) for tail in self.tails)
+
+    def delivery(self) -> list[float]:
+        return [arrived - sent for tail in self.tails for sent, arrived in tail.arrivals]
+
+    def after_answer(self) -> list[float]:
+        answered = self.writes.answered
+        return [
+            arrived - answered[sent]
+            for tail in self.tails
+            for sent, arrived in tail.arrivals
+            if sent in answered
+        ]
+
+    def kept_up(self) -> bool:
+        """Writes on schedule, none failed, every edge delivered once."""
+        on_schedule = self.writes.logs / self.seconds >= ON_SCHEDULE * self.rate
+        return self.writes.failed == 0 and on_schedule and self.complete()
+
+    def sustained(self) -> bool:
+        """Kept up, with delivery p99 within issue 9's target."""
+        delivery = self.delivery()
+        return self.kept_up() and percentile(delivery, 99) <= SUSTAINED_P99_SECONDS
 
 
 async def write(
     servers: Sequence[Server], *, rate: int, bulk: int, seconds: float, match: float
-) -> tuple[int, list[float]]:
-    """POST bulks on a fixed schedule; the count written and each POST's latency."""
+) -> Writes:
+    """POST bulks on a fixed schedule; a failed POST is counted, not retried."""
     interval = bulk / rate
-    latencies: list[float] = []
-    probes = max(1, round(bulk * match))
+    writes = Writes(bulk, max(1, round(bulk * match)))
     async with httpx.AsyncClient(timeout=30) as client:
 
         async def post(index: int) -> None:
             sent = time.perf_counter()
+            services = [PROBE] * writes.probes + ["bulk"] * (bulk - writes.probes)
             body = [
-                {"level": "INFO", "service": PROBE if i < probes else "bulk", "message": repr(sent)}
-                for i in range(bulk)
+                {"level": "INFO", "service": service, "message": repr(sent)} for service in services
             ]
             server = servers[index % len(servers)]
-            response = await client.post(f"{server.base_url}/api/v1/bulk_logs/", json=body)
-            response.raise_for_status()
-            latencies.append(time.perf_counter() - sent)
+            try:
+                response = await client.post(f"{server.base_url}/api/v1/bulk_logs/", json=body)
+                response.raise_for_status()
+            except httpx.HTTPError:
+                writes.failed += 1
+                return
+            writes.answered[sent] = time.perf_counter()
 
         start = time.perf_counter()
         tasks = []
@@ -112,7 +170,7 @@ async def write(
             await asyncio.sleep(max(0.0, start + index * interval - time.perf_counter()))
             tasks.append(asyncio.create_task(post(index)))
         await asyncio.gather(*tasks)
-    return len(tasks) * bulk, latencies
+    return writes
 
 
 async def run(servers: Sequence[Server], args: argparse.Namespace, subscribers: int) -> Run:
@@ -125,39 +183,83 @@ async def run(servers: Sequence[Server], args: argparse.Namespace, subscribers: 
         await ready.wait()
     pids = [server.pid for server in servers]
     cpu = cpu_seconds(pids)
+    client = time.process_time()
     start = time.perf_counter()
-    written, posts = await write(
+    writes = await write(
         servers, rate=args.rate, bulk=args.bulk, seconds=args.seconds, match=args.match
     )
     elapsed = time.perf_counter() - start
     cpu = cpu_seconds(pids) - cpu
+    client = time.process_time() - client
     await asyncio.sleep(2.0)  # the last deliveries
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    return Run(subscribers, written, elapsed, posts, 1000 * cpu / written, tails)
-
-
-def row(result: Run, match: float) -> str:
-    latencies = [latency for tail in result.tails for latency in tail.latencies]
-    expected = sum(1 for _ in range(result.written)) if match >= 1 else None
-    complete = "n/a"
-    if result.tails:
-        counts = {len(tail.ids) for tail in result.tails}
-        unique = all(len(set(tail.ids)) == len(tail.ids) for tail in result.tails)
-        complete = f"{min(counts)}-{max(counts)} each, {'no' if unique else 'SOME'} duplicates"
-        if expected is not None:
-            complete += f" (of {expected})"
-    delivery = (
-        f"{1000 * median(latencies):.1f} / {1000 * percentile(latencies, 99):.1f}"
-        if latencies
-        else "-"
+    per_1000 = 1000 / max(writes.logs, 1)
+    return Run(
+        subscribers,
+        args.match,
+        args.rate,
+        elapsed,
+        writes,
+        cpu * per_1000,
+        client * per_1000,
+        tails,
     )
+
+
+def _p50_p99(seconds: Sequence[float]) -> str:
+    if not seconds:
+        return "-"
+    return f"{1000 * median(seconds):.1f} / {1000 * percentile(seconds, 99):.1f}"
+
+
+HEADER = (
+    "| tails | written logs/s | POST p50 / p99 ms | app CPU s per 1000 logs "
+    "| bench client CPU s per 1000 logs | delivery p50 / p99 ms "
+    "| after the POST's answer p50 / p99 ms | received |\n"
+    "|---|---|---|---|---|---|---|---|"
+)
+
+
+def row(result: Run) -> str:
+    received = "n/a"
+    if result.tails:
+        counts = sorted({len(tail.ids) for tail in result.tails})
+        unique = all(len(set(tail.ids)) == len(tail.ids) for tail in result.tails)
+        received = f"{counts[0]}-{counts[-1]} each of {result.expected()}, "
+        received += f"{'no' if unique else 'SOME'} duplicates"
+    if result.writes.failed:
+        received += f"; {result.writes.failed} POSTs FAILED"
     return (
-        f"| {result.subscribers} | {result.written / result.seconds:,.0f} "
-        f"| {1000 * median(result.post_latencies):.1f} / "
-        f"{1000 * percentile(result.post_latencies, 99):.1f} "
-        f"| {result.cpu_per_1000:.3f} | {delivery} | {complete} |"
+        f"| {result.subscribers} | {result.writes.logs / result.seconds:,.0f} "
+        f"| {_p50_p99(result.writes.post_latencies())} | {result.cpu_per_1000:.3f} "
+        f"| {result.client_per_1000:.3f} "
+        f"| {_p50_p99(result.delivery())} | {_p50_p99(result.after_answer())} | {received} |"
+    )
+
+
+async def full_rates(servers: Sequence[Server], args: argparse.Namespace) -> None:
+    """Every tail takes every log, at each rate until the servers no longer keep up."""
+    print()
+    print(f"Every tail takes every log ({args.subscribers} tails, bulks of {args.bulk}):")
+    print()
+    print(HEADER.replace("| tails |", "| rate |", 1))
+    kept_up, sustained = "none", "none"
+    for rate in args.full_rates:
+        every = argparse.Namespace(**{**vars(args), "rate": rate, "match": 1.0})
+        result = await run(servers, every, args.subscribers)
+        print(row(result).replace(f"| {args.subscribers} |", f"| {rate:,} |", 1), flush=True)
+        if not result.kept_up():
+            break
+        kept_up = f"{rate:,} logs/s"
+        if result.sustained():
+            sustained = f"{rate:,} logs/s"
+    print()
+    print(
+        f"With every tail taking every log, this machine sustained {sustained} with delivery "
+        f"p99 <= {SUSTAINED_P99_SECONDS * 1000:.0f} ms, and kept up (writes on schedule, none "
+        f"failed, every edge once) at {kept_up}."
     )
 
 
@@ -171,14 +273,15 @@ async def main_async(args: argparse.Namespace) -> None:
                 f"tails match {args.match:.0%} of logs"
             )
             print()
-            print(
-                "| tails | written logs/s | POST p50 / p99 ms | app CPU s per 1000 logs "
-                "| delivery p50 / p99 ms | received |"
-            )
-            print("|---|---|---|---|---|---|")
+            print(HEADER)
             for subscribers in (0, args.subscribers):
-                result = await run(servers, args, subscribers)
-                print(row(result, args.match), flush=True)
+                print(row(await run(servers, args, subscribers)), flush=True)
+            if args.full_rates:
+                await full_rates(servers, args)
+
+
+def _rates(text: str) -> list[int]:
+    return [int(rate) for rate in text.split(",") if rate]
 
 
 def main() -> None:
@@ -188,6 +291,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--subscribers", type=int, default=10)
     parser.add_argument("--match", type=float, default=1.0, help="share of logs the tails get")
+    parser.add_argument(
+        "--full-rates",
+        type=_rates,
+        default=[],
+        help="comma-separated rates (logs/s, rising) for the every-tail-takes-every-log table",
+    )
     asyncio.run(main_async(parser.parse_args()))
 
 

@@ -27,7 +27,8 @@ gap; replayed edges get cursors (cursor.upto, P, tx, id), an exact "after" set b
 cursor.upto saw no more than P.
 
 Cost. The reader's query selects only what some subscriber's filter selects (their union); each
-subscriber then matches its batches in memory. A subscriber joins between two reads, so the
+subscriber then matches its batches in memory. A batch's edges are made once, by the reader, and
+every subscriber yields the same objects. A subscriber joins between two reads, so the
 read that follows its join already includes its filter.
 
 Delivery. Writes in this process wake the reader at once (the write hook), other processes'
@@ -51,18 +52,24 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncGenerator
-from dataclasses import dataclass
 from functools import partial
 
 from broker.hub import SubscriberOverflow
 from core.errors import ResolverError, UserInputError
 from core.filters import LogFilter, to_criteria
 from core.runtime import Runtime
-from core.tail_cursor import NOT_A_CURSOR, Batch, CursorExpired, SubscriberTooSlow, TailCursor
+from core.tail_cursor import (
+    NOT_A_CURSOR,
+    Batch,
+    CursorExpired,
+    SubscriberTooSlow,
+    TailCursor,
+    TailEdge,
+    edges,
+)
 from core.tail_cursor import decode as decode_cursor
-from core.tail_cursor import encode as encode_cursor
 from db import tail
-from db.logs import LogCriteria, LogRecord
+from db.logs import LogCriteria
 from db.matching import matches
 from db.tail import Snapshot
 
@@ -76,12 +83,6 @@ class TooManyTails(ResolverError):
 
     def __init__(self) -> None:
         super().__init__(f"at most {MAX_TAILS_PER_CONNECTION} live tails per connection")
-
-
-@dataclass(frozen=True, slots=True)
-class TailEdge:
-    cursor: str
-    node: LogRecord
 
 
 async def tail_logs(
@@ -114,10 +115,10 @@ async def tail_logs(
                 batch = await subscriber.get()
             except SubscriberOverflow:
                 raise SubscriberTooSlow(last) from None
-            for row in batch.rows:
-                if matches(criteria, row.record):
-                    last = encode_cursor(batch.prefix, row.tx, row.record.id)
-                    yield TailEdge(last, row.record)
+            for edge in batch.edges:
+                if matches(criteria, edge.node):
+                    last = edge.cursor
+                    yield edge
 
 
 async def _check_resumable(runtime: Runtime, start: TailCursor) -> None:
@@ -143,7 +144,6 @@ async def _replay(
 async def _pages(
     runtime: Runtime, batch: Batch, after: tuple[int, int] | None, criteria: LogCriteria
 ) -> AsyncGenerator[TailEdge, None]:
-    prefix = batch.prefix()
     while True:
         page = partial(
             tail.replay,
@@ -154,8 +154,8 @@ async def _pages(
             limit=REPLAY_PAGE,
         )
         rows = await runtime.db.read(page)
-        for row in rows:
-            yield TailEdge(encode_cursor(prefix, row.tx, row.record.id), row.record)
+        for edge in edges(batch, rows):
+            yield edge
         if len(rows) < REPLAY_PAGE:
             return
         after = (rows[-1].tx, rows[-1].record.id)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import base64
 import binascii
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from core.errors import ResolverError, UserInputError
-from db.tail import Snapshot
+from db.logs import LogRecord
+from db.tail import Snapshot, TailRow
 
 PREFIX = "tail1"
 HORIZON_SECONDS = 24 * 3600  # a cursor older than this is refused (CURSOR_EXPIRED)
@@ -61,6 +63,22 @@ class TailCursor:
     batch: Batch
     tx: int
     log_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class TailEdge:
+    """A delivered log and its cursor: already the GraphQL `LogEdge`'s shape."""
+
+    cursor: str
+    node: LogRecord
+
+
+def edges(batch: Batch, rows: Sequence[TailRow]) -> list[TailEdge]:
+    """The batch's rows as edges. A live batch's edges are made once, by the reader, and
+    every subscriber of the process yields the same objects (so GraphQL can share their
+    answers, graph/event_answers.py)."""
+    prefix = batch.prefix()
+    return [TailEdge(encode(prefix, row.tx, row.record.id), row.record) for row in rows]
 
 
 def encode(prefix: str, tx: int, log_id: int) -> str:

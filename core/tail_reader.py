@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from broker.bus import Bus
 from broker.hub import Hub, Subscriber
 from broker.tasks import stop_task
-from core.tail_cursor import Batch
+from core.tail_cursor import Batch, TailEdge, edges
 from db import tail
 from db.engine import Database
 from db.logs import LogCriteria, LogRecord
-from db.tail import Snapshot, TailRow
+from db.tail import Snapshot
 
 logger = logging.getLogger("lograph.tail")
 
@@ -40,11 +40,9 @@ MAX_PUSHED_FILTERS = 32  # more distinct filters than this: read every log, matc
 
 @dataclass(frozen=True, slots=True)
 class TailBatch:
-    """The logs one read found, in commit order, and where the read sits in the stream."""
+    """The logs one read found, in commit order, as edges shared by every subscriber."""
 
-    batch: Batch
-    prefix: str  # the cursor prefix its edges share
-    rows: Sequence[TailRow]
+    edges: Sequence[TailEdge]
 
 
 def new_log_hub(*, queue_batches: int) -> Hub[TailBatch]:
@@ -171,8 +169,7 @@ class TailReader:
         wanted = self._union()
         upto, rows = await self._db.read(lambda connection: tail.poll(connection, since, wanted))
         if rows:
-            batch = Batch(int(time.time()), since, upto)
-            self._hub.deliver(TailBatch(batch, batch.prefix(), rows))
+            self._hub.deliver(TailBatch(edges(Batch(int(time.time()), since, upto), rows)))
         self._advance(upto)
 
     def _advance(self, upto: Snapshot) -> None:

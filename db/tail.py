@@ -16,7 +16,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, func, not_, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    func,
+    not_,
+    or_,
+    select,
+    tuple_,
+)
 
 from db.levels import BY_NAME
 from db.logs import LogCriteria, LogRecord, filtered
@@ -81,9 +92,11 @@ def _tx(connection: Connection) -> ColumnElement[int]:
     return logs.c.id if connection.dialect.name == "sqlite" else logs.c.tx_id
 
 
-def _unseen(tx: ColumnElement[int], position: Snapshot) -> ColumnElement[bool]:
-    unseen = tx >= position.xmax
-    return or_(unseen, tx.in_(sorted(position.xip))) if position.xip else unseen
+def _unseen(tx: ColumnElement[int], xmax: Any, xip: Any) -> ColumnElement[bool]:
+    """Written by a transaction a position with this `xmax` and `xip` (values or bound
+    parameters; None: no transaction in progress) did not see."""
+    unseen = tx >= xmax
+    return unseen if xip is None else or_(unseen, tx.in_(xip))
 
 
 def _seen(tx: ColumnElement[int], position: Snapshot) -> ColumnElement[bool]:
@@ -103,24 +116,69 @@ def _current_snapshot() -> ColumnElement[str]:
     return func.pg_current_snapshot().cast(logs.c.message.type)
 
 
+# The poll's statements, built once per (backend, `wanted`, whether `since` has transactions
+# in progress) with `since` bound: building a statement and its cache key cost about three
+# quarters of a poll's CPU, and a process polls up to 200 times a second.
+MAX_POLL_STATEMENTS = 64
+_polls: dict[tuple[str, LogCriteria | None, bool], Select[Any]] = {}
+
+
 def poll(
     connection: Connection, since: Snapshot, wanted: LogCriteria | None = None
 ) -> tuple[Snapshot, list[TailRow]]:
     """The logs committed after `since` and visible now that `wanted` selects (all when None),
     in (tx, id) order, and now's position."""
-    if connection.dialect.name == "sqlite":
-        return _poll_sqlite(connection, since, wanted)
-    # One statement: the rows it returns are exactly those its snapshot sees.
+    dialect = connection.dialect.name
+    statement = _poll_statement(dialect, wanted, bool(since.xip))
+    values: dict[str, Any] = {"xmax": since.xmax}
+    if since.xip:
+        values["xip"] = sorted(since.xip)
+    result = connection.execute(statement, values).all()
+    if dialect == "sqlite":
+        # The newest id + 1, also when it is below `since`: deleting the newest logs lets
+        # SQLite hand their ids out again, so step back to catch those.
+        upto = result[0][0] + 1
+        rows = [TailRow(row[1], record_of(row[1:])) for row in result if row[1] is not None]
+        return Snapshot(upto, upto), rows
+    rows = [TailRow(row[1], record_of(row[2:])) for row in result if row[2] is not None]
+    return Snapshot.parse(result[0][0]), rows
+
+
+def _poll_statement(dialect: str, wanted: LogCriteria | None, in_progress: bool) -> Select[Any]:
+    build = _sqlite_poll if dialect == "sqlite" else _postgres_poll
+    key = (dialect, wanted, in_progress)
+    try:
+        statement = _polls.get(key)
+    except TypeError:  # a metadata test's operand is a JSON object or array: not hashable
+        return build(wanted, in_progress)
+    if statement is None:
+        if len(_polls) >= MAX_POLL_STATEMENTS:
+            _polls.clear()
+        statement = _polls[key] = build(wanted, in_progress)
+    return statement
+
+
+def _postgres_poll(wanted: LogCriteria | None, in_progress: bool) -> Select[Any]:
+    """One statement: the rows it returns are exactly those its snapshot sees."""
     now = select(_current_snapshot().label("snapshot")).subquery()
-    new = _wanted(_unseen(logs.c.tx_id, since), wanted)
-    statement = (
+    xip: Any = bindparam("xip", expanding=True) if in_progress else None
+    new = _wanted(_unseen(logs.c.tx_id, bindparam("xmax"), xip), wanted)
+    return (
         select(now.c.snapshot, logs.c.tx_id, *COLUMNS)
         .select_from(now.outerjoin(logs, new))
         .order_by(logs.c.tx_id, logs.c.id)
     )
-    result = connection.execute(statement).all()
-    rows = [TailRow(row[1], record_of(row[2:])) for row in result if row[2] is not None]
-    return Snapshot.parse(result[0][0]), rows
+
+
+def _sqlite_poll(wanted: LogCriteria | None, _in_progress: bool) -> Select[Any]:
+    """The newest id and the new rows (SQLite's positions have no transactions in progress)."""
+    last = select(func.coalesce(func.max(logs.c.id), 0)).scalar_subquery()
+    new = _wanted(logs.c.id >= bindparam("xmax"), wanted)
+    return (
+        select(last, *COLUMNS)
+        .select_from(select(1).subquery().outerjoin(logs, new))
+        .order_by(logs.c.id)
+    )
 
 
 def _wanted(new: ColumnElement[bool], wanted: LogCriteria | None) -> ColumnElement[bool]:
@@ -130,24 +188,6 @@ def _wanted(new: ColumnElement[bool], wanted: LogCriteria | None) -> ColumnEleme
     narrowed = filtered(select(logs.c.id).where(new), wanted).whereclause
     assert narrowed is not None
     return narrowed
-
-
-def _poll_sqlite(
-    connection: Connection, since: Snapshot, wanted: LogCriteria | None
-) -> tuple[Snapshot, list[TailRow]]:
-    last = select(func.coalesce(func.max(logs.c.id), 0)).scalar_subquery()
-    new = _wanted(logs.c.id >= since.xmax, wanted)
-    statement = (
-        select(last, *COLUMNS)
-        .select_from(select(1).subquery().outerjoin(logs, new))
-        .order_by(logs.c.id)
-    )
-    result = connection.execute(statement).all()
-    rows = [TailRow(row[1], record_of(row[1:])) for row in result if row[1] is not None]
-    # The newest id + 1, also when it is below `since`: deleting the newest logs lets SQLite
-    # hand their ids out again, so step back to catch those.
-    upto = result[0][0] + 1
-    return Snapshot(upto, upto), rows
 
 
 def replay(
@@ -163,7 +203,7 @@ def replay(
     if criteria.matches_nothing:
         return []
     tx = _tx(connection)
-    conditions = [_unseen(tx, since), _seen(tx, upto)]
+    conditions = [_unseen(tx, since.xmax, sorted(since.xip) or None), _seen(tx, upto)]
     if after is not None:
         conditions.append(tuple_(tx, logs.c.id) > tuple_(*after))
     statement = filtered(select(tx, *COLUMNS).where(*conditions), criteria)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import cast
 
 import strawberry
 
 from core.connections import LogPage
+from core.tail_cursor import TailEdge
 from graph.types import Log, as_logs
 
 
@@ -22,6 +24,12 @@ class PageInfo:
 class LogEdge:
     cursor: str
     node: Log
+
+
+def as_edge(edge: TailEdge) -> LogEdge:
+    """A live-tail edge as the `LogEdge` it already looks like: no copy, so the subscribers
+    of one process send the very same object (graph/event_answers.py shares its answer)."""
+    return cast(LogEdge, edge)
 
 
 @strawberry.type(

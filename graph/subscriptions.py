@@ -15,10 +15,9 @@ from core.filters import LogFilter
 from core.tail import MAX_TAILS_PER_CONNECTION, TooManyTails, tail_logs
 from graph.access import READ, subscription_slot
 from graph.alert_types import Alert
-from graph.connection_types import LogEdge
+from graph.connection_types import LogEdge, as_edge
 from graph.context import Context
 from graph.inputs import FilterArgument
-from graph.types import as_logs
 
 
 @strawberry.type
@@ -58,7 +57,6 @@ class Subscription:
             stream = tail_logs(context.runtime, log_filter=filter, after=after)
             async with subscription_slot(info), aclosing(stream) as edges:
                 async for edge in edges:
-                    # A stored log already has the GraphQL Log's shape (graph/types.py).
-                    yield LogEdge(cursor=edge.cursor, node=as_logs([edge.node])[0])
+                    yield as_edge(edge)
         finally:
             context.live_tails -= 1

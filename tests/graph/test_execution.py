@@ -61,16 +61,17 @@ def test_a_page_of_logs_takes_the_one_step_path(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import graph.execution
+    import graph.plans
 
     create_logs(client, log_json(), log_json())
     completed: list[Any] = []
-    original = graph.execution._complete
+    original = graph.plans.complete
 
     def counting(*args: Any) -> Any:
         completed.append(result := original(*args))
         return result
 
-    monkeypatch.setattr(graph.execution, "_complete", counting)
+    monkeypatch.setattr(graph.execution, "complete", counting)
     body = client.post("/graphql", json={"query": DOCUMENTS[0]}).json()
     assert len(body["data"]["logs"]) == 2
     assert len(completed) == 2

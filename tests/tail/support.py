@@ -26,10 +26,15 @@ def runtime_of(client: TestClient) -> Runtime:
 
 
 def start(
-    ws: WebSocketTestSession, protocol: str, variables: dict[str, Any], *, op_id: str = "1"
+    ws: WebSocketTestSession,
+    protocol: str,
+    variables: dict[str, Any],
+    *,
+    op_id: str = "1",
+    query: str = TAIL,
 ) -> None:
     kind = "subscribe" if protocol == TRANSPORT_WS else "start"
-    ws.send_json({"id": op_id, "type": kind, "payload": {"query": TAIL, "variables": variables}})
+    ws.send_json({"id": op_id, "type": kind, "payload": {"query": query, "variables": variables}})
 
 
 @contextmanager
@@ -40,6 +45,7 @@ def tailing(
     filter: dict[str, Any] | None = None,
     after: str | None = None,
     wait: bool = True,
+    query: str = TAIL,
 ) -> Iterator[WebSocketTestSession]:
     """A socket with one `logs` subscription (id "1"), registered with the hub when `wait`."""
     hub = runtime_of(client).log_hub
@@ -47,7 +53,7 @@ def tailing(
     with client.websocket_connect("/graphql", subprotocols=[protocol]) as ws:
         ws.send_json({"type": "connection_init"})
         assert receive(ws) == {"type": "connection_ack"}
-        start(ws, protocol, {"filter": filter, "after": after})
+        start(ws, protocol, {"filter": filter, "after": after}, query=query)
         if wait:
             wait_for(lambda: hub.subscriber_count > before, what="the subscription")
         yield ws

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from core.tail import TailEdge, tail_logs
-from core.tail_cursor import SubscriberTooSlow
+from core.tail import tail_logs
+from core.tail_cursor import SubscriberTooSlow, TailEdge
 from tests.factories import create_logs, log_json
 from tests.tail.support import runtime_of
 

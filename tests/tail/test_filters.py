@@ -25,12 +25,14 @@ FILTERS: list[dict[str, Any]] = [
     {"messageContains": "TimeOut"},
     {"messageContains": "100%_"},
     {"level": "ERROR", "service": "api", "messageContains": "time"},
+    {"metadata": [{"path": "user", "equals": {"id": 42}}]},  # an operand that cannot be hashed
 ]
 LOGS = [
     log_json(level="ERROR", service="api", message="upstream timeout"),
     log_json(level="WARN", service="web", message="slow", timestamp="2025-10-09T12:30:00Z"),
     log_json(level="INFO", service="api", message="100%_ done"),
     log_json(level="FATAL", service="db", message="TIMEOUT", timestamp="2025-10-09T13:00:00Z"),
+    log_json(service="web", message="signed in", metadata_={"user": {"id": 42}}),
 ]
 QUERY = "query($f: LogFilter) { logs(filter: $f, limit: 100) { id } }"
 

@@ -62,7 +62,16 @@ def test_a_tail_joins_only_between_reads_and_misses_nothing(client: TestClient) 
     reader = runtime.tail_reader
     with tailing(client, filter={"service": "api"}):
         in_flight = asyncio.Event()  # stands for a read that began before the `web` tail came
-        portal.call(lambda: setattr(reader, "_reading", in_flight))
+
+        def begin_read() -> bool:
+            # Not over a real read: its end would clear (and set) the stand-in.
+            if reader._reading is not None:
+                return False
+            reader._reading = in_flight
+            return True
+
+        while not portal.call(begin_read):
+            portal.call(asyncio.sleep, 0.01)
         stream = tail_logs(runtime, log_filter=LogFilter(service="web"), after=None)
         (first,) = portal.call(lambda: [asyncio.ensure_future(anext(stream))])
         portal.call(asyncio.sleep, 0.2)

@@ -1,0 +1,177 @@
+"""Plans for plain selections: objects answered in one step instead of field by field.
+
+graphql-core completes every field of every object on its own: build the resolve info, call
+Strawberry's default resolver, complete and serialise the value. For a page of 50 logs that is
+300 field executions and most of a request's CPU. When a selection on an object type asks only
+for fields that Strawberry resolves by attribute (no resolver of ours, no permission, no
+arguments, no @defer, no field middleware), each a leaf or itself such an object (an edge's
+`node`), reading the attributes and calling each leaf type's own `serialize` gives the same
+answer; anything else, or a value that would be an error (a null in a non-null field, a
+serialiser that raises), takes graphql-core's ordinary path, which then reports it exactly as
+it always does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache, partial
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    GraphQLID,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLString,
+    SelectionSetNode,
+    is_leaf_type,
+)
+from graphql.execution.collect_fields import CollectedFields, FieldDetailsList
+from strawberry.schema.schema_converter import CustomGraphQLEnumType, GraphQLCoreConverter
+
+# One entry per response key: (key, attribute, serialise, may be null); None for __typename.
+# `serialise` answers None where the ordinary path must run: a leaf's serialiser, or
+# `complete` bound to a nested object's plan.
+Plan = list[tuple[str, str | None, Any, bool]]
+NOT_PLAIN: Plan = []
+# The plan of an object type's sub-selection (memoised by the execution context).
+PlanOf = Callable[[GraphQLObjectType, FieldDetailsList], Plan]
+
+# Plans of selections without fragments or directives depend on nothing else than the
+# types and the fields' names, aliases and whether they take arguments: shared by every
+# request that selects them.
+MAX_SHARED_PLANS = 1000
+shared_plans: dict[tuple[Any, ...], Plan] = {}
+
+
+def static_shape(
+    return_type: GraphQLObjectType, field_details_list: FieldDetailsList
+) -> tuple[Any, ...] | None:
+    """The selection as a plain key; None when fragments, directives or @defer are involved."""
+    shape: list[Any] = [return_type]
+    for detail in field_details_list:
+        selection_set = detail.node.selection_set
+        if detail.defer_usage is not None or selection_set is None:
+            return None
+        selections = _selections_shape(selection_set)
+        if selections is None:
+            return None
+        shape.extend(selections)
+    return tuple(shape)
+
+
+def _selections_shape(selection_set: SelectionSetNode) -> list[Any] | None:
+    shape: list[Any] = []
+    for selection in selection_set.selections:
+        if not isinstance(selection, FieldNode) or selection.directives:
+            return None
+        nested = None
+        if selection.selection_set is not None:
+            nested = _selections_shape(selection.selection_set)
+            if nested is None:
+                return None
+        alias = selection.alias.value if selection.alias else None
+        nested_key = None if nested is None else tuple(nested)
+        shape.append((alias, selection.name.value, bool(selection.arguments), nested_key))
+    return shape
+
+
+def plan_for(return_type: GraphQLObjectType, collected: CollectedFields, plan_of: PlanOf) -> Plan:
+    """The plan of a collected selection; NOT_PLAIN when any field needs the ordinary path."""
+    if return_type.is_type_of is not None or collected.new_defer_usages:
+        return NOT_PLAIN
+    plan: Plan = []
+    for response_key, details in collected.grouped_field_set.items():
+        entry = _entry(return_type, details, plan_of)
+        if entry is None:
+            return NOT_PLAIN
+        plan.append((response_key, *entry))
+    return plan
+
+
+def _entry(
+    return_type: GraphQLObjectType, details: FieldDetailsList, plan_of: PlanOf
+) -> tuple[Any, ...] | None:
+    """(attribute, serialise, nullable) for a plain field; None when it is not one."""
+    name = details[0].node.name.value
+    if any(detail.node.arguments or detail.defer_usage for detail in details):
+        return None
+    if name == "__typename":
+        return (None, None, False)
+    field = return_type.fields.get(name)
+    if field is None:
+        return None
+    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if definition is None or not _resolved_by_attribute(definition):
+        return None
+    field_type: GraphQLOutputType = field.type
+    nullable = not isinstance(field_type, GraphQLNonNull)
+    inner: Any = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
+    if is_leaf_type(inner):
+        return (definition.python_name, _serializer(inner), nullable)
+    if isinstance(inner, GraphQLObjectType):
+        nested = plan_of(inner, details)
+        if nested:
+            return (definition.python_name, partial(complete, nested, inner.name), nullable)
+    return None
+
+
+@cache  # one entry per leaf type of the schema
+def _serializer(leaf: Any) -> Any:
+    """An enum member's name by one lookup; Strawberry's enum compares against every value.
+    IDs and strings as they are stored (int, str) skip graphql-core's checks."""
+    if leaf is GraphQLID:
+        return _id
+    if leaf is GraphQLString:
+        return _string
+    if not isinstance(leaf, CustomGraphQLEnumType):
+        return leaf.serialize
+    members: list[Any] = list(leaf.wrapped_cls)
+    names = {
+        member: name
+        for name, value in leaf.values.items()
+        for member in members
+        if member.value == value.value
+    }
+    return names.get  # None for anything else: the ordinary path serialises or reports it
+
+
+def _id(value: Any) -> Any:
+    return str(value) if type(value) is int else GraphQLID.serialize(value)
+
+
+def _string(value: Any) -> Any:
+    return value if type(value) is str else GraphQLString.serialize(value)
+
+
+def _resolved_by_attribute(definition: Any) -> bool:
+    return (
+        definition.base_resolver is None
+        and not definition.permission_classes
+        and not definition.extensions
+        and not definition.directives
+    )
+
+
+def complete(plan: Plan, type_name: str, source: Any) -> dict[str, Any] | None:
+    """The object's answer, or None where the ordinary path must run (and report)."""
+    completed: dict[str, Any] = {}
+    try:
+        for key, attribute, serialize, nullable in plan:
+            if attribute is None:
+                completed[key] = type_name
+                continue
+            value = getattr(source, attribute)
+            if value is None:
+                if not nullable:
+                    return None
+                completed[key] = None
+                continue
+            serialized = serialize(value)
+            if serialized is None:
+                return None
+            completed[key] = serialized
+    except Exception:
+        return None
+    return completed
