@@ -19,6 +19,8 @@ MAX_SKIP = 2**63 - 1  # what SQL's OFFSET holds on both backends
 MAX_BULK_SIZE = 10_000
 MAX_METADATA_DEPTH = 32  # levels of objects and arrays, the log's own object being the first
 MAX_METADATA_BYTES = 64 * 1024  # as JSON
+# Exact types (not subclasses) that can be neither nested nor a non-finite number.
+_PLAIN_SCALARS = frozenset({str, int, bool, type(None)})
 
 
 class LogDraft(Protocol):
@@ -136,6 +138,8 @@ def _check_nesting_and_numbers(metadata: dict[str, Any], *, index: int | None) -
             reason = f"must be nested at most {MAX_METADATA_DEPTH} levels deep"
             raise UserInputError("metadata", reason, index=index)
         for value in container.values() if isinstance(container, dict) else container:
+            if type(value) in _PLAIN_SCALARS:  # most values: one set lookup, no isinstance
+                continue
             if isinstance(value, dict | list):
                 containers.append((value, depth + 1))
             elif isinstance(value, float) and not math.isfinite(value):

@@ -141,7 +141,7 @@ def _record(
         return Rejection(position, shared)
     service, common = shared
     try:
-        metadata = {**common, **_own_metadata(record)}
+        metadata = _metadata(record, common)
         draft = Draft(
             level=_level(record),
             service=service,
@@ -154,19 +154,20 @@ def _record(
     return validate(draft, position=position)
 
 
-def _own_metadata(record: LogRecord) -> dict[str, Any]:
-    own: dict[str, Any] = {}
+def _metadata(record: LogRecord, common: dict[str, Any]) -> dict[str, Any]:
+    """The scope's shared metadata and the record's own keys, built in one dict (no merge)."""
+    metadata = common.copy()
     if record.attributes:
-        own["attributes"] = attributes(record.attributes)
+        metadata["attributes"] = attributes(record.attributes)
     if record.trace_id:
-        own["trace_id"] = record.trace_id.hex()
+        metadata["trace_id"] = record.trace_id.hex()
     if record.span_id:
-        own["span_id"] = record.span_id.hex()
+        metadata["span_id"] = record.span_id.hex()
     if record.severity_text:
-        own["severity_text"] = record.severity_text
+        metadata["severity_text"] = record.severity_text
     if record.event_name:
-        own["event_name"] = record.event_name
-    return own
+        metadata["event_name"] = record.event_name
+    return metadata
 
 
 def _level(record: LogRecord) -> Level:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import math
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -17,12 +17,15 @@ class ValueRefused(ValueError):
     """A structured value over a bound; the record carrying it is rejected."""
 
 
-def attributes(pairs: Iterable[KeyValue], *, depth: int = 0) -> dict[str, Any]:
+# Kinds whose protobuf attribute is already the JSON value: read without further checks.
+_PLAIN = frozenset({"string_value", "int_value", "bool_value"})
+
+
+def attributes(pairs: Sequence[KeyValue], *, depth: int = 0) -> dict[str, Any]:
     """A KeyValue list as a JSON object (the last of repeated keys wins)."""
-    items = list(pairs)
-    if len(items) > limits.MAX_ATTRIBUTES:
+    if len(pairs) > limits.MAX_ATTRIBUTES:
         raise ValueRefused(f"attributes: at most {limits.MAX_ATTRIBUTES} per map")
-    return {pair.key: value(pair.value, depth=depth) for pair in items}
+    return {pair.key: value(pair.value, depth=depth) for pair in pairs}
 
 
 def value(item: AnyValue, *, depth: int = 0) -> Any:
@@ -30,6 +33,8 @@ def value(item: AnyValue, *, depth: int = 0) -> Any:
     if depth > limits.MAX_VALUE_DEPTH:
         raise ValueRefused(f"attributes: nested deeper than {limits.MAX_VALUE_DEPTH} levels")
     kind = item.WhichOneof("value")
+    if kind in _PLAIN:  # most attributes: one WhichOneof and one read
+        return getattr(item, kind)
     if kind is None:
         return None
     if kind == "array_value":
