@@ -20,6 +20,7 @@ from typing import Any
 from graphql import (
     FieldNode,
     GraphQLID,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
@@ -114,6 +115,15 @@ def _entry(
         nested = plan_of(inner, details)
         if nested:
             return (definition.python_name, partial(complete, nested, inner.name), nullable)
+    if isinstance(inner, GraphQLList):  # a list of plain objects (a bucket's counts by level)
+        item: Any = inner.of_type
+        items_nullable = not isinstance(item, GraphQLNonNull)
+        item = item if items_nullable else item.of_type
+        if isinstance(item, GraphQLObjectType):
+            nested = plan_of(item, details)
+            if nested:
+                each = partial(complete_items, nested, item.name, items_nullable)
+                return (definition.python_name, each, nullable)
     return None
 
 
@@ -174,4 +184,24 @@ def complete(plan: Plan, type_name: str, source: Any) -> dict[str, Any] | None:
             completed[key] = serialized
     except Exception:
         return None
+    return completed
+
+
+def complete_items(
+    plan: Plan, type_name: str, items_nullable: bool, items: Any
+) -> list[Any] | None:
+    """Each item's answer, or None where the ordinary path must run (and report)."""
+    if type(items) is not list:
+        return None
+    completed: list[Any] = []
+    for item in items:
+        if item is None:
+            if not items_nullable:
+                return None
+            completed.append(None)
+            continue
+        answer = complete(plan, type_name, item)
+        if answer is None:
+            return None
+        completed.append(answer)
     return completed

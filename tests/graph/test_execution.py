@@ -30,6 +30,8 @@ DOCUMENTS = [
     "{ stats { byLevel { level count } byService { __typename count service } } }",
     "{ logsConnection(first: 2) { nodes { id level } edges { cursor node { level id } } } }",
     "{ a: logs { id: level level: id message } b: logs { id level } }",
+    "{ histogram(interval: HOUR) { start count byLevel { level count __typename } } }",
+    "{ histogram(interval: DAY) { start byLevel { ...C } } } fragment C on LevelCount { count }",
 ]
 
 
