@@ -13,7 +13,7 @@ texts, invalid ones, refusals) takes Strawberry's path, which reports them.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from typing import Any
+from typing import Any, NamedTuple
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, execute
 from strawberry.execution.is_awaitable import optimized_is_awaitable
@@ -29,9 +29,16 @@ from graph.observability import answer_extensions, count_operation
 CodeErrors = Callable[[list[GraphQLError], DocumentNode], None]
 
 
-def checked_document(
+class CheckedOperation(NamedTuple):
+    """A cached, valid document and the type of the operation it will run."""
+
+    document: DocumentNode
+    kind: OperationType
+
+
+def checked_operation(
     query: str | None, operation_name: str | None, allowed: Collection[OperationType]
-) -> DocumentNode | None:
+) -> CheckedOperation | None:
     """The cached document of a valid text whose operation may run here; None otherwise."""
     entry = queries.get(query) if query else None
     if entry is None or entry.errors != []:
@@ -40,12 +47,12 @@ def checked_document(
         kind = get_operation_type(entry.document, operation_name)
     except RuntimeError:  # no such operation: Strawberry's path says so
         return None
-    return entry.document if kind in allowed else None
+    return CheckedOperation(entry.document, kind) if kind in allowed else None
 
 
 async def execute_checked(
     schema: GraphQLSchema,
-    document: DocumentNode,
+    checked: CheckedOperation,
     *,
     variable_values: dict[str, Any] | None,
     context_value: Any,
@@ -56,6 +63,7 @@ async def execute_checked(
 ) -> ExecutionResult:
     """The answer Strawberry's execute would give, with its errors coded and the operation
     counted: the two things our extensions add to an execution."""
+    document = checked.document
     if operation_name is None:  # Strawberry runs the first operation, named or not
         first = get_first_operation(document)
         operation_name = first.name.value if first and first.name else None
@@ -76,7 +84,7 @@ async def execute_checked(
     if errors:
         code_errors(errors, document)
     failed = bool(errors)
-    count_operation(get_operation_type(document, operation_name).value, failed=failed)
+    count_operation(checked.kind.value, failed=failed)
     return ExecutionResult(
         data=result.data, errors=errors, extensions=answer_extensions(failed=failed)
     )

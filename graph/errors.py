@@ -15,7 +15,7 @@ from strawberry.types.graphql import OperationType
 from core.errors import ResolverError
 from core.outage_log import database_outage
 from db.engine import DatabaseUnavailable
-from graph.checked import checked_document, execute_checked
+from graph.checked import checked_operation, execute_checked
 from graph.error_fields import add_input_field
 
 logger = logging.getLogger("lograph.graphql")
@@ -88,11 +88,11 @@ class CodedSchema(strawberry.Schema):
         # (HTTP 400) instead of failing as a null field. WebSockets subscribe through stream().
         allowed = set(allowed_operation_types or (OperationType.QUERY, OperationType.MUTATION))
         allowed.discard(OperationType.SUBSCRIPTION)
-        document = checked_document(query, operation_name, allowed)
-        if document is not None:
+        checked = checked_operation(query, operation_name, allowed)
+        if checked is not None:
             return await execute_checked(
                 self._schema,
-                document,
+                checked,
                 variable_values=variable_values,
                 context_value=context_value,
                 root_value=root_value,
