@@ -47,6 +47,7 @@ from settings import Settings, get_settings
 from ui import assets_router
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
+GRAPHQL_PATH = "/graphql"
 DESCRIPTION = (
     "Log aggregation: GraphQL at `/graphql` (GraphiQL in a browser), the legacy REST API "
     "under `/api/v1`, and probes at `/healthz` and `/readyz`."
@@ -67,7 +68,7 @@ class LographApp(FastAPI):
         if (
             lane is not None
             and scope["type"] == "http"
-            and scope["path"] == "/graphql"
+            and scope["path"] == GRAPHQL_PATH
             and is_json_post(scope)
         ):
             scope["app"] = self  # as Starlette sets it: the context finds the runtime here
@@ -174,7 +175,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Routes are matched in order: the busiest endpoint first.
     graphql = graphql_router(allowed_origins=settings.cors_origins)
     app.graphql_posts = wrapped(GraphQLPosts(view=graphql, max_body_bytes=MAX_BODY_BYTES), edge)
-    app.include_router(graphql, prefix="/graphql", include_in_schema=False)
+    app.include_router(graphql, prefix=GRAPHQL_PATH, include_in_schema=False)
     app.include_router(api_router)
     app.include_router(ingest_router)
     app.include_router(welcome_router)
