@@ -74,7 +74,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def as_utc(value: datetime) -> datetime:
     """Read a naive datetime as UTC; convert an aware one to UTC."""
-    if value.tzinfo is None:
+    tzinfo = value.tzinfo
+    if tzinfo is UTC:  # as stored instants arrive: nothing to convert
+        return value
+    if tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
 

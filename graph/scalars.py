@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+import orjson
 import strawberry
 
 from db.models import as_utc
@@ -26,8 +27,10 @@ def parse_datetime(value: Any) -> datetime:
 
 
 def serialize_datetime(value: datetime) -> str:
-    # Stored instants come back in UTC already: no conversion for them.
-    return value.isoformat() if value.tzinfo is UTC else as_utc(value).isoformat()
+    """ISO 8601 in UTC. orjson writes exactly what `isoformat()` does for a UTC instant (RFC 3339,
+    microseconds only when there are some) in a quarter of the time, and a page of logs
+    serialises one instant per log."""
+    return orjson.dumps(as_utc(value))[1:-1].decode()
 
 
 DateTimeScalar = strawberry.scalar(
