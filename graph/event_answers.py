@@ -30,20 +30,19 @@ from graphql.execution.collect_fields import collect_fields
 from graphql.pyutils import AwaitableOrValue
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-from graph.plans import NOT_PLAIN, Plan, PlanOf, complete
+from graph.plans import NOT_PLAIN, Plan, PlanOf
 
 
 @dataclass(frozen=True, slots=True)
 class EventPlan:
-    """How each event is answered: under `key`, the event's `type_name` object by `plan`."""
+    """How each event is answered: under `key`, the event's object by `plan`."""
 
     key: str
-    type_name: str
     plan: Plan
     nullable: bool
 
 
-NOT_PLAIN_EVENTS = EventPlan("", "", NOT_PLAIN, False)
+NOT_PLAIN_EVENTS = EventPlan("", NOT_PLAIN, False)
 
 
 def plan_events(executor: Executor[Any], plan_of: PlanOf) -> EventPlan:
@@ -75,7 +74,7 @@ def plan_events(executor: Executor[Any], plan_of: PlanOf) -> EventPlan:
     event_type = field.type if nullable else field.type.of_type
     if not isinstance(event_type, GraphQLObjectType):
         return NOT_PLAIN_EVENTS
-    return EventPlan(key, event_type.name, plan_of(event_type, details), nullable)
+    return EventPlan(key, plan_of(event_type, details), nullable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +88,7 @@ class PlainEvent:
 
     def execute_operation(self, serially: bool | None = None) -> AwaitableOrValue[Any]:
         plan, event = self.plan, self.event
-        completed = None if event is None else answer(plan.plan, plan.type_name, event)
+        completed = None if event is None else answer(plan.plan, event)
         if completed is not None or (event is None and plan.nullable):
             return ExecutionResult({plan.key: completed})
         return self.ordinary(event).execute_operation(serially)
@@ -102,13 +101,13 @@ RECENT_ANSWERS = 4096
 _recent: dict[tuple[int, int], tuple[Plan, object, dict[str, Any] | None]] = {}
 
 
-def answer(plan: Plan, type_name: str, event: object) -> dict[str, Any] | None:
+def answer(plan: Plan, event: object) -> dict[str, Any] | None:
     """The event's answer by `plan` (None: take the ordinary path), shared while recent."""
     key = (id(plan), id(event))
     recent = _recent.get(key)
     if recent is not None:
         return recent[2]
-    completed = complete(plan, type_name, event)
+    completed = plan.answer(event)
     if len(_recent) >= RECENT_ANSWERS:
         del _recent[next(iter(_recent))]
     _recent[key] = (plan, event, completed)

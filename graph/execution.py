@@ -22,7 +22,6 @@ from graph.plans import (
     MAX_SHARED_PLANS,
     NOT_PLAIN,
     Plan,
-    complete,
     plan_for,
     shared_plans,
     static_shape,
@@ -51,7 +50,7 @@ class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> AwaitableOrValue[dict[str, Any]]:
         plan = self._plan(return_type, field_details_list) if self._plain_allowed else NOT_PLAIN
         if plan:
-            completed = complete(plan, return_type.name, result)
+            completed = plan.answer(result)
             if completed is not None:
                 return completed
         return super().complete_object_value(
@@ -91,10 +90,10 @@ class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
         plan = self._plan(object_type, field_details_list)
         if not plan or self.get_stream_usage(field_details_list, path):
             return None
-        name = object_type.name
+        answer_of = plan.answer
         completed = []
         for item in items:
-            answer = complete(plan, name, item)
+            answer = answer_of(item)
             if answer is None:
                 return None
             completed.append(answer)

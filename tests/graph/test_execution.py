@@ -14,6 +14,7 @@ from graph.context import Context
 from graph.scalars import DateTimeScalar
 from graph.schema import Mutation, Query, Subscription, schema
 from tests.factories import create_logs, log_json
+from tests.plan_answers import recorded_answers
 
 ORDINARY = strawberry.Schema(
     query=Query,
@@ -62,18 +63,8 @@ def test_fast_completion_answers_as_the_ordinary_path(client: TestClient, docume
 def test_a_page_of_logs_takes_the_one_step_path(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import graph.execution
-    import graph.plans
-
     create_logs(client, log_json(), log_json())
-    completed: list[Any] = []
-    original = graph.plans.complete
-
-    def counting(*args: Any) -> Any:
-        completed.append(result := original(*args))
-        return result
-
-    monkeypatch.setattr(graph.execution, "complete", counting)
+    completed = recorded_answers(monkeypatch, "Log")
     body = client.post("/graphql", json={"query": DOCUMENTS[0]}).json()
     assert len(body["data"]["logs"]) == 2
     assert len(completed) == 2

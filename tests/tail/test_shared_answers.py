@@ -3,15 +3,12 @@ with another selection or filter still gets its own, correct one."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from fastapi.testclient import TestClient
 
-import graph.event_answers
-import graph.plans
 from tests.conftest import gql
 from tests.factories import create_logs, log_json
+from tests.plan_answers import recorded_answers
 from tests.tail.support import GRAPHQL_WS, NODE, edges, tailing
 
 OTHER = """subscription($filter: LogFilter) {
@@ -22,14 +19,7 @@ OTHER = """subscription($filter: LogFilter) {
 def test_the_same_selection_shares_answers_and_another_gets_its_own(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    made: list[Any] = []
-    original = graph.plans.complete
-
-    def counting(*args: Any) -> Any:
-        made.append(answer := original(*args))
-        return answer
-
-    monkeypatch.setattr(graph.event_answers, "complete", counting)
+    made = recorded_answers(monkeypatch, "LogEdge")
     with (
         tailing(client) as first,
         tailing(client, protocol=GRAPHQL_WS) as second,

@@ -1,0 +1,32 @@
+"""What the plans of plain selections (graph/plans.py) answer, recorded for tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import graph.plans
+from graph.plans import Answer, Entry
+
+
+def recorded_answers(monkeypatch: pytest.MonkeyPatch, type_name: str) -> list[Any]:
+    """Every answer that plans for `type_name` objects give from now on. The plans shared
+    so far are dropped, so that every plan used from here is made (and recorded) afresh."""
+    answers: list[Any] = []
+    compile_plan = graph.plans._compile
+
+    def recording(name: str, entries: tuple[Entry, ...]) -> Answer:
+        answer = compile_plan(name, entries)
+        if name != type_name:
+            return answer
+
+        def recorded(source: Any) -> dict[str, Any] | None:
+            answers.append(result := answer(source))
+            return result
+
+        return recorded
+
+    monkeypatch.setattr(graph.plans, "_compile", recording)
+    graph.plans.shared_plans.clear()
+    return answers
