@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections import Counter as Tally
 from collections.abc import Sequence
+from functools import cache, lru_cache
 from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram
@@ -43,6 +44,19 @@ POOL_IN_USE = Gauge(
     "lograph_db_pool_connections_in_use", "Database connections checked out.", **_LIVE
 )
 RATE_LIMITED = Counter("lograph_rate_limit_refusals", "Requests refused by a rate limit.")
+
+
+@lru_cache(maxsize=1024)  # route templates, methods and statuses: a few dozen in practice
+def http_samples(route: str, method: str, status: int) -> tuple[Counter, Histogram]:
+    """Where a request's count and latency go. `labels()` checks and locks on every call, and
+    every request records both."""
+    return HTTP_REQUESTS.labels(route, method, str(status)), HTTP_LATENCY.labels(route, method)
+
+
+@cache  # operation types times two outcomes
+def graphql_operations(kind: str, outcome: str) -> Counter:
+    """Where a GraphQL operation is counted (see `http_samples`)."""
+    return GRAPHQL_OPERATIONS.labels(kind, outcome)
 
 
 def logs_written(logs: Sequence[LogRecord]) -> None:

@@ -7,12 +7,12 @@ from typing import Any
 
 from strawberry.extensions import SchemaExtension
 
-from core.metrics import GRAPHQL_OPERATIONS
+from core.metrics import graphql_operations
 from core.request_id import current_request_id
 
 
 def count_operation(kind: str, *, failed: bool) -> None:
-    GRAPHQL_OPERATIONS.labels(kind, "error" if failed else "ok").inc()
+    graphql_operations(kind, "error" if failed else "ok").inc()
 
 
 def answer_extensions(*, failed: bool) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from core.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from core.metrics import http_samples
 from core.request_id import current_request_id
 
 access = logging.getLogger("lograph.access")
@@ -112,8 +112,9 @@ class RequestMiddleware:
         finally:
             elapsed = time.perf_counter() - started
             route, method = _route(scope), scope["method"]
-            HTTP_REQUESTS.labels(route, method, str(status)).inc()
-            HTTP_LATENCY.labels(route, method).observe(elapsed)
+            requests, latency = http_samples(route, method, status)
+            requests.inc()
+            latency.observe(elapsed)
             if self.access_log and access.isEnabledFor(logging.INFO):
                 fields = {
                     "method": method,
