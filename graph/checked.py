@@ -16,6 +16,7 @@ from collections.abc import Callable, Collection
 from typing import Any, NamedTuple
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, execute
+from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
@@ -23,6 +24,7 @@ from strawberry.utils.await_maybe import await_maybe
 from strawberry.utils.operation import get_first_operation, get_operation_type
 
 from graph.caches import queries
+from graph.direct import DirectField, direct_field, execute_direct
 from graph.execution import FastLeafExecutionContext
 from graph.observability import answer_extensions, count_operation
 
@@ -30,14 +32,19 @@ CodeErrors = Callable[[list[GraphQLError], DocumentNode], None]
 
 
 class CheckedOperation(NamedTuple):
-    """A cached, valid document and the type of the operation it will run."""
+    """A cached, valid document, the type of the operation it will run, and that operation's
+    one root field where graph/direct.py can run it."""
 
     document: DocumentNode
     kind: OperationType
+    direct: DirectField | None
 
 
 def checked_operation(
-    query: str | None, operation_name: str | None, allowed: Collection[OperationType]
+    schema: GraphQLSchema,
+    query: str | None,
+    operation_name: str | None,
+    allowed: Collection[OperationType],
 ) -> CheckedOperation | None:
     """The cached document of a valid text whose operation may run here; None otherwise."""
     entry = queries.get(query) if query else None
@@ -47,7 +54,10 @@ def checked_operation(
         kind = get_operation_type(entry.document, operation_name)
     except RuntimeError:  # no such operation: Strawberry's path says so
         return None
-    return CheckedOperation(entry.document, kind) if kind in allowed else None
+    if kind not in allowed:
+        return None
+    direct = direct_field(schema, entry.document, operation_name)
+    return CheckedOperation(entry.document, kind, direct)
 
 
 async def execute_checked(
@@ -67,7 +77,48 @@ async def execute_checked(
     if operation_name is None:  # Strawberry runs the first operation, named or not
         first = get_first_operation(document)
         operation_name = first.name.value if first and first.name else None
-    result = await await_maybe(
+    result = None
+    if checked.direct is not None:
+        result = await execute_direct(
+            schema,
+            checked.direct,
+            variable_values=variable_values,
+            context_value=context_value,
+            root_value=root_value,
+            operation_extensions=operation_extensions,
+        )
+    if result is None:
+        result = await _execute(
+            schema,
+            document,
+            variable_values=variable_values,
+            context_value=context_value,
+            root_value=root_value,
+            operation_name=operation_name,
+            operation_extensions=operation_extensions,
+        )
+    errors = result.errors
+    if errors:
+        code_errors(errors, document)
+    failed = bool(errors)
+    count_operation(checked.kind.value, failed=failed)
+    return ExecutionResult(
+        data=result.data, errors=errors, extensions=answer_extensions(failed=failed)
+    )
+
+
+async def _execute(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    *,
+    variable_values: dict[str, Any] | None,
+    context_value: Any,
+    root_value: Any,
+    operation_name: str | None,
+    operation_extensions: dict[str, Any] | None,
+) -> GraphQLExecutionResult:
+    """graphql-core's execution, with the arguments Strawberry passes."""
+    return await await_maybe(
         execute(
             schema,
             document,
@@ -79,12 +130,4 @@ async def execute_checked(
             executor_class=FastLeafExecutionContext,
             operation_extensions=operation_extensions,
         )
-    )
-    errors = result.errors
-    if errors:
-        code_errors(errors, document)
-    failed = bool(errors)
-    count_operation(checked.kind.value, failed=failed)
-    return ExecutionResult(
-        data=result.data, errors=errors, extensions=answer_extensions(failed=failed)
     )

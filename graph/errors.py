@@ -88,7 +88,7 @@ class CodedSchema(strawberry.Schema):
         # (HTTP 400) instead of failing as a null field. WebSockets subscribe through stream().
         allowed = set(allowed_operation_types or (OperationType.QUERY, OperationType.MUTATION))
         allowed.discard(OperationType.SUBSCRIPTION)
-        checked = checked_operation(query, operation_name, allowed)
+        checked = checked_operation(self._schema, query, operation_name, allowed)
         if checked is not None:
             return await execute_checked(
                 self._schema,

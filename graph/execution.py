@@ -19,10 +19,10 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from graph.event_answers import NOT_PLAIN_EVENTS, EventPlan, PlainEvent, plan_events
 from graph.plans import (
-    MAX_SHARED_PLANS,
     NOT_PLAIN,
     Plan,
     plan_for,
+    share,
     shared_plans,
     static_shape,
 )
@@ -129,9 +129,7 @@ class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 collected = self.collect_subfields(return_type, field_details_list)
                 plan = plan_for(return_type, collected, self._plan)
                 if shape is not None:
-                    if len(shared_plans) >= MAX_SHARED_PLANS:
-                        shared_plans.clear()
-                    shared_plans[shape] = plan
+                    share(shape, plan)
             cached = (field_details_list, plan)
             self._plans[key] = cached
         return cached[1]

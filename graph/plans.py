@@ -25,11 +25,14 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLSchema,
     GraphQLString,
+    OperationDefinitionNode,
     SelectionSetNode,
     is_leaf_type,
 )
-from graphql.execution.collect_fields import CollectedFields, FieldDetailsList
+from graphql.execution.collect_fields import CollectedFields, FieldDetailsList, collect_subfields
+from graphql.execution.values import VariableValues
 from strawberry.schema.schema_converter import CustomGraphQLEnumType, GraphQLCoreConverter
 
 # One entry per response key: (key, attribute, serialise, may be null); None for __typename.
@@ -65,6 +68,38 @@ PlanOf = Callable[[GraphQLObjectType, FieldDetailsList], Plan]
 # request that selects them.
 MAX_SHARED_PLANS = 1000
 shared_plans: dict[tuple[Any, ...], Plan] = {}
+
+
+def share(shape: tuple[Any, ...], plan: Plan) -> None:
+    """Keep a plan for every request whose selection has this shape."""
+    if len(shared_plans) >= MAX_SHARED_PLANS:
+        shared_plans.clear()
+    shared_plans[shape] = plan
+
+
+def static_plan(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    return_type: GraphQLObjectType,
+    field_details_list: FieldDetailsList,
+) -> Plan:
+    """The plan of a selection without fragments or directives, made with no executor (as
+    graph/direct.py needs it); NOT_PLAIN for any other selection."""
+    shape = static_shape(return_type, field_details_list)
+    if shape is None:
+        return NOT_PLAIN
+    plan = shared_plans.get(shape)
+    if plan is None:
+        # Such a selection reads neither fragments nor variables.
+        collected = collect_subfields(
+            schema, {}, NO_VARIABLES, operation, return_type, field_details_list
+        )
+        plan = plan_for(return_type, collected, partial(static_plan, schema, operation))
+        share(shape, plan)
+    return plan
+
+
+NO_VARIABLES = VariableValues(sources={}, coerced={})
 
 
 def static_shape(

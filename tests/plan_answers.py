@@ -6,13 +6,14 @@ from typing import Any
 
 import pytest
 
+import graph.direct
 import graph.plans
 from graph.plans import Answer, Entry
 
 
 def recorded_answers(monkeypatch: pytest.MonkeyPatch, type_name: str) -> list[Any]:
-    """Every answer that plans for `type_name` objects give from now on. The plans shared
-    so far are dropped, so that every plan used from here is made (and recorded) afresh."""
+    """Every answer that plans for `type_name` objects give from now on. The plans kept so far
+    are dropped, so that every plan used from here is made (and recorded) afresh."""
     answers: list[Any] = []
     compile_plan = graph.plans._compile
 
@@ -29,4 +30,5 @@ def recorded_answers(monkeypatch: pytest.MonkeyPatch, type_name: str) -> list[An
 
     monkeypatch.setattr(graph.plans, "_compile", recording)
     graph.plans.shared_plans.clear()
+    graph.direct.direct_fields.clear()
     return answers
