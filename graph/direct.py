@@ -50,6 +50,7 @@ from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo as ResolveInfo
 
 from graph.plans import Plan, static_plan
+from graph.resolver_calls import REFUSED, ResolverCall, resolver_call
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,7 @@ class DirectField:
     nullable: bool
     is_list: bool
     items_nullable: bool
+    call: ResolverCall | None  # None: through Strawberry's resolver wrapper
 
 
 MAX_DIRECT = 1000  # documents remembered (each entry keeps its document, so ids stay unique)
@@ -131,6 +133,7 @@ def _find(
         nullable,
         is_list,
         items_nullable,
+        resolver_call(schema, field),
     )
 
 
@@ -171,7 +174,12 @@ async def execute_direct(
         operation_extensions,  # type: ignore[arg-type]  # None when absent, as Strawberry passes it
     )
     try:
-        value = direct.field.resolve(root_value, info, **arguments)  # type: ignore[misc]
+        if direct.call is None:
+            value = direct.field.resolve(root_value, info, **arguments)  # type: ignore[misc]
+        else:
+            value = await direct.call.resolve(root_value, info, arguments)
+            if value is REFUSED:
+                return None
         if optimized_is_awaitable(value):
             value = await value
     except Exception as error:
