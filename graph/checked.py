@@ -77,26 +77,32 @@ async def execute_checked(
     if operation_name is None:  # Strawberry runs the first operation, named or not
         first = get_first_operation(document)
         operation_name = first.name.value if first and first.name else None
+    direct = checked.direct
     result = None
-    if checked.direct is not None:
+    if direct is not None:
         result = await execute_direct(
             schema,
-            checked.direct,
+            direct,
             variable_values=variable_values,
             context_value=context_value,
             root_value=root_value,
             operation_extensions=operation_extensions,
         )
     if result is None:
-        result = await _execute(
-            schema,
-            document,
-            variable_values=variable_values,
-            context_value=context_value,
-            root_value=root_value,
-            operation_name=operation_name,
-            operation_extensions=operation_extensions,
+        ordinary: GraphQLExecutionResult = await await_maybe(
+            execute(
+                schema,
+                document,
+                root_value=root_value,
+                variable_values=variable_values,
+                operation_name=operation_name,
+                context_value=context_value,
+                is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]  # as Strawberry passes it
+                executor_class=FastLeafExecutionContext,
+                operation_extensions=operation_extensions,
+            )
         )
+        result = ordinary
     errors = result.errors
     if errors:
         code_errors(errors, document)
@@ -104,30 +110,4 @@ async def execute_checked(
     count_operation(checked.kind.value, failed=failed)
     return ExecutionResult(
         data=result.data, errors=errors, extensions=answer_extensions(failed=failed)
-    )
-
-
-async def _execute(
-    schema: GraphQLSchema,
-    document: DocumentNode,
-    *,
-    variable_values: dict[str, Any] | None,
-    context_value: Any,
-    root_value: Any,
-    operation_name: str | None,
-    operation_extensions: dict[str, Any] | None,
-) -> GraphQLExecutionResult:
-    """graphql-core's execution, with the arguments Strawberry passes."""
-    return await await_maybe(
-        execute(
-            schema,
-            document,
-            root_value=root_value,
-            variable_values=variable_values,
-            operation_name=operation_name,
-            context_value=context_value,
-            is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]  # as Strawberry passes it
-            executor_class=FastLeafExecutionContext,
-            operation_extensions=operation_extensions,
-        )
     )

@@ -65,13 +65,13 @@ ORDINARY = [  # graphql-core runs these, and reports what is wrong with them
 def record_ordinary_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """One entry for each operation graphql-core's executor runs on the checked path."""
     runs: list[int] = []
-    execute = graph.checked._execute
+    execute = graph.checked.execute
 
-    async def recording(*args: Any, **kwargs: Any) -> Any:
+    def recording(*args: Any, **kwargs: Any) -> Any:
         runs.append(1)
-        return await execute(*args, **kwargs)
+        return execute(*args, **kwargs)
 
-    monkeypatch.setattr(graph.checked, "_execute", recording)
+    monkeypatch.setattr(graph.checked, "execute", recording)
     return runs
 
 
