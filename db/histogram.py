@@ -109,7 +109,9 @@ def _from_rollup(
         conditions.append(one_of(table.c.level, criteria.levels))
     if criteria.services is not None:
         conditions.append(one_of(table.c.service, criteria.services))
-    bucket = _bucket_number(connection, table.c.bucket, origin=origin, width=width)
+    bucket = _bucket_number(
+        connection, table.c.bucket, origin=origin, width=width, whole_seconds=True
+    )
     statement = (
         select(bucket, table.c.level, func.sum(table.c.count))
         .where(and_(*conditions))
@@ -131,10 +133,20 @@ def _scan(
 
 
 def _bucket_number(
-    connection: Connection, column: ColumnElement[datetime], *, origin: datetime, width: timedelta
+    connection: Connection,
+    column: ColumnElement[datetime],
+    *,
+    origin: datetime,
+    width: timedelta,
+    whole_seconds: bool = False,
 ) -> ColumnElement[int]:
     """Whole widths from the origin to the timestamp; only timestamps at or after the origin
-    are counted, so truncating division is flooring here."""
+    are counted, so truncating division is flooring here.
+
+    On PostgreSQL, timestamps of `whole_seconds` (rollup buckets) are read as a double: exact
+    for them, and half the cost of the numeric EXTRACT gives (a 30-day histogram by the hour
+    works through tens of thousands of rollup rows). Logs' instants keep the numeric's
+    exactness to the microsecond."""
     # Inlined integers, not parameters: PostgreSQL must see GROUP BY's expression as the
     # SELECT's, and separate parameters would make them differ.
     seconds = literal_column(str(int(width.total_seconds())), BigInteger())
@@ -142,9 +154,14 @@ def _bucket_number(
     if connection.dialect.name == "sqlite":
         # Stored as 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC. The fraction is cut off first (SQLite
         # would round it to milliseconds, into the next second); every width is whole seconds.
-        whole_seconds = func.substr(column, 1, 19)
-        epoch_seconds = func.strftime(literal_column("'%s'"), whole_seconds)
+        to_the_second = func.substr(column, 1, 19)
+        epoch_seconds = func.strftime(literal_column("'%s'"), to_the_second)
         since = cast(epoch_seconds, BigInteger) - origin_seconds
         return since // seconds
-    since_origin = func.extract("epoch", column) - origin_seconds
+    epoch = (
+        func.date_part(literal_column("'epoch'"), column)
+        if whole_seconds
+        else func.extract("epoch", column)
+    )
+    since_origin = epoch - origin_seconds
     return cast(func.floor(since_origin / seconds), BigInteger)
