@@ -49,7 +49,7 @@ from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo as ResolveInfo
 
-from graph.plans import Plan, static_plan
+from graph.plans import Plan, complete_items, static_plan
 from graph.resolver_calls import REFUSED, ResolverCall, resolver_call
 
 
@@ -195,24 +195,12 @@ _ORDINARY = object()  # the value needs graphql-core's completion (and its error
 def _answer(direct: DirectField, value: Any) -> Any:
     if value is None:
         return None if direct.nullable else _ORDINARY
-    if not direct.is_list:
-        answer = direct.plan.answer(value)
-        return _ORDINARY if answer is None else answer
-    if type(value) is not list:
-        return _ORDINARY
-    answer_of = direct.plan.answer
-    answers: list[Any] = []
-    for item in value:
-        if item is None:
-            if not direct.items_nullable:
-                return _ORDINARY
-            answers.append(None)
-            continue
-        answer = answer_of(item)
-        if answer is None:
-            return _ORDINARY
-        answers.append(answer)
-    return answers
+    answer: list[Any] | dict[str, Any] | None = (
+        complete_items(direct.plan, direct.items_nullable, value)
+        if direct.is_list
+        else direct.plan.answer(value)
+    )
+    return _ORDINARY if answer is None else answer
 
 
 def _no_async_work(_values: Sequence[Any]) -> NoReturn:
