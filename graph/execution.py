@@ -18,14 +18,7 @@ from graphql.pyutils import AwaitableOrValue, Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from graph.event_answers import NOT_PLAIN_EVENTS, EventPlan, PlainEvent, plan_events
-from graph.plans import (
-    NOT_PLAIN,
-    Plan,
-    plan_for,
-    share,
-    shared_plans,
-    static_shape,
-)
+from graph.plans import NOT_PLAIN, Plan, complete_items, plan_for, static_plan
 
 
 class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -84,20 +77,14 @@ class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
         items: list[Any],
     ) -> list[Any] | None:
         """A list of plain objects (a page of logs) in one loop; None when any item is not."""
+        items_nullable = not isinstance(item_type, GraphQLNonNull)
         object_type = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
         if not isinstance(object_type, GraphQLObjectType):
             return None
         plan = self._plan(object_type, field_details_list)
         if not plan or self.get_stream_usage(field_details_list, path):
             return None
-        answer_of = plan.answer
-        completed = []
-        for item in items:
-            answer = answer_of(item)
-            if answer is None:
-                return None
-            completed.append(answer)
-        return completed
+        return complete_items(plan, items_nullable, items)
 
     def build_per_event_executor(self, payload: Any) -> Executor[Any]:
         """A plain subscription's events are answered by its plan (graph/event_answers.py);
@@ -123,13 +110,10 @@ class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
         key = (return_type, id(field_details_list))
         cached = self._plans.get(key)
         if cached is None:
-            shape = static_shape(return_type, field_details_list)
-            plan = shared_plans.get(shape) if shape is not None else None
-            if plan is None:
+            plan = static_plan(self.schema, self.operation, return_type, field_details_list)
+            if plan is None:  # fragments or directives: collected with this execution's values
                 collected = self.collect_subfields(return_type, field_details_list)
                 plan = plan_for(return_type, collected, self._plan)
-                if shape is not None:
-                    share(shape, plan)
             cached = (field_details_list, plan)
             self._plans[key] = cached
         return cached[1]

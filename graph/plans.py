@@ -70,33 +70,39 @@ MAX_SHARED_PLANS = 1000
 shared_plans: dict[tuple[Any, ...], Plan] = {}
 
 
-def share(shape: tuple[Any, ...], plan: Plan) -> None:
-    """Keep a plan for every request whose selection has this shape."""
-    if len(shared_plans) >= MAX_SHARED_PLANS:
-        shared_plans.clear()
-    shared_plans[shape] = plan
-
-
 def static_plan(
     schema: GraphQLSchema,
     operation: OperationDefinitionNode,
     return_type: GraphQLObjectType,
     field_details_list: FieldDetailsList,
-) -> Plan:
-    """The plan of a selection without fragments or directives, made with no executor (as
-    graph/direct.py needs it); NOT_PLAIN for any other selection."""
+) -> Plan | None:
+    """The shared plan of a selection without fragments or directives, made with no executor
+    (such a selection reads neither fragments nor variables); None for any other selection,
+    which only an executor can collect."""
     shape = static_shape(return_type, field_details_list)
     if shape is None:
-        return NOT_PLAIN
+        return None
     plan = shared_plans.get(shape)
     if plan is None:
-        # Such a selection reads neither fragments nor variables.
         collected = collect_subfields(
             schema, {}, NO_VARIABLES, operation, return_type, field_details_list
         )
-        plan = plan_for(return_type, collected, partial(static_plan, schema, operation))
-        share(shape, plan)
+        plan_of = partial(_static_plan_of, schema, operation)
+        plan = plan_for(return_type, collected, plan_of)
+        if len(shared_plans) >= MAX_SHARED_PLANS:
+            shared_plans.clear()
+        shared_plans[shape] = plan
     return plan
+
+
+def _static_plan_of(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    return_type: GraphQLObjectType,
+    field_details_list: FieldDetailsList,
+) -> Plan:
+    """A nested selection's plan: static too, as part of a static selection."""
+    return static_plan(schema, operation, return_type, field_details_list) or NOT_PLAIN
 
 
 NO_VARIABLES = VariableValues(sources={}, coerced={})
