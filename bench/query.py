@@ -1,11 +1,12 @@
 """The search benchmark (issue 8): `python -m bench.query [--rows N] [--profile SECONDS]`.
 
 Creates a scratch database, migrates it by starting the app (one uvicorn worker, alerts off),
-COPYs in N logs over 30 days (bench/corpus.py), VACUUM ANALYZEs, then measures cursor pages,
-metadata and text search, histograms and totalCount, and the GraphQL filter query at concurrency
-8 side by side with PostGraphile 4 + connection-filter on the same table. Measurements whose
-fields the app does not have yet are reported as not available. Prints a markdown table and saves
-the numbers under `bench/results/`.
+COPYs in N logs over 30 days (bench/corpus.py), VACUUM ANALYZEs, waits for the app to fold the
+load's rollup deltas (bench/rollups.py), then measures cursor pages, metadata and text search,
+histograms and totalCount, and the GraphQL filter query at concurrency 8 side by side with
+PostGraphile 4 + connection-filter on the same table. Measurements whose fields the app does not
+have yet are reported as not available. Prints a markdown table and saves the numbers under
+`bench/results/`.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import httpx
 import orjson
 import uvloop
 
-from bench import corpus, postgraphile, workload
+from bench import corpus, postgraphile, rollups, workload
 from bench.cpu import CpuUsage, cpu_meter
 from bench.data import LogFactory, Window
 from bench.load import BenchError, Call, Load, Run, graphql, measure
@@ -596,6 +597,10 @@ def run(
     progress(notes[-1])
     if plan.load_only:
         return [], notes, []
+    progress("waiting for the app to fold the load's rollup deltas")
+    with closing(database.connect()) as connection:
+        notes.append(rollups.describe(rollups.settle_rollups(connection)))
+    progress(notes[-1])
     history = LogFactory(window, seed=5)
     cases = workload.filter_cases(history, plan.latency_requests)
     metrics: list[Metric] = []

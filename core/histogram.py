@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -13,7 +12,7 @@ from core.errors import UserInputError
 from core.filters import LogFilter, to_criteria
 from core.logs import LevelCount
 from core.runtime import Runtime
-from db.histogram import count_by_bucket_and_level, first_match, floor_to
+from db.histogram import BucketCounts, count_by_bucket_and_level, first_match, floor_to
 from db.levels import Level
 
 MAX_BUCKETS = 10_000
@@ -43,7 +42,7 @@ _WIDTHS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen, as LevelCount: a day by the minute is 1,440 of them
 class HistogramBucket:
     start: datetime
     count: int
@@ -61,7 +60,7 @@ async def histogram(
     if criteria.start_time is not None:
         _bucket_count(criteria.start_time, end, width)  # refuse before any query
 
-    def count(connection: Connection) -> tuple[datetime, int, Counter[tuple[int, str]]] | None:
+    def count(connection: Connection) -> tuple[datetime, int, BucketCounts] | None:
         start = criteria.start_time or first_match(connection, criteria)
         if start is None or start > end:
             return None
@@ -75,7 +74,7 @@ async def histogram(
     if found is None:
         return []
     origin, buckets, counts = found
-    return [_bucket(origin + number * width, number, counts) for number in range(buckets)]
+    return [_bucket(origin + number * width, counts.get(number)) for number in range(buckets)]
 
 
 def _bucket_count(start: datetime, end: datetime, width: timedelta) -> int:
@@ -91,10 +90,8 @@ def _bucket_count(start: datetime, end: datetime, width: timedelta) -> int:
 _LEVELS = tuple((level, level.value) for level in Level)
 
 
-def _bucket(start: datetime, number: int, counts: Counter[tuple[int, str]]) -> HistogramBucket:
-    by_level = [
-        LevelCount(level=level, count=count)
-        for level, name in _LEVELS
-        if (count := counts.get((number, name), 0))
-    ]
-    return HistogramBucket(start=start, count=sum(one.count for one in by_level), by_level=by_level)
+def _bucket(start: datetime, levels: dict[str, int] | None) -> HistogramBucket:
+    if not levels:
+        return HistogramBucket(start, 0, [])
+    by_level = [LevelCount(level, count) for level, name in _LEVELS if (count := levels.get(name))]
+    return HistogramBucket(start, sum(levels.values()), by_level)

@@ -24,8 +24,8 @@ class SortOrder(Enum):
     DESC = "DESC"
 
 
-@dataclass(frozen=True)
-class LevelCount:
+@dataclass(slots=True)  # not frozen: a day's histogram by the minute makes 8,000 of them,
+class LevelCount:  # and a frozen dataclass's __init__ costs four times a plain one's
     level: Level
     count: int
 

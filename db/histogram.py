@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Connection,
+    Select,
     Table,
     and_,
     cast,
@@ -24,7 +25,8 @@ from db.rollups import with_deltas
 from db.stats import TICK
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-BucketCounts = Counter[tuple[int, str]]  # (bucket number from the origin, level) -> logs
+# Logs per level (by its stored name) in each bucket, by the bucket's number from the origin.
+BucketCounts = dict[int, dict[str, int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,44 +67,74 @@ def count_by_bucket_and_level(
     width: timedelta,
 ) -> BucketCounts:
     """Counts in [start, end] by bucket number (`origin`, aligned to `width`, is bucket 0) and
-    level: whole rollup steps from a rollup table, the ragged edges from a scan."""
-    criteria = replace(criteria, start_time=start, end_time=end)
-    rollup = _rollup_for(criteria, width)
+    level, from the coarsest rollup that can count them; what is left at either edge from the
+    next finer one, and what no rollup covers from a scan."""
     if criteria.matches_nothing:
-        return Counter()
-    if rollup is None:
-        return _scan(connection, criteria, origin=origin, width=width)
-    first = EPOCH - (EPOCH - start) // rollup.step * rollup.step  # the ceiling of start
-    stop = floor_to(end + TICK, rollup.step)
-    if first >= stop:
-        return _scan(connection, criteria, origin=origin, width=width)
-    counts = _from_rollup(
-        connection, criteria, rollup, first=first, stop=stop, origin=origin, width=width
-    )
-    if start < first:
-        edge = replace(criteria, end_time=first - TICK)
-        counts += _scan(connection, edge, origin=origin, width=width)
-    if stop <= end:
-        counts += _scan(connection, replace(criteria, start_time=stop), origin=origin, width=width)
-    return counts
+        return {}
+    tally = _Tally(connection, origin, width)
+    tally.add(criteria, start, end, _rollups_for(criteria, width))
+    return tally.counts
 
 
-def _rollup_for(criteria: LogCriteria, width: timedelta) -> Rollup | None:
+def _rollups_for(criteria: LogCriteria, width: timedelta) -> list[Rollup]:
     if not criteria.counted_by_rollups:
-        return None
-    return next((rollup for rollup in ROLLUPS if width % rollup.step == timedelta(0)), None)
+        return []
+    return [rollup for rollup in ROLLUPS if width % rollup.step == timedelta(0)]
+
+
+@dataclass(slots=True)
+class _Tally:
+    """One histogram's counts, added up piece by piece."""
+
+    connection: Connection
+    origin: datetime
+    width: timedelta
+    counts: BucketCounts = field(default_factory=dict)
+
+    def add(
+        self, criteria: LogCriteria, start: datetime, end: datetime, rollups: list[Rollup]
+    ) -> None:
+        """Add the counts in [start, end]: whole steps of the first rollup, the rest by the
+        finer ones."""
+        if not rollups:
+            criteria = replace(criteria, start_time=start, end_time=end)
+            self._add_rows(_scan(self.connection, criteria, self.origin, self.width))
+            return
+        rollup, finer = rollups[0], rollups[1:]
+        first = EPOCH - (EPOCH - start) // rollup.step * rollup.step  # the ceiling of start
+        stop = floor_to(end + TICK, rollup.step)
+        if first >= stop:
+            self.add(criteria, start, end, finer)
+            return
+        axis = (self.origin, self.width)
+        self._add_rows(_from_rollup(self.connection, criteria, rollup, first, stop, *axis))
+        if start < first:
+            self.add(criteria, start, first - TICK, finer)
+        if stop <= end:
+            self.add(criteria, stop, end, finer)
+
+    def _add_rows(self, statement: Select[Any]) -> None:
+        counts = self.counts
+        # A bucket whose logs were all deleted sums to 0 until a fold: absent, as in a scan.
+        for number, level, count in self.connection.execute(statement):
+            if not count:
+                continue
+            levels = counts.get(number)
+            if levels is None:
+                counts[number] = {level: count}
+            else:
+                levels[level] = levels.get(level, 0) + count
 
 
 def _from_rollup(
     connection: Connection,
     criteria: LogCriteria,
     rollup: Rollup,
-    *,
     first: datetime,
     stop: datetime,
     origin: datetime,
     width: timedelta,
-) -> BucketCounts:
+) -> Select[Any]:
     table = with_deltas(rollup.table)
     conditions = [table.c.bucket >= first, table.c.bucket < stop]
     if criteria.levels is not None:
@@ -112,24 +144,20 @@ def _from_rollup(
     bucket = _bucket_number(
         connection, table.c.bucket, origin=origin, width=width, whole_seconds=True
     )
-    statement = (
-        select(bucket, table.c.level, func.sum(table.c.count))
+    return (
+        select(bucket, table.c.level, cast(func.sum(table.c.count), BigInteger))
         .where(and_(*conditions))
         .group_by(bucket, table.c.level)
     )
-    # A bucket whose logs were all deleted sums to 0 until a fold: absent, as in a scan.
-    rows = connection.execute(statement)
-    return Counter({(int(b), level): int(n) for b, level, n in rows if n})
 
 
 def _scan(
-    connection: Connection, criteria: LogCriteria, *, origin: datetime, width: timedelta
-) -> BucketCounts:
+    connection: Connection, criteria: LogCriteria, origin: datetime, width: timedelta
+) -> Select[Any]:
     bucket = _bucket_number(connection, logs.c.timestamp, origin=origin, width=width)
-    statement = filtered(select(bucket, logs.c.level, func.count()), criteria).group_by(
+    return filtered(select(bucket, logs.c.level, func.count()), criteria).group_by(
         bucket, logs.c.level
     )
-    return Counter({(int(b), level): n for b, level, n in connection.execute(statement)})
 
 
 def _bucket_number(

@@ -21,6 +21,7 @@ from typing import Any
 from graphql import (
     FieldNode,
     GraphQLID,
+    GraphQLInt,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -33,6 +34,7 @@ from graphql import (
 )
 from graphql.execution.collect_fields import CollectedFields, FieldDetailsList, collect_subfields
 from graphql.execution.values import VariableValues
+from graphql.type.scalars import GRAPHQL_MAX_INT, GRAPHQL_MIN_INT
 from strawberry.schema.schema_converter import CustomGraphQLEnumType, GraphQLCoreConverter
 
 # One entry per response key: (key, attribute, serialise, may be null); None for __typename.
@@ -192,9 +194,12 @@ def _entry(
 @cache  # one entry per leaf type of the schema
 def _serializer(leaf: Any) -> Any:
     """An enum member's name by one lookup; Strawberry's enum compares against every value.
-    IDs and strings as they are stored (int, str) skip graphql-core's checks."""
+    IDs, strings and Ints as they are stored (int, str, int in range) skip graphql-core's
+    checks: a day's histogram by the minute answers some 10,000 counts."""
     if leaf is GraphQLID:
         return _id
+    if leaf is GraphQLInt:
+        return _int
     if leaf is GraphQLString:
         return _string
     if not isinstance(leaf, CustomGraphQLEnumType):
@@ -215,6 +220,12 @@ def _id(value: Any) -> Any:
 
 def _string(value: Any) -> Any:
     return value if type(value) is str else GraphQLString.serialize(value)
+
+
+def _int(value: Any) -> Any:
+    if type(value) is int and GRAPHQL_MIN_INT <= value <= GRAPHQL_MAX_INT:
+        return value
+    return GraphQLInt.serialize(value)
 
 
 def _resolved_by_attribute(definition: Any) -> bool:

@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 import strawberry
 from fastapi.testclient import TestClient
+from graphql import GraphQLError, GraphQLInt
 
 from core.access import EVERY_SCOPE, Caller
 from graph.context import Context
+from graph.plans import _serializer
 from graph.scalars import DateTimeScalar
 from graph.schema import Mutation, Query, Subscription, schema
 from tests.factories import create_logs, log_json
@@ -69,3 +71,12 @@ def test_a_page_of_logs_takes_the_one_step_path(
     assert len(body["data"]["logs"]) == 2
     assert len(completed) == 2
     assert all(item is not None for item in completed)
+
+
+def test_ints_outside_32_bits_are_left_for_graphql_core_to_report() -> None:
+    serialize = _serializer(GraphQLInt)
+    assert serialize(7) == 7
+    assert serialize(True) == 1  # graphql-core's own answer for a bool
+    for beyond in (2**31, -(2**31) - 1):
+        with pytest.raises(GraphQLError):
+            serialize(beyond)
