@@ -125,14 +125,16 @@ event.listen(
 )
 
 
-def _counts(name: str, *, keyed: bool) -> Table:
-    """Counts of logs per (bucket, level, service); the rollups are keyed by those three."""
+def _counts(name: str, *, keyed: bool, by_service: bool = True) -> Table:
+    """Counts of logs per (bucket, level, service), or per (bucket, level) when not
+    `by_service`; the rollups are keyed by those."""
+    service = [Column("service", String(MAX_SERVICE_LENGTH), primary_key=keyed, nullable=False)]
     return Table(
         name,
         metadata,
         Column("bucket", UTCDateTime(), primary_key=keyed, nullable=False),
         Column("level", String(5), primary_key=keyed, nullable=False),
-        Column("service", String(MAX_SERVICE_LENGTH), primary_key=keyed, nullable=False),
+        *(service if by_service else []),
         Column("count", BigInteger, nullable=False),
     )
 
@@ -142,10 +144,15 @@ def _counts(name: str, *, keyed: bool) -> Table:
 log_counts = _counts("log_counts", keyed=True)
 # The same per minute, so minute histograms read rollups too (migration 0004).
 log_counts_minute = _counts("log_counts_minute", keyed=True)
-# Counts per minute that writers appended on PostgreSQL and no fold has yet moved into both
-# rollups (migration 0010); negative for deletes. No key: appending is all a write does.
-# Readers add these rows in (db/rollups.py). Always empty on SQLite, whose triggers keep the
-# rollups themselves.
+# Counts per (bucket, level) alone, hourly and per minute (migration 0011), for histograms
+# that name no service: a tenth of the rows the per-service rollups hold at 20 services. Kept
+# by the fold on PostgreSQL; always empty on SQLite, whose histograms sum the per-service ones.
+log_level_counts = _counts("log_level_counts", keyed=True, by_service=False)
+log_level_counts_minute = _counts("log_level_counts_minute", keyed=True, by_service=False)
+# Counts per minute that writers appended on PostgreSQL and no fold has yet moved into the
+# rollups (migration 0010; the level rollups since 0011); negative for deletes. No key:
+# appending is all a write does. Readers add these rows in (db/rollups.py). Always empty on
+# SQLite, whose triggers keep the rollups themselves.
 log_counts_delta = _counts("log_counts_delta", keyed=False)
 
 MAX_RULE_NAME_LENGTH = 100

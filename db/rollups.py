@@ -18,12 +18,13 @@ _VACUUM = text("VACUUM (SKIP_LOCKED) log_counts_delta")
 
 
 def with_deltas(rollup: Table) -> Subquery:
-    """The rollup's rows and the deltas as one relation of (bucket, level, service, count).
+    """The rollup's rows and the deltas as one relation of the rollup's columns: (bucket,
+    level, service, count), or (bucket, level, count) for a level rollup.
 
     Delta buckets are minutes; readers of an hourly rollup ask for hour-aligned ranges and
     group by level, service or a multiple of the hour, so minutes fall where their hours do.
     """
-    columns = ("bucket", "level", "service", "count")
+    columns = rollup.c.keys()
     rows = select(*(rollup.c[name] for name in columns))
     deltas = select(*(log_counts_delta.c[name] for name in columns))
     return union_all(rows, deltas).subquery(rollup.name)

@@ -1,8 +1,9 @@
-"""Rollup reads equal a scan of `logs`, with deltas waiting, after folds, across deletes, and
-while two connections fold at once."""
+"""Rollup reads equal a scan of `logs`, with deltas waiting, after folds, across deletes, while
+two connections fold at once, and across the migrations that made the rollups."""
 
 from __future__ import annotations
 
+import itertools
 import random
 import threading
 from collections.abc import Iterator
@@ -22,7 +23,14 @@ from db.histogram import count_by_bucket_and_level
 from db.levels import Level
 from db.logs import LogCriteria, NewLog, insert_logs
 from db.migrate import ALEMBIC_INI, upgrade_database
-from db.models import log_counts, log_counts_delta, log_counts_minute, logs
+from db.models import (
+    log_counts,
+    log_counts_delta,
+    log_counts_minute,
+    log_level_counts,
+    log_level_counts_minute,
+    logs,
+)
 from db.rollups import fold_deltas
 from db.stats import count_by_level_and_service
 from testing.services import scratch_postgres_database
@@ -101,11 +109,16 @@ def assert_reads_match_a_scan(engine: Engine) -> None:
     with engine.connect() as connection:
         for start, end in WINDOWS:
             criteria = LogCriteria(start_time=start, end_time=end)
-            for narrowed in (criteria, replace(criteria, levels=frozenset({Level.ERROR}))):
+            narrowed_ones = [
+                criteria,
+                replace(criteria, levels=frozenset({Level.ERROR})),
+                replace(criteria, services=frozenset({"pay", "web"})),  # per-service rollups
+            ]
+            for narrowed in narrowed_ones:
                 rollup = count_by_level_and_service(connection, narrowed)
                 scan = count_by_level_and_service(connection, replace(narrowed, negated=SCANNED))
                 assert sorted(rollup, key=str) == sorted(scan, key=str), (start, end)
-            for width in WIDTHS:
+            for width, narrowed in itertools.product(WIDTHS, narrowed_ones):
                 buckets = partial(
                     count_by_bucket_and_level,
                     connection,
@@ -114,7 +127,7 @@ def assert_reads_match_a_scan(engine: Engine) -> None:
                     origin=START,
                     width=width,
                 )
-                assert buckets(criteria) == buckets(replace(criteria, negated=SCANNED)), width
+                assert buckets(narrowed) == buckets(replace(narrowed, negated=SCANNED)), width
 
 
 def test_reads_are_exact_with_deltas_waiting_and_after_a_fold(engine: Engine) -> None:
@@ -225,3 +238,34 @@ def test_downgrade_folds_every_delta_and_0009s_trigger_takes_over(pg_engine: Eng
     write(pg_engine, spread_logs(300, seed=62))
     assert deltas(pg_engine) > 0
     assert_reads_match_a_scan(pg_engine)
+
+
+@pytest.mark.postgres
+def test_the_level_rollups_start_from_the_rollups_and_count_each_delta_once(
+    pg_engine: Engine,
+) -> None:
+    engine = pg_engine
+    downgrade_to(engine, "0010")
+    write(engine, spread_logs(800, seed=70))
+    with engine.begin() as connection:  # some deltas folded before the upgrade, some not
+        assert fold_deltas(connection, max_deltas=deltas(engine) // 2)
+
+    upgrade_database(engine)
+
+    assert_reads_match_a_scan(engine)
+    write(engine, spread_logs(300, seed=71))
+    with engine.begin() as connection:
+        connection.execute(delete(logs).where(logs.c.id % 5 == 0))
+    assert_reads_match_a_scan(engine)
+    fold_all(engine)
+    for table in (log_level_counts, log_level_counts_minute):
+        assert by_level(engine, table) == by_level(engine, logs)
+    assert_reads_match_a_scan(engine)
+
+
+def by_level(engine: Engine, table: Table) -> dict[str, int]:
+    """Counts per level that one table alone holds."""
+    count = func.count() if table is logs else func.sum(table.c.count)
+    statement = select(table.c.level, count).group_by(table.c.level)
+    with engine.connect() as connection:
+        return {level: n for level, n in connection.execute(statement) if n}
