@@ -33,7 +33,9 @@ class PageRequest:
 
 @dataclass(frozen=True, slots=True)
 class LogPage:
-    """The page's logs with their cursors, in the requested order; `total` counts on demand."""
+    """The page's logs with their cursors, in the requested order; `total` counts on demand.
+    Whether a match lies behind the page's starting cursor is false unless asked for, as
+    Relay's specification allows where a server cannot tell cheaply."""
 
     edges: list[tuple[str, LogRecord]]
     has_next_page: bool
@@ -50,8 +52,14 @@ async def logs_page(
     last: int | None = None,
     before: str | None = None,
     order: SortOrder = SortOrder.DESC,
+    behind: bool = True,
 ) -> LogPage:
-    """One page of matching logs, `first` after a cursor or `last` before one."""
+    """One page of matching logs, `first` after a cursor or `last` before one.
+
+    `behind`: find out whether any match lies behind the starting cursor (the previous page
+    paging forward, the next one paging backward). That is one more query, so a deep page
+    would cost more than the first; surfaces ask it only when their client does.
+    """
     request = PageRequest(
         size=_page_size(first=first, last=last),
         forward=last is None,
@@ -61,7 +69,7 @@ async def logs_page(
     criteria = to_criteria(log_filter)
     descending = order is SortOrder.DESC
     records, has_more, has_earlier = await runtime.db.read(
-        lambda connection: _page(connection, criteria, request, descending=descending)
+        lambda connection: _page(connection, criteria, request, descending, behind)
     )
     return LogPage(
         edges=[(encode_cursor(record, order), record) for record in records],
@@ -89,10 +97,15 @@ def _page_size(*, first: int | None, last: int | None) -> int:
 
 
 def _page(
-    connection: Connection, criteria: LogCriteria, request: PageRequest, *, descending: bool
+    connection: Connection,
+    criteria: LogCriteria,
+    request: PageRequest,
+    descending: bool,
+    behind: bool,
 ) -> tuple[list[LogRecord], bool, bool]:
     """The page in the requested order, whether more lie beyond it, and whether any lie
-    behind its starting cursor (one extra index probe, only when there is a cursor)."""
+    behind its starting cursor (one extra index probe, only when there is a cursor and
+    `behind` asks)."""
     scan_descending = descending if request.forward else not descending
     start, stop = (
         (request.after, request.before) if request.forward else (request.before, request.after)
@@ -109,7 +122,9 @@ def _page(
     records = rows[: request.size]
     if not request.forward:
         records.reverse()
-    has_earlier = start is not None and bool(
-        keyset_page(connection, criteria, descending=not scan_descending, after=start, limit=1)
+    if start is None or not behind:
+        return records, has_more, False
+    earlier = keyset_page(
+        connection, criteria, descending=not scan_descending, after=start, limit=1
     )
-    return records, has_more, has_earlier
+    return records, has_more, bool(earlier)

@@ -24,6 +24,7 @@ from graph.inputs import FilterArgument, LogInput
 from graph.keys import KeyMutations, KeyQueries
 from graph.observability import Observability
 from graph.scalars import DateTimeScalar
+from graph.selections import may_select
 from graph.subscriptions import Subscription
 from graph.types import BulkCreateResult, Log, SortOrder, Stats, as_logs
 
@@ -70,6 +71,8 @@ class Query(KeyQueries):
         before: str | None = None,
         order: SortOrder | None = SortOrder.DESC,
     ) -> LogConnection:
+        # What lies behind the starting cursor costs a query: found out only when selected.
+        start, behind = (after, "hasPreviousPage") if last is None else (before, "hasNextPage")
         page = await connections.logs_page(
             info.context.runtime,
             log_filter=filter,
@@ -78,6 +81,7 @@ class Query(KeyQueries):
             last=last,
             before=before,
             order=order or SortOrder.DESC,
+            behind=start is not None and may_select(info, "pageInfo", behind),
         )
         return LogConnection.from_page(page)
 

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+import core.connections
+from db.cursors import keyset_page
 from tests.conftest import gql
 from tests.factories import create_logs, log_json
 
@@ -182,3 +184,51 @@ def test_a_cursor_from_the_other_order_is_refused(client: TestClient) -> None:
 )
 def test_page_sizes_are_checked(client: TestClient, variables: dict[str, Any], field: str) -> None:
     assert _error(client, **variables) == {"code": "BAD_USER_INPUT", "field": field}
+
+
+BEHIND_CASES = [  # (pageInfo selection, paging forward?, probes behind the cursor?)
+    ("hasNextPage endCursor", True, False),
+    ("hasPreviousPage", True, True),
+    ("earlier: hasPreviousPage", True, True),
+    ("...on PageInfo { hasPreviousPage }", True, True),
+    ("...Behind", True, True),
+    ("hasPreviousPage @skip(if: true)", True, True),  # directives are not evaluated: a probe
+    ("hasPreviousPage startCursor", False, False),
+    ("hasNextPage", False, True),
+]
+
+
+@pytest.mark.parametrize(("selection", "forward", "probes"), BEHIND_CASES)
+def test_what_lies_behind_the_cursor_is_looked_up_only_when_selected(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, selection: str, forward: bool, probes: bool
+) -> None:
+    seed(client, 6)
+    cursor = page(client, first=3)["pageInfo"]["endCursor"]
+    queries = counted_keyset_queries(monkeypatch)
+    arguments = "first: 2, after: $cursor" if forward else "last: 2, before: $cursor"
+    document = (
+        f"query($cursor: String) {{ logsConnection({arguments}) {{ nodes {{ id }} "
+        f"pageInfo {{ {selection} }} }} }}"
+    )
+    if "...Behind" in selection:
+        document += " fragment Behind on PageInfo { hasPreviousPage }"
+
+    body = gql(client, document, {"cursor": cursor})
+
+    assert "errors" not in body, body
+    assert len(queries) == (2 if probes else 1)
+    info = body["data"]["logsConnection"]["pageInfo"]
+    if probes:  # logs lie on both sides of the cursor: every flag answered is true
+        assert all(flag is True for flag in info.values())
+
+
+def counted_keyset_queries(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """One entry per keyset query `logsConnection` runs from now on."""
+    calls: list[bool] = []
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(True)
+        return keyset_page(*args, **kwargs)
+
+    monkeypatch.setattr(core.connections, "keyset_page", counted)
+    return calls
