@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, Table, delete, func, select
+from sqlalchemy import Engine, Table, delete, func, select, text
 
 from db.engine import make_engine
 from db.histogram import count_by_bucket_and_level
@@ -269,3 +269,25 @@ def by_level(engine: Engine, table: Table) -> dict[str, int]:
     statement = select(table.c.level, count).group_by(table.c.level)
     with engine.connect() as connection:
         return {level: n for level, n in connection.execute(statement) if n}
+
+
+@pytest.mark.postgres
+def test_a_fold_first_planned_with_no_delta_waiting_still_folds_a_bulk_load(
+    pg_engine: Engine,
+) -> None:
+    with pg_engine.connect() as connection:
+        for _ in range(6):  # PL/pgSQL keeps plans per session: these are made on an empty table
+            with connection.begin():
+                fold_deltas(connection, max_deltas=10_000)
+        with pg_engine.begin() as writer:  # what a bulk COPY spread over a month leaves
+            writer.execute(text(BULK_DELTAS))
+        with connection.begin():
+            connection.execute(text("SET LOCAL statement_timeout = '10s'"))  # the app's default
+            assert fold_deltas(connection, max_deltas=10_000) == 10_000
+
+
+BULK_DELTAS = """
+INSERT INTO log_counts_delta (bucket, level, service, count)
+SELECT timestamptz '2025-01-01 00:00Z' + (i % 43200) * interval '1 minute', 'INFO', 's' || i % 7, 1
+FROM generate_series(1, 200000) AS i
+"""
