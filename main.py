@@ -29,6 +29,7 @@ from graph.posts import GraphQLPosts, is_json_post
 from graph.router import graphql_router
 from ingest.router import router as ingest_router
 from ops.docs import router as docs_router
+from ops.heap import startup_objects_frozen
 from ops.hosts import HostGuard
 from ops.limits import WebSocketLimit
 from ops.logs import configure_logging
@@ -136,7 +137,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.alert_engine = alert_engine
         log_startup(settings, version=app.version)
         try:
-            yield
+            with startup_objects_frozen():
+                yield
         finally:
             await alert_engine.stop()
             await limiter.stop()

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from strawberry.types.info import Info
 from strawberry.types.nodes import SelectedField, Selection
 
 
-def may_select(info: Any, *path: str) -> bool:
+def may_select(info: Info[Any, Any], *path: str) -> bool:
     """Whether the resolving field's selection may hold the field at `path` (schema names, not
     aliases). Fragments are looked into and directives are not evaluated, so a field under
     @skip counts as selected: a wrong yes costs only the work it would have spared."""
