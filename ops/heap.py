@@ -14,11 +14,11 @@ def startup_objects_frozen() -> Iterator[None]:
 
     Every full collection walked all of it: a request that makes many objects (a day's
     histogram by the minute makes about 10,000) set off such collections, and they were its
-    slow tail (in-process at 10M logs: p95 209 -> 80-90 ms, p50 63 -> 48-54 ms). Unfrozen at
+    slow tail (in-process at 10M logs: p95 209 -> 79-84 ms, p50 63 -> 45-47 ms). Unfrozen at
     shutdown, so apps started one after another in one process (the tests) leave nothing the
-    collector cannot reach.
+    collector cannot reach. No collection first: in the tests' large heap one per start-up
+    doubled the suite's time.
     """
-    gc.collect()
     gc.freeze()
     try:
         yield
