@@ -69,7 +69,9 @@ async def logs_page(
     criteria = to_criteria(log_filter)
     descending = order is SortOrder.DESC
     records, has_more, has_earlier = await runtime.db.read(
-        lambda connection: _page(connection, criteria, request, descending, behind)
+        lambda connection: _page(
+            connection, criteria, request, descending=descending, behind=behind
+        )
     )
     return LogPage(
         edges=[(encode_cursor(record, order), record) for record in records],
@@ -100,6 +102,7 @@ def _page(
     connection: Connection,
     criteria: LogCriteria,
     request: PageRequest,
+    *,
     descending: bool,
     behind: bool,
 ) -> tuple[list[LogRecord], bool, bool]:
