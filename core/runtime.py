@@ -60,4 +60,10 @@ def get_runtime(connection: HTTPConnection) -> Runtime:
     return runtime
 
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+async def _runtime_dependency(connection: HTTPConnection) -> Runtime:
+    """`get_runtime` for FastAPI: a plain `def` dependency would cost a hop to anyio's thread
+    pool on every request."""
+    return get_runtime(connection)
+
+
+RuntimeDep = Annotated[Runtime, Depends(_runtime_dependency)]

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import inspect
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, text
 
 from db.engine import Database
+from main import create_app
+from tests.conftest import app_settings
 
 SLOW_SECONDS = 2.0
 
@@ -45,3 +50,26 @@ def test_healthz_answers_within_100ms_during_a_slow_query(client: TestClient) ->
     slow.result(timeout=60)
     assert time.perf_counter() - started > 0.5
     assert min(answered_in) < 0.1, answered_in
+
+
+def _dependency_calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
+    for dependency in dependant.dependencies:
+        if dependency.call is not None:
+            yield dependency.call
+        yield from _dependency_calls(dependency)
+
+
+def test_no_route_dependency_hops_to_a_thread() -> None:
+    """FastAPI runs a plain `def` dependency in anyio's thread pool: a thread hop per request
+    for what is a lookup (it was a quarter of a single create's CPU)."""
+    routes = iter_route_contexts(create_app(app_settings()).routes)
+    dependants = [(route.path, getattr(route, "dependant", None)) for route in routes]
+    dependants = [(path, dependant) for path, dependant in dependants if dependant]
+    assert any(path == "/api/v1/logs/" for path, _ in dependants)
+    sync_calls = {
+        f"{path}: {call.__qualname__}"
+        for path, dependant in dependants
+        for call in _dependency_calls(dependant)
+        if not inspect.iscoroutinefunction(call)
+    }
+    assert not sync_calls
