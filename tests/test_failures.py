@@ -79,3 +79,29 @@ def test_reads_survive_the_database_dropping_pooled_connections(client: TestClie
         admin.commit()
     assert client.get("/api/v1/stats/").status_code == 200
     assert client.get("/readyz").status_code == 200
+
+
+def test_one_dropped_connection_fails_one_create_then_the_pool_is_renewed(
+    client: TestClient,
+) -> None:
+    """Single creates run on the driver's cursor (db/driver.py): a disconnect there must
+    renew the whole pool, as SQLAlchemy's own execution does, or every dead connection
+    still pooled would fail a write in turn."""
+    db: Database = client.app.state.runtime.db  # type: ignore[attr-defined]
+    if db.is_sqlite:
+        pytest.skip("SQLite has no server to drop connections")
+    held = [db.engines[-1].connect() for _ in range(3)]  # the pool single creates use
+    for connection in held:  # several pooled connections, all to be dropped
+        connection.close()
+    with db.engine.connect() as admin:
+        admin.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+        admin.commit()
+    log = {"level": "INFO", "service": "api", "message": "after a restart"}
+    statuses = [client.post("/api/v1/logs/", json=log).status_code for _ in range(4)]
+    assert statuses[0] in (200, 503)
+    assert statuses[1:] == [200, 200, 200]
