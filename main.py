@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -44,6 +45,7 @@ from ops.startup import (
 )
 from rest import api_router, welcome_router
 from rest.errors import install_error_handlers
+from rest.posts import LogPosts, is_log_post
 from settings import Settings, get_settings
 from ui import assets_router
 
@@ -56,26 +58,31 @@ DESCRIPTION = (
 
 
 class LographApp(FastAPI):
-    """FastAPI, with JSON POSTs to /graphql served behind the app's own middleware alone.
+    """FastAPI, with the busiest POSTs (GraphQL's JSON, one REST log) served behind the app's
+    own middleware alone.
 
-    graph/posts.py says why; `edge` in create_app is the one list of that middleware, so both
-    ways in pass the same checks in the same order.
+    graph/posts.py and rest/posts.py say why; `edge` in create_app is the one list of that
+    middleware, so every way in passes the same checks in the same order.
     """
 
     graphql_posts: ASGIApp | None = None
+    log_posts: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        lane = self.graphql_posts
-        if (
-            lane is not None
-            and scope["type"] == "http"
-            and scope["path"] == GRAPHQL_PATH
-            and is_json_post(scope)
-        ):
-            scope["app"] = self  # as Starlette sets it: the context finds the runtime here
-            await lane(scope, receive, send)
-            return
+        if scope["type"] == "http":
+            lane = self._lane(scope)
+            if lane is not None:
+                scope["app"] = self  # as Starlette sets it: the runtime is found here
+                await lane(scope, receive, send)
+                return
         await super().__call__(scope, receive, send)
+
+    def _lane(self, scope: Scope) -> ASGIApp | None:
+        if scope["path"] == GRAPHQL_PATH and is_json_post(scope):
+            return self.graphql_posts
+        if is_log_post(scope):
+            return self.log_posts
+        return None
 
 
 def wrapped(app: ASGIApp, middleware: list[Middleware]) -> ASGIApp:
@@ -177,6 +184,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Routes are matched in order: the busiest endpoint first.
     graphql = graphql_router(allowed_origins=settings.cors_origins)
     app.graphql_posts = wrapped(GraphQLPosts(view=graphql, max_body_bytes=MAX_BODY_BYTES), edge)
+    app.log_posts = LogPosts(
+        route=partial(FastAPI.__call__, app), behind=partial(wrapped, middleware=edge)
+    )
     app.include_router(graphql, prefix=GRAPHQL_PATH, include_in_schema=False)
     app.include_router(api_router)
     app.include_router(ingest_router)
