@@ -13,7 +13,7 @@ Anything else at the path (GET, WebSockets, other content types) reaches Strawbe
 
 from __future__ import annotations
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
@@ -43,7 +43,10 @@ class GraphQLPosts:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["route"] = self  # for the metrics' route label, as a matched route would be
-        response = await self.answer(Request(scope, receive))
+        try:
+            response = await self.answer(Request(scope, receive))
+        except ClientDisconnect:
+            return  # the client left (or was cut off) before its body arrived: nobody to answer
         await response(scope, receive, send)
 
     async def answer(self, request: Request) -> Response:

@@ -1,11 +1,15 @@
-"""uvicorn's httptools protocol, with the two bounds it lacks on a request's head.
+"""uvicorn's httptools protocol, with the bounds it lacks on a request's head and body.
 
-uvicorn has no time limit for a client that never finishes its headers (a trickle, or a
-connection that sends nothing), and httptools no size limit on them: each would hold a
-connection, and its memory, for as long as the client likes. Served with
+uvicorn has no time limit for a client that never finishes its headers or its body (a
+trickle, or a connection that sends nothing), and httptools no size limit on the headers:
+each would hold a connection, and its memory, for as long as the client likes. Served with
 `uvicorn --http ops.protocol:GuardedHttpToolsProtocol`, a head must arrive whole within
 HEAD_TIMEOUT_SECONDS of its first byte (or of the connection) and within MAX_HEAD_BYTES, else
-the client gets 408 or 431 and the connection is closed.
+the client gets 408 or 431 and the connection is closed. A body must keep coming: it is due
+whole BODY_GRACE_SECONDS after its head, plus a second for every MIN_BODY_BYTES_PER_SECOND
+received (so a large upload at a modest rate passes, a trickle does not), else 408 and the
+connection closed. Time when the server itself stops reading (flow control, pipelining) is
+not held against the client.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 HEAD_TIMEOUT_SECONDS = 10.0
 MAX_HEAD_BYTES = 64 * 1024
+BODY_GRACE_SECONDS = 10.0
+MIN_BODY_BYTES_PER_SECOND = 16 * 1024
 _REFUSALS = {
     408: b"HTTP/1.1 408 Request Timeout\r\n",
     431: b"HTTP/1.1 431 Request Header Fields Too Large\r\n",
@@ -29,6 +35,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self._head_deadline: TimerHandle | None = None
         self._head_bytes = 0
+        self._body_deadline: TimerHandle | None = None
+        self._body_started = 0.0
+        self._body_bytes = 0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -36,6 +45,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._end_head()
+        self._end_body()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -53,7 +63,20 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._end_head()
+        upgrading = self.parser.should_upgrade() and self._should_upgrade()
         super().on_headers_complete()
+        if not upgrading:  # ended by on_message_complete, at once for a request without body
+            self._body_started = self.loop.time()
+            self._body_bytes = 0
+            self._body_deadline = self.loop.call_later(BODY_GRACE_SECONDS, self._check_body)
+
+    def on_body(self, body: bytes) -> None:
+        self._body_bytes += len(body)
+        super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        self._end_body()
+        super().on_message_complete()
 
     def _start_head(self) -> None:
         self._head_bytes = 0
@@ -64,8 +87,28 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self._head_deadline.cancel()
             self._head_deadline = None
 
+    def _check_body(self) -> None:
+        self._body_deadline = None
+        if self.flow.read_paused:  # the server is not reading: the client is not late
+            self._body_started = self.loop.time()
+            self._body_bytes = 0
+        due = self._body_started + BODY_GRACE_SECONDS
+        due += self._body_bytes / MIN_BODY_BYTES_PER_SECOND
+        if self.loop.time() < due:
+            self._body_deadline = self.loop.call_at(due, self._check_body)
+        elif self.cycle is not None and self.cycle.response_started:
+            self.transport.close()  # the app answered without the body: just end it
+        else:
+            self._refuse(408)
+
+    def _end_body(self) -> None:
+        if self._body_deadline is not None:
+            self._body_deadline.cancel()
+            self._body_deadline = None
+
     def _refuse(self, status: int) -> None:
         self._end_head()
+        self._end_body()
         if self.transport.is_closing():
             return
         self.transport.write(_REFUSALS[status] + b"content-length: 0\r\nconnection: close\r\n\r\n")

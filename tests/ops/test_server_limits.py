@@ -9,14 +9,14 @@ import shlex
 import socket
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from pathlib import Path
 
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from ops.protocol import HEAD_TIMEOUT_SECONDS, MAX_HEAD_BYTES
+from ops.protocol import BODY_GRACE_SECONDS, HEAD_TIMEOUT_SECONDS, MAX_HEAD_BYTES
 from testing.server import APP_DIR, HOST, Server, running_servers
 
 MAKEFILE = (APP_DIR / "Makefile").read_text()
@@ -117,6 +117,32 @@ def test_idle_connections_and_unfinished_heads_are_closed(server: Server) -> Non
 def test_a_head_over_64_kib_gets_431(server: Server) -> None:
     head = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"x" * (MAX_HEAD_BYTES + 1)
     assert raw_request(server, head).startswith(b"HTTP/1.1 431 ")
+
+
+def test_a_body_that_stops_coming_gets_408(server: Server) -> None:
+    """Our protocol answers 408 to a body unfinished 10 s after its head (plus a second per
+    16 KiB received): a byte a second does not keep it open, on either lane or on a route."""
+    paths = ("/api/v1/logs/", "/graphql", "/api/v1/bulk_logs/")
+    trickles = [socket.create_connection((HOST, server.port)) for _ in paths]
+    started = time.monotonic()
+    answers = dict.fromkeys(paths, b"")
+    with ExitStack() as stack:
+        for path, trickle in zip(paths, trickles, strict=True):
+            stack.enter_context(trickle)
+            head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-length: 1000\r\n"
+            trickle.sendall(head.encode() + b"content-type: application/json\r\n\r\n{")
+            trickle.settimeout(0.2)
+        while not all(answers.values()) and time.monotonic() - started < BODY_GRACE_SECONDS + 5:
+            for path, trickle in zip(paths, trickles, strict=True):
+                if answers[path]:
+                    continue
+                with suppress(TimeoutError):
+                    answers[path] = trickle.recv(4096)
+                with suppress(OSError):  # closed since: the answer is read next round
+                    trickle.sendall(b" ")
+            time.sleep(0.8)
+    assert time.monotonic() - started >= BODY_GRACE_SECONDS - 0.5
+    assert all(answer.startswith(b"HTTP/1.1 408 ") for answer in answers.values()), answers
 
 
 def test_server_logged_no_errors(server: Server) -> None:
