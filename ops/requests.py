@@ -52,9 +52,11 @@ def _route(scope: Scope) -> str:
     """The path with its parameters named (`/api/v1/logs/{log_id}`): labels stay few.
 
     FastAPI's matched route knows only its path within its own router, so the template is
-    rebuilt from the request path and the parameters the route matched.
+    rebuilt from the request path and the parameters the route matched. FastAPI's router names
+    no `route` for a plain Starlette route (its own /openapi.json); the endpoint it matched
+    shows that one was.
     """
-    if scope.get("route") is None:
+    if scope.get("route") is None and scope.get("endpoint") is None:
         return "unmatched"
     path: str = scope["path"]
     params: dict[str, Any] = scope.get("path_params") or {}
