@@ -99,6 +99,14 @@ class DatabaseUnavailable(Exception):
         self.stale_connection = stale_connection
 
 
+def _give_up(pending: asyncio.Future[Any], seconds: float) -> None:
+    """The caller stops waiting (the worker finds the future settled and drops its result)."""
+    if not pending.done():
+        reason = f"no answer within {seconds:g} s"
+        detail = f"Database did not answer within {seconds:g} s"
+        pending.set_exception(DatabaseUnavailable(reason, detail=detail))
+
+
 class QueryTimeout(Exception):
     """The database cancelled a statement that ran past the statement timeout."""
 
@@ -179,14 +187,13 @@ class Database:
         seconds = self.timeouts.wait if seconds is None else seconds
         # In a copy of the caller's context: log lines in the thread name the request.
         pending = self._threads.submit(call, contextvars.copy_context())
+        # A timer settles the call's future when the wait is over: asyncio.timeout cost twice
+        # as much for every call, which is a database call of every request.
+        timer = asyncio.get_running_loop().call_later(seconds, _give_up, pending, seconds)
         try:
-            async with asyncio.timeout(seconds):
-                return await pending
-        except TimeoutError:
-            raise DatabaseUnavailable(
-                f"no answer within {seconds:g} s",
-                detail=f"Database did not answer within {seconds:g} s",
-            ) from None
+            return await pending
+        finally:
+            timer.cancel()
 
     def _read(self, work: Callable[[Connection], T]) -> T:
         return self._once_more_if_stale(work, engine=self._reader, transaction=False)

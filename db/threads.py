@@ -3,8 +3,9 @@
 concurrent.futures would do the job, but each call there builds a Future with its own
 Condition, and asyncio wraps that in a second future: for a read of a millisecond, that was a
 twentieth of the CPU spent serving it. Here a call and the loop's own future travel together on
-a queue, and the worker settles the future on the loop. A call whose future was cancelled
-before a worker took it (its caller stopped waiting) is never run.
+a queue, and the worker settles the future on the loop. A call whose future was settled before
+a worker took it (its caller stopped waiting: cancelled, or given up on by db.engine's timer)
+is never run, and a result that comes after the future was settled is dropped.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ class Workers:
     def _work(self) -> None:
         while (job := self._jobs.get()) is not None:
             loop, future, context, call = job
-            if not future.cancelled():
+            if not future.done():
                 try:
                     result = context.run(call)
                 except BaseException as error:  # handed to the caller, as an executor would
@@ -84,7 +85,7 @@ def _settle(
 
 
 def _set(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
-    if future.cancelled():
+    if future.done():
         return
     if error is None:
         future.set_result(result)

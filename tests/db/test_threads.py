@@ -72,3 +72,29 @@ async def _a_call_cancelled_while_waiting_for_a_thread_never_runs() -> None:
     await workers.submit(lambda: None, contextvars.copy_context())  # runs after the skipped one
     assert ran == []
     workers.shutdown()
+
+
+def test_a_call_given_up_on_never_runs_and_a_late_result_is_dropped() -> None:
+    asyncio.run(_a_call_given_up_on_never_runs_and_a_late_result_is_dropped())
+
+
+async def _a_call_given_up_on_never_runs_and_a_late_result_is_dropped() -> None:
+    """db.engine gives up on a call by settling its future with an error of its own."""
+    errors: list[dict[str, object]] = []
+    asyncio.get_running_loop().set_exception_handler(lambda _loop, context: errors.append(context))
+    workers = Workers(1, name="test")
+    release = threading.Event()
+    ran = []
+    running = workers.submit(release.wait, contextvars.copy_context())
+    waiting = workers.submit(lambda: ran.append(1), contextvars.copy_context())
+    running.set_exception(TimeoutError("given up while running"))
+    waiting.set_exception(TimeoutError("given up while waiting"))
+    release.set()
+    await workers.submit(lambda: None, contextvars.copy_context())  # runs after the skipped one
+    await asyncio.sleep(0.05)  # the running call's late result has reached the loop
+    assert ran == []
+    assert errors == []
+    for future in (running, waiting):
+        with pytest.raises(TimeoutError):
+            future.result()
+    workers.shutdown()
