@@ -24,7 +24,7 @@ from strawberry.utils.await_maybe import await_maybe
 from strawberry.utils.operation import get_first_operation, get_operation_type
 
 from graph.caches import queries
-from graph.direct import DirectField, direct_field, execute_direct
+from graph.direct import DirectField, Resolved, direct_field, execute_direct
 from graph.execution import FastLeafExecutionContext
 from graph.observability import answer_extensions, count_operation
 
@@ -78,7 +78,7 @@ async def execute_checked(
         first = get_first_operation(document)
         operation_name = first.name.value if first and first.name else None
     direct = checked.direct
-    result = None
+    result: ExecutionResult | GraphQLExecutionResult | Resolved | None = None
     if direct is not None:
         result = await execute_direct(
             schema,
@@ -88,7 +88,7 @@ async def execute_checked(
             root_value=root_value,
             operation_extensions=operation_extensions,
         )
-    if result is None:
+    if result is None or isinstance(result, Resolved):
         ordinary: GraphQLExecutionResult = await await_maybe(
             execute(
                 schema,
@@ -100,6 +100,7 @@ async def execute_checked(
                 is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]  # as Strawberry passes it
                 executor_class=FastLeafExecutionContext,
                 operation_extensions=operation_extensions,
+                middleware=None if result is None else [result],
             )
         )
         result = ordinary

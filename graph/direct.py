@@ -1,4 +1,5 @@
-"""A cached query of one plain root field, resolved and answered without graphql-core's executor.
+"""A cached operation of one plain root field, resolved and answered without graphql-core's
+executor.
 
 The busiest request there is, a page of logs (`{ logs(filter: $f) { id timestamp … } }`), runs
 one resolver. Around that one call graphql-core builds an executor, collects the root fields,
@@ -14,10 +15,11 @@ answers (graph/plans.py), this module does just those steps itself:
 - an error it raises is located, and nulls the answer, as graphql-core does for a root field;
 - the value is answered by the plan.
 
-Whatever graphql-core would report otherwise (a variable or an argument it refuses, a value the
-plan cannot answer, such as a null in a non-null field) makes `execute_direct` return None, and
-graphql-core's path runs the operation and reports it. Only queries come here, so running one
-again has no effect of its own.
+Whatever graphql-core would report otherwise makes graphql-core's path run the operation and
+report it: a variable or an argument it refuses (`execute_direct` returns None, before any
+resolver ran), or a value the plan cannot answer, such as a null in a non-null field
+(`execute_direct` returns it as `Resolved`, and graphql-core completes that value without
+resolving the field again). So a mutation (`createLog`, the busiest) is never run twice.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from graphql import (
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLResolveInfo,
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
@@ -91,8 +94,11 @@ def _find(
     schema: GraphQLSchema, document: DocumentNode, operation_name: str | None
 ) -> DirectField | None:
     operation = get_operation_ast(document, operation_name)
-    root_type = schema.query_type
-    if operation is None or operation.operation is not OperationType.QUERY or root_type is None:
+    if operation is None:
+        return None
+    roots = {OperationType.QUERY: schema.query_type, OperationType.MUTATION: schema.mutation_type}
+    root_type = roots.get(operation.operation)
+    if root_type is None:
         return None
     if operation.directives or any(
         definition.directives for definition in operation.variable_definitions or ()
@@ -137,6 +143,20 @@ def _find(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """The root field's value, resolved here, which graphql-core must complete and report."""
+
+    value: Any
+
+    def resolve(self, next_: Any, root: Any, info: GraphQLResolveInfo[Any], **args: Any) -> Any:
+        """As graphql-core middleware (an object with `resolve`): the root field answers this
+        value instead of resolving it again."""
+        if info.path.prev is None:
+            return self.value
+        return next_(root, info, **args)
+
+
 async def execute_direct(
     schema: GraphQLSchema,
     direct: DirectField,
@@ -145,8 +165,9 @@ async def execute_direct(
     context_value: Any,
     root_value: Any,
     operation_extensions: dict[str, Any] | None,
-) -> ExecutionResult | None:
-    """The answer graphql-core would give; None where graphql-core must run to give it."""
+) -> ExecutionResult | Resolved | None:
+    """The answer graphql-core would give; None where graphql-core must run the operation, or
+    the resolved value it must complete to give it."""
     variables = get_variable_values(
         schema, direct.operation.variable_definitions or (), variable_values or {}
     )
@@ -186,7 +207,7 @@ async def execute_direct(
         located = located_error(error, [direct.node], [direct.key])
         return ExecutionResult({direct.key: None} if direct.nullable else None, [located])
     answer = _answer(direct, value)
-    return None if answer is _ORDINARY else ExecutionResult({direct.key: answer}, None)
+    return Resolved(value) if answer is _ORDINARY else ExecutionResult({direct.key: answer}, None)
 
 
 _ORDINARY = object()  # the value needs graphql-core's completion (and its errors)

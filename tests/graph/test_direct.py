@@ -124,6 +124,63 @@ def test_a_value_the_plan_cannot_answer_is_reported_by_graphql_core(
     assert runs == [1]
 
 
+CREATE = """mutation($input: LogInput!) {
+  createLog(input: $input) { id timestamp level service message metadata }
+}"""
+CREATE_INPUTS = [
+    {
+        "level": "WARN",
+        "service": "api",
+        "message": "m",
+        "timestamp": "2025-10-09T12:00:00+02:00",
+        "metadata": {"a": [1, {"b": None}], "s": "x"},
+    },
+    {"level": "INFO", "service": "", "message": "m", "timestamp": "2025-10-09T12:00:00Z"},
+    {"level": "INFO", "service": "api", "message": "m", "timestamp": "2025-10-09T12:00:00Z"},
+]
+
+
+def stored_ids(client: TestClient) -> list[str]:
+    answer = client.post("/graphql", json={"query": "{ logs(limit: 100) { id } }"}).json()
+    return [log["id"] for log in answer["data"]["logs"]]
+
+
+@pytest.mark.parametrize("log_input", CREATE_INPUTS, ids=range(len(CREATE_INPUTS)))
+def test_a_mutation_of_one_plain_field_is_answered_directly_and_runs_once(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, log_input: dict[str, Any]
+) -> None:
+    runs = record_ordinary_runs(monkeypatch)
+    first, second = first_and_second(client, {"query": CREATE, "variables": {"input": log_input}})
+    written = stored_ids(client)
+    for _status, answer in (first, second):
+        created = (answer.get("data") or {}).get("createLog")
+        if created is not None:
+            assert created.pop("id") in written
+    assert second == first
+    assert runs == []
+    assert len(written) == (2 if first[1]["data"] else 0)
+
+
+def test_a_mutation_value_the_plan_cannot_answer_is_completed_without_running_it_again(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+
+    async def broken_create(*_args: Any, **_kwargs: Any) -> LogRecord:
+        calls.append(1)
+        return LogRecord(None, None, Level.INFO, "s", "m", None)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(core.logs, "create_log", broken_create)
+    runs = record_ordinary_runs(monkeypatch)
+    operation = {"query": CREATE, "variables": {"input": CREATE_INPUTS[0]}}
+    first, second = first_and_second(client, operation)
+    assert second == first
+    assert first[1]["data"] is None
+    assert first[1]["errors"][0]["path"] == ["createLog", "id"]  # a null in a non-null field
+    assert runs == [1]  # graphql-core completed the value the direct path resolved
+    assert calls == [1, 1]  # one call per request: the second was not resolved twice
+
+
 class TestWithKeysRequired:
     @pytest.fixture
     def settings_overrides(self) -> dict[str, Any]:
