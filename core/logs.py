@@ -77,10 +77,8 @@ async def create_log(runtime: Runtime, *, log_input: LogDraft) -> LogRecord:
     """Validate and write one log."""
     new_log = to_new_log(log_input)
     # One INSERT is atomic by itself, so it needs no transaction around it.
-    ids = await runtime.db.write_statement(
-        lambda connection: queries.insert_logs(connection, [new_log])
-    )
-    (created,) = written(runtime, ids, [new_log])
+    log_id = await queries.insert_one(runtime.db, new_log)
+    (created,) = written(runtime, [log_id], [new_log])
     return created
 
 

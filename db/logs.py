@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -27,6 +27,9 @@ from db.driver import driver_rows
 from db.levels import BY_NAME, Level
 from db.metadata import MetadataTest
 from db.models import as_utc, logs
+
+if TYPE_CHECKING:  # db.engine imports this module (through db.matching)
+    from db.engine import Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +103,9 @@ LOG_COLUMNS = (
 
 # Built once: constructing the statement showed up in profiles of single creates.
 _INSERT_RETURNING_IDS = insert(logs).returning(logs.c.id, sort_by_parameter_order=True)
-# One log on PostgreSQL: this text on the driver's cursor (db/driver.py), the metadata as the
-# JSON text validation made (no metadata is SQL NULL, as in a COPY).
+# One log on PostgreSQL: this text on the driver's cursor (db/driver.py) or awaited on the loop
+# (db/loop_writes.py), the metadata as the JSON text validation made (no metadata is SQL NULL,
+# as in a COPY).
 _INSERTED = ["timestamp", "level", "service", "message", "metadata"]
 _INSERT_ONE_POSTGRES = (
     insert(logs)
@@ -137,15 +141,29 @@ def insert_logs(connection: Connection, new_logs: Sequence[NewLog]) -> list[int]
     return [row[0] for row in rows]
 
 
+async def insert_one(db: Database, new_log: NewLog) -> int:
+    """One log in one statement, atomic by itself: awaited on the event loop on PostgreSQL
+    (db/loop_writes.py), in the thread pool on SQLite."""
+    if db.loop_writes is None:
+        (log_id,) = await db.write_statement(lambda connection: insert_logs(connection, [new_log]))
+        return log_id
+    rows = await db.loop_rows(_INSERT_ONE_POSTGRES, _insert_params(new_log))
+    return int(rows[0][0])
+
+
 def _insert_one_postgres(connection: Connection, log: NewLog) -> list[int]:
-    params = {
+    rows = driver_rows(connection, _INSERT_ONE_POSTGRES, _insert_params(log))
+    return [row[0] for row in rows]
+
+
+def _insert_params(log: NewLog) -> dict[str, Any]:
+    return {
         "timestamp": as_utc(log.timestamp),
         "level": log.level.value,
         "service": log.service,
         "message": log.message,
         "metadata": log.metadata_json,
     }
-    return [row[0] for row in driver_rows(connection, _INSERT_ONE_POSTGRES, params)]
 
 
 def get_log(connection: Connection, log_id: int) -> LogRecord | None:

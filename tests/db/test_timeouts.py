@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from db.engine import Database
+from db.engine import POOL_SIZE, Database, QueryTimeout
 from main import create_app
 from testing.proxy import Proxy
 from tests.conftest import CLEARED_TABLES, app_settings, gql
@@ -70,10 +70,14 @@ def locked_logs(client: TestClient) -> Iterator[TestClient]:
 
 
 def test_statement_timeout_answers_503_saying_so_on_rest(locked_logs: TestClient) -> None:
-    response, took = timed(lambda: locked_logs.get("/api/v1/logs/"))
-    assert response.status_code == 503, response.text
-    assert response.json()["detail"] == "Query timed out after 1 s; narrow the filter"
-    assert took < WAIT_SECONDS
+    for request in (
+        lambda: locked_logs.get("/api/v1/logs/"),
+        lambda: locked_logs.post("/api/v1/logs/", json=log_json()),  # a write on the loop
+    ):
+        response, took = timed(request)
+        assert response.status_code == 503, response.text
+        assert response.json()["detail"] == "Query timed out after 1 s; narrow the filter"
+        assert took < WAIT_SECONDS
 
 
 def test_statement_timeout_is_code_timeout_on_graphql(locked_logs: TestClient) -> None:
@@ -121,6 +125,27 @@ def test_no_free_connection_answers_503_saying_so(client: TestClient) -> None:
         body = gql_503(client, "{ logs { id } }")
         assert body["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
     assert client.get("/api/v1/logs/").status_code == 200
+
+
+def test_no_free_connection_for_a_write_on_the_loop_answers_503_saying_so(
+    client: TestClient,
+) -> None:
+    db = database_of(client)
+    if db.loop_writes is None:
+        pytest.skip("SQLite writes in the thread pool")
+    sleep = "SELECT pg_sleep(5)"  # cut at 1 s by the statement timeout
+    portal = client.portal
+    assert portal is not None
+    held = [portal.start_task_soon(db.loop_rows, sleep, {}) for _ in range(POOL_SIZE)]
+    time.sleep(0.2)
+    response, took = timed(lambda: client.post("/api/v1/logs/", json=log_json()))
+    assert response.status_code == 503, response.text
+    assert response.json()["detail"] == "Database busy: no connection free within 0.5 s"
+    assert took < WAIT_SECONDS
+    for call in held:
+        with pytest.raises(QueryTimeout):
+            call.result(timeout=10)
+    assert client.post("/api/v1/logs/", json=log_json()).status_code == 200
 
 
 # --- a frozen or stopped PostgreSQL, through a proxy

@@ -1,0 +1,144 @@
+"""One statement on PostgreSQL awaited on the event loop, through psycopg2's asynchronous mode.
+
+A single log written through a worker thread cost 0.34 ms of CPU at concurrency 8, against
+0.14 ms for the same INSERT awaited here (bench/README, "Session 6 runs"): the hop to the thread
+and back, its wake-ups and the GIL's hand-overs were most of it. So the quickest writes (one
+statement, atomic by itself, autocommitted as psycopg2's asynchronous mode always is) run on
+the loop, with the bounds the thread path has: a free connection within `timeouts.pool`, the
+whole call within `timeouts.wait` (both then DatabaseUnavailable, 503), the statement timeout
+and libpq's connect timeout and keepalives set as each connection opens. Driver errors are
+raised as SQLAlchemy's DBAPIError, which db.engine sorts as for any statement. A connection
+whose call failed or was cut short is closed, never pooled again; on a lost connection every
+idle one is closed too, as they died with the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeAlias
+
+import psycopg2
+import psycopg2.extensions
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
+
+from db.timeouts import Timeouts, postgres_connect_args
+
+Connection: TypeAlias = Any  # psycopg2's connection, in asynchronous mode (no type stubs)
+
+
+class Unavailable(Exception):
+    """No connection within the bounds; `detail` is what clients are told."""
+
+    def __init__(self, reason: str, *, detail: str) -> None:
+        super().__init__(reason)
+        self.detail = detail
+
+
+class LoopWrites:
+    """At most `size` asynchronous connections, opened as calls need them; used from one loop."""
+
+    def __init__(self, url: URL, *, size: int, timeouts: Timeouts) -> None:
+        self._dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._connect_args = postgres_connect_args(timeouts)
+        self._timeouts = timeouts
+        self._slots = asyncio.Semaphore(size)
+        self._idle: list[Connection] = []
+
+    async def rows(self, sql: str, params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
+        """The rows the statement returns, within the wait bound."""
+        seconds = self._timeouts.wait
+        try:
+            async with asyncio.timeout(seconds):
+                await self._take_slot()
+                try:
+                    return await self._run(sql, params)
+                finally:
+                    self._slots.release()
+        except TimeoutError:
+            detail = f"Database did not answer within {seconds:g} s"
+            raise Unavailable(f"no answer within {seconds:g} s", detail=detail) from None
+
+    def close(self) -> None:
+        while self._idle:
+            self._idle.pop().close()
+
+    async def _take_slot(self) -> None:
+        seconds = self._timeouts.pool
+        try:
+            async with asyncio.timeout(seconds):
+                await self._slots.acquire()
+        except TimeoutError:
+            detail = f"Database busy: no connection free within {seconds:g} s"
+            raise Unavailable("no free connection", detail=detail) from None
+
+    async def _run(self, sql: str, params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
+        connection = self._idle.pop() if self._idle else await self._connect()
+        reusable = False
+        try:
+            cursor = connection.cursor()
+            cursor.execute(sql, params)
+            await _ready(connection)
+            rows: Sequence[Sequence[Any]] = cursor.fetchall()
+            cursor.close()
+        except psycopg2.Error as error:
+            # A server-side error carries a SQLSTATE; a lost connection none.
+            lost = connection.closed != 0 or getattr(error, "pgcode", None) is None
+            if lost:
+                self.close()
+            raise _wrapped(error, sql, params, lost=lost) from error
+        else:
+            reusable = True
+            return rows
+        finally:  # failed, cancelled or timed out mid-call: its state is unknown
+            if reusable:
+                self._idle.append(connection)
+            else:
+                connection.close()
+
+    async def _connect(self) -> Connection:
+        try:
+            connection = psycopg2.connect(self._dsn, async_=1, **self._connect_args)
+            try:
+                await _ready(connection)
+            except BaseException:
+                connection.close()
+                raise
+        except psycopg2.Error as error:
+            raise _wrapped(error, "connect", {}, lost=True) from error
+        return connection
+
+
+async def _ready(connection: Connection) -> None:
+    """Wait on the loop until the connection has done what it was asked (psycopg2's poll)."""
+    loop = asyncio.get_running_loop()
+    while (state := connection.poll()) != psycopg2.extensions.POLL_OK:
+        descriptor = connection.fileno()
+        waiter: asyncio.Future[None] = loop.create_future()
+        reading = state == psycopg2.extensions.POLL_READ
+        if reading:
+            loop.add_reader(descriptor, _wake, waiter)
+        else:
+            loop.add_writer(descriptor, _wake, waiter)
+        try:
+            await waiter
+        finally:
+            if reading:
+                loop.remove_reader(descriptor)
+            else:
+                loop.remove_writer(descriptor)
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+def _wrapped(
+    error: psycopg2.Error, sql: str, params: Mapping[str, Any], *, lost: bool
+) -> DBAPIError:
+    wrapped: DBAPIError = DBAPIError.instance(
+        sql, params, error, psycopg2.Error, connection_invalidated=lost
+    )
+    return wrapped
