@@ -112,7 +112,8 @@ class RedisLink:
             await self.wait_down()
             await asyncio.sleep(wait)
             try:
-                await asyncio.wait_for(self.client.ping(), timeout=2 * COMMAND_TIMEOUT_SECONDS)
+                async with asyncio.timeout(2 * COMMAND_TIMEOUT_SECONDS):
+                    await self.client.ping()
             except REDIS_ERRORS:
                 wait = min(wait * 2, PROBE_SECONDS[1])
                 continue

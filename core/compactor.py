@@ -69,7 +69,8 @@ class RollupCompactor:
     async def _run(self) -> None:
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), FOLD_SECONDS)
+                async with asyncio.timeout(FOLD_SECONDS):
+                    await self._wake.wait()
             self._wake.clear()
             self._written = 0
             try:
