@@ -5,8 +5,9 @@ A single log written through a worker thread cost 0.34 ms of CPU at concurrency 
 and back, its wake-ups and the GIL's hand-overs were most of it. So the quickest writes (one
 statement, atomic by itself, autocommitted as psycopg2's asynchronous mode always is) run on
 the loop, with the bounds the thread path has: a free connection within `timeouts.pool`, the
-whole call within `timeouts.wait` (both then DatabaseUnavailable, 503), the statement timeout
-and libpq's connect timeout and keepalives set as each connection opens. Driver errors are
+whole call within `timeouts.wait` (both then DatabaseUnavailable, 503; the wait also bounds
+connecting, as libpq ignores connect_timeout in asynchronous mode), the statement timeout and
+libpq's keepalives set as each connection opens. Driver errors are
 raised as SQLAlchemy's DBAPIError, which db.engine sorts as for any statement. A connection
 whose call failed or was cut short is closed, never pooled again; on a lost connection every
 idle one is closed too, as they died with the server.
