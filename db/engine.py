@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from db import metadata
-from db.loop_writes import LoopWrites, Unavailable
+from db.loop_writes import LoopWrites
 from db.matching import sqlite_metadata_function
 from db.text import sqlite_regexp
 from db.threads import Workers
@@ -101,12 +101,15 @@ class DatabaseUnavailable(Exception):
         self.stale_connection = stale_connection
 
 
+def _no_answer(seconds: float) -> DatabaseUnavailable:
+    detail = f"Database did not answer within {seconds:g} s"
+    return DatabaseUnavailable(f"no answer within {seconds:g} s", detail=detail)
+
+
 def _give_up(pending: asyncio.Future[Any], seconds: float) -> None:
     """The caller stops waiting (the worker finds the future settled and drops its result)."""
     if not pending.done():
-        reason = f"no answer within {seconds:g} s"
-        detail = f"Database did not answer within {seconds:g} s"
-        pending.set_exception(DatabaseUnavailable(reason, detail=detail))
+        pending.set_exception(_no_answer(seconds))
 
 
 class QueryTimeout(Exception):
@@ -174,10 +177,14 @@ class Database:
         """The rows of one statement, atomic by itself, awaited on the loop (PostgreSQL only;
         `loop_writes` is None on SQLite)."""
         assert self.loop_writes is not None
+        seconds = self.timeouts.wait
         try:
-            return await self.loop_writes.rows(sql, params)
-        except Unavailable as exc:
-            raise DatabaseUnavailable(str(exc), detail=exc.detail) from None
+            async with asyncio.timeout(seconds):
+                return await self.loop_writes.rows(sql, params)
+        except TimeoutError:
+            raise _no_answer(seconds) from None
+        except PoolTimeout as exc:
+            raise self._no_free_connection(exc) from exc
         except DBAPIError as exc:
             self._raise_known(exc, before_commit=False)
             raise
@@ -260,13 +267,14 @@ class Database:
                 str(exc.orig), detail="Database busy: locked by another writer"
             ) from exc
 
+    def _no_free_connection(self, exc: PoolTimeout) -> DatabaseUnavailable:
+        detail = f"Database busy: no connection free within {self.timeouts.pool:g} s"
+        return DatabaseUnavailable(str(exc), detail=detail)
+
     def _connect(self, engine: Engine) -> Connection:
         try:
             return engine.connect()
         except PoolTimeout as exc:
-            raise DatabaseUnavailable(
-                str(exc),
-                detail=f"Database busy: no connection free within {self.timeouts.pool:g} s",
-            ) from exc
+            raise self._no_free_connection(exc) from exc
         except DBAPIError as exc:
             raise DatabaseUnavailable(str(exc.orig)) from exc

@@ -4,11 +4,12 @@ A single log written through a worker thread cost 0.34 ms of CPU at concurrency 
 0.14 ms for the same INSERT awaited here (bench/README, "Session 6 runs"): the hop to the thread
 and back, its wake-ups and the GIL's hand-overs were most of it. So the quickest writes (one
 statement, atomic by itself, autocommitted as psycopg2's asynchronous mode always is) run on
-the loop, with the bounds the thread path has: a free connection within `timeouts.pool`, the
-whole call within `timeouts.wait` (both then DatabaseUnavailable, 503; the wait also bounds
-connecting, as libpq ignores connect_timeout in asynchronous mode), the statement timeout and
-libpq's keepalives set as each connection opens. Driver errors are
-raised as SQLAlchemy's DBAPIError, which db.engine sorts as for any statement. A connection
+the loop, with the bounds the thread path has: a free connection within `timeouts.pool` (else
+SQLAlchemy's pool TimeoutError, as its pools raise), the statement timeout and libpq's
+keepalives set as each connection opens, and, in db.engine, the whole call within
+`timeouts.wait` (which also bounds connecting: libpq ignores connect_timeout in asynchronous
+mode). Driver errors are raised as SQLAlchemy's DBAPIError, which db.engine sorts as for any
+statement. A connection
 whose call failed or was cut short is closed, never pooled again; on a lost connection every
 idle one is closed too, as they died with the server.
 """
@@ -23,18 +24,11 @@ import psycopg2
 import psycopg2.extensions
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from db.timeouts import Timeouts, postgres_connect_args
 
 Connection: TypeAlias = Any  # psycopg2's connection, in asynchronous mode (no type stubs)
-
-
-class Unavailable(Exception):
-    """No connection within the bounds; `detail` is what clients are told."""
-
-    def __init__(self, reason: str, *, detail: str) -> None:
-        super().__init__(reason)
-        self.detail = detail
 
 
 class LoopWrites:
@@ -43,36 +37,28 @@ class LoopWrites:
     def __init__(self, url: URL, *, size: int, timeouts: Timeouts) -> None:
         self._dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
         self._connect_args = postgres_connect_args(timeouts)
-        self._timeouts = timeouts
+        self._pool_seconds = timeouts.pool
         self._slots = asyncio.Semaphore(size)
         self._idle: list[Connection] = []
 
     async def rows(self, sql: str, params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
-        """The rows the statement returns, within the wait bound."""
-        seconds = self._timeouts.wait
+        """The rows the statement returns."""
+        await self._take_slot()
         try:
-            async with asyncio.timeout(seconds):
-                await self._take_slot()
-                try:
-                    return await self._run(sql, params)
-                finally:
-                    self._slots.release()
-        except TimeoutError:
-            detail = f"Database did not answer within {seconds:g} s"
-            raise Unavailable(f"no answer within {seconds:g} s", detail=detail) from None
+            return await self._run(sql, params)
+        finally:
+            self._slots.release()
 
     def close(self) -> None:
         while self._idle:
             self._idle.pop().close()
 
     async def _take_slot(self) -> None:
-        seconds = self._timeouts.pool
         try:
-            async with asyncio.timeout(seconds):
+            async with asyncio.timeout(self._pool_seconds):
                 await self._slots.acquire()
         except TimeoutError:
-            detail = f"Database busy: no connection free within {seconds:g} s"
-            raise Unavailable("no free connection", detail=detail) from None
+            raise PoolTimeout(f"no connection free within {self._pool_seconds:g} s") from None
 
     async def _run(self, sql: str, params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
         connection = self._idle.pop() if self._idle else await self._connect()
