@@ -3,38 +3,18 @@
 from __future__ import annotations
 
 import json
-import re
 
 import anyio
-import orjson
 from cross_web import HTTPException
 from starlette.requests import Request
 from strawberry.http import GraphQLRequestData
 
 from core.errors import TooLargeError
+from core.json_text import loads
 from graph.limits import check_operation
 
 # Bodies larger than this are decoded and checked in a worker thread, off the event loop.
 OFF_LOOP_BYTES = 64 * 1024
-# Integers of 19 digits or more may not fit in 64 bits: orjson would read them as floats.
-LONG_NUMBER = re.compile(r"\d{19}")
-LONG_NUMBER_BYTES = re.compile(rb"\d{19}")
-
-
-def loads(data: str | bytes) -> object:
-    """JSON as orjson reads it (refusing invalid UTF-8, lone surrogates, NaN and nesting beyond
-    1024 levels with a JSONDecodeError), with integers beyond 64 bits kept exact."""
-    value = orjson.loads(data)
-    if isinstance(data, bytes):
-        exact = LONG_NUMBER_BYTES.search(data) is not None
-    else:
-        exact = LONG_NUMBER.search(data) is not None
-    if not exact:
-        return value
-    try:
-        return json.loads(data)  # exact integers, for the resolvers to refuse beyond 64 bits
-    except RecursionError:
-        raise json.JSONDecodeError("nested too deeply", "", 0) from None
 
 
 def decode_json(data: str | bytes) -> object:

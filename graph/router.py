@@ -18,6 +18,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from strawberry.types.unset import UNSET
 
 from core.errors import TooLargeError, UserInputError
+from core.json_text import loads
 from graph import body, socket_limits
 from graph.context import Context, get_context
 from graph.errors import bounded
@@ -43,7 +44,7 @@ class LographGraphQLRouter(GraphQLRouter[Context, None]):
     def decode_json(self, data: str | bytes) -> object:
         # Query-string parameters and WebSocket messages; POST bodies go through read_operation.
         # Strawberry turns a JSONDecodeError into a 400 or a closed socket.
-        return body.loads(data)
+        return loads(data)
 
     async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
         content_type, _ = parse_content_type(request.content_type or "")
