@@ -45,13 +45,19 @@ def tree_cpu_seconds(pid: int) -> float:
     return total
 
 
-def postgres_cpu_seconds() -> float:
+def postgres_cpu_by_pid() -> dict[int, float]:
     """CPU time of every PostgreSQL process on this machine (the server is shared)."""
-    total = 0.0
-    for entry in _PROC.iterdir():
-        if entry.name.isdigit() and _command(entry) == "postgres":
-            total += process_cpu_seconds(int(entry.name))
-    return total
+    return {
+        int(entry.name): process_cpu_seconds(int(entry.name))
+        for entry in _PROC.iterdir()
+        if entry.name.isdigit() and _command(entry) == "postgres"
+    }
+
+
+def postgres_cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """Per process, so that a backend or worker that ended in between (its time is gone with
+    it) does not subtract its whole life from the rest; one that started counts from zero."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def _command(entry: Path) -> str:
@@ -89,23 +95,25 @@ def machine_busy_seconds() -> float:
     return (sum(ticks[:8]) - idle - iowait) / _TICKS
 
 
-def _sample(server_pid: int) -> tuple[float, ...]:
-    return (
+def _sample(server_pid: int) -> tuple[tuple[float, ...], dict[int, float]]:
+    times = (
         time.perf_counter(),
         time.process_time(),
         tree_cpu_seconds(server_pid),
-        postgres_cpu_seconds(),
         machine_busy_seconds(),
     )
+    return times, postgres_cpu_by_pid()
 
 
 @contextmanager
 def cpu_meter(server_pid: int) -> Iterator[CpuUsage]:
     """Fill the yielded usage, on exit, with what each party burnt while the block ran."""
     usage = CpuUsage()
-    before = _sample(server_pid)
+    before, postgres_before = _sample(server_pid)
     yield usage
-    wall, *spent = (end - start for end, start in zip(_sample(server_pid), before, strict=True))
+    after, postgres_after = _sample(server_pid)
+    wall, client, server, machine = (end - start for end, start in zip(after, before, strict=True))
+    spent = (client, server, postgres_cpu_spent(postgres_before, postgres_after), machine)
     if wall > 0:
         usage.client, usage.server, usage.postgres, usage.machine = (
             100 * value / wall for value in spent
