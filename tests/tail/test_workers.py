@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ import redis
 from testing.server import Server, free_port, running_servers
 from testing.services import REDIS_URL, require_redis, scratch_postgres_database
 from tests.tail.support import GRAPHQL_WS, TRANSPORT_WS
-from tests.tail.workers import Tail, bulk, node_ids, wait_subscribed
+from tests.tail.workers import bulk, node_ids, tail_on, wait_subscribed
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -50,25 +51,27 @@ def lonely_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Se
 
 
 def test_tails_on_each_worker_get_every_write_through_both_once(workers: list[Server]) -> None:
-    tails = [Tail(server.ws, protocol=p) for server in workers for p in (TRANSPORT_WS, GRAPHQL_WS)]
-    for server in workers:
-        wait_subscribed(server.base_url)
-    written = []
-    for round_ in range(3):
+    with ExitStack() as stack:
+        tails = [
+            stack.enter_context(tail_on(server.ws, protocol=protocol))
+            for server in workers
+            for protocol in (TRANSPORT_WS, GRAPHQL_WS)
+        ]
         for server in workers:
-            written += bulk(server.base_url, 50 + round_)
-    for tail in tails:
-        received = node_ids(tail.edges(len(written)))
-        assert sorted(received) == sorted(written)  # each once
-        assert tail.message(timeout=0.3) is None
-        tail.close()
+            wait_subscribed(server.base_url)
+        written = []
+        for round_ in range(3):
+            for server in workers:
+                written += bulk(server.base_url, 50 + round_)
+        for tail in tails:
+            received = node_ids(tail.edges(len(written)))
+            assert sorted(received) == sorted(written)  # each once
+            assert tail.message(timeout=0.3) is None
 
 
 def test_resume_on_the_other_worker_after_a_forced_disconnect_mid_bulk(
     workers: list[Server],
 ) -> None:
-    first = Tail(workers[0].ws, filter={"service": "resume"})
-    wait_subscribed(workers[0].base_url)
     written: list[int] = []
 
     def write() -> None:
@@ -76,25 +79,26 @@ def test_resume_on_the_other_worker_after_a_forced_disconnect_mid_bulk(
             written.extend(bulk(workers[index % 2].base_url, 500, service="resume"))
 
     writer = threading.Thread(target=write)
-    writer.start()
-    before = first.edges(2500)
-    assert len(before) == 2500
-    first.socket.socket.close()  # the connection drops: no close frame, no unsubscribe
-    second = Tail(workers[1].ws, filter={"service": "resume"}, after=before[-1]["cursor"])
-    writer.join()
-    after = second.edges(len(written) - len(before), timeout=60)
-    received = node_ids(before) + node_ids(after)
-    assert len(received) == len(set(received)) == len(written)
-    assert set(received) == set(written)
-    assert second.message(timeout=0.5) is None
-    second.close()
+    with tail_on(workers[0].ws, filter={"service": "resume"}) as first:
+        wait_subscribed(workers[0].base_url)
+        writer.start()
+        before = first.edges(2500)
+        assert len(before) == 2500
+        first.socket.socket.close()  # the connection drops: no close frame, no unsubscribe
+    after_cursor = before[-1]["cursor"]
+    with tail_on(workers[1].ws, filter={"service": "resume"}, after=after_cursor) as second:
+        writer.join()
+        after = second.edges(len(written) - len(before), timeout=60)
+        received = node_ids(before) + node_ids(after)
+        assert len(received) == len(set(received)) == len(written)
+        assert set(received) == set(written)
+        assert second.message(timeout=0.5) is None
 
 
 def test_without_redis_each_worker_tails_what_the_other_writes(
     lonely_workers: list[Server],
 ) -> None:
-    tail = Tail(lonely_workers[1].ws, filter={"service": "lonely"})
-    wait_subscribed(lonely_workers[1].base_url)
-    written = bulk(lonely_workers[0].base_url, 3, service="lonely")
-    assert node_ids(tail.edges(3, timeout=5)) == written  # within a poll (0.25 s)
-    tail.close()
+    with tail_on(lonely_workers[1].ws, filter={"service": "lonely"}) as tail:
+        wait_subscribed(lonely_workers[1].base_url)
+        written = bulk(lonely_workers[0].base_url, 3, service="lonely")
+        assert node_ids(tail.edges(3, timeout=5)) == written  # within a poll (0.25 s)

@@ -4,20 +4,29 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
-from websockets.sync.client import connect
+from websockets.sync.client import ClientConnection, connect
 
 from tests.sockets import next_message
 from tests.tail.support import TAIL, TRANSPORT_WS
 
 
+@contextmanager
+def tail_on(url: str, *, protocol: str = TRANSPORT_WS, **variables: Any) -> Iterator[Tail]:
+    """A subscribed `Tail`, its socket closed on the way out."""
+    with connect(url, subprotocols=[protocol]) as socket:  # type: ignore[list-item]
+        yield Tail(socket, protocol=protocol, variables=variables)
+
+
 class Tail:
     """One WebSocket with one `logs` subscription (id "1"), over either protocol."""
 
-    def __init__(self, url: str, *, protocol: str = TRANSPORT_WS, **variables: Any) -> None:
-        self.socket = connect(url, subprotocols=[protocol])  # type: ignore[list-item]
+    def __init__(self, socket: ClientConnection, *, protocol: str, variables: Any) -> None:
+        self.socket = socket
         self.socket.send(json.dumps({"type": "connection_init"}))
         assert self.message(timeout=10) == {"type": "connection_ack"}
         kind = "subscribe" if protocol == TRANSPORT_WS else "start"
@@ -30,7 +39,7 @@ class Tail:
 
     def edges(self, count: int, *, timeout: float = 20.0) -> list[dict[str, Any]]:
         """The next `count` edges (fewer if the time runs out); fails on an error."""
-        received = []
+        received: list[dict[str, Any]] = []
         deadline = time.monotonic() + timeout
         while len(received) < count:
             message = self.message(timeout=deadline - time.monotonic())
@@ -40,9 +49,6 @@ class Tail:
             assert "errors" not in message["payload"], message
             received.append(message["payload"]["data"]["logs"])
         return received
-
-    def close(self) -> None:
-        self.socket.close()
 
 
 def wait_subscribed(base_url: str) -> None:
