@@ -25,7 +25,9 @@ def tail_on(url: str, *, protocol: str = TRANSPORT_WS, **variables: Any) -> Iter
 class Tail:
     """One WebSocket with one `logs` subscription (id "1"), over either protocol."""
 
-    def __init__(self, socket: ClientConnection, *, protocol: str, variables: Any) -> None:
+    def __init__(
+        self, socket: ClientConnection, *, protocol: str, variables: dict[str, Any]
+    ) -> None:
         self.socket = socket
         self.socket.send(json.dumps({"type": "connection_init"}))
         assert self.message(timeout=10) == {"type": "connection_ack"}
