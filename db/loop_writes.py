@@ -54,6 +54,9 @@ class LoopWrites:
             self._idle.pop().close()
 
     async def _take_slot(self) -> None:
+        if not self._slots.locked():  # a free slot is taken without waiting: no timer needed
+            await self._slots.acquire()
+            return
         try:
             async with asyncio.timeout(self._pool_seconds):
                 await self._slots.acquire()
