@@ -33,8 +33,15 @@ DOCUMENTS = [
     "{ stats { byLevel { level count } byService { __typename count service } } }",
     "{ logsConnection(first: 2) { nodes { id level } edges { cursor node { level id } } } }",
     "{ a: logs { id: level level: id message } b: logs { id level } }",
-    "{ histogram(interval: HOUR) { start count byLevel { level count __typename } } }",
-    "{ histogram(interval: DAY) { start byLevel { ...C } } } fragment C on LevelCount { count }",
+    # Bounded ranges: a histogram without endTime runs until now, and grows with the date.
+    (
+        '{ histogram(interval: HOUR, filter: {endTime: "2025-10-10T00:00:00Z"}) '
+        "{ start count byLevel { level count __typename } } }"
+    ),
+    (
+        '{ histogram(interval: DAY, filter: {endTime: "2025-10-31T00:00:00Z"}) '
+        "{ start byLevel { ...C } } } fragment C on LevelCount { count }"
+    ),
 ]
 
 
