@@ -13,7 +13,9 @@ from ingest.drafts import Draft, Rejection, from_unix_nanos, partition, validate
 from ingest.errors import IngestError, too_large
 from ingest.loki_wire import Entry, Stream
 
-SERVICE_LABELS = ("service_name", "service", "app", "job")
+# Most specific first: Loki's own, then the names shippers use by default (python-logging-loki
+# `application`, Promtail `job`, Docker and Kubernetes `container`).
+SERVICE_LABELS = ("service_name", "service", "app", "application", "job", "container")
 LEVEL_LABELS = ("level", "detected_level", "severity")
 UNKNOWN_SERVICE = "unknown_service"
 
