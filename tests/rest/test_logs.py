@@ -104,6 +104,14 @@ def test_delete_returns_the_deleted_record(client: TestClient) -> None:
     assert client.delete(f"/api/v1/logs/{created['id']}").status_code == 404
 
 
+def test_the_id_of_a_deleted_newest_log_is_never_given_again(client: TestClient) -> None:
+    _older, newest = create_logs(client, log_json(message="older"), log_json(message="newest"))
+    assert client.delete(f"/api/v1/logs/{newest['id']}").status_code == 200
+    (later,) = create_logs(client, log_json(message="later"))
+    assert later["id"] > newest["id"]
+    assert client.get(f"/api/v1/logs/{newest['id']}").status_code == 404
+
+
 def test_long_message_and_service_are_accepted(client: TestClient) -> None:
     body = log_json(message="m" * 10_000, service="s" * 100)
     assert client.post("/api/v1/logs/", json=body).status_code == 200
