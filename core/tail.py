@@ -42,9 +42,8 @@ falls that far behind gets SUBSCRIBER_TOO_SLOW with `extensions.after`, its last
 cursor, and ends at once (what it still had queued is dropped; it resumes from the cursor).
 A cursor older than HORIZON_SECONDS (24 h), or whose log was deleted, is CURSOR_EXPIRED naming
 `after`; a malformed one (a connection cursor too) is BAD_USER_INPUT naming `after`. At most
-MAX_TAILS_PER_CONNECTION (10) tails per WebSocket. On SQLite, deleting the newest log lets
-SQLite give its id to the next write: the tail still delivers that write, but a cursor naming
-the deleted log then resumes as if it named the new one.
+MAX_TAILS_PER_CONNECTION (10) tails per WebSocket. Ids are never given again (PostgreSQL's
+sequence, SQLite's AUTOINCREMENT), so a deleted log's cursor never names a later log.
 """
 
 from __future__ import annotations

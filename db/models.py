@@ -117,6 +117,9 @@ logs = Table(
         postgresql_ops={"message": "gin_trgm_ops"},
     ).ddl_if(dialect="postgresql"),
     Index("ix_logs_tx_id", "tx_id", "id").ddl_if(dialect="postgresql"),
+    # Ids are never handed out again (migration 0013), as PostgreSQL's sequence never goes back:
+    # a deleted log's id must not name another log, nor a tail cursor resume from it.
+    sqlite_autoincrement=True,
 )
 event.listen(
     logs,

@@ -135,8 +135,8 @@ def poll(
         values["xip"] = sorted(since.xip)
     result = connection.execute(statement, values).all()
     if dialect == "sqlite":
-        # The newest id + 1, also when it is below `since`: deleting the newest logs lets
-        # SQLite hand their ids out again, so step back to catch those.
+        # The newest id + 1, also when it is below `since` (the newest logs were deleted):
+        # their ids are never handed out again (AUTOINCREMENT), so nothing is read twice.
         upto = result[0][0] + 1
         rows = [TailRow(row[1], record_of(row[1:])) for row in result if row[1] is not None]
         return Snapshot(upto, upto), rows

@@ -6,14 +6,17 @@ from typing import Any
 
 from fastapi import Response
 
-from db.levels import Level, parse_level
+from db.levels import Level
 from db.logs import NewLog
 from ingest import limits, loki_wire
 from ingest.drafts import Draft, Rejection, from_unix_nanos, partition, validate
 from ingest.errors import IngestError, too_large
+from ingest.levels import shipper_level
 from ingest.loki_wire import Entry, Stream
 
-SERVICE_LABELS = ("service_name", "service", "app", "job")
+# Most specific first: Loki's own, then the names shippers use by default (python-logging-loki
+# `application`, Promtail `job`, Docker and Kubernetes `container`).
+SERVICE_LABELS = ("service_name", "service", "app", "application", "job", "container")
 LEVEL_LABELS = ("level", "detected_level", "severity")
 UNKNOWN_SERVICE = "unknown_service"
 
@@ -61,14 +64,13 @@ def _take_first(labels: dict[str, str], names: tuple[str, ...]) -> str | None:
 
 
 def _level(labels: dict[str, str]) -> Level:
-    """The first level label that names a level (REST's aliases too); INFO when none does."""
+    """The first level label that names a level (ingest/levels.py); INFO when none does, the
+    unknown labels then kept in `labels`."""
     for name in LEVEL_LABELS:
-        try:
-            level = parse_level(labels.get(name, ""))
-        except ValueError:
-            continue
-        del labels[name]
-        return level
+        level = shipper_level(labels.get(name, ""))
+        if level is not None:
+            del labels[name]
+            return level
     return Level.INFO
 
 

@@ -16,12 +16,12 @@ from starlette.concurrency import run_in_threadpool
 
 from core.logs import write_logs
 from core.runtime import Runtime
-from db.levels import parse_level
 from db.logs import LogRecord, NewLog
 from db.models import as_utc
 from ingest import limits
 from ingest.drafts import Draft, Rejection, validate
 from ingest.errors import IngestError, too_large
+from ingest.levels import read_level
 
 _PARSE_BATCH_LINES = 2_000  # lines handed to a worker thread at once
 
@@ -151,22 +151,28 @@ class _FieldError(Exception):
 
 def _draft(item: dict[str, Any]) -> Draft:
     """LogInput's shape; `metadata_` (the legacy REST name) is read when `metadata` is absent."""
-    level = _text(item, "level")
-    try:
-        parsed_level = parse_level(level)
-    except ValueError as exc:
-        raise _FieldError("level", str(exc)) from None
     metadata_key = "metadata" if "metadata" in item else "metadata_"
     metadata = item.get(metadata_key)
     if metadata is not None and not isinstance(metadata, dict):
         raise _FieldError(metadata_key, "must be a JSON object or null")
+    level, metadata = read_level(_level(item), metadata=metadata)
     return Draft(
-        level=parsed_level,
+        level=level,
         service=_text(item, "service"),
         message=_text(item, "message"),
         timestamp=_timestamp(item.get("timestamp")),
         metadata=metadata,
     )
+
+
+def _level(item: dict[str, Any]) -> str | float:
+    """A name or a number, as shippers send levels (see ingest/levels.py)."""
+    value = item.get("level")
+    if value is None:
+        raise _FieldError("level", "is required")
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise _FieldError("level", "must be a string or a number")
+    return value
 
 
 def _text(item: dict[str, Any], key: str) -> str:

@@ -17,11 +17,12 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
 )
 from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord, ResourceLogs, ScopeLogs
 
-from db.levels import Level, parse_level
+from db.levels import Level
 from db.logs import NewLog
 from ingest import limits
 from ingest.drafts import Draft, Rejection, from_unix_nanos, partition, validate
 from ingest.errors import IngestError, bad_request, too_large
+from ingest.levels import keep_original_level, shipper_level
 from ingest.otlp_values import ValueRefused, attributes, text
 
 PROTOBUF = "application/x-protobuf"
@@ -141,9 +142,9 @@ def _record(
         return Rejection(position, shared)
     service, common = shared
     try:
-        metadata = _metadata(record, common)
+        level, metadata = _level(record, _metadata(record, common))
         draft = Draft(
-            level=_level(record),
+            level=level,
             service=service,
             message=text(record.body),
             timestamp=_timestamp(record),
@@ -170,16 +171,18 @@ def _metadata(record: LogRecord, common: dict[str, Any]) -> dict[str, Any]:
     return metadata
 
 
-def _level(record: LogRecord) -> Level:
+def _level(record: LogRecord, metadata: dict[str, Any]) -> tuple[Level, dict[str, Any]]:
+    """severity_number when OTel defines it (1-24), else severity_text read as every ingest
+    format reads levels; else INFO (the text is in the metadata already, a number is added)."""
     number = record.severity_number
-    if number == 0:
-        try:
-            return parse_level(record.severity_text) if record.severity_text else Level.INFO
-        except ValueError:
-            return Level.INFO  # the text is kept in metadata
-    if not 1 <= number <= len(_BY_SEVERITY):
-        raise ValueError("severity_number: must be 0 to 24")
-    return _BY_SEVERITY[number - 1]
+    if 1 <= number <= len(_BY_SEVERITY):
+        return _BY_SEVERITY[number - 1], metadata
+    level = shipper_level(record.severity_text) if record.severity_text else None
+    if level is not None:
+        return level, metadata
+    if number:
+        return Level.INFO, keep_original_level(metadata, number)
+    return Level.INFO, metadata
 
 
 def _timestamp(record: LogRecord) -> Any:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, Inspector, inspect, text
@@ -67,6 +68,14 @@ def schema_of(engine: Engine) -> dict[str, Any]:
                 text(
                     "SELECT sequencename, data_type::text FROM pg_sequences WHERE"
                     " schemaname || '.' || sequencename = pg_get_serial_sequence('logs', 'id')"
+                )
+            ).all()
+    else:
+        with engine.connect() as connection:
+            schema["autoincrement"] = connection.execute(
+                text(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'"
+                    " AND sql LIKE '%AUTOINCREMENT%' ORDER BY name"
                 )
             ).all()
     return schema
@@ -148,6 +157,67 @@ def test_sqlite_upgrade_builds_the_models_schema_and_repeats_as_a_no_op(tmp_path
     assert versions(engine) == [HEAD]
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM logs")).scalar_one() == 1
+
+
+def upgrade_sqlite_to(engine: Engine, revision: str) -> None:
+    with engine.begin() as connection:
+        config = Config(str(ALEMBIC_INI))
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def sqlite_logs(engine: Engine) -> dict[str, Any]:
+    """Every row of `logs`, the rollups the triggers keep, and those triggers."""
+    with engine.connect() as connection:
+        return {
+            "rows": connection.execute(text("SELECT * FROM logs ORDER BY id")).all(),
+            "hourly": connection.execute(text("SELECT * FROM log_counts ORDER BY 1, 2, 3")).all(),
+            "minutes": connection.execute(
+                text("SELECT * FROM log_counts_minute ORDER BY 1, 2, 3")
+            ).all(),
+            "triggers": connection.execute(
+                text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+            ).all(),
+        }
+
+
+def insert_log(engine: Engine, message: str) -> int:
+    insert = text(
+        "INSERT INTO logs (timestamp, level, service, message, metadata)"
+        " VALUES (:t, 'WARN', 's', :message, '{\"k\": 1}') RETURNING id"
+    )
+    with engine.begin() as connection:
+        log_id: int = connection.execute(
+            insert, {"t": datetime(2025, 10, 9, 12, 34), "message": message}
+        ).scalar_one()
+    return log_id
+
+
+def delete_log(engine: Engine, log_id: int) -> None:
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM logs WHERE id = :id"), {"id": log_id})
+
+
+def test_sqlite_upgrade_to_ids_never_reused_keeps_every_log_id_and_trigger(
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'reused.db'}")
+    upgrade_sqlite_to(engine, "0012")
+    ids = [insert_log(engine, f"m{i}") for i in range(6)]
+    for log_id in (ids[0], ids[3]):
+        delete_log(engine, log_id)
+    before = sqlite_logs(engine)
+
+    upgrade_database(engine)
+
+    assert sqlite_logs(engine) == before
+    assert schema_of(engine) == reference_schema(make_engine(f"sqlite:///{tmp_path / 'ref.db'}"))
+    delete_log(engine, ids[-1])
+    later = insert_log(engine, "later")
+    assert later == ids[-1] + 1
+    after = sqlite_logs(engine)
+    assert after["rows"][:-1] == before["rows"][:-1]
+    assert sum(row[-1] for row in after["hourly"]) == len(ids) - 2
 
 
 def test_upgrade_refuses_a_logs_table_of_unknown_shape(tmp_path: Path) -> None:

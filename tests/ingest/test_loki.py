@@ -44,6 +44,40 @@ def test_records_sent_by_python_logging_loki_arrive_mapped(server: Server) -> No
     assert logs[0]["metadata_"] == {"labels": {"env": "prod", "logger": logger.name}}
 
 
+def test_python_logging_loki_application_tag_names_the_service(server: Server) -> None:
+    service = f"svc-{uuid.uuid4().hex[:12]}"
+    handler = logging_loki.LokiHandler(
+        url=f"{server.base_url}{PUSH}", tags={"application": service}, version="1"
+    )
+    logger = logging.getLogger(f"tests.loki.{service}")
+    logger.propagate = False
+    logger.addHandler(handler)
+    try:
+        logger.error("payment failed")
+    finally:
+        logger.removeHandler(handler)
+    (log,) = logs_of(server, service)
+    assert (log["level"], log["message"]) == ("ERROR", "payment failed")
+    assert log["metadata_"] == {"labels": {"logger": logger.name}}
+
+
+SERVICE_LABEL_ORDER = ["service_name", "service", "app", "application", "job", "container"]
+
+
+@pytest.mark.parametrize("first", range(len(SERVICE_LABEL_ORDER)))
+def test_the_service_is_the_first_service_label_present_in_the_documented_order(
+    client: TestClient, first: int
+) -> None:
+    present = SERVICE_LABEL_ORDER[first:]
+    labels = {name: f"from-{name}" for name in present}
+    document = {"streams": [{"stream": labels, "values": [[str(T0), "hello"]]}]}
+    assert client.post(PUSH, json=document).status_code == 204
+    (log,) = stored(client)
+    assert log["service"] == f"from-{present[0]}"
+    rest = {name: f"from-{name}" for name in present[1:]}
+    assert log["metadata_"] == ({"labels": rest} if rest else None)
+
+
 def test_snappy_protobuf_as_promtail_sends_it(client: TestClient) -> None:
     body = loki_push.push_request(
         loki_push.stream(

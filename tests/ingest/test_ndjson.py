@@ -59,7 +59,7 @@ def test_bad_lines_are_reported_by_line_number_and_skipped(client: TestClient) -
             line(message="first"),
             b"",  # blank lines are ignored but still counted, as editors count them
             b"{not json",
-            line(level="LOUD"),
+            line(level=["ERROR"]),
             line(service=""),
             b"[1, 2]",
             line(timestamp="yesterday"),
@@ -77,7 +77,7 @@ def test_bad_lines_are_reported_by_line_number_and_skipped(client: TestClient) -
 
 
 def test_atomic_mode_writes_nothing_when_one_line_fails(client: TestClient) -> None:
-    body = b"\n".join([line(), line(), line(level="nope"), line()])
+    body = b"\n".join([line(), line(), line(service=""), line()])
     response = post(client, body, atomic="true")
     assert response.status_code == 422
     assert response.json()["accepted"] == 0

@@ -156,7 +156,7 @@ def test_invalid_records_are_reported_as_partial_success(client: TestClient) -> 
     body = _request(
         _record(body=AnyValue(string_value="kept")),
         _record(body=AnyValue(string_value="")),
-        _record(severity_number=99),
+        _record(body=AnyValue(string_value="")),
         _record(attributes=[KeyValue(key="deep", value=deep)]),
         _record(body=AnyValue(string_value="also kept")),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.factories import create_logs, log_json
@@ -45,8 +46,9 @@ def test_level_aliases_are_normalised(client: TestClient) -> None:
     assert (warning["level"], critical["level"]) == ("WARN", "FATAL")
 
 
-def test_unknown_level_is_422_listing_allowed_values(client: TestClient) -> None:
-    response = client.post("/api/v1/logs/", json=log_json(level="LOUD"))
+@pytest.mark.parametrize("level", ["LOUD", "err", "notice", "3"])  # ingest's names stay ingest's
+def test_unknown_level_is_422_listing_allowed_values(client: TestClient, level: str) -> None:
+    response = client.post("/api/v1/logs/", json=log_json(level=level))
     assert response.status_code == 422
     error = response.json()["detail"][0]
     assert error["loc"] == ["body", "level"]
@@ -100,6 +102,14 @@ def test_delete_returns_the_deleted_record(client: TestClient) -> None:
     assert deleted.json() == created
     assert client.get(f"/api/v1/logs/{created['id']}").status_code == 404
     assert client.delete(f"/api/v1/logs/{created['id']}").status_code == 404
+
+
+def test_the_id_of_a_deleted_newest_log_is_never_given_again(client: TestClient) -> None:
+    _older, newest = create_logs(client, log_json(message="older"), log_json(message="newest"))
+    assert client.delete(f"/api/v1/logs/{newest['id']}").status_code == 200
+    (later,) = create_logs(client, log_json(message="later"))
+    assert later["id"] > newest["id"]
+    assert client.get(f"/api/v1/logs/{newest['id']}").status_code == 404
 
 
 def test_long_message_and_service_are_accepted(client: TestClient) -> None:

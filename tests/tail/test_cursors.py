@@ -74,6 +74,21 @@ def test_the_cursor_of_a_deleted_log_is_expired(client: TestClient) -> None:
     assert error["extensions"] == {"code": "CURSOR_EXPIRED", "field": "after"}, error
 
 
+def test_the_cursor_of_a_deleted_newest_log_stays_expired_after_the_next_write(
+    client: TestClient,
+) -> None:
+    with tailing(client) as ws:
+        create_logs(client, log_json(), log_json())
+        _first, newest = edges(ws, 2)
+        client.delete(f"/api/v1/logs/{newest['node']['id']}")
+        (later,) = create_logs(client, log_json(message="later"))
+        assert ids(edges(ws, 1)) == [later["id"]]
+    assert later["id"] != int(newest["node"]["id"])
+    with tailing(client, after=newest["cursor"], wait=False) as resumed:
+        error = refusal(resumed)
+    assert error["extensions"] == {"code": "CURSOR_EXPIRED", "field": "after"}, error
+
+
 def test_a_cursor_beyond_the_horizon_is_expired(client: TestClient) -> None:
     with tailing(client) as ws:
         create_logs(client, log_json())
