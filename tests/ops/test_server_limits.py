@@ -119,6 +119,17 @@ def test_a_head_over_64_kib_gets_431(server: Server) -> None:
     assert raw_request(server, head).startswith(b"HTTP/1.1 431 ")
 
 
+def test_a_head_and_a_large_body_in_one_read_are_served(server: Server) -> None:
+    """Only the head counts towards its 64 KiB: a body that arrives with it does not."""
+    line = b'{"level": "INFO", "service": "one-read", "message": "m"}\n'
+    body = line * (2 * MAX_HEAD_BYTES // len(line))
+    head = (
+        "POST /ingest/ndjson HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"content-type: application/x-ndjson\r\ncontent-length: {len(body)}\r\n\r\n"
+    )
+    assert raw_request(server, head.encode() + body).startswith(b"HTTP/1.1 200 ")
+
+
 def test_a_body_that_stops_coming_gets_408(server: Server) -> None:
     """Our protocol answers 408 to a body unfinished 10 s after its head (plus a second per
     16 KiB received): a byte a second does not keep it open, on either lane or on a route."""
