@@ -9,6 +9,8 @@ MiB = 1024 * 1024
 MAX_WIRE_BYTES = 16 * MiB
 MAX_DECODED_BYTES = 64 * MiB
 MAX_RECORDS = 10_000  # per OTLP or Loki request
+# Loki JSON: strings, arrays, objects and commas, counted before parsing (50 per entry).
+MAX_JSON_VALUES = 500_000
 
 # NDJSON streams: memory stays bounded whatever the size, the caps only bound the work.
 NDJSON_MAX_WIRE_BYTES = 4 * 1024 * MiB

@@ -17,10 +17,9 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from ops.protocol import BODY_GRACE_SECONDS, HEAD_TIMEOUT_SECONDS, MAX_HEAD_BYTES
-from testing.server import APP_DIR, HOST, Server, running_servers
+from testing.server import APP_DIR, HOST, Server, production_options, running_servers
 
-MAKEFILE = (APP_DIR / "Makefile").read_text()
-LIMITS = shlex.split(re.search(r"^UVICORN_LIMITS := (.*)$", MAKEFILE, re.MULTILINE)[1])  # type: ignore[index]
+LIMITS = production_options()
 KEEP_ALIVE_S = float(LIMITS[LIMITS.index("--timeout-keep-alive") + 1])
 WS_MAX_SIZE = int(LIMITS[LIMITS.index("--ws-max-size") + 1])
 MAX_WEBSOCKETS = 2
