@@ -16,6 +16,9 @@ MAX_JSON_VALUES = 500_000
 NDJSON_MAX_WIRE_BYTES = 4 * 1024 * MiB
 NDJSON_MAX_DECODED_BYTES = 16 * 1024 * MiB
 NDJSON_MAX_LINE_BYTES = 1 * MiB
+# A request stops (422) past these: a stream of them cannot succeed, yet would keep a core busy.
+NDJSON_MAX_REJECTED_LINES = 10_000
+NDJSON_MAX_BLANK_LINES = 100_000
 NDJSON_CHUNK_LINES = 10_000  # valid lines per COPY (5,000 cost a quarter more per line)
 # Atomic mode keeps every validated line until its one commit.
 ATOMIC_MAX_LINES = 100_000
