@@ -30,6 +30,4 @@ MAX_VALUE_DEPTH = 8  # nested arrays and maps
 MAX_REJECTIONS_LISTED = 1_000
 
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
-# A claim whose process died mid-request is taken over after this long.
-IDEMPOTENCY_ABANDONED_SECONDS = 3600
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
