@@ -133,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             limiter=limiter,
             log_hub=log_hub,
             tail_reader=tail_reader,
+            idempotency_lease_seconds=settings.idempotency_lease_seconds,
             write_listeners=[
                 alert_engine.logs_written,
                 tail_reader.logs_written,

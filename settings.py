@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_websockets: int = Field(default=500, ge=1)
     tail_queue_batches: int = Field(default=512, ge=1)
+    idempotency_lease_seconds: float = Field(default=60.0, gt=0)
 
     @model_validator(mode="before")
     @classmethod

@@ -41,6 +41,8 @@ class Runtime:
         default_factory=lambda: PerCallerCap(MAX_SUBSCRIPTIONS_PER_CALLER)
     )
     write_listeners: list[WriteListener] = field(default_factory=list)
+    # How long an Idempotency-Key claim outlives its holder's last renewal.
+    idempotency_lease_seconds: float = 60.0
     rules_listeners: list[RulesListener] = field(default_factory=list)
 
     def logs_written(self, logs: Sequence[LogRecord]) -> None:

@@ -13,26 +13,28 @@ from db.models import ingest_requests as table
 
 @dataclass(frozen=True, slots=True)
 class StoredAnswer:
-    """The first answer to a request with an Idempotency-Key, replayed to its retries."""
+    """The first answer to a request with an Idempotency-Key, replayed to its retries (whose
+    request must have the same digest, when there is one)."""
 
     status: int
     content_type: str
     body: bytes
+    digest: str | None
 
 
 def claim(
-    connection: Connection, *, scope: str, now: datetime, window: timedelta, abandoned: timedelta
+    connection: Connection, *, scope: str, now: datetime, window: timedelta, lease: timedelta
 ) -> StoredAnswer | bool:
     """Claim the scope (True), or find it in flight (False) or answered (the answer).
 
-    Answers older than the window, and claims older than `abandoned` (their process died),
-    no longer count."""
+    Answers older than the window, and claims not renewed within the lease (their process died
+    or lost the database), no longer count."""
     connection.execute(
         delete(table).where(
             table.c.scope == scope,
             or_(
                 table.c.claimed_at < now - window,
-                (table.c.status.is_(None)) & (table.c.claimed_at < now - abandoned),
+                (table.c.status.is_(None)) & (table.c.claimed_at < now - lease),
             ),
         )
     )
@@ -45,11 +47,22 @@ def claim(
     if inserted.rowcount == 1:
         return True
     row = connection.execute(
-        select(table.c.status, table.c.content_type, table.c.body).where(table.c.scope == scope)
+        select(table.c.status, table.c.content_type, table.c.body, table.c.digest).where(
+            table.c.scope == scope
+        )
     ).first()
     if row is None or row.status is None:
         return False  # in flight (or released this instant: the client retries either way)
-    return StoredAnswer(status=row.status, content_type=row.content_type, body=row.body)
+    return StoredAnswer(
+        status=row.status, content_type=row.content_type, body=row.body, digest=row.digest
+    )
+
+
+def renew(connection: Connection, *, scope: str, now: datetime) -> None:
+    """Extend an unanswered claim's lease: its holder is still at work."""
+    connection.execute(
+        update(table).where(table.c.scope == scope, table.c.status.is_(None)).values(claimed_at=now)
+    )
 
 
 def store_answer(connection: Connection, *, scope: str, answer: StoredAnswer) -> None:
@@ -57,7 +70,12 @@ def store_answer(connection: Connection, *, scope: str, answer: StoredAnswer) ->
     connection.execute(
         update(table)
         .where(table.c.scope == scope)
-        .values(status=answer.status, content_type=answer.content_type, body=answer.body)
+        .values(
+            status=answer.status,
+            content_type=answer.content_type,
+            body=answer.body,
+            digest=answer.digest,
+        )
     )
 
 

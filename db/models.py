@@ -231,5 +231,8 @@ ingest_requests = Table(
     Column("status", Integer, nullable=True),  # null while in flight
     Column("content_type", String(100), nullable=True),
     Column("body", LargeBinary, nullable=True),
+    # SHA-256 of the request, hex; null when the first request was answered before its body
+    # was read whole (nothing to compare retries with).
+    Column("digest", String(64), nullable=True),
     Index("ix_ingest_requests_claimed_at", "claimed_at"),
 )

@@ -1,10 +1,19 @@
 """Idempotency-Key: a retry within the window gets the first answer and writes nothing again,
-whichever process it reaches (the claims live in the database every process shares)."""
+whichever process it reaches (the claims live in the database every process shares).
+
+A claim is a lease its holder renews while it works: when the holder dies (or loses the
+database) the claim lapses within the lease, and a retry runs the request again. A retry
+whose request differs from the first (its body, query or content headers) is refused with
+422, as the IETF Idempotency-Key draft answers a reused key.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hashlib
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import anyio
@@ -13,44 +22,79 @@ from fastapi import Request, Response
 from core.access import Caller
 from core.runtime import Runtime
 from db import ingest_requests as claims
+from db.engine import DatabaseUnavailable
 from ingest import limits
 from ingest.errors import IngestError, bad_request
 
 HEADER = "idempotency-key"
 _WINDOW = timedelta(seconds=limits.IDEMPOTENCY_WINDOW_SECONDS)
-_ABANDONED = timedelta(seconds=limits.IDEMPOTENCY_ABANDONED_SECONDS)
 _PURGE_ONE_IN = 100  # requests; expired answers are swept now and then, not on every call
 # Answers that would differ on a retry are not kept: the retry runs again (499: the client
 # hung up before the answer).
 _NOT_KEPT = frozenset({409, 429, 499})
+_RENEWALS_PER_LEASE = 3
+
+Run = Callable[[AsyncIterator[bytes]], Awaitable[Response]]
 
 
-async def idempotent(
-    request: Request, runtime: Runtime, *, caller: Caller, run: Callable[[], Awaitable[Response]]
-) -> Response:
+class _Digest:
+    """SHA-256 of what makes a request (query, content headers, body), taken as it streams."""
+
+    def __init__(self, request: Request) -> None:
+        self._hash = hashlib.sha256()
+        for part in (request.url.query, *_content_headers(request)):
+            self._hash.update(part.encode() + b"\0")
+        self._stream = request.stream()
+        self._whole = False
+
+    async def body(self) -> AsyncIterator[bytes]:
+        async for chunk in self._stream:
+            self._hash.update(chunk)
+            yield chunk
+        self._whole = True
+
+    def value(self) -> str | None:
+        """None while the body was not read whole (a refusal answered before it)."""
+        return self._hash.hexdigest() if self._whole else None
+
+    async def of_whole(self) -> str:
+        async for _ in self.body():
+            pass
+        return self._hash.hexdigest()
+
+
+def _content_headers(request: Request) -> list[str]:
+    return [request.headers.get(name, "") for name in ("content-type", "content-encoding")]
+
+
+async def idempotent(request: Request, runtime: Runtime, *, caller: Caller, run: Run) -> Response:
     """Run the request once per key and path; replay its answer to retries."""
     key = request.headers.get(HEADER)
     if key is None:
-        return await run()
+        return await run(request.stream())
     scope = _scope(caller.key_name or "", request.url.path, key)
     now = datetime.now(UTC)
+    lease = timedelta(seconds=runtime.idempotency_lease_seconds)
     claimed = await runtime.db.write(
         lambda connection: claims.claim(
-            connection, scope=scope, now=now, window=_WINDOW, abandoned=_ABANDONED
+            connection, scope=scope, now=now, window=_WINDOW, lease=lease
         )
     )
+    digest = _Digest(request)
     if claimed is False:
         raise IngestError(409, "a request with this Idempotency-Key is still in flight")
     if isinstance(claimed, claims.StoredAnswer):
-        headers = {"Idempotent-Replayed": "true"}
-        return Response(claimed.body, claimed.status, headers, claimed.content_type)
+        return await _replay(claimed, digest)
+    renewing = asyncio.create_task(_renew(runtime, scope=scope))
     try:
-        response = await run()
+        response = await run(digest.body())
     except BaseException:
         with anyio.CancelScope(shield=True):  # a client that hung up must not leave a claim
+            renewing.cancel()
             await runtime.db.write(lambda connection: claims.release(connection, scope=scope))
         raise
-    await _settle(runtime, scope=scope, response=response)
+    renewing.cancel()
+    await _settle(runtime, scope=scope, response=response, digest=digest.value())
     if random.randrange(_PURGE_ONE_IN) == 0:
         await runtime.db.write(
             lambda connection: claims.purge_expired(connection, before=now - _WINDOW)
@@ -58,7 +102,27 @@ async def idempotent(
     return response
 
 
-async def _settle(runtime: Runtime, *, scope: str, response: Response) -> None:
+async def _replay(answer: claims.StoredAnswer, digest: _Digest) -> Response:
+    if answer.digest is not None and await digest.of_whole() != answer.digest:
+        raise IngestError(
+            422, "Idempotency-Key was already used for a different request; use a new key"
+        )
+    headers = {"Idempotent-Replayed": "true"}
+    return Response(answer.body, answer.status, headers, answer.content_type)
+
+
+async def _renew(runtime: Runtime, *, scope: str) -> None:
+    """Keep the claim's lease while the request runs; a renewal the database misses is tried
+    again at the next turn (the lease spans several)."""
+    while True:
+        await asyncio.sleep(runtime.idempotency_lease_seconds / _RENEWALS_PER_LEASE)
+        with contextlib.suppress(DatabaseUnavailable):
+            await runtime.db.write(
+                lambda connection: claims.renew(connection, scope=scope, now=datetime.now(UTC))
+            )
+
+
+async def _settle(runtime: Runtime, *, scope: str, response: Response, digest: str | None) -> None:
     if response.status_code >= 500 or response.status_code in _NOT_KEPT:
         await runtime.db.write(lambda connection: claims.release(connection, scope=scope))
         return
@@ -66,6 +130,7 @@ async def _settle(runtime: Runtime, *, scope: str, response: Response) -> None:
         status=response.status_code,
         content_type=response.media_type or "",
         body=bytes(response.body),
+        digest=digest,
     )
     await runtime.db.write(
         lambda connection: claims.store_answer(connection, scope=scope, answer=answer)

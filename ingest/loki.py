@@ -10,7 +10,7 @@ from db.levels import Level
 from db.logs import NewLog
 from ingest import limits, loki_wire
 from ingest.drafts import Draft, Rejection, from_unix_nanos, partition, validate
-from ingest.errors import IngestError, too_large
+from ingest.errors import IngestError
 from ingest.levels import shipper_level
 from ingest.loki_wire import Entry, Stream
 
@@ -30,7 +30,7 @@ def read(body: bytes, *, protobuf: bool) -> tuple[list[NewLog], list[Rejection]]
 def to_new_logs(streams: list[Stream]) -> tuple[list[NewLog], list[Rejection]]:
     """Every entry mapped and validated; positions count entries across the request."""
     if sum(len(stream.entries) for stream in streams) > limits.MAX_RECORDS:
-        raise too_large(f"at most {limits.MAX_RECORDS} entries per push")
+        raise loki_wire.too_many_entries()
     entries = ((stream, entry) for stream in streams for entry in stream.entries)
     return partition(
         _entry(stream, entry, position=position) for position, (stream, entry) in enumerate(entries)

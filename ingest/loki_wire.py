@@ -4,6 +4,9 @@ The protobuf is Loki's `logproto.PushRequest` (pkg/push/push.proto), read here f
 PushRequest{1: repeated StreamAdapter}; StreamAdapter{1: labels string, 2: repeated
 EntryAdapter}; EntryAdapter{1: google.protobuf.Timestamp{1: seconds, 2: nanos}, 2: line,
 3: repeated LabelPairAdapter{1: name, 2: value}}. Other fields are skipped, as protobuf wants.
+
+Both decoders count as they go and refuse a push over the caps before building the rest of it:
+a few MiB can encode millions of empty entries.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import cramjam
 import orjson
 
 from ingest import limits
-from ingest.errors import bad_request, too_large
+from ingest.errors import IngestError, bad_request, too_large
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,25 +56,42 @@ def _unsnappy(body: bytes) -> bytes:
         raise bad_request("body is not snappy-compressed") from None
 
 
+def too_many_entries() -> IngestError:
+    """413 for a push over MAX_RECORDS entries (or streams)."""
+    return too_large(f"at most {limits.MAX_RECORDS} entries per push")
+
+
 def from_protobuf(data: bytes) -> list[Stream]:
+    """The streams, one at a time: 413 as soon as the entries seen pass MAX_RECORDS."""
+    streams: list[Stream] = []
+    room = limits.MAX_RECORDS
     try:
-        return [_stream(value) for number, value in _fields(data) if number == 1]
+        for number, value in _fields(data):
+            if number != 1:
+                continue
+            if len(streams) == limits.MAX_RECORDS:
+                raise too_many_entries()
+            streams.append(_stream(_bytes(value), room=room))
+            room -= len(streams[-1].entries)
     except (_Malformed, UnicodeDecodeError) as exc:
         raise bad_request(f"body is not a Loki PushRequest: {exc}") from None
+    return streams
 
 
-def _stream(data: bytes | int) -> Stream:
-    labels, entries = "", []
-    for number, value in _fields(_bytes(data)):
+def _stream(data: bytes, *, room: int) -> Stream:
+    labels, entries = "", list[Entry]()
+    for number, value in _fields(data):
         if number == 1:
             labels = _bytes(value).decode()
         elif number == 2:
+            if len(entries) == room:
+                raise too_many_entries()
             entries.append(_entry(_bytes(value)))
     return Stream(parse_labels(labels), entries)
 
 
 def _entry(data: bytes) -> Entry:
-    nanos, line, metadata = 0, "", {}
+    nanos, line, metadata = 0, "", dict[str, str]()
     for number, value in _fields(data):
         if number == 1:
             parts = dict(_fields(_bytes(value)))
@@ -79,7 +99,7 @@ def _entry(data: bytes) -> Entry:
             nanos = seconds * 1_000_000_000 + _signed(parts.get(2, 0))
         elif number == 2:
             line = _bytes(value).decode()
-        elif number == 3:
+        elif number == 3 and len(metadata) <= limits.MAX_ATTRIBUTES:  # more: rejected anyway
             pair = dict(_fields(_bytes(value)))
             metadata[_bytes(pair.get(1, b"")).decode()] = _bytes(pair.get(2, b"")).decode()
     return Entry(nanos, line, metadata)
@@ -141,8 +161,8 @@ def parse_labels(text: str) -> dict[str, str]:
     inner = text.strip()
     if not (inner.startswith("{") and inner.endswith("}")):
         raise _Malformed(f'labels {text[:100]!r} are not {{name="value", ...}}')
-    inner, labels, position = inner[1:-1], {}, 0
-    while position < len(inner.rstrip()):
+    inner, labels, position = inner[1:-1], dict[str, str](), 0
+    while position < len(inner.rstrip()) and len(labels) <= limits.MAX_ATTRIBUTES:
         match = _LABEL.match(inner, position)
         if match is None:
             raise _Malformed(f'labels {text[:100]!r} are not {{name="value", ...}}')
@@ -151,8 +171,27 @@ def parse_labels(text: str) -> dict[str, str]:
     return labels
 
 
+# A string or one of the characters that start a value or an array or object: what orjson
+# would build an object for, about.
+_JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[{,]')
+
+
+def _check_json_size(data: bytes) -> None:
+    """413 for a document of more than MAX_JSON_VALUES strings, arrays, objects and commas,
+    before orjson builds them: tens of MiB of `[]` are millions of objects. Counted outside
+    strings and stopped at the cap, only when a raw count of the characters could pass it."""
+    cap = limits.MAX_JSON_VALUES
+    raw = sum(data.count(char) for char in (b'"', b"[", b"{", b","))
+    if raw <= cap:
+        return
+    for count, _ in enumerate(_JSON_TOKEN.finditer(data)):
+        if count == cap:
+            raise too_large(f"at most {cap} JSON values per push")
+
+
 def from_json(data: bytes) -> list[Stream]:
     """`{"streams": [{"stream": {labels}, "values": [[ns, line], [ns, line, {meta}]]}]}`."""
+    _check_json_size(data)
     try:
         document = orjson.loads(data)
         return [_json_stream(item) for item in _list(document, "streams")]
@@ -173,8 +212,26 @@ def _json_stream(item: Any) -> Stream:
         metadata = value[2] if len(value) == 3 else {}
         if not isinstance(value[1], str) or not isinstance(metadata, dict):
             raise _Malformed("a line must be a string and its metadata an object")
-        entries.append(Entry(int(value[0]), value[1], {k: str(v) for k, v in metadata.items()}))
-    return Stream({str(k): str(v) for k, v in labels.items()}, entries)
+        entries.append(Entry(int(value[0]), value[1], _texts(metadata)))
+    return Stream(_texts(labels), entries)
+
+
+def _texts(pairs: dict[str, Any]) -> dict[str, str]:
+    """Label or metadata values as text; str() of a value nested past MAX_VALUE_DEPTH would
+    recurse without end, so it is refused."""
+    level = list(pairs.values())
+    for _ in range(limits.MAX_VALUE_DEPTH + 1):
+        level = [child for item in level for child in _children(item)]
+    if level:
+        depth = limits.MAX_VALUE_DEPTH
+        raise _Malformed(f"labels and structured metadata: nested deeper than {depth} levels")
+    return {str(key): str(value) for key, value in pairs.items()}
+
+
+def _children(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return list(value.values())
+    return value if isinstance(value, list) else []
 
 
 def _list(parent: Any, key: str) -> list[Any]:

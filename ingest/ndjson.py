@@ -33,6 +33,7 @@ class Outcome:
     accepted: int = 0
     rejected_count: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+    blank_count: int = 0
 
     def reject(self, rejections: list[Rejection]) -> None:
         self.rejected_count += len(rejections)
@@ -64,11 +65,16 @@ async def ingest(
         None  # one chunk in the database while we parse on
     )
     try:
-        async for new_logs, rejections in _parsed(batches):
+        async for new_logs, rejections, stop in _parsed(batches, outcome):
             outcome.reject(rejections)
             pending.extend(new_logs)
             if atomic and len(pending) > limits.ATOMIC_MAX_LINES:
                 raise too_large(f"atomic mode takes at most {limits.ATOMIC_MAX_LINES} lines")
+            if stop is not None:
+                if not atomic and pending:
+                    outcome.accepted += await _written(writing)
+                    writing = asyncio.create_task(write_logs(runtime, new_logs=pending))
+                raise stop
             if not atomic and len(pending) >= limits.NDJSON_CHUNK_LINES:
                 outcome.accepted += await _written(writing)
                 writing = asyncio.create_task(write_logs(runtime, new_logs=pending))
@@ -92,40 +98,58 @@ async def _written(writing: asyncio.Task[list[LogRecord]] | None) -> int:
     return 0 if writing is None else len(await writing)
 
 
+Parsed = tuple[list[NewLog], list[Rejection], IngestError | None]
+
+
 async def _parsed(
-    batches: AsyncIterator[list[bytes | None]],
-) -> AsyncIterator[tuple[list[NewLog], list[Rejection]]]:
-    """Lines parsed and validated in worker threads, a few thousand at a time, in order."""
+    batches: AsyncIterator[list[bytes | None]], outcome: Outcome
+) -> AsyncIterator[Parsed]:
+    """Lines parsed and validated in worker threads, a few thousand at a time, in order, until
+    one passes a cap (the third item: the error to answer)."""
     first_line = 1
     waiting: list[bytes | None] = []
     async for batch in batches:
         waiting.extend(batch)
         if len(waiting) >= _PARSE_BATCH_LINES:
-            yield await run_in_threadpool(_parse_lines, waiting, first_line=first_line)
+            parsed = await run_in_threadpool(_parse_lines, waiting, first_line, outcome)
+            yield parsed
+            if parsed[2] is not None:
+                return
             first_line += len(waiting)
             waiting = []
     if waiting:
-        yield await run_in_threadpool(_parse_lines, waiting, first_line=first_line)
+        yield await run_in_threadpool(_parse_lines, waiting, first_line, outcome)
 
 
-def _parse_lines(
-    lines: list[bytes | None], *, first_line: int
-) -> tuple[list[NewLog], list[Rejection]]:
+def _parse_lines(lines: list[bytes | None], first_line: int, outcome: Outcome) -> Parsed:
+    """Stops at the line past NDJSON_MAX_REJECTED_LINES or NDJSON_MAX_BLANK_LINES: a stream
+    of them (millions of `{}` in a few KiB of gzip) cannot succeed, yet would keep a core."""
     new_logs: list[NewLog] = []
     rejections: list[Rejection] = []
     for number, line in enumerate(lines, start=first_line):
         if line is None:
             limit = limits.NDJSON_MAX_LINE_BYTES
             rejections.append(Rejection(number, f"line longer than {limit} bytes"))
+        elif not line or line.isspace():
+            outcome.blank_count += 1
+            if outcome.blank_count > limits.NDJSON_MAX_BLANK_LINES:
+                cap = limits.NDJSON_MAX_BLANK_LINES
+                return new_logs, rejections, _stopped(number, f"more than {cap} blank lines")
             continue
-        if not line or line.isspace():
-            continue
-        result = _parse_line(line, number=number)
-        if isinstance(result, NewLog):
-            new_logs.append(result)
         else:
+            result = _parse_line(line, number=number)
+            if isinstance(result, NewLog):
+                new_logs.append(result)
+                continue
             rejections.append(result)
-    return new_logs, rejections
+        if outcome.rejected_count + len(rejections) > limits.NDJSON_MAX_REJECTED_LINES:
+            cap = limits.NDJSON_MAX_REJECTED_LINES
+            return new_logs, rejections, _stopped(number, f"more than {cap} lines rejected")
+    return new_logs, rejections, None
+
+
+def _stopped(number: int, why: str) -> IngestError:
+    return IngestError(422, f"stopped at line {number}: {why}; the lines before it were processed")
 
 
 def _parse_line(line: bytes, *, number: int) -> NewLog | Rejection:

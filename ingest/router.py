@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -39,13 +39,14 @@ async def _serve(
     caller: Caller,
     *,
     answer_error: ErrorAnswer,
-    handle: Callable[[], Awaitable[Response]],
+    handle: Callable[[AsyncIterator[bytes]], Awaitable[Response]],
 ) -> Response:
-    """Idempotency around the handler; every refusal in the protocol's own error shape."""
+    """Idempotency around the handler, which reads the body it is given; every refusal in the
+    protocol's own error shape."""
 
-    async def guarded() -> Response:
+    async def guarded(body: AsyncIterator[bytes]) -> Response:
         try:
-            return await handle()
+            return await handle(body)
         except IngestError as exc:
             return answer_error(exc)
         except DatabaseUnavailable:
@@ -85,12 +86,12 @@ async def ingest_ndjson(
     caller: CallerDep,
     atomic: bool = Query(False, description="Write every line or none."),
 ) -> Response:
-    async def handle() -> Response:
+    async def handle(stream: AsyncIterator[bytes]) -> Response:
         if media_type(request) not in _NDJSON_TYPES:
             raise IngestError(415, "Content-Type must be application/x-ndjson")
         gzip = content_coding(request.headers.get("content-encoding"))
         cap = limits.ATOMIC_MAX_DECODED_BYTES if atomic else limits.NDJSON_MAX_DECODED_BYTES
-        body = decoded(request.stream(), gzip=gzip, max_bytes=cap)
+        body = decoded(stream, gzip=gzip, max_bytes=cap)
         batches = lines(body, max_line_bytes=limits.NDJSON_MAX_LINE_BYTES)
         status, outcome = await ndjson.ingest(runtime, batches, atomic=atomic)
         return ndjson.answer(status, outcome.as_json())
@@ -107,12 +108,12 @@ async def ingest_ndjson(
 async def ingest_otlp(request: Request, runtime: RuntimeDep, caller: CallerDep) -> Response:
     kind = otlp.PROTOBUF if media_type(request) == otlp.PROTOBUF else otlp.JSON
 
-    async def handle() -> Response:
+    async def handle(stream: AsyncIterator[bytes]) -> Response:
         if media_type(request) not in (otlp.PROTOBUF, otlp.JSON):
             raise IngestError(
                 415, "Content-Type must be application/x-protobuf or application/json"
             )
-        body = await _whole_body(request)
+        body = await _whole_body(request, stream)
         new_logs, rejections = await run_in_threadpool(otlp.read, body, media_type=kind)
         if new_logs:
             await write_logs(runtime, new_logs=new_logs)
@@ -124,9 +125,9 @@ async def ingest_otlp(request: Request, runtime: RuntimeDep, caller: CallerDep) 
     return await _serve(request, runtime, caller, answer_error=answer_error, handle=handle)
 
 
-async def _whole_body(request: Request) -> bytes:
+async def _whole_body(request: Request, stream: AsyncIterator[bytes]) -> bytes:
     gzip = content_coding(request.headers.get("content-encoding"))
-    return await read_whole(request.stream(), gzip=gzip, max_bytes=limits.MAX_DECODED_BYTES)
+    return await read_whole(stream, gzip=gzip, max_bytes=limits.MAX_DECODED_BYTES)
 
 
 @router.post(
@@ -136,11 +137,11 @@ async def _whole_body(request: Request) -> bytes:
     openapi_extra=_body_doc(otlp.PROTOBUF, otlp.JSON),
 )
 async def ingest_loki(request: Request, runtime: RuntimeDep, caller: CallerDep) -> Response:
-    async def handle() -> Response:
+    async def handle(stream: AsyncIterator[bytes]) -> Response:
         kind = media_type(request)
         if kind not in (otlp.PROTOBUF, otlp.JSON):
             raise IngestError(415, f"Content-Type must be {otlp.PROTOBUF} or {otlp.JSON}")
-        body = await _whole_body(request)
+        body = await _whole_body(request, stream)
         protobuf = kind == otlp.PROTOBUF
         new_logs, rejections = await run_in_threadpool(loki.read, body, protobuf=protobuf)
         if new_logs:

@@ -49,12 +49,21 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if self._head_deadline is not None:
-            self._head_bytes += len(data)
-            if self._head_bytes > MAX_HEAD_BYTES:
+        """Only a head counts towards MAX_HEAD_BYTES: while one is unfinished the parser is fed
+        no more than its room, so a body read along with the head (a client's first write,
+        often) is never taken for head."""
+        while self._head_deadline is not None and data:
+            room = MAX_HEAD_BYTES - self._head_bytes
+            if room <= 0:
                 self._refuse(431)
                 return
-        super().data_received(data)
+            piece, data = data[:room], data[room:]
+            self._head_bytes += len(piece)
+            super().data_received(piece)
+            if self.transport.is_closing() or self.transport.get_protocol() is not self:
+                return  # refused, or upgraded to a WebSocket, which reads on by itself
+        if data:
+            super().data_received(data)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()

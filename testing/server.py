@@ -4,6 +4,8 @@ by PID. Benchmarks and the multi-process tests both start it through here."""
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -94,11 +96,22 @@ def running_servers(
         yield started
 
 
+def production_options() -> list[str]:
+    """The uvicorn options production serves with: the Makefile's UVICORN_LIMITS."""
+    makefile = (APP_DIR / "Makefile").read_text()
+    found = re.search(r"^UVICORN_LIMITS := (.*)$", makefile, re.MULTILINE)
+    if found is None:
+        raise RuntimeError("the Makefile defines no UVICORN_LIMITS")
+    return shlex.split(found[1])
+
+
 @contextmanager
-def running_server(*, database_url: str, workers: int = 1) -> Iterator[Server]:
+def running_server(
+    *, database_url: str, workers: int = 1, options: Sequence[str] = ()
+) -> Iterator[Server]:
     """One app process on this database, alerts off, ready to serve."""
     env = {"DATABASE_URL": database_url, "ENABLE_ALERTS": "false"}
-    with running_servers(1, env=env, workers=workers) as (server,):
+    with running_servers(1, env=env, workers=workers, options=options) as (server,):
         yield server
 
 

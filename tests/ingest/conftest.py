@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from testing.server import Server, running_server
+from testing.server import Server, production_options, running_server
 from testing.services import scratch_postgres_database
 from tests.conftest import BACKENDS
 
@@ -27,13 +27,13 @@ def stored(client: TestClient) -> list[dict[str, Any]]:
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
-    """A real app process (for clients that need a URL), on each backend in turn."""
+    """A real app process served as in production, on each backend in turn."""
     with ExitStack() as stack:
         if request.param == "sqlite":
             url = f"sqlite:///{tmp_path_factory.mktemp('ingest') / 'lograph.db'}"
         else:
             url = stack.enter_context(scratch_postgres_database())
-        yield stack.enter_context(running_server(database_url=url))
+        yield stack.enter_context(running_server(database_url=url, options=production_options()))
 
 
 def logs_of(server: Server, service: str) -> list[dict[str, Any]]:

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import threading
 import time
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from testing.server import Server, running_servers
+from testing.server import Server, production_options, running_servers
 from testing.services import scratch_postgres_database
 from tests.ingest import loki_push
-from tests.ingest.conftest import stored
+from tests.ingest.conftest import logs_of, stored
 
 NDJSON = {"content-type": "application/x-ndjson"}
 LINE = b'{"level": "INFO", "service": "s", "message": "m"}\n'
@@ -123,7 +129,7 @@ def test_a_key_in_flight_is_409_on_another_process_and_replayed_there_after(
         sender.join(timeout=30)
         (original,) = answers
         assert original.json() == {"accepted": 20, "rejected": [], "rejectedCount": 0}
-        retry = httpx.post(f"{second.base_url}/ingest/ndjson", content=LINE, headers=headers)
+        retry = httpx.post(f"{second.base_url}/ingest/ndjson", content=LINE * 20, headers=headers)
         assert (retry.status_code, retry.content) == (200, original.content)
         with engine.connect() as connection:
             assert connection.execute(text("SELECT count(*) FROM logs")).scalar_one() == 20
@@ -141,3 +147,70 @@ def _wait_for_claim(engine: Any) -> None:
                 return
         time.sleep(0.05)
     raise AssertionError("the first request never claimed its key")
+
+
+def test_a_reused_key_with_a_different_body_is_422_naming_the_header(server: Server) -> None:
+    headers = {**NDJSON, "idempotency-key": f"reused-{uuid.uuid4().hex}"}
+    url = f"{server.base_url}/ingest/ndjson"
+    service = f"svc-{uuid.uuid4().hex[:12]}"
+    body = orjson.dumps({"level": "INFO", "service": service, "message": "m"}) + b"\n"
+    assert httpx.post(url, content=body * 2, headers=headers).status_code == 200
+    other = httpx.post(url, content=body * 3, headers=headers)
+    assert other.status_code == 422
+    assert "Idempotency-Key" in other.json()["detail"]
+    retry = httpx.post(url, content=body * 2, headers=headers)
+    assert (retry.status_code, retry.headers["idempotent-replayed"]) == (200, "true")
+    assert len(logs_of(server, service)) == 2
+
+
+LEASE_S = 3.0
+
+
+def test_a_claim_outlives_a_killed_server_by_its_lease_only(tmp_path: Path) -> None:
+    """A claim is renewed while its request runs, and lapses once its process is gone."""
+    headers = {**NDJSON, "idempotency-key": "killed-mid-upload"}
+    release = threading.Event()
+
+    def slow_body() -> Iterator[bytes]:
+        yield LINE * 10
+        release.wait(timeout=60)
+        yield LINE * 10
+
+    with scratch_postgres_database() as database_url:
+        env = {
+            "DATABASE_URL": database_url,
+            "ENABLE_ALERTS": "false",
+            "IDEMPOTENCY_LEASE_SECONDS": str(LEASE_S),
+        }
+        engine = create_engine(database_url)
+        options = production_options()
+        try:
+            with running_servers(2, env=env, log_dir=tmp_path, options=options) as (doomed, other):
+                sender = threading.Thread(
+                    target=_post_ignoring_errors,
+                    args=(f"{doomed.base_url}/ingest/ndjson", slow_body(), headers),
+                )
+                sender.start()
+                _wait_for_claim(engine)
+                time.sleep(LEASE_S + 1)  # renewed meanwhile: still in flight
+                url = f"{other.base_url}/ingest/ndjson"
+                assert httpx.post(url, content=LINE, headers=headers).status_code == 409
+                os.kill(doomed.pid, signal.SIGKILL)
+                release.set()
+                sender.join(timeout=30)
+                deadline = time.monotonic() + LEASE_S + 60
+                retry = httpx.post(url, content=LINE * 20, headers=headers)
+                while retry.status_code == 409 and time.monotonic() < deadline:
+                    time.sleep(0.5)
+                    retry = httpx.post(url, content=LINE * 20, headers=headers)
+                assert retry.json() == {"accepted": 20, "rejected": [], "rejectedCount": 0}
+            with engine.connect() as connection:
+                assert connection.execute(text("SELECT count(*) FROM logs")).scalar_one() == 20
+        finally:
+            release.set()
+            engine.dispose()
+
+
+def _post_ignoring_errors(url: str, body: Iterator[bytes], headers: dict[str, str]) -> None:
+    with contextlib.suppress(httpx.TransportError):
+        httpx.post(url, content=body, headers=headers, timeout=60)

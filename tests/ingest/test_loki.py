@@ -6,10 +6,12 @@ import logging
 import uuid
 
 import cramjam
+import httpx
 import logging_loki
 import pytest
 from fastapi.testclient import TestClient
 
+from ingest import limits
 from testing.server import Server
 from tests.ingest import loki_push
 from tests.ingest.conftest import logs_of, stored
@@ -17,6 +19,7 @@ from tests.ingest.conftest import logs_of, stored
 PUSH = "/loki/api/v1/push"
 PB = "application/x-protobuf"
 PROTOBUF = {"content-type": PB}
+JSON_TYPE = {"content-type": "application/json"}
 T0 = 1_760_000_000_000_000_000  # 2025-10-09T08:53:20Z
 
 
@@ -151,3 +154,41 @@ def test_malformed_pushes_are_refused_in_plain_text(
     assert response.status_code == status
     assert response.text.strip()
     assert stored(client) == []
+
+
+def test_entries_over_the_cap_are_413_before_the_rest_is_decoded(server: Server) -> None:
+    """The count is checked while decoding: the malformed tail is never reached."""
+    empty_entries = b"\x12\x00" * (2 * 1024 * 1024)
+    stream = b'\x0a\x06{a="b"}' + empty_entries
+    body = b"\x0a" + loki_push.varint(len(stream)) + stream + b"\x0a\xff"  # truncated
+    response = httpx.post(
+        f"{server.base_url}{PUSH}",
+        content=bytes(cramjam.snappy.compress_raw(body)),
+        headers=PROTOBUF,
+        timeout=60,
+    )
+    assert (response.status_code, response.text) == (413, "at most 10000 entries per push\n")
+
+
+def test_a_json_push_of_too_many_values_is_413_before_it_is_parsed(server: Server) -> None:
+    values = b'["1", ""],' * (limits.MAX_JSON_VALUES // 2)
+    body = b'{"streams": [{"stream": {}, "values": [' + values + b"{"  # never valid JSON
+    response = httpx.post(f"{server.base_url}{PUSH}", content=body, headers=JSON_TYPE, timeout=60)
+    assert response.status_code == 413
+    assert response.text == f"at most {limits.MAX_JSON_VALUES} JSON values per push\n"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        b'"stream": {"app": DEEP}, "values": [["1", "l"]]',
+        b'"stream": {}, "values": [["1", "l", {"t": DEEP}]]',
+    ],
+    ids=["labels", "metadata"],
+)
+def test_json_nested_deeply_in_labels_or_metadata_is_400(server: Server, values: bytes) -> None:
+    deep = b"[" * 1000 + b'"x"' + b"]" * 1000
+    body = b'{"streams": [{' + values.replace(b"DEEP", deep) + b"}]}"
+    response = httpx.post(f"{server.base_url}{PUSH}", content=body, headers=JSON_TYPE)
+    assert response.status_code == 400
+    assert "nested deeper than 8 levels" in response.text

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import gzip
+import uuid
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.ingest.conftest import stored
+from ingest import limits
+from testing.server import Server
+from tests.ingest.conftest import logs_of, stored
 
 NDJSON = {"content-type": "application/x-ndjson"}
 
@@ -161,3 +165,38 @@ def test_a_partial_request_failing_midway_says_how_many_lines_it_kept(client: Te
     assert response.status_code == 400
     kept = client.get("/api/v1/stats/").json()["total_logs"]
     assert response.json()["accepted"] == kept >= 10_000
+
+
+def ndjson_gzip(server: Server, parts: list[bytes]) -> httpx.Response:
+    return httpx.post(
+        f"{server.base_url}/ingest/ndjson",
+        content=gzip.compress(b"".join(parts)),
+        headers={**NDJSON, "content-encoding": "gzip"},
+        timeout=120,
+    )
+
+
+def test_a_stream_of_rejected_lines_stops_early_saying_what_was_written(server: Server) -> None:
+    service = f"svc-{uuid.uuid4().hex[:12]}"
+    valid = line(service=service) + b"\n"
+    cap = limits.NDJSON_MAX_REJECTED_LINES
+    response = ndjson_gzip(server, [valid * 3, b"{}\n" * (cap * 50), valid])
+    assert response.status_code == 422
+    answer = response.json()
+    assert answer["accepted"] == 3
+    assert answer["detail"] == (
+        f"stopped at line {cap + 4}: more than {cap} lines rejected; "
+        "the lines before it were processed"
+    )
+    assert len(logs_of(server, service)) == 3
+
+
+def test_a_flood_of_blank_lines_stops_early_saying_what_was_written(server: Server) -> None:
+    service = f"svc-{uuid.uuid4().hex[:12]}"
+    valid = line(service=service) + b"\n"
+    cap = limits.NDJSON_MAX_BLANK_LINES
+    response = ndjson_gzip(server, [valid, b"\n" * (cap * 20), valid])
+    assert response.status_code == 422
+    assert response.json()["accepted"] == 1
+    assert f"more than {cap} blank lines" in response.json()["detail"]
+    assert len(logs_of(server, service)) == 1

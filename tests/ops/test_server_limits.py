@@ -17,10 +17,9 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from ops.protocol import BODY_GRACE_SECONDS, HEAD_TIMEOUT_SECONDS, MAX_HEAD_BYTES
-from testing.server import APP_DIR, HOST, Server, running_servers
+from testing.server import APP_DIR, HOST, Server, production_options, running_servers
 
-MAKEFILE = (APP_DIR / "Makefile").read_text()
-LIMITS = shlex.split(re.search(r"^UVICORN_LIMITS := (.*)$", MAKEFILE, re.MULTILINE)[1])  # type: ignore[index]
+LIMITS = production_options()
 KEEP_ALIVE_S = float(LIMITS[LIMITS.index("--timeout-keep-alive") + 1])
 WS_MAX_SIZE = int(LIMITS[LIMITS.index("--ws-max-size") + 1])
 MAX_WEBSOCKETS = 2
@@ -117,6 +116,17 @@ def test_idle_connections_and_unfinished_heads_are_closed(server: Server) -> Non
 def test_a_head_over_64_kib_gets_431(server: Server) -> None:
     head = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"x" * (MAX_HEAD_BYTES + 1)
     assert raw_request(server, head).startswith(b"HTTP/1.1 431 ")
+
+
+def test_a_head_and_a_large_body_in_one_read_are_served(server: Server) -> None:
+    """Only the head counts towards its 64 KiB: a body that arrives with it does not."""
+    line = b'{"level": "INFO", "service": "one-read", "message": "m"}\n'
+    body = line * (2 * MAX_HEAD_BYTES // len(line))
+    head = (
+        "POST /ingest/ndjson HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"content-type: application/x-ndjson\r\ncontent-length: {len(body)}\r\n\r\n"
+    )
+    assert raw_request(server, head.encode() + body).startswith(b"HTTP/1.1 200 ")
 
 
 def test_a_body_that_stops_coming_gets_408(server: Server) -> None:
