@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+import math
 import uuid
 from collections.abc import Iterator
 
@@ -166,6 +167,26 @@ def test_invalid_records_are_reported_as_partial_success(client: TestClient) -> 
     assert answer.partial_success.rejected_log_records == 3
     assert "record 1" in answer.partial_success.error_message
     assert [log["message"] for log in stored(client)] == ["kept", "also kept"]
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        _record(attributes=[KeyValue(key="ratio", value=AnyValue(double_value=math.nan))]),
+        _record(attributes=[KeyValue(key="ratio", value=AnyValue(double_value=-math.inf))]),
+        _record(body=AnyValue(double_value=math.inf)),
+    ],
+)
+def test_a_record_with_nan_or_infinity_is_refused_as_metadata_is(
+    client: TestClient, record: LogRecord
+) -> None:
+    """JSON has no NaN or Infinity: refused as GraphQL and REST refuse them, not stored as text."""
+    body = _request(record, _record(body=AnyValue(string_value="kept")))
+    response = client.post("/v1/logs", content=body, headers=PROTOBUF)
+    answer = ExportLogsServiceResponse.FromString(response.content)
+    assert answer.partial_success.rejected_log_records == 1
+    assert "NaN or Infinity" in answer.partial_success.error_message
+    assert [log["message"] for log in stored(client)] == ["kept"]
 
 
 def test_json_answers_in_json_and_reads_hex_ids(client: TestClient) -> None:
