@@ -156,7 +156,7 @@ def test_invalid_records_are_reported_as_partial_success(client: TestClient) -> 
         deep = AnyValue(array_value=ArrayValue(values=[deep]))
     body = _request(
         _record(body=AnyValue(string_value="kept")),
-        _record(body=AnyValue(string_value="")),
+        _record(body=AnyValue(string_value="\x00")),
         _record(severity_number=99),
         _record(attributes=[KeyValue(key="deep", value=deep)]),
         _record(body=AnyValue(string_value="also kept")),
@@ -247,3 +247,15 @@ def test_more_records_than_allowed_is_413_and_writes_nothing(client: TestClient)
     body = _request(*(_record() for _ in range(10_001)))
     assert client.post("/v1/logs", content=body, headers=PROTOBUF).status_code == 413
     assert stored(client) == []
+
+
+def test_unknown_json_fields_are_ignored_as_the_otlp_spec_requires(client: TestClient) -> None:
+    """OTLP/JSON receivers must ignore unknown fields, so newer senders still get through."""
+    document = {
+        "resourceLogs": [{"scopeLogs": [{"logRecords": [{"body": {"stringValue": "kept"}}]}]}],
+        "fromTheFuture": 1,
+    }
+    response = client.post("/v1/logs", json=document)
+    assert response.status_code == 200, response.text
+    assert [log["message"] for log in stored(client)] == ["kept"]
+    assert client.post("/v1/logs", json={}).status_code == 200
