@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from alerts import AlertEngine
@@ -177,8 +178,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # ops/docs.py serves /docs and /redoc from local assets, not a CDN
         redoc_url=None,
-        max_body_size=MAX_BODY_BYTES,  # 413 before anything parses an oversized body
-        middleware=edge,
+        # The lanes bound their bodies themselves. The routes' limit (413 before anything parses
+        # an oversized body; a route may raise it) sits inside the request middleware, which so
+        # logs a refusal as any answer: FastAPI's max_body_size would sit outside it and end each
+        # refusal with an exception, logged as an unexpected error.
+        middleware=[*edge, Middleware(RequestBodyLimitMiddleware, max_body_size=MAX_BODY_BYTES)],
     )
     app.state.metrics_public = settings.metrics_public
     install_error_handlers(app)

@@ -3,7 +3,7 @@ getter go through it, so the key check and the rate limit are written once."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends
 from starlette.requests import HTTPConnection
@@ -27,6 +27,12 @@ async def get_caller(connection: HTTPConnection) -> Caller:
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
+# What check_access answers, for the OpenAPI `responses` of every route behind it.
+ACCESS_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No API key, or an unknown or revoked one (when keys are required)"},
+    403: {"description": "The API key lacks the scope this route needs"},
+    429: {"description": "Rate limited; see Retry-After"},
+}
 
 
 METHOD_SCOPES = {"GET": Scope.READ, "HEAD": Scope.READ, "POST": Scope.INGEST, "DELETE": Scope.ADMIN}

@@ -71,7 +71,7 @@ def to_new_log(item: LogDraft) -> NewLog:
 
 def _to_new_log(item: LogDraft, *, index: int | None, now: datetime) -> NewLog:
     check_service("service", item.service, index=index)
-    check_text("message", item.message, max_bytes=MAX_MESSAGE_BYTES, index=index)
+    check_characters("message", item.message, max_bytes=MAX_MESSAGE_BYTES, index=index)
     return NewLog(
         timestamp=now if item.timestamp is None else _utc("timestamp", item.timestamp, index),
         level=item.level,
@@ -90,9 +90,17 @@ def check_service(field: str, value: str, *, index: int | None = None) -> None:
 
 
 def check_text(field: str, value: str, *, max_bytes: int | None, index: int | None = None) -> None:
-    """Non-blank UTF-8 without NUL (which PostgreSQL cannot store), within the byte limit."""
+    """Non-blank text that check_characters passes: a name must name something."""
     if not value or value.isspace():
         raise UserInputError(field, "must not be empty", index=index)
+    check_characters(field, value, max_bytes=max_bytes, index=index)
+
+
+def check_characters(
+    field: str, value: str, *, max_bytes: int | None, index: int | None = None
+) -> None:
+    """UTF-8 without NUL (which PostgreSQL cannot store), within the byte limit. A message may
+    be empty or blank: the legacy contract requires it present, and the predecessor stored ''."""
     size = len(value) if value.isascii() else _utf8_size(field, value, index=index)
     if "\x00" in value:
         raise UserInputError(field, "must not contain NUL characters", index=index)

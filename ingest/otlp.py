@@ -49,7 +49,7 @@ def decode(body: bytes, *, media_type: str) -> ExportLogsServiceRequest:
             document = orjson.loads(body)
             if not isinstance(document, dict):
                 raise bad_request("body must be a JSON object (an ExportLogsServiceRequest)")
-            json_format.ParseDict(_ids_as_base64(document), request)
+            json_format.ParseDict(_ids_as_base64(document), request, ignore_unknown_fields=True)
     # ValueError covers orjson's errors; TypeError and AttributeError come from JSON shapes
     # ParseDict does not expect, RecursionError from deeply nested values.
     except (

@@ -29,7 +29,8 @@ def attributes(pairs: Sequence[KeyValue], *, depth: int = 0) -> dict[str, Any]:
 
 
 def value(item: AnyValue, *, depth: int = 0) -> Any:
-    """One AnyValue as JSON: bytes as base64, non-finite doubles as their names."""
+    """One AnyValue as JSON: bytes as base64; NaN and Infinity, which JSON cannot carry, refused
+    as GraphQL and REST refuse them in metadata."""
     if depth > limits.MAX_VALUE_DEPTH:
         raise ValueRefused(f"attributes: nested deeper than {limits.MAX_VALUE_DEPTH} levels")
     kind = item.WhichOneof("value")
@@ -47,7 +48,9 @@ def value(item: AnyValue, *, depth: int = 0) -> Any:
     if kind == "bytes_value":
         return base64.b64encode(item.bytes_value).decode()
     if kind == "double_value" and not math.isfinite(item.double_value):
-        return str(item.double_value)
+        raise ValueRefused(
+            f"a double must not be NaN or Infinity (JSON has neither): {item.double_value}"
+        )
     return getattr(item, kind)
 
 

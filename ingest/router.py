@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from core.access import Caller
-from core.callers import CallerDep, check_access
+from core.callers import ACCESS_RESPONSES, CallerDep, check_access
 from core.logs import write_logs
 from core.runtime import Runtime, RuntimeDep
 from db.engine import DatabaseUnavailable
@@ -18,7 +19,19 @@ from ingest.errors import IngestError
 from ingest.idempotency import idempotent
 from ingest.streaming import content_coding, decoded, lines, read_whole
 
-router = APIRouter(tags=["ingest"], dependencies=[Depends(check_access)])
+# Every refusal of README's "Answers" table, in each protocol's own error shape.
+_REFUSALS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "The body is not what the protocol says (malformed)"},
+    409: {"description": "The same Idempotency-Key is still in flight"},
+    413: {"description": "The body or its record count is over a limit"},
+    415: {"description": "Unsupported Content-Type or Content-Encoding"},
+    503: {"description": "The database is unreachable; retry after Retry-After"},
+}
+router = APIRouter(
+    tags=["ingest"],
+    dependencies=[Depends(check_access)],
+    responses={**ACCESS_RESPONSES, **_REFUSALS},
+)
 
 ErrorAnswer = Callable[[IngestError], Response]
 _NDJSON_TYPES = frozenset(
@@ -28,9 +41,16 @@ _RETRY_AFTER_SECONDS = "5"
 
 
 def _body_doc(*media_types: str) -> dict[str, object]:
-    """OpenAPI's requestBody for routes that read the raw body themselves."""
-    content = {media: {"schema": {"type": "string", "format": "binary"}} for media in media_types}
+    """OpenAPI's requestBody for routes that read the raw body themselves: bytes, except JSON,
+    which is an object (a JSON string, array or number is refused as malformed)."""
+    content = {
+        media: {"schema": _JSON_BODY if media == otlp.JSON else _BYTES} for media in media_types
+    }
     return {"requestBody": {"required": True, "content": content}}
+
+
+_BYTES = {"type": "string", "format": "binary"}
+_JSON_BODY = {"type": "object"}
 
 
 async def _serve(

@@ -2,19 +2,14 @@
 
 from fastapi import APIRouter, Depends
 
-from core.callers import check_access
+from core.callers import ACCESS_RESPONSES, check_access
 from rest import bulk, logs, stats, welcome
 from rest.openapi import UNAVAILABLE
 
 api_router = APIRouter(
     prefix="/api/v1",
     dependencies=[Depends(check_access)],
-    responses={
-        401: {"description": "No API key, or an unknown or revoked one (when keys are required)"},
-        403: {"description": "The API key lacks the scope this route needs"},
-        429: {"description": "Rate limited; see Retry-After"},
-        **UNAVAILABLE,
-    },
+    responses={**ACCESS_RESPONSES, **UNAVAILABLE},
 )
 api_router.include_router(logs.router)
 api_router.include_router(bulk.router)

@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from core.access import Forbidden, RateLimited, Unauthenticated
 from core.errors import NotFoundError, TooLargeError, UserInputError
@@ -29,7 +31,14 @@ def error_response(
 # Resolver fields carry GraphQL names; legacy clients know the snake_case ones.
 _REST_NAMES = {"startTime": "start_time", "endTime": "end_time", "metadata": "metadata_"}
 MAX_MESSAGE_LENGTH = 300  # characters of a validation message
-MAX_LOCATION_PART = 100  # characters of each part of an error's location
+MAX_LOCATION_PART = 100
+_METHODS = (
+    "DELETE",
+    "GET",
+    "PATCH",
+    "POST",
+    "PUT",
+)  # what a 405's `Allow` may name  # characters of each part of an error's location
 
 
 async def _user_input(request: Request, exc: Exception) -> JSONResponse:
@@ -61,6 +70,26 @@ def _cut(part: Any, limit: int) -> Any:
     if isinstance(part, str) and len(part) > limit:
         return part[:limit] + "…"
     return part
+
+
+async def _unparsable_body(_request: Request, _exc: Exception) -> JSONResponse:
+    """FastAPI's 400 for a body it cannot decode (not UTF-8), answered as its other broken
+    JSON is: the contract's 422 for invalid input."""
+    error = {"loc": ["body"], "msg": "JSON decode error", "type": "json_invalid"}
+    return error_response([error], 422)
+
+
+async def _method_not_allowed(request: Request, exc: Exception) -> JSONResponse:
+    """405 whose `Allow` lists every method some route serves at the path (Starlette names only
+    those of the one route it tried)."""
+    assert isinstance(exc, HTTPException)
+    allowed = [method for method in _METHODS if _served(request, method)]
+    return error_response(exc.detail, 405, headers={"Allow": ", ".join(allowed)})
+
+
+def _served(request: Request, method: str) -> bool:
+    scope = {**request.scope, "method": method}
+    return any(route.matches(scope)[0] == Match.FULL for route in request.app.routes)
 
 
 async def _not_found(_request: Request, exc: Exception) -> JSONResponse:
@@ -100,5 +129,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(UserInputError, _user_input)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(NotFoundError, _not_found)
+    app.add_exception_handler(400, _unparsable_body)
+    app.add_exception_handler(405, _method_not_allowed)
     app.add_exception_handler(DatabaseUnavailable, _unavailable)
     app.add_exception_handler(QueryTimeout, _timed_out)

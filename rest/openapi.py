@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Path, Query
+
+from core.validation import MAX_PAGE_SIZE, MAX_SKIP
 from db.models import MAX_SERVICE_LENGTH
 
-SERVICE_SCHEMA: dict[str, Any] = {"maxLength": MAX_SERVICE_LENGTH}
+# Non-blank, no NUL (which PostgreSQL cannot store).
+SERVICE_SCHEMA: dict[str, Any] = {
+    "minLength": 1,
+    "maxLength": MAX_SERVICE_LENGTH,
+    "pattern": r"^[^\x00]*[^\s\x00][^\x00]*$",
+}
+MESSAGE_SCHEMA: dict[str, Any] = {"pattern": r"^[^\x00]*$"}
+# The bounds the shared resolvers check (one rule for GraphQL and REST), documented here.
+Skip = Annotated[int, Query(json_schema_extra={"minimum": 0, "maximum": MAX_SKIP})]
+Limit = Annotated[int, Query(json_schema_extra={"minimum": 0, "maximum": MAX_PAGE_SIZE})]
+LogId = Annotated[int, Path(json_schema_extra={"minimum": 1, "maximum": 2**63 - 1})]
 
 # Every /api/v1 route reads or writes the database.
 UNAVAILABLE: dict[int | str, dict[str, Any]] = {

@@ -12,13 +12,34 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from core.logs import Stats
 from db.levels import ALLOWED_NAMES, Level, parse_level
 from db.logs import LogRecord
-from rest.openapi import SERVICE_SCHEMA
+from rest.openapi import MESSAGE_SCHEMA, SERVICE_SCHEMA
 
 RestLevel = Annotated[
     Level,
     BeforeValidator(lambda value: parse_level(value) if isinstance(value, str) else value),
     Field(description=f"Case-insensitive; WARNING and CRITICAL accepted. One of {ALLOWED_NAMES}."),
 ]
+
+
+def _iso_text(value: object) -> object:
+    """Refuse what pydantic would read as Unix time (a number, or text that is one): the
+    contract's timestamps are ISO 8601 text, and so says the schema's `format: date-time`."""
+    if isinstance(value, str) and not _is_number(value):
+        return value
+    if isinstance(value, datetime):  # already parsed (a default, or a Python caller)
+        return value
+    raise ValueError("must be an ISO 8601 date-time, such as 2025-10-09T12:34:56+00:00")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_text)]
 
 _EXAMPLE: dict[str, Any] = {
     "level": "ERROR",
@@ -33,10 +54,10 @@ class LogCreate(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
 
     level: RestLevel
-    message: str
+    message: str = Field(json_schema_extra=MESSAGE_SCHEMA)
     # Checked by the shared resolver (one rule for GraphQL and REST); documented here.
     service: str = Field(json_schema_extra=SERVICE_SCHEMA)
-    timestamp: datetime | None = Field(default=None, description="Server time when omitted.")
+    timestamp: IsoDateTime | None = Field(default=None, description="Server time when omitted.")
     metadata_: dict[str, Any] | None = None
 
     @property

@@ -68,11 +68,11 @@ def test_bulk_create_returns_ids_in_order(client: TestClient) -> None:
 
 
 def test_bulk_create_invalid_item_names_index_and_writes_nothing(client: TestClient) -> None:
-    inputs = [log_input(), log_input(message=""), log_input()]
+    inputs = [log_input(), log_input(service=""), log_input()]
     body = gql(client, BULK, {"inputs": inputs})
     error = body["errors"][0]
-    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "message", "index": 1}
-    assert "[1].message" in error["message"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "service", "index": 1}
+    assert "[1].service" in error["message"]
     assert total(client) == 0
 
 

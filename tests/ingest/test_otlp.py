@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+import math
 import uuid
 from collections.abc import Iterator
 
@@ -155,8 +156,8 @@ def test_invalid_records_are_reported_as_partial_success(client: TestClient) -> 
         deep = AnyValue(array_value=ArrayValue(values=[deep]))
     body = _request(
         _record(body=AnyValue(string_value="kept")),
-        _record(body=AnyValue(string_value="")),
-        _record(body=AnyValue(string_value="")),
+        _record(body=AnyValue(string_value="\x00")),
+        _record(body=AnyValue(double_value=math.nan)),
         _record(attributes=[KeyValue(key="deep", value=deep)]),
         _record(body=AnyValue(string_value="also kept")),
     )
@@ -166,6 +167,26 @@ def test_invalid_records_are_reported_as_partial_success(client: TestClient) -> 
     assert answer.partial_success.rejected_log_records == 3
     assert "record 1" in answer.partial_success.error_message
     assert [log["message"] for log in stored(client)] == ["kept", "also kept"]
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        _record(attributes=[KeyValue(key="ratio", value=AnyValue(double_value=math.nan))]),
+        _record(attributes=[KeyValue(key="ratio", value=AnyValue(double_value=-math.inf))]),
+        _record(body=AnyValue(double_value=math.inf)),
+    ],
+)
+def test_a_record_with_nan_or_infinity_is_refused_as_metadata_is(
+    client: TestClient, record: LogRecord
+) -> None:
+    """JSON has no NaN or Infinity: refused as GraphQL and REST refuse them, not stored as text."""
+    body = _request(record, _record(body=AnyValue(string_value="kept")))
+    response = client.post("/v1/logs", content=body, headers=PROTOBUF)
+    answer = ExportLogsServiceResponse.FromString(response.content)
+    assert answer.partial_success.rejected_log_records == 1
+    assert "NaN or Infinity" in answer.partial_success.error_message
+    assert [log["message"] for log in stored(client)] == ["kept"]
 
 
 def test_json_answers_in_json_and_reads_hex_ids(client: TestClient) -> None:
@@ -226,3 +247,15 @@ def test_more_records_than_allowed_is_413_and_writes_nothing(client: TestClient)
     body = _request(*(_record() for _ in range(10_001)))
     assert client.post("/v1/logs", content=body, headers=PROTOBUF).status_code == 413
     assert stored(client) == []
+
+
+def test_unknown_json_fields_are_ignored_as_the_otlp_spec_requires(client: TestClient) -> None:
+    """OTLP/JSON receivers must ignore unknown fields, so newer senders still get through."""
+    document = {
+        "resourceLogs": [{"scopeLogs": [{"logRecords": [{"body": {"stringValue": "kept"}}]}]}],
+        "fromTheFuture": 1,
+    }
+    response = client.post("/v1/logs", json=document)
+    assert response.status_code == 200, response.text
+    assert [log["message"] for log in stored(client)] == ["kept"]
+    assert client.post("/v1/logs", json={}).status_code == 200

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, ArrayValue, KeyValue, KeyValueList
 
@@ -23,8 +21,6 @@ def test_each_kind_reads_as_its_json_value() -> None:
         KeyValue(key="i", value=AnyValue(int_value=-5)),
         KeyValue(key="b", value=AnyValue(bool_value=False)),
         KeyValue(key="d", value=AnyValue(double_value=1.5)),
-        KeyValue(key="nan", value=AnyValue(double_value=math.nan)),
-        KeyValue(key="inf", value=AnyValue(double_value=-math.inf)),
         KeyValue(key="bytes", value=AnyValue(bytes_value=b"\x00\xff")),
         KeyValue(key="unset", value=AnyValue()),
         KeyValue(key="map", value=AnyValue(kvlist_value=KeyValueList(values=[]))),
@@ -35,8 +31,6 @@ def test_each_kind_reads_as_its_json_value() -> None:
         "i": -5,
         "b": False,
         "d": 1.5,
-        "nan": "nan",
-        "inf": "-inf",
         "bytes": "AP8=",
         "unset": None,
         "map": {},

@@ -67,3 +67,13 @@ def test_by_default_the_loopback_names_are_served_and_others_refused(tmp_path: P
             assert default_client.get("/", headers={"host": host}).status_code == 200, host
         for host in ["testserver", "localhost.attacker.example", "127.0.0.2", "[::2]:8000"]:
             assert default_client.get("/", headers={"host": host}).status_code == 400, host
+
+
+@pytest.mark.parametrize("path", ["/api/v1/stats/", "/healthz"])
+def test_a_request_with_two_host_headers_gets_400(client: TestClient, path: str) -> None:
+    """Checking only the first would let a proxy that reads the last one pass a rebound name."""
+    for hosts in [("testserver", REBOUND), ("testserver", "testserver")]:
+        headers = [("host", host) for host in hosts]
+        response = client.get(path, headers=headers)
+        assert response.status_code == 400, hosts
+        assert response.text == "Invalid host header"

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from core.request_id import current_request_id
+from main import MAX_BODY_BYTES
 from ops.logs import JsonFormatter
 from ops.requests import _request_id
 from tests.access.support import ADMIN_KEY, bearer, call, create_key
@@ -114,3 +115,18 @@ def test_fresh_request_ids_differ_within_and_across_forked_processes() -> None:
     os.waitpid(child, 0)
     from_child = os.read(reader, 100).decode()
     assert from_child[:16] != next(iter(ids))[:16]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/bulk_logs/", "/api/v1/logs/", "/graphql"])
+def test_a_body_over_the_limit_is_logged_as_a_refused_request(
+    client: TestClient, caplog: pytest.LogCaptureFixture, path: str
+) -> None:
+    oversized = b"[" + b" " * MAX_BODY_BYTES + b"]"
+    headers = {"content-type": "application/json", "x-request-id": "big-1"}
+    with caplog.at_level(logging.INFO):
+        response = client.post(path, content=oversized, headers=headers)
+    assert response.status_code == 413
+    assert response.headers["x-request-id"] == "big-1"
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    (line,) = [r for r in caplog.records if r.name == "lograph.access"]
+    assert line.getMessage().startswith(f"POST {path} 413")

@@ -70,3 +70,11 @@ def test_filter_pages_never_repeat_or_lose_rows(client: TestClient) -> None:
 
 def test_filter_negative_limit_is_422(client: TestClient) -> None:
     assert client.get("/api/v1/logs/filter", params={"limit": -5}).status_code == 422
+
+
+def test_filter_time_given_as_a_number_is_422(client: TestClient) -> None:
+    for name in ("start_time", "end_time"):
+        for value in ("0.5", "0", "1700000000"):
+            response = client.get("/api/v1/logs/filter", params={name: value})
+            assert response.status_code == 422, (name, value)
+            assert response.json()["detail"][0]["loc"] == ["query", name]

@@ -159,3 +159,44 @@ def test_malformed_json_is_422(client: TestClient) -> None:
         "/api/v1/logs/", content=b'{"level": "INFO",', headers={"content-type": "application/json"}
     )
     assert response.status_code == 422
+
+
+def test_a_timestamp_given_as_a_number_is_422(client: TestClient) -> None:
+    """The contract's timestamps are ISO 8601 text; pydantic alone read numbers as Unix time."""
+    for stamp in (0, 1.5, "0", "1700000000.5"):
+        response = client.post("/api/v1/logs/", json=log_json(timestamp=stamp))
+        assert response.status_code == 422, stamp
+        assert response.json()["detail"][0]["loc"] == ["body", "timestamp"]
+    bulk = client.post("/api/v1/bulk_logs/", json=[log_json(), log_json(timestamp=0)])
+    assert bulk.status_code == 422
+    assert bulk.json()["detail"][0]["loc"] == ["body", 1, "timestamp"]
+
+
+def test_an_empty_message_is_stored_as_the_predecessor_did(client: TestClient) -> None:
+    for message in ("", "   "):
+        response = client.post("/api/v1/logs/", json=log_json(message=message))
+        assert response.status_code == 200, response.text
+        assert response.json()["message"] == message
+
+
+def test_a_body_that_is_not_utf8_is_422_as_other_broken_json(client: TestClient) -> None:
+    for path in ("/api/v1/logs/", "/api/v1/bulk_logs/"):
+        response = client.post(
+            path, content=b"\x8c\xa4", headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 422, path
+        assert response.json()["detail"][0]["loc"] == ["body"]
+
+
+def test_delete_on_the_filter_path_is_405_allowing_get(client: TestClient) -> None:
+    response = client.delete("/api/v1/logs/filter")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET"
+
+
+def test_a_method_not_allowed_lists_every_method_of_the_path(client: TestClient) -> None:
+    for path, allowed in [("/api/v1/logs/", "GET, POST"), ("/api/v1/logs/7", "DELETE, GET")]:
+        for method in ("OPTIONS", "PUT", "PATCH"):
+            response = client.request(method, path)
+            assert response.status_code == 405, (method, path)
+            assert response.headers["allow"] == allowed, (method, path)

@@ -54,3 +54,25 @@ def test_bulk_body_has_an_example_that_the_route_accepts(
     created = client.post("/api/v1/bulk_logs/", json=example["value"])
     assert created.status_code == 200, created.text
     assert [log["level"] for log in created.json()] == ["INFO", "WARN"]
+
+
+@pytest.mark.parametrize("path", ["/v1/logs", "/loki/api/v1/push", "/ingest/ndjson"])
+def test_ingest_routes_document_their_refusals(spec: dict[str, Any], path: str) -> None:
+    documented = spec["paths"][path]["post"]["responses"]
+    assert {"400", "401", "403", "409", "413", "415", "429", "503"} <= set(documented)
+
+
+def test_a_json_ingest_body_is_documented_as_an_object(spec: dict[str, Any]) -> None:
+    body = spec["paths"]["/v1/logs"]["post"]["requestBody"]["content"]["application/json"]
+    assert body["schema"] == {"type": "object"}
+
+
+def test_the_paging_and_id_bounds_are_documented(spec: dict[str, Any]) -> None:
+    parameters = {
+        parameter["name"]: parameter["schema"]
+        for parameter in spec["paths"]["/api/v1/logs/filter"]["get"]["parameters"]
+        + spec["paths"]["/api/v1/logs/{log_id}"]["get"]["parameters"]
+    }
+    assert (parameters["limit"]["minimum"], parameters["limit"]["maximum"]) == (0, 1000)
+    assert (parameters["skip"]["minimum"], parameters["skip"]["maximum"]) == (0, 2**63 - 1)
+    assert (parameters["log_id"]["minimum"], parameters["log_id"]["maximum"]) == (1, 2**63 - 1)
