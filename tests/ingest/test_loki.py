@@ -122,7 +122,7 @@ def test_json_push_with_structured_metadata_and_label_precedence(client: TestCli
 def test_invalid_entries_are_named_and_the_valid_ones_kept_as_loki_does(
     client: TestClient,
 ) -> None:
-    document = {"streams": [{"stream": {"app": "a"}, "values": [[str(T0), "ok"], [str(T0), ""]]}]}
+    document = {"streams": [{"stream": {"app": "a"}, "values": [[str(T0), "ok"], [str(T0), "\0"]]}]}
     response = client.post(PUSH, json=document)
     assert response.status_code == 400
     assert "entry 1: message" in response.text
