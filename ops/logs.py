@@ -62,3 +62,19 @@ def configure_logging(log_format: Literal["text", "json"]) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
+    _take_over_uvicorn()
+
+
+def _take_over_uvicorn() -> None:
+    """uvicorn's lines go through lograph's handler, so LOG_FORMAT holds for every line; its
+    access line goes: lograph's (`ops/requests.py`, with the request id) is the one per request.
+
+    uvicorn configures its loggers before it imports the app, and writes an access line only
+    while `uvicorn.access` has a handler to write to, whichever flags it was started with.
+    """
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.asgi"):
+        logging.getLogger(name).handlers.clear()
+        logging.getLogger(name).propagate = True
+    access = logging.getLogger("uvicorn.access")
+    access.handlers.clear()
+    access.propagate = False

@@ -19,6 +19,7 @@ from settings_checks import ignored_keys
 from ui import missing_assets
 
 logger = logging.getLogger("lograph.startup")
+UVICORN_STARTUP_FAILED = "Application startup failed. Exiting."
 
 
 class StartupError(Exception):
@@ -122,7 +123,14 @@ def _startup_failed(message: Message, error: BaseException) -> Message:
     if not isinstance(error, StartupError | ConfigError):
         return message
     logger.debug("start-up failed", exc_info=error)
+    logging.getLogger("uvicorn.error").addFilter(_without_uvicorn_epilogue)
     return {"type": "lifespan.startup.failed", "message": str(error)}
+
+
+def _without_uvicorn_epilogue(record: logging.LogRecord) -> bool:
+    """uvicorn follows our line with its own; ours has said why, and the exit code says that
+    the start failed, so the one line stays one."""
+    return record.getMessage() != UVICORN_STARTUP_FAILED
 
 
 def safe_redis_url(url: str) -> str:
