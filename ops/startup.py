@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from settings import ConfigError, Settings, env_file
-from settings_checks import ignored_keys
+from settings_checks import ignored_environment, ignored_keys
 from ui import missing_assets
 
 logger = logging.getLogger("lograph.startup")
@@ -166,9 +167,11 @@ def startup_summary(settings: Settings, *, version: str) -> str:
 
 
 def log_startup(settings: Settings, *, version: str) -> None:
-    """The start-up line; warnings for ignored `.env` keys and blank browser pages."""
+    """The start-up line; warnings for ignored `.env` keys or environment names and blank
+    browser pages."""
     logger.info("%s", startup_summary(settings, version=version))
-    for warning in ignored_keys(env_file(), Settings.model_fields):
+    unread = ignored_keys(env_file(), Settings.model_fields)
+    for warning in [*unread, *ignored_environment(os.environ, Settings.model_fields)]:
         logger.warning("%s", warning)
     missing = missing_assets()
     if missing:
