@@ -15,12 +15,14 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core.keys import KeyRing
 from settings import ConfigError, Settings, env_file
 from settings_checks import ignored_environment, ignored_keys
 from ui import missing_assets
 
 logger = logging.getLogger("lograph.startup")
 UVICORN_STARTUP_FAILED = "Application startup failed. Exiting."
+CREATE_KEY_COMMAND = "python -m ops.keys create --name NAME --scope ADMIN"  # ops/keys.py
 
 
 class StartupError(Exception):
@@ -87,6 +89,15 @@ async def check_redis_setting(url: str | None, *, required: bool = False) -> Non
         # Down for now: the broker logs it and each process works alone until it is back.
     finally:
         await client.aclose()
+
+
+async def check_auth_setting(keys: KeyRing) -> None:
+    """Refuse a start that no caller could ever use, saying how to let one in."""
+    if await keys.locked_out():
+        raise StartupError(
+            "lograph: AUTH_REQUIRED is true, but ADMIN_API_KEY is unset and no API key exists: "
+            f"set ADMIN_API_KEY, or create a key with `{CREATE_KEY_COMMAND}`"
+        )
 
 
 class StartupFailureMiddleware:
