@@ -63,7 +63,14 @@ def test_redoc_renders_the_schema(
     server: Server, browser: BrowserContext, blocked_urls: list[str]
 ) -> None:
     page = browser.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.goto(f"{server.base_url}/redoc", timeout=TIMEOUT_MS)
     expect(page.locator("h1").first).to_contain_text("lograph", timeout=TIMEOUT_MS)
     expect(page.get_by_text("/api/v1/bulk_logs/").first).to_be_attached()
+    # The sidebar's credit once had a logo from the vendor's CDN (refused: a console error).
+    expect(page.get_by_text("API docs by Redocly")).to_be_attached()
+    expect(page.get_by_alt_text("redocly logo")).to_have_count(0)
+    page.evaluate("() => new Promise((done) => setTimeout(done, 100))")
+    assert not errors, errors
     assert not blocked_urls, blocked_urls
