@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import httpx
-from playwright.sync_api import BrowserContext, expect
+from playwright.sync_api import BrowserContext, ConsoleMessage, expect
 
 from testing.server import Server
 
@@ -64,7 +64,12 @@ def test_redoc_renders_the_schema(
 ) -> None:
     page = browser.new_page()
     errors: list[str] = []
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+
+    def console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", console)
     page.goto(f"{server.base_url}/redoc", timeout=TIMEOUT_MS)
     expect(page.locator("h1").first).to_contain_text("lograph", timeout=TIMEOUT_MS)
     expect(page.get_by_text("/api/v1/bulk_logs/").first).to_be_attached()
