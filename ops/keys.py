@@ -45,10 +45,10 @@ async def create_key(
     settings: Settings, *, name: str, scopes: Sequence[Scope], rate_limit: float | None
 ) -> str:
     """A new key in the database settings name (migrated first, as the app would)."""
-    with database_setting(settings.database_url):
-        db = Database(settings.database_url)
-        upgrade_database(db.engine)
+    db = Database(settings.database_url)
     try:
+        with database_setting(settings.database_url):
+            upgrade_database(db.engine)
         key, _ = await KeyRing.alone(db).create(
             caller=SHELL, name=name, scopes=scopes, rate_limit_per_second=rate_limit
         )
