@@ -6,6 +6,8 @@ UI_STAMP := ui/node_modules/.installed
 PACKAGES := core broker ops ingest ui testing db graph rest alerts bench settings.py settings_checks.py main.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# uvicorn's own lines in LOG_FORMAT from its first (a --workers supervisor never loads the app).
+UVICORN_LOGGING := --log-config ops/logging.json
 # Per worker process; README "Production" explains each, and a test serves with exactly these.
 UVICORN_LIMITS := --http ops.protocol:GuardedHttpToolsProtocol --limit-concurrency 1000 --backlog 2048 --timeout-keep-alive 5 --timeout-graceful-shutdown 30 --ws-max-size 1048576 --ws-ping-interval 20 --ws-ping-timeout 20
 
@@ -29,7 +31,7 @@ migrate: setup
 	$(BIN)/python -m db.migrate
 
 run: setup  # the app applies pending migrations as it starts
-	$(BIN)/uvicorn main:app --host $(HOST) --port $(PORT) $(UVICORN_LIMITS)
+	$(BIN)/uvicorn main:app --host $(HOST) --port $(PORT) $(UVICORN_LOGGING) $(UVICORN_LIMITS)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -40,6 +40,7 @@ from ops.probes import router as probes_router
 from ops.requests import RequestMiddleware
 from ops.startup import (
     StartupFailureMiddleware,
+    check_auth_setting,
     check_redis_setting,
     database_setting,
     log_startup,
@@ -107,17 +108,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await run_in_threadpool(upgrade_database, db.engine)
             await run_in_threadpool(warn_when_text_search_scans, db.engine)
         broker = Broker(settings.redis_url)
-        alert_hub: Hub[AlertRecord] = Hub(name="alerts", drop_oldest=True)
-        alert_engine = AlertEngine(
-            db=db, settings=settings, link=broker.link, bus=broker.bus, hub=alert_hub
-        )
-        await alert_engine.start()
         keys = KeyRing(
             db=db,
             bus=broker.bus,
             auth_required=settings.auth_required,
             admin_key=settings.admin_api_key,
         )
+        await check_auth_setting(keys)
+        alert_hub: Hub[AlertRecord] = Hub(name="alerts", drop_oldest=True)
+        alert_engine = AlertEngine(
+            db=db, settings=settings, link=broker.link, bus=broker.bus, hub=alert_hub
+        )
+        await alert_engine.start()
         limiter = RateLimiter(link=broker.link, default_per_second=settings.rate_limit_per_second)
         log_hub = new_log_hub(queue_batches=settings.tail_queue_batches)
         tail_reader = TailReader(db=db, hub=log_hub, bus=broker.bus)

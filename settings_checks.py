@@ -1,11 +1,11 @@
-"""Checks on what operators write into settings: origin lists, URLs, and `.env` keys that
-lograph would silently ignore (a typo, or a name from another service's `.env`)."""
+"""Checks on what operators write into settings: origin lists, URLs, and `.env` keys or
+environment names that lograph would silently ignore (a typo, or another service's name)."""
 
 from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -58,7 +58,25 @@ def parse_origins(value: Any) -> Any:
             raise ValueError("a JSON list of origins must hold only strings")
     else:
         items = text.split(",")
-    return [item.strip().rstrip("/") for item in items if item.strip()]
+    return [check_origin(item.strip().rstrip("/")) for item in items if item.strip()]
+
+
+def check_origin(entry: str) -> str:
+    """An origin as a browser sends it (`scheme://host[:port]`, nothing after), or `*` for any:
+    any other entry would match no browser at all, so it stops start-up instead."""
+    if entry == "*" or _is_origin(entry):
+        return entry
+    raise ValueError(f"{entry!r} is not an origin (scheme://host[:port])")
+
+
+def _is_origin(entry: str) -> bool:
+    try:
+        parts = urlsplit(entry)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:  # a port that is no number, or out of range
+        return False
+    extra = parts.path or parts.query or parts.fragment or parts.username is not None
+    return port_ok and bool(parts.scheme and parts.hostname) and not extra and " " not in entry
 
 
 def check_url_scheme(value: str | None, schemes: tuple[str, ...]) -> str | None:
@@ -88,12 +106,21 @@ def ignored_keys(env_file: Path, known: Iterable[str]) -> list[str]:
     """One warning per `.env` key that lograph ignores but probably should have read."""
     if not env_file.is_file():
         return []
+    return _unread(dotenv_values(env_file), known, source=str(env_file))
+
+
+def ignored_environment(environ: Mapping[str, str], known: Iterable[str]) -> list[str]:
+    """The same for the environment, where a misspelt name is as silent as in `.env`."""
+    return _unread(environ, known, source="the environment")
+
+
+def _unread(keys: Iterable[str], known: Iterable[str], *, source: str) -> list[str]:
     known = [name.upper() for name in known]
     warnings = []
-    for key in dotenv_values(env_file):
+    for key in keys:
         meant = intended_setting(key, known)
         if meant is not None:
             warnings.append(
-                f"lograph: {env_file} sets {key}, which lograph does not read: use {meant}"
+                f"lograph: {source} sets {key}, which lograph does not read: use {meant}"
             )
     return warnings

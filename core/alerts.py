@@ -8,7 +8,7 @@ from datetime import datetime
 from core import audit
 from core.access import Caller
 from core.errors import UserInputError
-from core.metrics import SUBSCRIPTIONS
+from core.metrics import subscription_active
 from core.rules import check_rule_name
 from core.runtime import Runtime
 from core.validation import check_page, to_utc
@@ -63,14 +63,10 @@ async def subscribe(
     """Alerts as they fire in any process, until the subscriber leaves."""
     wanted = None if rules is None else _rule_names(rules)
     wants = None if wanted is None else (lambda alert: alert.rule in wanted)
-    gauge = SUBSCRIPTIONS.labels("alerts")
     async with runtime.alert_hub.subscribe(wants) as subscriber:
-        gauge.inc()
-        try:
+        with subscription_active("alerts"):
             while True:
                 yield await subscriber.get()
-        finally:
-            gauge.dec()
 
 
 def _rule_names(rules: list[str]) -> frozenset[str]:

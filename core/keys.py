@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from broker.bus import Bus
+from broker.redis_link import RedisLink
 from broker.tasks import stop_task
 from core import audit
 from core.access import (
@@ -50,6 +51,11 @@ class KeyRing:
         self._used: set[str] = set()
         self._flusher: asyncio.Task[None] | None = None
         bus.on(REVOCATIONS_TOPIC, lambda payload: self._forget(payload.decode()))
+
+    @classmethod
+    def alone(cls, db: Database) -> KeyRing:
+        """A ring for a process that serves nothing (the shell command): it joins no fan-out."""
+        return cls(db=db, bus=Bus(RedisLink(None)), auth_required=True, admin_key=None)
 
     def start(self) -> None:
         self._flusher = asyncio.get_running_loop().create_task(self._flush_periodically())
@@ -132,6 +138,13 @@ class KeyRing:
         await self._bus.publish(REVOCATIONS_TOPIC, name.encode())
         audit.record(caller, "revoke api key", repr(name))
         return record
+
+    async def locked_out(self) -> bool:
+        """True when every caller would be refused for good: keys are required, and there is
+        neither a bootstrap key nor a stored one to create others with."""
+        if not self.auth_required or self._admin_key is not None:
+            return False
+        return not await self._db.read(api_keys.any_live_key)
 
     async def list(self) -> list[ApiKeyRecord]:
         await self._flush_last_used()

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 from collections import Counter as Tally
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache, lru_cache
 from typing import Any
 
@@ -63,6 +64,17 @@ def logs_written(logs: Sequence[LogRecord]) -> None:
     """A write listener: count by level, one increment per level (bulks bring thousands)."""
     for level, count in Tally(log.level for log in logs).items():
         LOGS_INGESTED.labels(level.value).inc(count)
+
+
+@contextmanager
+def subscription_active(kind: str) -> Iterator[None]:
+    """Count one live subscription of this kind (`alerts`, `logs`) while the block runs."""
+    gauge = SUBSCRIPTIONS.labels(kind)
+    gauge.inc()
+    try:
+        yield
+    finally:
+        gauge.dec()
 
 
 def watch_pool(engine: Engine) -> None:

@@ -56,6 +56,7 @@ from functools import partial
 from broker.hub import SubscriberOverflow
 from core.errors import ResolverError, UserInputError
 from core.filters import LogFilter, to_criteria
+from core.metrics import subscription_active
 from core.runtime import Runtime
 from core.tail_cursor import (
     NOT_A_CURSOR,
@@ -102,22 +103,23 @@ async def tail_logs(
         raise UserInputError("after", NOT_A_CURSOR + " of this database") from None
     last = after
     async with runtime.tail_reader.follow(criteria) as (subscriber, position):
-        if after is not None:
-            await _check_resumable(runtime, start)
-        async for edge in _replay(runtime, start, position, criteria):
-            last = edge.cursor
-            yield edge
-        while True:
-            if subscriber.overflowed:  # cut off now, not after the batches still queued
-                raise SubscriberTooSlow(last)
-            try:
-                batch = await subscriber.get()
-            except SubscriberOverflow:
-                raise SubscriberTooSlow(last) from None
-            for edge in batch.edges:
-                if matches(criteria, edge.node):
-                    last = edge.cursor
-                    yield edge
+        with subscription_active("logs"):
+            if after is not None:
+                await _check_resumable(runtime, start)
+            async for edge in _replay(runtime, start, position, criteria):
+                last = edge.cursor
+                yield edge
+            while True:
+                if subscriber.overflowed:  # cut off now, not after the batches still queued
+                    raise SubscriberTooSlow(last)
+                try:
+                    batch = await subscriber.get()
+                except SubscriberOverflow:
+                    raise SubscriberTooSlow(last) from None
+                for edge in batch.edges:
+                    if matches(criteria, edge.node):
+                        last = edge.cursor
+                        yield edge
 
 
 async def _check_resumable(runtime: Runtime, start: TailCursor) -> None:

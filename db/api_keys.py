@@ -68,6 +68,12 @@ def find_by_hash(connection: Connection, key_hash: str) -> ApiKeyRecord | None:
     return None if row is None else _record(row)
 
 
+def any_live_key(connection: Connection) -> bool:
+    """Whether some key can still be used (none would lock every caller out)."""
+    statement = select(api_keys.c.name).where(api_keys.c.revoked_at.is_(None)).limit(1)
+    return connection.execute(statement).first() is not None
+
+
 def list_keys(connection: Connection) -> list[ApiKeyRecord]:
     """Every live key, by name."""
     statement = select(api_keys).where(api_keys.c.revoked_at.is_(None)).order_by(api_keys.c.name)

@@ -16,8 +16,8 @@ DOCS_PATH = "/docs"
 REDOC_PATH = "/redoc"
 OAUTH2_REDIRECT_PATH = "/docs/oauth2-redirect"
 
-# ReDoc's sidebar shows a logo from its vendor's CDN; offline it would only fail, so the
-# browser is told not to try.
+# The page may load images from this server alone. The ReDoc bundle is served asking for no
+# logo from its vendor's CDN (ui/assets.py); this keeps any other outside image out.
 REDOC_POLICY = "img-src 'self' data:"
 
 router = APIRouter(include_in_schema=False)

@@ -11,6 +11,7 @@ from typing import Literal
 import orjson
 
 from core.request_id import current_request_id
+from settings import ConfigError, get_settings
 
 STRUCTURED = ("access", "audit", "alert")
 
@@ -51,6 +52,14 @@ def configure_logging(log_format: Literal["text", "json"]) -> None:
     logging.logMultiprocessing = False
     if sys.version_info >= (3, 12):
         logging.logAsyncioTasks = False
+    root = logging.getLogger()
+    root.handlers[:] = [line_handler(log_format)]
+    root.setLevel(logging.INFO)
+    _take_over_uvicorn()
+
+
+def line_handler(log_format: Literal["text", "json"]) -> logging.Handler:
+    """Where every line goes (standard error), in LOG_FORMAT, naming its request."""
     handler = logging.StreamHandler()
     handler.addFilter(_RequestIdFilter())
     if log_format == "json":
@@ -59,6 +68,29 @@ def configure_logging(log_format: Literal["text", "json"]) -> None:
         handler.setFormatter(
             logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
         )
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(logging.INFO)
+    return handler
+
+
+def uvicorn_handler() -> logging.Handler:
+    """The handler `--log-config ops/logging.json` gives uvicorn before any app code runs: the
+    lines of a `--workers` supervisor, which never imports the app, are in LOG_FORMAT too."""
+    try:
+        log_format = get_settings().log_format
+    except ConfigError:
+        log_format = "text"  # the app's import says what is wrong, in its one line
+    return line_handler(log_format)
+
+
+def _take_over_uvicorn() -> None:
+    """uvicorn's lines go through lograph's handler, so LOG_FORMAT holds for every line; its
+    access line goes: lograph's (`ops/requests.py`, with the request id) is the one per request.
+
+    uvicorn configures its loggers before it imports the app, and writes an access line only
+    while `uvicorn.access` has a handler to write to, whichever flags it was started with.
+    """
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.asgi"):
+        logging.getLogger(name).handlers.clear()
+        logging.getLogger(name).propagate = True
+    access = logging.getLogger("uvicorn.access")
+    access.handlers.clear()
+    access.propagate = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,11 +15,14 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core.keys import KeyRing
 from settings import ConfigError, Settings, env_file
-from settings_checks import ignored_keys
+from settings_checks import ignored_environment, ignored_keys
 from ui import missing_assets
 
 logger = logging.getLogger("lograph.startup")
+UVICORN_STARTUP_FAILED = "Application startup failed. Exiting."
+CREATE_KEY_COMMAND = "python -m ops.keys create --name NAME --scope ADMIN"  # ops/keys.py
 
 
 class StartupError(Exception):
@@ -87,6 +91,15 @@ async def check_redis_setting(url: str | None, *, required: bool = False) -> Non
         await client.aclose()
 
 
+async def check_auth_setting(keys: KeyRing) -> None:
+    """Refuse a start that no caller could ever use, saying how to let one in."""
+    if await keys.locked_out():
+        raise StartupError(
+            "lograph: AUTH_REQUIRED is true, but ADMIN_API_KEY is unset and no API key exists: "
+            f"set ADMIN_API_KEY, or create a key with `{CREATE_KEY_COMMAND}`"
+        )
+
+
 class StartupFailureMiddleware:
     """Report a StartupError or ConfigError from the lifespan as its one line.
 
@@ -122,7 +135,14 @@ def _startup_failed(message: Message, error: BaseException) -> Message:
     if not isinstance(error, StartupError | ConfigError):
         return message
     logger.debug("start-up failed", exc_info=error)
+    logging.getLogger("uvicorn.error").addFilter(_without_uvicorn_epilogue)
     return {"type": "lifespan.startup.failed", "message": str(error)}
+
+
+def _without_uvicorn_epilogue(record: logging.LogRecord) -> bool:
+    """uvicorn follows our line with its own; ours has said why, and the exit code says that
+    the start failed, so the one line stays one."""
+    return record.getMessage() != UVICORN_STARTUP_FAILED
 
 
 def safe_redis_url(url: str) -> str:
@@ -158,9 +178,11 @@ def startup_summary(settings: Settings, *, version: str) -> str:
 
 
 def log_startup(settings: Settings, *, version: str) -> None:
-    """The start-up line; warnings for ignored `.env` keys and blank browser pages."""
+    """The start-up line; warnings for ignored `.env` keys or environment names and blank
+    browser pages."""
     logger.info("%s", startup_summary(settings, version=version))
-    for warning in ignored_keys(env_file(), Settings.model_fields):
+    unread = ignored_keys(env_file(), Settings.model_fields)
+    for warning in [*unread, *ignored_environment(os.environ, Settings.model_fields)]:
         logger.warning("%s", warning)
     missing = missing_assets()
     if missing:

@@ -50,22 +50,32 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+QUIET = ("--log-level", "warning", "--no-access-log")
+
+
 def launch(
-    *, env: Mapping[str, str], log: Path, workers: int = 1, options: Sequence[str] = ()
+    *,
+    env: Mapping[str, str],
+    log: Path,
+    workers: int = 1,
+    options: Sequence[str] = (),
+    quiet: bool = True,
 ) -> Server:
     """Start one app process with these environment overrides and uvicorn `options`; it is not
-    ready yet."""
+    ready yet. Unless `quiet`, it logs as `make run` does (info lines, access lines)."""
     port = free_port()
     command = [
         *(sys.executable, "-m", "uvicorn", "main:app"),
         *("--host", HOST, "--port", str(port), "--workers", str(workers)),
-        *("--log-level", "warning", "--no-access-log", *options),
+        *(QUIET if quiet else ()),
+        *options,
     ]
+    quiet_env = {"ACCESS_LOG": "false"} if quiet else {}
     with log.open("wb") as output:
         process = subprocess.Popen(
             command,
             cwd=APP_DIR,
-            env=os.environ | {"ACCESS_LOG": "false"} | dict(env),
+            env=os.environ | quiet_env | dict(env),
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches only the bench, which stops the server

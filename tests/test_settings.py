@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from main import create_app
 from settings import ConfigError, Settings, load_settings
-from settings_checks import ignored_keys
+from settings_checks import ignored_environment, ignored_keys
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -143,3 +143,50 @@ def test_unreadable_dotenv_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path
     (tmp_path / ".env").write_bytes(b"ENABLE_ALERTS=\xff\xfe\n")
     with pytest.raises(ConfigError, match=r"^lograph: cannot read \.env: 'utf-8' codec"):
         load_settings()
+
+
+def test_misspelt_or_predecessor_environment_names_are_warned() -> None:
+    environ = {"ENABLE_ALRETS": "false", "DB_URL": "sqlite://", "PATH": "/bin", "HOME": "/root"}
+    assert ignored_environment(environ, Settings.model_fields) == [
+        "lograph: the environment sets ENABLE_ALRETS, which lograph does not read: "
+        "use ENABLE_ALERTS",
+        "lograph: the environment sets DB_URL, which lograph does not read: use DATABASE_URL",
+    ]
+
+
+def test_app_start_warns_about_a_misspelt_environment_name(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ENABLE_ALRETS", "false")
+    app = create_app(load_settings(database_url=f"sqlite:///{tmp_path / 'x.db'}"))
+    with TestClient(app):
+        pass
+    warnings = [r.getMessage() for r in caplog.records if "ENABLE_ALRETS" in r.getMessage()]
+    assert warnings == [
+        "lograph: the environment sets ENABLE_ALRETS, which lograph does not read: "
+        "use ENABLE_ALERTS"
+    ]
+
+
+@pytest.mark.parametrize(
+    "entry",
+    ["not a url", "localhost:3000", "https://a.test/app", "https://:443", "http://a.test:x"],
+)
+def test_cors_origins_entry_that_is_no_origin_stops_startup(entry: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(cors_origins=f"https://a.test,{entry}")
+    assert str(raised.value) == (
+        f"lograph: invalid CORS_ORIGINS: {entry!r} is not an origin (scheme://host[:port])"
+    )
+
+
+def test_cors_origins_takes_origins_with_ports_and_the_wildcard() -> None:
+    origins = "http://localhost:3000, https://[::1]:8443/, app://desk.example"
+    settings = load_settings(cors_origins=origins)
+    assert settings.cors_origins == [
+        "http://localhost:3000",
+        "https://[::1]:8443",
+        "app://desk.example",
+    ]
+    assert load_settings(cors_origins="*").cors_origins == ["*"]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from functools import cache
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 
 logger = logging.getLogger("lograph.ui")
 
@@ -27,6 +28,14 @@ ASSETS: dict[str, str] = {
     "swagger-favicon.png": "swagger-ui-dist/favicon-32x32.png",
     "redoc.js": "redoc/bundles/redoc.standalone.js",
 }
+
+# ReDoc's sidebar credits its vendor with a logo from their CDN, which a page served offline
+# cannot reach and a refused request turns into a console error. The bundle is served asking
+# for an empty source instead: the image fails at once, without a request, and ReDoc drops it.
+REWRITES: dict[str, tuple[bytes, bytes]] = {
+    "redoc.js": (b'src:"https://cdn.redoc.ly/redoc/logo-mini.svg"', b'src:""'),
+}
+_CACHED = {"cache-control": "public, max-age=86400"}
 
 assets_router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
@@ -49,9 +58,18 @@ def missing_assets() -> list[str]:
 
 
 @assets_router.get("/{name}")
-async def asset(name: str) -> FileResponse:
+async def asset(name: str) -> Response:
     relative = ASSETS.get(name)
     if relative is None or not (NODE_MODULES / relative).is_file():
         raise HTTPException(status_code=404, detail="Not Found")
+    if name in REWRITES:
+        return Response(_rewritten(name), media_type="text/javascript", headers=_CACHED)
     # Versions are pinned, but a redeploy may change them: revalidate with the ETag after a day.
-    return FileResponse(NODE_MODULES / relative, headers={"cache-control": "public, max-age=86400"})
+    return FileResponse(NODE_MODULES / relative, headers=_CACHED)
+
+
+@cache
+def _rewritten(name: str) -> bytes:
+    """The asset with its rewrite made, read once per process."""
+    old, new = REWRITES[name]
+    return (NODE_MODULES / ASSETS[name]).read_bytes().replace(old, new)

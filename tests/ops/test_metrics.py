@@ -13,7 +13,9 @@ from fastapi.testclient import TestClient
 
 from testing.server import running_servers
 from tests.access.support import ADMIN_KEY, bearer
+from tests.alerts.support import wait_for
 from tests.factories import create_logs, log_json
+from tests.tail.support import tailing
 
 
 def sample(text: str, name: str, **labels: str) -> float:
@@ -92,3 +94,14 @@ def test_two_workers_scrape_to_the_same_sums(tmp_path: Path) -> None:
     counts = {sample(text, "lograph_http_requests_total", **route) for text in scrapes}
     assert counts == {40.0}
     assert len(pids) >= 2, "both workers wrote samples"
+
+
+def test_live_tails_count_as_active_subscriptions_of_their_kind(client: TestClient) -> None:
+    def active(kind: str) -> float:
+        return sample(client.get("/metrics").text, "lograph_subscriptions_active", kind=kind)
+
+    before, alerts = active("logs"), active("alerts")
+    with tailing(client):
+        wait_for(lambda: active("logs") == before + 1, what="the tail counted")
+        assert active("alerts") == alerts
+    wait_for(lambda: active("logs") == before, what="the tail uncounted")

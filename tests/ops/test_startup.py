@@ -36,6 +36,14 @@ def test_unreachable_database_is_one_line_without_password(tmp_path: Path) -> No
     assert "Connection refused" in line
 
 
+def test_a_failed_start_prints_its_one_line_alone(tmp_path: Path) -> None:
+    """uvicorn used to follow it with `Application startup failed. Exiting.`"""
+    code, lines = failed_start(tmp_path, DATABASE_URL=f"postgresql://u@127.0.0.1:{free_port()}/x")
+    assert code != 0
+    [line] = lines
+    assert "lograph: cannot use DATABASE_URL" in line
+
+
 def test_missing_database_is_named(tmp_path: Path) -> None:
     require_postgres()
     url = "postgresql://postgres@127.0.0.1:5432/lograph_no_such_database"

@@ -32,6 +32,14 @@ def test_asset_is_served(client: TestClient, name: str) -> None:
     assert response.content
 
 
+def test_redoc_asks_no_other_host_for_its_logo(client: TestClient) -> None:
+    bundle = client.get("/ui/redoc.js")
+    assert bundle.status_code == 200
+    assert "redocly logo" in bundle.text  # the pinned ReDoc, still crediting its vendor
+    assert "cdn.redoc.ly" not in bundle.text
+    assert bundle.headers["cache-control"] == "public, max-age=86400"
+
+
 def test_other_installed_files_are_not_served(client: TestClient) -> None:
     assert client.get("/ui/..%2Fpackage.json").status_code == 404
     assert client.get("/ui/package.json").status_code == 404

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import httpx
-from playwright.sync_api import BrowserContext, expect
+from playwright.sync_api import BrowserContext, ConsoleMessage, expect
 
 from testing.server import Server
 
@@ -63,7 +63,19 @@ def test_redoc_renders_the_schema(
     server: Server, browser: BrowserContext, blocked_urls: list[str]
 ) -> None:
     page = browser.new_page()
+    errors: list[str] = []
+
+    def console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", console)
     page.goto(f"{server.base_url}/redoc", timeout=TIMEOUT_MS)
     expect(page.locator("h1").first).to_contain_text("lograph", timeout=TIMEOUT_MS)
     expect(page.get_by_text("/api/v1/bulk_logs/").first).to_be_attached()
+    # The sidebar's credit once had a logo from the vendor's CDN (refused: a console error).
+    expect(page.get_by_text("API docs by Redocly")).to_be_attached()
+    expect(page.get_by_alt_text("redocly logo")).to_have_count(0)
+    page.evaluate("() => new Promise((done) => setTimeout(done, 100))")
+    assert not errors, errors
     assert not blocked_urls, blocked_urls
