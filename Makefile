@@ -3,6 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 UI_STAMP := ui/node_modules/.installed
+CLIENTS_STAMP := tests/clients/node_modules/.installed
 PACKAGES := core broker ops ingest ui testing db graph rest alerts bench settings.py settings_checks.py main.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -25,7 +26,12 @@ $(UI_STAMP): ui/package.json ui/package-lock.json
 	cd ui && npm ci
 	touch $(UI_STAMP)
 
-setup: $(STAMP) $(UI_STAMP)
+# The Node.js clients the README's JavaScript examples import, for the tests that run them.
+$(CLIENTS_STAMP): tests/clients/package.json tests/clients/package-lock.json
+	cd tests/clients && npm ci
+	touch $(CLIENTS_STAMP)
+
+setup: $(STAMP) $(UI_STAMP) $(CLIENTS_STAMP)
 
 migrate: setup
 	$(BIN)/python -m db.migrate

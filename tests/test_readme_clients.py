@@ -1,9 +1,8 @@
 """The README's client examples say what to install, and its JavaScript clients work on
 Node.js 20, which has no global WebSocket.
 
-Running the live-tail example needs Node.js and the npm packages it names (`graphql-ws`, `ws`),
-which lograph does not install: point LOGRAPH_TEST_NODE_MODULES at a node_modules folder that
-holds them, or that test skips.
+Running the live-tail example needs Node.js and the npm packages it names (`graphql-ws`, `ws`):
+`make setup` installs them into tests/clients/ from its package-lock.json.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ import ast
 import contextlib
 import importlib.metadata
 import importlib.util
-import os
 import queue
 import re
 import shutil
@@ -31,7 +29,7 @@ JS_EXAMPLES = re.findall(r"```js\n(.*?)```", README.read_text(), flags=re.DOTALL
 NODE_CLIENTS = [example for example in JS_EXAMPLES if 'from "graphql-ws"' in example]
 TAIL_EXAMPLE = next(example for example in NODE_CLIENTS if "logs(filter:" in example)
 PYTHON_EXAMPLES = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.DOTALL)
-NODE_MODULES = os.environ.get("LOGRAPH_TEST_NODE_MODULES", "")
+NODE_MODULES = Path(__file__).parent / "clients" / "node_modules"
 README_URL = "ws://127.0.0.1:8000/graphql"
 WAIT_S = 60.0
 
@@ -82,9 +80,8 @@ def test_every_graphql_ws_client_gives_node_20_a_websocket(example: str) -> None
 
 def test_the_live_tail_example_prints_a_new_log_on_node(tmp_path: Path) -> None:
     node = shutil.which("node")
-    if node is None or not (Path(NODE_MODULES) / "graphql-ws").is_dir():
-        pytest.skip("needs node and LOGRAPH_TEST_NODE_MODULES with graphql-ws and ws")
-    (tmp_path / "node_modules").symlink_to(Path(NODE_MODULES).resolve())
+    assert node is not None, "Node.js runs the README's JavaScript examples"
+    (tmp_path / "node_modules").symlink_to(NODE_MODULES)
     with running_server(database_url=f"sqlite:///{tmp_path / 'lograph.db'}") as server:
         script = tmp_path / "tail.mjs"
         script.write_text(TAIL_EXAMPLE.replace(README_URL, server.ws))
