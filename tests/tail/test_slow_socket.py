@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,9 +22,12 @@ from tests.tail.workers import bulk, node_ids, tail_on, wait_subscribed
 pytestmark = [pytest.mark.postgres]
 
 QUEUE_BATCHES = 4
-BULKS = 40
+MAX_BULKS = 80  # 80 x 50 x 16 kB = 64 MB, far beyond the sockets' buffers and the queue
 PER_BULK = 50
-MESSAGE_BYTES = 16_000  # 40 x 50 x 16 kB = 32 MB, far beyond the sockets' buffers (4 MB here)
+BULKS_AFTER_CUT_OFF = 4  # logs only a resumed tail can deliver
+MESSAGE_BYTES = 16_000
+RECEIVE_BUFFER = 64 * 1024  # the client's kernel buffer, fixed (autotuned, it grows to 6 MB)
+CUT_OFF = "slow logs subscriber cut off"  # the server's warning as it cuts a subscriber off
 
 
 @pytest.fixture(scope="module")
@@ -38,34 +42,61 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 def test_a_client_that_stops_reading_is_cut_off_and_resumes_exactly(server: Server) -> None:
     # The client reads nothing while the logs are written: its library stops taking frames
-    # off the socket after a few, so the server's socket and then its queue fill.
-    options: dict[str, Any] = {"max_queue": 4, "max_size": None}
-    with connect(server.ws, subprotocols=[TRANSPORT_WS], **options) as socket:  # type: ignore[list-item]
-        socket.send(json.dumps({"type": "connection_init"}))
-        assert json.loads(socket.recv(timeout=10)) == {"type": "connection_ack"}
+    # off the socket after a few, so the server's socket and then its queue fill. A client that
+    # does not read cannot see its own keepalive pongs either: it sends no pings, or a slow
+    # write phase on a busy machine would end the socket from this side (1011). The server's
+    # pings go unanswered too, so the write phase must end within its ping interval plus
+    # timeout (40 s) however busy the machine: it stops as soon as the server says it cut the
+    # subscriber off, and a small fixed receive buffer and no compression (deflating random
+    # text is most of a write's cost) make that come after few writes.
+    options: dict[str, Any] = {
+        "max_queue": 4,
+        "max_size": None,
+        "ping_interval": None,
+        "compression": None,
+        "sock": small_buffered_socket(server.port),
+    }
+    with connect(server.ws, subprotocols=[TRANSPORT_WS], **options) as client:  # type: ignore[list-item]
+        client.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(client.recv(timeout=10)) == {"type": "connection_ack"}
         payload = {"query": TAIL, "variables": {}}
-        socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+        client.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
         wait_subscribed(server.base_url)
         written: list[int] = []
-        for _ in range(BULKS):
-            # Random text: compressible messages would shrink 1000-fold under permessage-deflate.
+
+        def write_bulk() -> None:
+            # Random text: its size on the wire is its size, whatever a transport compresses.
             message = secrets.token_urlsafe(MESSAGE_BYTES * 3 // 4)
-            written += bulk(server.base_url, PER_BULK, message=message)
+            written.extend(bulk(server.base_url, PER_BULK, message=message))
             time.sleep(0.02)  # separate reads, so separate batches
-        received, error = read_until_error(socket)
+
+        while CUT_OFF not in server.log.read_text() and len(written) < MAX_BULKS * PER_BULK:
+            write_bulk()
+        written_before_cut_off = len(written)
+        for _ in range(BULKS_AFTER_CUT_OFF):
+            write_bulk()
+        received, error = read_until_error(client)
     assert error["extensions"]["code"] == "SUBSCRIBER_TOO_SLOW"
     assert error["extensions"]["after"] == received[-1]["cursor"]
-    assert len(received) < len(written) // 2  # cut off, not handed everything
+    assert len(received) < written_before_cut_off  # cut off with batches still queued
     with tail_on(server.ws, after=received[-1]["cursor"]) as rest:
         resumed = rest.edges(len(written) - len(received), timeout=60)
     assert node_ids(received) + node_ids(resumed) == written
 
 
-def read_until_error(socket: ClientConnection) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def small_buffered_socket(port: int) -> socket.socket:
+    """A TCP connection to the server whose receive buffer is set before the handshake."""
+    connection = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    connection.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+    connection.connect(("127.0.0.1", port))
+    return connection
+
+
+def read_until_error(client: ClientConnection) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The edges received before the subscription's error, and that error."""
     received: list[dict[str, Any]] = []
     while True:
-        message = json.loads(socket.recv(timeout=20))
+        message = json.loads(client.recv(timeout=20))
         assert message["type"] == "next", message
         if "errors" in message["payload"]:
             (error,) = message["payload"]["errors"]
