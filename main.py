@@ -111,13 +111,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             db=db, settings=settings, link=broker.link, bus=broker.bus, hub=alert_hub
         )
         await alert_engine.start()
+        limiter = RateLimiter(
+            link=broker.link,
+            default_per_second=settings.rate_limit_per_second,
+            failures_per_second=settings.auth_failures_per_second,
+        )
         keys = KeyRing(
             db=db,
             bus=broker.bus,
+            limiter=limiter,
             auth_required=settings.auth_required,
             admin_key=settings.admin_api_key,
         )
-        limiter = RateLimiter(link=broker.link, default_per_second=settings.rate_limit_per_second)
         log_hub = new_log_hub(queue_batches=settings.tail_queue_batches)
         tail_reader = TailReader(db=db, hub=log_hub, bus=broker.bus)
         await tail_reader.start()

@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     auth_required: bool = False
     admin_api_key: str | None = Field(default=None, min_length=16, max_length=200)
     rate_limit_per_second: float = Field(default=0.0, ge=0)
+    auth_failures_per_second: float = Field(default=10.0, ge=0)
     metrics_public: bool = True
     log_format: Literal["text", "json"] = "text"
     access_log: bool = True

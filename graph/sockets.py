@@ -41,7 +41,7 @@ async def admit(context: Context, payload: Any) -> tuple[int, str] | None:
     except Unauthenticated as refusal:
         return UNAUTHENTICATED_CLOSE, str(refusal)
     except RateLimited as refusal:
-        return FORBIDDEN_CLOSE, str(refusal)
+        return TOO_MANY_CLOSE, str(refusal)
     if Scope.READ not in caller.scopes:
         return FORBIDDEN_CLOSE, str(Forbidden("this API key lacks the read scope"))
     if not runtime.sockets.acquire(caller):
