@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from graphql import GraphQLFormattedError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
@@ -47,6 +48,18 @@ async def admit(context: Context, payload: Any) -> tuple[int, str] | None:
     if not runtime.sockets.acquire(caller):
         return TOO_MANY_CLOSE, f"at most {runtime.sockets.limit} sockets per key or address"
     context.admit(caller)
+    return None
+
+
+async def rate_refusal(context: Context) -> GraphQLFormattedError | None:
+    """Each operation on an admitted socket counts against its caller's rate limit, as an HTTP
+    request does: RATE_LIMITED for that operation, or None when it may run."""
+    if context.caller is None:
+        return None
+    try:
+        await context.runtime.limiter.check(context.caller)
+    except RateLimited as refusal:
+        return GraphQLFormattedError(message=str(refusal), extensions=refusal.extensions)
     return None
 
 
