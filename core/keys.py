@@ -85,15 +85,30 @@ class KeyRing:
         found, record = self._cache.get(digest, now)
         if not found:
             await self._limiter.check_failures(address)
-            record = await self._db.read(
-                lambda connection: api_keys.find_by_hash(connection, digest)
-            )
-            self._cache.put(digest, record, now)
+            record = await self._look_up(digest, now)
         if record is None:
             await self._refuse(address, "unknown or revoked API key")
         self._used.add(record.name)
         scopes = frozenset(Scope(scope) for scope in record.scopes)
         return Caller(record.name, scopes, record.rate_limit_per_second, address)
+
+    async def revoked(self, credential: str) -> bool:
+        """Whether a key that authenticated earlier (an open socket's) is no longer valid: at
+        once after a revocation in any process reaching this one through the broker, else
+        once the cache forgets the key (KEY_CACHE_SECONDS)."""
+        if is_admin_key(credential, self._admin_key):
+            return False
+        digest = hash_key(credential)
+        now = time.monotonic()
+        found, record = self._cache.get(digest, now)
+        if not found:
+            record = await self._look_up(digest, now)
+        return record is None
+
+    async def _look_up(self, digest: str, now: float) -> ApiKeyRecord | None:
+        record = await self._db.read(lambda connection: api_keys.find_by_hash(connection, digest))
+        self._cache.put(digest, record, now)
+        return record
 
     async def _refuse(self, address: str, reason: str) -> NoReturn:
         await self._limiter.count_failure(address)
