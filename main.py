@@ -123,7 +123,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             auth_required=settings.auth_required,
             admin_key=settings.admin_api_key,
         )
-        log_hub = new_log_hub(queue_batches=settings.tail_queue_batches)
+        log_hub = new_log_hub(
+            queue_batches=settings.tail_queue_batches, queue_bytes=settings.tail_queue_bytes
+        )
         tail_reader = TailReader(db=db, hub=log_hub, bus=broker.bus)
         await tail_reader.start()
         compactor = RollupCompactor(db=db)

@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_websockets: int = Field(default=500, ge=1)
     tail_queue_batches: int = Field(default=512, ge=1)
+    tail_queue_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
 
     @model_validator(mode="before")
     @classmethod
