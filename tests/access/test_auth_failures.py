@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.access.support import ADMIN_KEY, bearer, call, codes, create_key
+from tests.factories import log_json
 
 FAILURES_PER_SECOND = 0.2  # one failure per 5 s window
 
@@ -47,6 +48,8 @@ def test_a_flood_of_random_keys_is_refused_with_429_after_the_budget(client: Tes
     assert refused["errors"][0]["extensions"]["retryAfter"] >= 1
     missing = client.get("/api/v1/logs/")
     assert missing.status_code == 429
+    posted = client.post("/api/v1/logs/", json=log_json(), headers=bearer(_random_key()))
+    assert posted.status_code == 429
     # A key this process knows is still served; only keys that need a lookup wait.
     assert client.get("/api/v1/logs/", headers=bearer(reader)).status_code == 200
 
