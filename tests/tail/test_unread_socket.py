@@ -5,6 +5,7 @@ TAIL_QUEUE_BATCHES, and resumes from its cursor with every log exactly once."""
 from __future__ import annotations
 
 import secrets
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 from websockets.sync.client import connect
 
-from testing.server import Server, running_servers
+from testing.server import HOST, Server, running_servers
 from testing.services import scratch_postgres_database
 from tests.tail.support import TRANSPORT_WS
 from tests.tail.workers import Tail, bulk, node_ids, tail_on, wait_subscribed
@@ -21,9 +22,10 @@ from tests.tail.workers import Tail, bulk, node_ids, tail_on, wait_subscribed
 pytestmark = [pytest.mark.postgres]
 
 QUEUE_BYTES = 1024 * 1024
-BULKS = 40  # one batch each: far fewer than the 512 batches a queue holds
-PER_BULK = 50
-MESSAGE_BYTES = 16_000  # 40 x 50 x 16 kB = 32 MB, far beyond the sockets' buffers (4 MB here)
+BULKS = 24  # one batch each: far fewer than the 512 batches a queue holds
+PER_BULK = 40
+MESSAGE_BYTES = 12_000  # 24 x 40 x 12 kB = 11.5 MB: beyond the server's send buffer (4 MB here)
+RECEIVE_BUFFER = 64 * 1024  # the client's, kept small so that the test writes little
 
 
 @pytest.fixture(scope="module")
@@ -36,12 +38,21 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             yield started
 
 
+def small_buffered_connection(server: Server) -> socket.socket:
+    connection = socket.socket()
+    connection.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)  # before connect
+    connection.connect((HOST, server.port))
+    return connection
+
+
 def test_a_client_that_never_reads_is_cut_off_by_bytes(server: Server) -> None:
     # Its library stops taking frames off the socket after a few, so the server's socket and
-    # then the subscriber's queue fill.
-    options: dict[str, Any] = {"max_queue": 4, "max_size": None}
-    with connect(server.ws, subprotocols=[TRANSPORT_WS], **options) as socket:  # type: ignore[list-item]
-        tail = Tail(socket, protocol=TRANSPORT_WS, variables={})
+    # then the subscriber's queue fill. It sends no pings of its own: their answers wait behind
+    # what it does not read, and on a busy machine the writes outlast its ping timeout.
+    options: dict[str, Any] = {"max_queue": 4, "max_size": None, "ping_interval": None}
+    options["sock"] = small_buffered_connection(server)
+    with connect(server.ws, subprotocols=[TRANSPORT_WS], **options) as client:  # type: ignore[list-item]
+        tail = Tail(client, protocol=TRANSPORT_WS, variables={})
         wait_subscribed(server.base_url)
         written: list[int] = []
         for _ in range(BULKS):
