@@ -4,13 +4,12 @@ not a database lookup each."""
 from __future__ import annotations
 
 import secrets
-import time
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.access.support import ADMIN_KEY, bearer, call, codes, create_key
+from tests.access.support import ADMIN_KEY, bearer, call, codes, create_key, fresh_window
 from tests.factories import log_json
 
 FAILURES_PER_SECOND = 0.2  # one failure per 5 s window
@@ -26,11 +25,6 @@ def settings_overrides() -> dict[str, Any]:
     }
 
 
-def _fresh_window(seconds: int) -> None:
-    """Start at the beginning of a window, so one window holds every request."""
-    time.sleep(seconds - time.time() % seconds + 0.01)
-
-
 def _random_key() -> str:
     return "lg_" + secrets.token_urlsafe(32)
 
@@ -38,7 +32,7 @@ def _random_key() -> str:
 def test_a_flood_of_random_keys_is_refused_with_429_after_the_budget(client: TestClient) -> None:
     reader = create_key(client, "reader", "READ")
     assert client.get("/api/v1/logs/", headers=bearer(reader)).status_code == 200  # now cached
-    _fresh_window(5)
+    fresh_window(5)
     answers = [client.get("/api/v1/logs/", headers=bearer(_random_key())) for _ in range(20)]
     assert [answer.status_code for answer in answers[:2]] == [401, 429]
     assert {answer.status_code for answer in answers[1:]} == {429}
@@ -55,7 +49,7 @@ def test_a_flood_of_random_keys_is_refused_with_429_after_the_budget(client: Tes
 
 
 def test_a_socket_with_a_random_key_after_the_budget_is_refused(client: TestClient) -> None:
-    _fresh_window(5)
+    fresh_window(5)
     assert client.get("/api/v1/logs/", headers=bearer(_random_key())).status_code == 401
     with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
         ws.send_json({"type": "connection_init", "payload": {"apiKey": _random_key()}})

@@ -3,13 +3,12 @@ a refused one gets RATE_LIMITED for its id and the socket stays open."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.access.support import ADMIN_KEY, bearer, call, create_key
+from tests.access.support import ADMIN_KEY, bearer, call, create_key, fresh_window
 from tests.alerts.support import TRANSPORT_WS, wait_for
 from tests.factories import log_json
 from tests.graph.test_websocket_limits import PROTOCOLS, error_of, next_event, start
@@ -25,11 +24,6 @@ def settings_overrides() -> dict[str, Any]:
     return {"enable_alerts": False, "auth_required": True, "admin_api_key": ADMIN_KEY}
 
 
-def _fresh_window(seconds: int) -> None:
-    """Start at the beginning of a rate-limit window, so one window holds every request."""
-    time.sleep(seconds - time.time() % seconds + 0.01)
-
-
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_operations_over_a_socket_count_against_the_rate_limit(
     client: TestClient, protocol: str
@@ -37,7 +31,7 @@ def test_operations_over_a_socket_count_against_the_rate_limit(
     key = create_key(client, "limited", "READ", "INGEST", rate=0.2)  # one per 5 s window
     operations = [CREATE_LOG, STATS, TAIL] if protocol == TRANSPORT_WS else [TAIL] * 3
     hub = runtime_of(client).log_hub
-    _fresh_window(5)
+    fresh_window(5)
     with client.websocket_connect("/graphql", subprotocols=[protocol]) as ws:
         ws.send_json({"type": "connection_init", "payload": {"apiKey": key}})  # counted
         assert next_event(ws) == {"type": "connection_ack"}
@@ -49,7 +43,7 @@ def test_operations_over_a_socket_count_against_the_rate_limit(
             assert error["extensions"]["code"] == "RATE_LIMITED", error
             assert 1 <= error["extensions"]["retryAfter"] <= 5
         assert hub.subscriber_count == 0
-        _fresh_window(5)
+        fresh_window(5)
         start(ws, protocol, "live", {"query": TAIL})  # the socket is still open, and served
         wait_for(lambda: hub.subscriber_count == 1, what="the subscription")
         posted = client.post("/api/v1/logs/", json=log_json(message="m"), headers=bearer(ADMIN_KEY))
