@@ -4,7 +4,8 @@ Each process counts requests locally, in windows of whole seconds, and every SYN
 its counts to a Redis counter per window (`INCRBY`), learning the other processes' counts in the
 same answer. A request costs a dict update; only a caller's first request in a window costs a
 round trip (to learn the count so far). The shared count can overshoot by what the processes
-admit within one sync interval. With Redis away each process limits alone.
+admit within one sync interval. With Redis away each process limits alone. Failed
+authentications are counted the same way, per client address, against their own budget.
 """
 
 from __future__ import annotations
@@ -69,7 +70,9 @@ class RateLimiter:
         A caller's first request of a window asks Redis for the count so far (one round trip
         per caller and window); every other request is counted in memory.
         """
-        await self._take(caller.identity, caller.rate_limit_per_second or self._default)
+        limit = caller.rate_limit_per_second or self._default
+        if limit > 0:  # off by default: no window, no await
+            await self._take(caller.identity, limit)
 
     async def check_failures(self, address: str) -> None:
         """RateLimited while the address has spent its failure budget; counts nothing, so a
