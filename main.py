@@ -108,9 +108,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await run_in_threadpool(upgrade_database, db.engine)
             await run_in_threadpool(warn_when_text_search_scans, db.engine)
         broker = Broker(settings.redis_url)
+        limiter = RateLimiter(
+            link=broker.link,
+            default_per_second=settings.rate_limit_per_second,
+            failures_per_second=settings.auth_failures_per_second,
+        )
         keys = KeyRing(
             db=db,
             bus=broker.bus,
+            limiter=limiter,
             auth_required=settings.auth_required,
             admin_key=settings.admin_api_key,
         )
@@ -120,8 +126,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             db=db, settings=settings, link=broker.link, bus=broker.bus, hub=alert_hub
         )
         await alert_engine.start()
-        limiter = RateLimiter(link=broker.link, default_per_second=settings.rate_limit_per_second)
-        log_hub = new_log_hub(queue_batches=settings.tail_queue_batches)
+        log_hub = new_log_hub(
+            queue_batches=settings.tail_queue_batches, queue_bytes=settings.tail_queue_bytes
+        )
         tail_reader = TailReader(db=db, hub=log_hub, bus=broker.bus)
         await tail_reader.start()
         compactor = RollupCompactor(db=db)

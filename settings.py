@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     auth_required: bool = False
     admin_api_key: str | None = Field(default=None, min_length=16, max_length=200)
     rate_limit_per_second: float = Field(default=0.0, ge=0)
+    auth_failures_per_second: float = Field(default=10.0, ge=0)
     metrics_public: bool = True
     log_format: Literal["text", "json"] = "text"
     access_log: bool = True
@@ -53,6 +54,7 @@ class Settings(BaseSettings):
     max_websockets: int = Field(default=500, ge=1)
     tail_queue_batches: int = Field(default=512, ge=1)
     idempotency_lease_seconds: float = Field(default=60.0, gt=0)
+    tail_queue_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
 
     @model_validator(mode="before")
     @classmethod

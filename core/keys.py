@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import NoReturn
 
 from broker.bus import Bus
 from broker.redis_link import RedisLink
@@ -26,6 +27,7 @@ from core.access import (
     new_key,
 )
 from core.errors import UserInputError
+from core.ratelimit import RateLimiter
 from core.validation import check_text
 from db import api_keys
 from db.api_keys import ApiKeyRecord, KeyNameTaken
@@ -41,10 +43,17 @@ class KeyRing:
     """Answers "whose key is this?" in microseconds; keeps last-used times within a flush."""
 
     def __init__(
-        self, *, db: Database, bus: Bus, auth_required: bool, admin_key: str | None
+        self,
+        *,
+        db: Database,
+        bus: Bus,
+        limiter: RateLimiter,
+        auth_required: bool,
+        admin_key: str | None,
     ) -> None:
         self._db = db
         self._bus = bus
+        self._limiter = limiter
         self.auth_required = auth_required
         self._admin_key = admin_key
         self._cache = LruTtl()
@@ -66,28 +75,50 @@ class KeyRing:
 
     async def authenticate(self, credential: str | None, *, address: str) -> Caller:
         """The caller a request speaks for; Unauthenticated for a missing (when required),
-        unknown or revoked key. A key given is always checked, even when keys are optional."""
+        unknown or revoked key. A key given is always checked, even when keys are optional.
+        Failures count against the address's budget: once it is spent, RateLimited, and a key
+        not in the cache is refused before it is looked up."""
         if credential is None:
             if self.auth_required:
-                raise Unauthenticated("an API key is required")
+                await self._refuse(address, "an API key is required")
             return Caller(None, EVERY_SCOPE, None, address)
         if len(credential) > MAX_KEY_LENGTH:
-            raise Unauthenticated("unknown or revoked API key")
+            await self._refuse(address, "unknown or revoked API key")
         if is_admin_key(credential, self._admin_key):
             return Caller(ADMIN_KEY_NAME, EVERY_SCOPE, None, address)
         digest = hash_key(credential)
         now = time.monotonic()
         found, record = self._cache.get(digest, now)
         if not found:
-            record = await self._db.read(
-                lambda connection: api_keys.find_by_hash(connection, digest)
-            )
-            self._cache.put(digest, record, now)
+            await self._limiter.check_failures(address)
+            record = await self._look_up(digest, now)
         if record is None:
-            raise Unauthenticated("unknown or revoked API key")
+            await self._refuse(address, "unknown or revoked API key")
         self._used.add(record.name)
         scopes = frozenset(Scope(scope) for scope in record.scopes)
         return Caller(record.name, scopes, record.rate_limit_per_second, address)
+
+    async def revoked(self, credential: str) -> bool:
+        """Whether a key that authenticated earlier (an open socket's) is no longer valid: at
+        once after a revocation in any process reaching this one through the broker, else
+        once the cache forgets the key (KEY_CACHE_SECONDS)."""
+        if is_admin_key(credential, self._admin_key):
+            return False
+        digest = hash_key(credential)
+        now = time.monotonic()
+        found, record = self._cache.get(digest, now)
+        if not found:
+            record = await self._look_up(digest, now)
+        return record is None
+
+    async def _look_up(self, digest: str, now: float) -> ApiKeyRecord | None:
+        record = await self._db.read(lambda connection: api_keys.find_by_hash(connection, digest))
+        self._cache.put(digest, record, now)
+        return record
+
+    async def _refuse(self, address: str, reason: str) -> NoReturn:
+        await self._limiter.count_failure(address)
+        raise Unauthenticated(reason)
 
     async def create(
         self,

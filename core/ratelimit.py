@@ -4,7 +4,8 @@ Each process counts requests locally, in windows of whole seconds, and every SYN
 its counts to a Redis counter per window (`INCRBY`), learning the other processes' counts in the
 same answer. A request costs a dict update; only a caller's first request in a window costs a
 round trip (to learn the count so far). The shared count can overshoot by what the processes
-admit within one sync interval. With Redis away each process limits alone.
+admit within one sync interval. With Redis away each process limits alone. Failed
+authentications are counted the same way, per client address, against their own budget.
 """
 
 from __future__ import annotations
@@ -32,12 +33,27 @@ class _Window:
     shared: int = 0  # the shared count at the last sync, this process's part included
 
 
-class RateLimiter:
-    """Admits or refuses each request of a caller against its per-second limit."""
+def _failures_of(address: str) -> str:
+    return f"auth-failures:{address}"
 
-    def __init__(self, *, link: RedisLink, default_per_second: float) -> None:
+
+def _refuse_when_full(window: _Window) -> None:
+    if window.shared + window.local >= window.allowed:
+        RATE_LIMITED.inc()
+        retry_after = math.ceil((window.number + 1) * window.seconds - time.time())
+        raise RateLimited(max(1, retry_after))
+
+
+class RateLimiter:
+    """Admits or refuses each request of a caller against its per-second limit, and each failed
+    authentication of a client address against the failure budget."""
+
+    def __init__(
+        self, *, link: RedisLink, default_per_second: float, failures_per_second: float
+    ) -> None:
         self._link = link
         self._default = default_per_second
+        self._failures = failures_per_second
         self._windows: dict[str, _Window] = {}
         self._syncer: asyncio.Task[None] | None = None
 
@@ -55,22 +71,40 @@ class RateLimiter:
         per caller and window); every other request is counted in memory.
         """
         limit = caller.rate_limit_per_second or self._default
+        if limit > 0:  # off by default: no window, no await
+            await self._take(caller.identity, limit)
+
+    async def check_failures(self, address: str) -> None:
+        """RateLimited while the address has spent its failure budget; counts nothing, so a
+        lookup that may fail is refused before it costs the database anything."""
+        window = await self._window(_failures_of(address), self._failures)
+        if window is not None:
+            _refuse_when_full(window)
+
+    async def count_failure(self, address: str) -> None:
+        """Count a failed authentication; RateLimited once the address's budget is spent."""
+        await self._take(_failures_of(address), self._failures)
+
+    async def _take(self, identity: str, limit: float) -> None:
+        window = await self._window(identity, limit)
+        if window is not None:
+            _refuse_when_full(window)
+            window.local += 1
+
+    async def _window(self, identity: str, limit: float) -> _Window | None:
+        """The identity's window now; None when its limit is off."""
         if limit <= 0:
-            return
-        now = time.time()
+            return None
         seconds = max(1, math.ceil(1 / limit))  # under 1/s, count in longer windows
-        number = int(now // seconds)
-        window = self._windows.get(caller.identity)
+        number = int(time.time() // seconds)
+        window = self._windows.get(identity)
         if window is None or window.number != number or window.seconds != seconds:
             if len(self._windows) >= MAX_TRACKED:
                 self._drop_stale(number)
             window = _Window(number, seconds, max(1, math.floor(limit * seconds)))
-            self._windows[caller.identity] = window
-            window.shared = await self._shared_count(caller.identity, window)
-        if window.shared + window.local >= window.allowed:
-            RATE_LIMITED.inc()
-            raise RateLimited(max(1, math.ceil((number + 1) * seconds - now)))
-        window.local += 1
+            self._windows[identity] = window
+            window.shared = await self._shared_count(identity, window)
+        return window
 
     async def _shared_count(self, identity: str, window: _Window) -> int:
         client = self._link.usable()

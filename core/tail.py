@@ -37,9 +37,10 @@ POLL_SECONDS, so each process tails what it writes immediately and what others w
 poll later. What the bus carries is only "read now": the rows and their order always come
 from the database, one query per process per wake, never one per subscriber.
 
-Limits. A subscriber's queue holds TAIL_QUEUE_BATCHES batches (512 by default); one that
-falls that far behind gets SUBSCRIBER_TOO_SLOW with `extensions.after`, its last delivered
-cursor, and ends at once (what it still had queued is dropped; it resumes from the cursor).
+Limits. A subscriber's queue holds TAIL_QUEUE_BATCHES batches (512 by default) and
+TAIL_QUEUE_BYTES of logs (16 MiB); one that falls that far behind gets SUBSCRIBER_TOO_SLOW with
+`extensions.after`, its last delivered cursor, and ends at once (what it still had queued is let
+go as it is cut off, broker/hub.py; it resumes from the cursor).
 A cursor older than HORIZON_SECONDS (24 h), or whose log was deleted, is CURSOR_EXPIRED naming
 `after`; a malformed one (a connection cursor too) is BAD_USER_INPUT naming `after`. At most
 MAX_TAILS_PER_CONNECTION (10) tails per WebSocket. Ids are never given again (PostgreSQL's

@@ -21,6 +21,8 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import orjson
+
 from broker.bus import Bus
 from broker.hub import Hub, Subscriber
 from broker.tasks import stop_task
@@ -38,17 +40,48 @@ MIN_GAP_SECONDS = 0.005
 MAX_PUSHED_FILTERS = 32  # more distinct filters than this: read every log, match in memory
 
 
+EDGE_OVERHEAD_BYTES = 200  # an edge's objects besides its text, roughly
+
+
 @dataclass(frozen=True, slots=True)
 class TailBatch:
-    """The logs one read found, in commit order, as edges shared by every subscriber."""
+    """The logs one read found, in commit order, as edges shared by every subscriber, and
+    roughly what they weigh in memory."""
 
     edges: Sequence[TailEdge]
+    weight: int
+
+    @classmethod
+    def of(cls, batch_edges: Sequence[TailEdge]) -> TailBatch:
+        return cls(batch_edges, sum(_weight(edge) for edge in batch_edges))
 
 
-def new_log_hub(*, queue_batches: int) -> Hub[TailBatch]:
-    """Subscribers are cut off, never skipped, when they fall a whole queue behind (batches
-    are at least MIN_GAP_SECONDS apart, so 512 hold at least 2.5 s of logs)."""
-    return Hub(name="logs", queue_size=queue_batches, drop_oldest=False)
+def _weight(edge: TailEdge) -> int:
+    """An edge's bytes, near enough to bound what a subscriber holds: its texts and metadata."""
+    record = edge.node
+    text = len(edge.cursor) + len(record.service) + len(record.message)
+    return EDGE_OVERHEAD_BYTES + text + _metadata_weight(record.metadata)
+
+
+def _metadata_weight(metadata: object) -> int:
+    if not metadata:
+        return 0
+    try:
+        return len(orjson.dumps(metadata))
+    except orjson.JSONEncodeError:  # integers beyond 64 bits, kept exact
+        return len(str(metadata))
+
+
+def new_log_hub(*, queue_batches: int, queue_bytes: int) -> Hub[TailBatch]:
+    """Subscribers are cut off, never skipped, when they fall a whole queue behind: in batches
+    (at least MIN_GAP_SECONDS apart, so 512 hold at least 2.5 s of logs) or in bytes."""
+    return Hub(
+        name="logs",
+        queue_size=queue_batches,
+        drop_oldest=False,
+        max_bytes=queue_bytes,
+        weigh=lambda batch: batch.weight,
+    )
 
 
 class TailReader:
@@ -170,7 +203,7 @@ class TailReader:
         wanted = self._union()
         upto, rows = await self._db.read(lambda connection: tail.poll(connection, since, wanted))
         if rows:
-            self._hub.deliver(TailBatch(edges(Batch(int(time.time()), since, upto), rows)))
+            self._hub.deliver(TailBatch.of(edges(Batch(int(time.time()), since, upto), rows)))
         self._advance(upto)
 
     def _advance(self, upto: Snapshot) -> None:

@@ -16,7 +16,11 @@ from core.access import Caller, Scope, TooMany, Unauthenticated, require
 
 def caller_of(info: Info[Any, Any]) -> Caller:
     """The caller of this operation, or the refusal the request earned."""
-    context = info.context
+    return caller_in(info.context)
+
+
+def caller_in(context: Any) -> Caller:
+    """The caller a request's context speaks for, or the refusal the request earned."""
     if context.refusal is not None:
         raise context.refusal
     if context.caller is None:

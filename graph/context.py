@@ -21,9 +21,11 @@ class Context(BaseContext):
         self.caller = caller
         self.refusal = refusal  # why the caller may do nothing (no key, unknown key, rate limit)
 
-    def admit(self, caller: Caller) -> None:
+    def admit(self, caller: Caller, credential: str | None = None) -> None:
         self.caller, self.refusal = caller, None
-        self.live_tails = 0  # on a WebSocket, the context lives as long as the connection
+        # On a WebSocket, the context lives as long as the connection.
+        self.live_tails = 0
+        self.credential = credential  # re-checked while the socket is open
 
 
 async def get_context(connection: HTTPConnection) -> Context:

@@ -1,5 +1,5 @@
 """Subscription protocols with our limits (on top of the key checks in `graph.sockets`): a prompt
-handshake, operations checked as they arrive."""
+handshake, operations checked (and counted against the caller's rate limit) as they arrive."""
 
 from __future__ import annotations
 
@@ -78,6 +78,8 @@ class TransportWSHandler(sockets.TransportWSHandler):
         error = operation_error(message.get("payload"))
         if error is None and message["id"] not in self.operations:
             error = over_the_cap(len(self.operations))
+        if error is None and self.connection_acknowledged:
+            error = await sockets.rate_refusal(self.context)
         if error is not None and self.connection_acknowledged:
             await self.send_message(ErrorMessage(id=message["id"], type="error", payload=[error]))
             return
@@ -110,6 +112,8 @@ class LegacyWSHandler(sockets.LegacyWSHandler):
         error = operation_error(message.get("payload"))
         if error is None and message["id"] not in self.tasks:
             error = over_the_cap(len(self.tasks))
+        if error is None and self.connection_acknowledged:
+            error = await sockets.rate_refusal(self.context)
         if error is not None and self.connection_acknowledged:
             await self.send_message(
                 LegacyErrorMessage(type="error", id=message["id"], payload=error)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -41,3 +42,8 @@ def create_key(client: TestClient, name: str, *scopes: str, rate: float | None =
 
 def codes(body: dict[str, Any]) -> set[str]:
     return {error["extensions"]["code"] for error in body.get("errors", [])}
+
+
+def fresh_window(seconds: int) -> None:
+    """Start at the beginning of a rate-limit window, so one window holds every request."""
+    time.sleep(seconds - time.time() % seconds + 0.01)

@@ -9,8 +9,8 @@ import pytest
 from broker.hub import Hub, SubscriberOverflow
 
 
-def test_a_cut_off_subscriber_reads_its_queue_then_overflows() -> None:
-    async def scenario() -> tuple[list[int], list[int]]:
+def test_a_cut_off_subscriber_lets_go_of_its_queue_at_once() -> None:
+    async def scenario() -> tuple[list[int], int]:
         hub: Hub[int] = Hub(name="numbers", queue_size=3, drop_oldest=False)
         async with hub.subscribe() as slow, hub.subscribe(lambda n: n % 2 == 0) as evens:
             received = []
@@ -18,14 +18,49 @@ def test_a_cut_off_subscriber_reads_its_queue_then_overflows() -> None:
                 hub.deliver(number)
                 if number % 2 == 0:
                     received.append(await evens.get())
-            kept = [await slow.get() for _ in range(3)]
+            assert slow.overflowed
+            queued = slow.queue.qsize()
             with pytest.raises(SubscriberOverflow):
                 await slow.get()
-        return received, kept
+        return received, queued
 
-    received, kept = asyncio.run(scenario())
+    received, queued = asyncio.run(scenario())
     assert received == [0, 2, 4]
-    assert kept == [0, 1, 2]
+    assert queued <= 1  # the wake-up for a `get` already waiting, nothing it was sent
+
+
+def test_a_subscriber_is_cut_off_when_its_queue_would_outweigh_its_bytes() -> None:
+    async def scenario() -> tuple[list[int], bool]:
+        hub: Hub[int] = Hub(
+            name="numbers", queue_size=100, drop_oldest=False, max_bytes=10, weigh=lambda n: n
+        )
+        async with hub.subscribe() as subscriber:
+            hub.deliver(20)  # an empty queue takes any one item
+            hub.deliver(1)  # 21 bytes queued: over
+            cut = subscriber.overflowed
+        async with hub.subscribe() as reader:
+            taken = []
+            for number in (6, 4, 7):
+                hub.deliver(number)
+                taken.append(await reader.get())  # read as it comes: never more than 7 held
+        return taken, cut and not reader.overflowed
+
+    taken, cut_only_the_slow_one = asyncio.run(scenario())
+    assert taken == [6, 4, 7]
+    assert cut_only_the_slow_one
+
+
+def test_a_waiting_subscriber_is_woken_when_cut_off() -> None:
+    async def scenario() -> None:
+        hub: Hub[int] = Hub(name="numbers", queue_size=1, drop_oldest=False)
+        async with hub.subscribe() as subscriber:
+            waiting = asyncio.ensure_future(subscriber.get())
+            hub.deliver(1)  # wakes the waiter, which has not taken it yet
+            hub.deliver(2)  # the queue is full: cut off before the waiter ran
+            with pytest.raises(SubscriberOverflow):
+                await asyncio.wait_for(waiting, 5)
+
+    asyncio.run(scenario())
 
 
 def test_leaving_unsubscribes() -> None:
