@@ -63,8 +63,11 @@ class KeyRing:
 
     @classmethod
     def alone(cls, db: Database) -> KeyRing:
-        """A ring for a process that serves nothing (the shell command): it joins no fan-out."""
-        return cls(db=db, bus=Bus(RedisLink(None)), auth_required=True, admin_key=None)
+        """A ring for a process that serves nothing (the shell command): it joins no fan-out
+        and limits nothing."""
+        link = RedisLink(None)
+        limiter = RateLimiter(link=link, default_per_second=0, failures_per_second=0)
+        return cls(db=db, bus=Bus(link), limiter=limiter, auth_required=True, admin_key=None)
 
     def start(self) -> None:
         self._flusher = asyncio.get_running_loop().create_task(self._flush_periodically())
