@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # uvicorn's own lines in LOG_FORMAT from its first (a --workers supervisor never loads the app).
 UVICORN_LOGGING := --log-config ops/logging.json
-# Per worker process; README "Production" explains each, and a test serves with exactly these.
+# Per worker process; docs/operations.md "Production" explains each, and a test serves with exactly these.
 UVICORN_LIMITS := --http ops.protocol:GuardedHttpToolsProtocol --limit-concurrency 1000 --backlog 2048 --timeout-keep-alive 5 --timeout-graceful-shutdown 30 --ws-max-size 1048576 --ws-ping-interval 20 --ws-ping-timeout 20
 
 .PHONY: setup run migrate lint format test test-quick fuzz schema bench
@@ -32,7 +32,7 @@ $(UI_STAMP): ui/package.json ui/package-lock.json
 	cd ui && npm ci
 	touch $(UI_STAMP)
 
-# The Node.js clients the README's JavaScript examples import, for the tests that run them.
+# The Node.js clients the docs' JavaScript examples import, for the tests that run them.
 $(CLIENTS_STAMP): tests/clients/package.json tests/clients/package-lock.json
 	cd tests/clients && npm ci
 	touch $(CLIENTS_STAMP)

@@ -1,6 +1,7 @@
 """The real server with the documented uvicorn limits (`UVICORN_LIMITS` in the Makefile, the same
-in README's production command): Host checked on the WebSocket handshake, MAX_WEBSOCKETS,
-oversized messages, idle keep-alive connections closed, and what uvicorn leaves to the proxy."""
+in the production command of docs/operations.md): Host checked on the WebSocket handshake,
+MAX_WEBSOCKETS, oversized messages, idle keep-alive connections closed, and what uvicorn leaves to
+the proxy."""
 
 from __future__ import annotations
 
@@ -44,9 +45,9 @@ def raw_request(server: Server, request: bytes) -> bytes:
         return connection.recv(4096)
 
 
-def test_readme_production_command_has_the_makefile_limits() -> None:
-    readme = (APP_DIR / "README.md").read_text()
-    command = re.search(r"uvicorn main:app --host 0\.0\.0\.0 .*?\n(?!\s)", readme, re.DOTALL)
+def test_the_documented_production_command_has_the_makefile_limits() -> None:
+    operations = (APP_DIR / "docs" / "operations.md").read_text()
+    command = re.search(r"uvicorn main:app --host 0\.0\.0\.0 .*?\n(?!\s)", operations, re.DOTALL)
     assert command is not None
     assert shlex.split(command[0].replace("\\\n", " "))[-len(LIMITS) :] == LIMITS
 
