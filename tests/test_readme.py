@@ -79,7 +79,9 @@ def test_readme_examples_run_in_order_on_a_fresh_database(tmp_path: Path) -> Non
             assert "errors" not in response.json(), (text, response.text)
 
 
-@pytest.mark.parametrize("page", reading_order(), ids=lambda page: page.name)
+@pytest.mark.parametrize(
+    "page", [*reading_order(), *sorted((ROOT / "bench").glob("*.md"))], ids=lambda page: page.name
+)
 def test_links_lead_to_files_and_headings_in_the_repository(page: Path) -> None:
     targets = re.findall(r"\]\(([^)\s]+)\)", page.read_text())
     for target in (target for target in targets if "://" not in target):
