@@ -34,6 +34,7 @@ README_URL = "ws://127.0.0.1:8000/graphql"
 WAIT_S = 60.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("example", [e for e in PYTHON_EXAMPLES if "opentelemetry" in e])
 def test_python_examples_name_every_package_they_import(example: str) -> None:
     """The OpenTelemetry snippet imported LoggingHandler without naming its package."""
@@ -78,6 +79,7 @@ def test_every_graphql_ws_client_gives_node_20_a_websocket(example: str) -> None
     assert "webSocketImpl: WebSocket" in example
 
 
+@pytest.mark.slow
 def test_the_live_tail_example_prints_a_new_log_on_node(tmp_path: Path) -> None:
     node = shutil.which("node")
     assert node is not None, "Node.js runs the docs' JavaScript examples"

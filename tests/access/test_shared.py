@@ -65,6 +65,7 @@ def _fresh_window(seconds: int) -> None:
     time.sleep(seconds - time.time() % seconds + 0.01)
 
 
+@pytest.mark.slow
 @pytest.mark.redis
 def test_a_rate_limit_is_shared_by_the_processes(client: TestClient, other: TestClient) -> None:
     key = create_key(client, "limited", "READ", rate=0.5)  # one request per 2 s window
@@ -85,6 +86,7 @@ def test_a_rate_limit_holds_per_process_with_redis_dead(client: TestClient) -> N
     assert body["errors"][0]["extensions"]["retryAfter"] >= 1
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 @pytest.mark.redis
 def test_a_revocation_reaches_another_os_process(redis_url: str) -> None:

@@ -52,6 +52,7 @@ def test_the_documented_production_command_has_the_makefile_limits() -> None:
     assert shlex.split(command[0].replace("\\\n", " "))[-len(LIMITS) :] == LIMITS
 
 
+@pytest.mark.slow
 def test_a_rebound_websocket_handshake_gets_400(server: Server) -> None:
     rebound = f"rebind.attacker.example:{server.port}"
     handshake = (
@@ -92,6 +93,7 @@ def test_a_websocket_message_over_the_size_limit_closes_the_socket(server: Serve
     assert closed.value.rcvd.code == 1009  # message too big
 
 
+@pytest.mark.slow
 def test_idle_connections_and_unfinished_heads_are_closed(server: Server) -> None:
     """uvicorn closes a connection idle after a response within --timeout-keep-alive; our
     protocol (--http ops.protocol:...) answers 408 to a head unfinished after 10 s."""
@@ -130,6 +132,7 @@ def test_a_head_and_a_large_body_in_one_read_are_served(server: Server) -> None:
     assert raw_request(server, head.encode() + body).startswith(b"HTTP/1.1 200 ")
 
 
+@pytest.mark.slow
 def test_a_body_that_stops_coming_gets_408(server: Server) -> None:
     """Our protocol answers 408 to a body unfinished 10 s after its head (plus a second per
     16 KiB received): a byte a second does not keep it open, on either lane or on a route."""
