@@ -1,14 +1,14 @@
 """First pages of logs filtered by level, service and time alone, from statements built once.
 
-Building the SELECT and its cache key for every request cost about a tenth of a GraphQL page's
-CPU. These filters (the common ones) come in few shapes: one statement per shape, with bound
-parameters, goes straight to SQLAlchemy's compiled cache. It is the statement `db.logs` builds
-for the same criteria, with the values bound instead of inlined.
+Building the SELECT and its cache key for every request was a visible share of a GraphQL
+page's CPU (bench/HISTORY.md). These filters (the common ones) come in few shapes: one
+statement per shape, with bound parameters, goes straight to SQLAlchemy's compiled cache. It is
+the statement `db.logs` builds for the same criteria, with the values bound instead of inlined.
 
 On PostgreSQL, a shape without IN lists compiles to one fixed SQL text, and `page_rows` runs
-that text on the driver's cursor (db/driver.py): SQLAlchemy's execution cost as much CPU as
-the rest of the read (0.17 against 0.11 ms a page here). Its two conversions are done here
-instead (instants in UTC, in and out).
+that text on the driver's cursor (db/driver.py): SQLAlchemy's execution cost more CPU than the
+rest of the read (bench/HISTORY.md). Its two conversions are done here instead (instants in
+UTC, in and out).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Every bound the ingest paths put on hostile input, in one place (the README lists them)."""
+"""Every bound the ingest paths put on hostile input, in one place (docs/ingest.md lists them)."""
 
 from __future__ import annotations
 

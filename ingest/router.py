@@ -19,7 +19,7 @@ from ingest.errors import IngestError
 from ingest.idempotency import idempotent
 from ingest.streaming import content_coding, decoded, lines, read_whole
 
-# Every refusal of README's "Answers" table, in each protocol's own error shape.
+# Every refusal of docs/ingest.md's "Answers" table, in each protocol's own error shape.
 _REFUSALS: dict[int | str, dict[str, Any]] = {
     400: {"description": "The body is not what the protocol says (malformed)"},
     409: {"description": "The same Idempotency-Key is still in flight"},

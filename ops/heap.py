@@ -14,7 +14,7 @@ def startup_objects_frozen() -> Iterator[None]:
 
     Every full collection walked all of it: a request that makes many objects (a day's
     histogram by the minute makes about 10,000) set off such collections, and they were its
-    slow tail (in-process at 10M logs: p95 209 -> 79-84 ms, p50 63 -> 45-47 ms). Unfrozen at
+    slow tail (bench/HISTORY.md has the figures). Unfrozen at
     shutdown, so apps started one after another in one process (the tests) leave nothing the
     collector cannot reach. No collection first: in the tests' large heap one per start-up
     doubled the suite's time.

@@ -27,8 +27,8 @@ _VALID_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 
 
 # A fresh id is this process's random prefix and a count: unique across processes and hosts
-# as a random one would be, without a getrandom call per request (uuid4 was 4 % of the CPU
-# of a page of logs here).
+# as a random one would be, without a getrandom call per request (bench/HISTORY.md says what
+# uuid4 cost).
 _PROCESS = os.urandom(8).hex()
 _count = itertools.count(1)
 

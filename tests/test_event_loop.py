@@ -36,6 +36,7 @@ def slow_query(db: Database) -> Callable[[Connection], object]:
     return lambda connection: connection.execute(text(sql)).all()
 
 
+@pytest.mark.slow
 def test_healthz_answers_within_100ms_during_a_slow_query(client: TestClient) -> None:
     db: Database = client.app.state.runtime.db  # type: ignore[attr-defined]
     started = time.perf_counter()

@@ -20,6 +20,7 @@ def outage_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     ]
 
 
+@pytest.mark.slow
 def test_many_failed_requests_log_one_line(
     dead_database: TestClient,
     caplog: pytest.LogCaptureFixture,

@@ -1,4 +1,4 @@
-"""The README's GraphQL examples run as written."""
+"""The examples of the README and of docs/ run as written, and their links lead somewhere."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ from fastapi.testclient import TestClient
 
 from main import create_app
 from tests.conftest import app_settings, gql
+from tests.documents import ROOT, anchors, blocks, examples, reading_order
 
-README = Path(__file__).resolve().parents[1] / "README.md"
 BASE_URL = "http://127.0.0.1:8000"
-EXAMPLES = re.findall(r"```graphql\n(.*?)```", README.read_text(), flags=re.DOTALL)
+EXAMPLES = examples("graphql")
 
 
-def test_readme_has_graphql_examples() -> None:
+def test_the_docs_have_graphql_examples() -> None:
     assert len(EXAMPLES) >= 2
 
 
@@ -32,9 +32,9 @@ def test_readme_graphql_example_runs(client: TestClient, document: str) -> None:
 
 
 def readme_steps() -> list[tuple[str, str]]:
-    """The README's GraphQL documents and curl commands against the server, in reading order."""
+    """The GraphQL documents and curl commands against the server, in reading order."""
     steps: list[tuple[str, str]] = []
-    for language, block in re.findall(r"```(graphql|sh)\n(.*?)```", README.read_text(), re.DOTALL):
+    for language, block in blocks("graphql", "sh"):
         if language == "graphql":
             if "subscription" not in block:
                 steps.append(("graphql", block))
@@ -79,12 +79,19 @@ def test_readme_examples_run_in_order_on_a_fresh_database(tmp_path: Path) -> Non
             assert "errors" not in response.json(), (text, response.text)
 
 
-def test_readme_links_only_files_in_the_repository() -> None:
-    root = README.parent
-    targets = re.findall(r"\]\(([^)#]+)\)", README.read_text())
-    local = [target for target in targets if "://" not in target]
-    assert local
-    for target in local:
-        path = (root / target).resolve()
-        assert path.is_relative_to(root), target
-        assert path.exists(), target
+@pytest.mark.parametrize(
+    "page", [*reading_order(), *sorted((ROOT / "bench").glob("*.md"))], ids=lambda page: page.name
+)
+def test_links_lead_to_files_and_headings_in_the_repository(page: Path) -> None:
+    targets = re.findall(r"\]\(([^)\s]+)\)", page.read_text())
+    for target in (target for target in targets if "://" not in target):
+        path, _, anchor = target.partition("#")
+        linked = (page.parent / path).resolve() if path else page
+        assert linked.is_relative_to(ROOT), target
+        assert linked.exists(), target
+        if anchor:
+            assert anchor in anchors(linked), target
+
+
+def test_the_readme_stays_short() -> None:
+    assert len(reading_order()[0].read_text().splitlines()) <= 250

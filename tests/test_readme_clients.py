@@ -1,5 +1,5 @@
-"""The README's client examples say what to install, and its JavaScript clients work on
-Node.js 20, which has no global WebSocket.
+"""The client examples of the README and docs/ say what to install, and their JavaScript clients
+work on Node.js 20, which has no global WebSocket.
 
 Running the live-tail example needs Node.js and the npm packages it names (`graphql-ws`, `ws`):
 `make setup` installs them into tests/clients/ from its package-lock.json.
@@ -23,17 +23,18 @@ import httpx
 import pytest
 
 from testing.server import running_server
+from tests.documents import examples
 
-README = Path(__file__).resolve().parents[1] / "README.md"
-JS_EXAMPLES = re.findall(r"```js\n(.*?)```", README.read_text(), flags=re.DOTALL)
+JS_EXAMPLES = examples("js")
 NODE_CLIENTS = [example for example in JS_EXAMPLES if 'from "graphql-ws"' in example]
 TAIL_EXAMPLE = next(example for example in NODE_CLIENTS if "logs(filter:" in example)
-PYTHON_EXAMPLES = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.DOTALL)
+PYTHON_EXAMPLES = examples("python")
 NODE_MODULES = Path(__file__).parent / "clients" / "node_modules"
 README_URL = "ws://127.0.0.1:8000/graphql"
 WAIT_S = 60.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("example", [e for e in PYTHON_EXAMPLES if "opentelemetry" in e])
 def test_python_examples_name_every_package_they_import(example: str) -> None:
     """The OpenTelemetry snippet imported LoggingHandler without naming its package."""
@@ -67,7 +68,7 @@ def _distribution(module: str) -> str | None:
     return None
 
 
-def test_the_readme_has_node_clients() -> None:
+def test_the_docs_have_node_clients() -> None:
     assert len(NODE_CLIENTS) >= 2
 
 
@@ -78,9 +79,10 @@ def test_every_graphql_ws_client_gives_node_20_a_websocket(example: str) -> None
     assert "webSocketImpl: WebSocket" in example
 
 
+@pytest.mark.slow
 def test_the_live_tail_example_prints_a_new_log_on_node(tmp_path: Path) -> None:
     node = shutil.which("node")
-    assert node is not None, "Node.js runs the README's JavaScript examples"
+    assert node is not None, "Node.js runs the docs' JavaScript examples"
     (tmp_path / "node_modules").symlink_to(NODE_MODULES)
     with running_server(database_url=f"sqlite:///{tmp_path / 'lograph.db'}") as server:
         script = tmp_path / "tail.mjs"

@@ -65,6 +65,7 @@ def test_unsupported_database_url_is_refused() -> None:
         load_settings(database_url="mysql://u@h/db")
 
 
+@pytest.mark.slow
 def test_bad_configuration_stops_startup_with_one_line(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-c", "import main"],

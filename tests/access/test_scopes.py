@@ -20,6 +20,7 @@ def settings_overrides() -> dict[str, Any]:
     return {"enable_alerts": False, "auth_required": True, "admin_api_key": ADMIN_KEY}
 
 
+@pytest.mark.slow
 def test_rest_needs_a_key_and_names_the_scheme(client: TestClient) -> None:
     response = client.get("/api/v1/logs/")
     assert response.status_code == 401
@@ -152,6 +153,7 @@ class TestWithoutAuthRequired:
         assert client.delete(f"/api/v1/logs/{created['id']}").status_code == 200
         assert "errors" not in call(client, READ_QUERY, key=None)
 
+    @pytest.mark.slow
     def test_a_key_given_still_limits_to_its_scopes(self, client: TestClient) -> None:
         key = create_key(client, "reader", "READ")
         assert client.post("/api/v1/logs/", json=log_json(), headers=bearer(key)).status_code == 403

@@ -65,6 +65,7 @@ def _statuses(client: TestClient, key: str, count: int) -> list[int]:
     return [client.get("/api/v1/stats/", headers=bearer(key)).status_code for _ in range(count)]
 
 
+@pytest.mark.slow
 @pytest.mark.redis
 def test_a_rate_limit_is_shared_by_the_processes(client: TestClient, other: TestClient) -> None:
     key = create_key(client, "limited", "READ", rate=0.5)  # one request per 2 s window
@@ -85,6 +86,7 @@ def test_a_rate_limit_holds_per_process_with_redis_dead(client: TestClient) -> N
     assert body["errors"][0]["extensions"]["retryAfter"] >= 1
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 @pytest.mark.redis
 def test_a_revocation_reaches_another_os_process(redis_url: str) -> None:

@@ -51,6 +51,7 @@ def engines(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[En
             engine.dispose()
 
 
+@pytest.mark.slow
 def test_upgrade_builds_the_declared_alert_tables(engines: tuple[Engine, Engine]) -> None:
     migrated, declared = engines
     upgrade_database(migrated)

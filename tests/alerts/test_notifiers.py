@@ -71,6 +71,7 @@ def fire(client: TestClient) -> dict[str, Any]:
     return alert
 
 
+@pytest.mark.slow
 def test_webhook_gets_the_alert_as_json_retrying_server_errors(
     client: TestClient, receiver: Receiver
 ) -> None:
@@ -83,6 +84,7 @@ def test_webhook_gets_the_alert_as_json_retrying_server_errors(
     assert receiver.statuses == []
 
 
+@pytest.mark.slow
 def test_webhook_gives_up_after_three_retries_and_logs_it(
     client: TestClient, receiver: Receiver, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -93,6 +95,7 @@ def test_webhook_gives_up_after_three_retries_and_logs_it(
     assert f"webhook failed for alert {alert['id']} of checkout: HTTP 500" in caplog.text
 
 
+@pytest.mark.slow
 def test_a_hanging_webhook_does_not_slow_writes(client: TestClient, receiver: Receiver) -> None:
     receiver.release.clear()
     started = time.monotonic()

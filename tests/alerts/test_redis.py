@@ -89,6 +89,7 @@ def test_rule_changes_reach_the_other_app(client: TestClient, other: TestClient)
     wait_for(fired_there, what="the other app to load the new rule")
 
 
+@pytest.mark.slow
 def test_a_zero_cooldown_claims_for_the_shortest_redis_expiry(
     client: TestClient, shared_redis: redis.Redis
 ) -> None:

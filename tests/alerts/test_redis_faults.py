@@ -51,6 +51,7 @@ def _capture_alert_logs(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, logger="lograph.broker")
 
 
+@pytest.mark.slow
 def test_unreachable_redis_degrades_to_this_process(
     client: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -64,6 +65,7 @@ def test_unreachable_redis_degrades_to_this_process(
     assert redis_warnings(caplog, "Redis unavailable at redis://127.0.0.1:1/0") == 1
 
 
+@pytest.mark.slow
 @pytest.mark.redis
 def test_redis_lost_mid_run_falls_back_then_reconnects(
     client: TestClient, proxy: Proxy, redis_url: str, caplog: pytest.LogCaptureFixture

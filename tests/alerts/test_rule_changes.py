@@ -23,6 +23,7 @@ def test_a_lowered_threshold_fires_on_the_logs_already_there(client: TestClient)
     assert (alert["count"], alert["threshold"]) == (2, 2)
 
 
+@pytest.mark.slow
 def test_a_shortened_cooldown_ends_the_running_one(client: TestClient) -> None:
     upsert_rule(client, name="auth", service="auth", threshold=1, cooldownSeconds=3600)
     write_logs(client, 1, service="auth")
@@ -38,6 +39,7 @@ def test_a_shortened_cooldown_ends_the_running_one(client: TestClient) -> None:
     assert len(history(client)) == 2
 
 
+@pytest.mark.slow
 def test_a_lengthened_cooldown_holds_the_rule_longer(client: TestClient) -> None:
     upsert_rule(client, name="auth", service="auth", threshold=1, cooldownSeconds=1)
     write_logs(client, 1, service="auth")
@@ -68,6 +70,7 @@ class TestWithRedis:
         upsert_rule(client, name="pay", service="pay", threshold=1, cooldownSeconds=600)
         assert 500 < shared_redis.ttl("lograph:alert:pay") <= 600
 
+    @pytest.mark.slow
     def test_a_cooldown_shortened_below_the_elapsed_time_ends_the_claim(
         self, client: TestClient, shared_redis: redis.Redis
     ) -> None:

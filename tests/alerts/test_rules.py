@@ -52,6 +52,7 @@ def test_delete_returns_the_rule_then_null(client: TestClient) -> None:
     assert gql(client, LIST)["data"]["alertRules"] == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("fields", "field", "reason"),
     [

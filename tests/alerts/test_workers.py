@@ -110,6 +110,7 @@ def subscribe(stack: ExitStack, server: Server, protocol: str) -> Subscriber:
     return Subscriber(stack.enter_context(socket), protocol)
 
 
+@pytest.mark.slow
 def test_each_alert_fires_once_and_reaches_every_subscriber_once(workers: list[Server]) -> None:
     with ExitStack() as stack:
         subscribers = [
@@ -149,6 +150,7 @@ def test_websockets_from_unlisted_origins_get_403(workers: list[Server]) -> None
         pass
 
 
+@pytest.mark.slow
 def test_workers_logged_no_errors(workers: list[Server]) -> None:
     for server in workers:
         assert server.process.poll() is None

@@ -114,6 +114,7 @@ def both_subscribed(store: PrivateRedis, *, count: int = 2) -> bool:
         return bool(client.pubsub_numsub(channel) == [(channel.encode(), count)])
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_a_frozen_redis_is_an_outage_and_its_thaw_a_recovery(
     frozen_setup: tuple[PrivateRedis, list[Server]],
@@ -156,6 +157,7 @@ def test_a_frozen_redis_is_an_outage_and_its_thaw_a_recovery(
         assert f"redis://:***@127.0.0.1:{store.port}/0" in text
 
 
+@pytest.mark.slow
 def test_a_freeze_with_nothing_to_claim_is_noticed_by_the_subscription_ping(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

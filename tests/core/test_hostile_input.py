@@ -53,6 +53,7 @@ def rest_422(response: Any, loc: list[Any]) -> None:
 # --- paging
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", ["/api/v1/logs/", "/api/v1/logs/filter"])
 @pytest.mark.parametrize("name", ["skip", "limit"])
 @pytest.mark.parametrize("value", [2**63 - 1, 2**63, 2**64, 10**30])
@@ -72,6 +73,7 @@ def test_huge_skip_on_graphql_is_bad_user_input(client: TestClient) -> None:
 # --- timestamps that leave years 1 to 9999 when moved to UTC
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("moment", [EARLY, LATE])
 def test_out_of_range_timestamps_on_rest_writes_are_422(client: TestClient, moment: str) -> None:
     rest_422(client.post("/api/v1/logs/", json=log_json(timestamp=moment)), ["body", "timestamp"])

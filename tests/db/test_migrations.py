@@ -228,6 +228,7 @@ def test_upgrade_refuses_a_logs_table_of_unknown_shape(tmp_path: Path) -> None:
         upgrade_database(engine)
 
 
+@pytest.mark.slow
 def test_cli_commands_upgrade_the_database_named_by_settings(tmp_path: Path) -> None:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
     alembic = [sys.executable, "-m", "alembic", "upgrade", "head"]
@@ -239,6 +240,7 @@ def test_cli_commands_upgrade_the_database_named_by_settings(tmp_path: Path) -> 
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_postgres_upgrade_builds_the_models_schema_and_repeats_as_a_no_op(
     pg_engine: Engine, pg_reference: dict[str, Any]
@@ -257,6 +259,7 @@ def start_worker(url: str, barrier: BarrierType) -> None:
     engine.dispose()
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_worker_processes_starting_together_upgrade_once(pg_engine: Engine) -> None:
     workers = 4
@@ -320,6 +323,7 @@ def expected_after_upgrade(row: dict[str, Any]) -> tuple[str, Any]:
     return "INFO", {"legacy_metadata": old, "legacy_level": row["level"]}
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_legacy_table_is_upgraded_in_place_without_losing_a_row(
     pg_engine: Engine, pg_reference: dict[str, Any]
@@ -379,6 +383,7 @@ def test_legacy_upgrade_that_fails_leaves_the_table_untouched(pg_engine: Engine)
     assert current_revision(pg_engine) is None
 
 
+@pytest.mark.slow
 def test_workers_starting_together_on_a_fresh_sqlite_file_both_migrate(tmp_path: Path) -> None:
     """uvicorn's workers each migrate at start; on one fresh file they must take turns."""
     script = (

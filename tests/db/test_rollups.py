@@ -130,6 +130,7 @@ def assert_reads_match_a_scan(engine: Engine) -> None:
                 assert buckets(narrowed) == buckets(replace(narrowed, negated=SCANNED)), width
 
 
+@pytest.mark.slow
 def test_reads_are_exact_with_deltas_waiting_and_after_a_fold(engine: Engine) -> None:
     for seed in range(3):
         write(engine, spread_logs(700, seed=seed))
@@ -145,6 +146,7 @@ def test_reads_are_exact_with_deltas_waiting_and_after_a_fold(engine: Engine) ->
     assert_reads_match_a_scan(engine)
 
 
+@pytest.mark.slow
 def test_deletes_keep_reads_exact_before_and_after_folds(engine: Engine) -> None:
     ids = write(engine, spread_logs(1500, seed=20))
     with engine.begin() as connection:
@@ -158,6 +160,7 @@ def test_deletes_keep_reads_exact_before_and_after_folds(engine: Engine) -> None
     assert_reads_match_a_scan(engine)
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_a_fold_while_another_runs_skips_and_nothing_is_counted_twice(
     pg_engine: Engine,
@@ -177,6 +180,7 @@ def test_a_fold_while_another_runs_skips_and_nothing_is_counted_twice(
     assert_reads_match_a_scan(engine)
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_folds_racing_on_two_connections_with_a_writer_count_each_log_once(
     pg_engine: Engine,
@@ -223,6 +227,7 @@ def downgrade_to(engine: Engine, revision: str) -> None:
         command.downgrade(config, revision)
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_downgrade_folds_every_delta_and_0009s_trigger_takes_over(pg_engine: Engine) -> None:
     ids = write(pg_engine, spread_logs(900, seed=60))
@@ -240,6 +245,7 @@ def test_downgrade_folds_every_delta_and_0009s_trigger_takes_over(pg_engine: Eng
     assert_reads_match_a_scan(pg_engine)
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_the_level_rollups_start_from_the_rollups_and_count_each_delta_once(
     pg_engine: Engine,
@@ -271,6 +277,7 @@ def by_level(engine: Engine, table: Table) -> dict[str, int]:
         return {level: n for level, n in connection.execute(statement) if n}
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_a_fold_first_planned_with_no_delta_waiting_still_folds_a_bulk_load(
     pg_engine: Engine,

@@ -53,6 +53,7 @@ def test_upgrade_builds_both_gin_indexes() -> None:
         assert warn_when_text_search_scans(engine) is True
 
 
+@pytest.mark.slow
 def test_without_pg_trgm_the_upgrade_goes_on_warns_and_text_filters_scan(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

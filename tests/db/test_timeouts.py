@@ -69,6 +69,7 @@ def locked_logs(client: TestClient) -> Iterator[TestClient]:
         holder.rollback()
 
 
+@pytest.mark.slow
 def test_statement_timeout_answers_503_saying_so_on_rest(locked_logs: TestClient) -> None:
     for request in (
         lambda: locked_logs.get("/api/v1/logs/"),
@@ -111,6 +112,7 @@ def test_libpq_gives_up_connecting_and_probes_dead_peers(client: TestClient) -> 
 # --- pool wait
 
 
+@pytest.mark.slow
 def test_no_free_connection_answers_503_saying_so(client: TestClient) -> None:
     db = database_of(client)
     with ExitStack() as held:
@@ -203,6 +205,7 @@ def expect_recovered(client: TestClient) -> None:
     assert "errors" not in gql(client, "{ stats { totalLogs } }")
 
 
+@pytest.mark.slow
 def test_frozen_postgres_answers_503_within_the_bound_and_recovers(
     proxied: TestClient, proxy: Proxy
 ) -> None:
@@ -224,6 +227,7 @@ def test_stopped_postgres_answers_503_and_recovers(proxied: TestClient, proxy: P
 # --- SQLite has no statement timeout of its own: lograph interrupts the statement
 
 
+@pytest.mark.slow
 def test_slow_pattern_is_cancelled_on_sqlite_with_a_clear_error(client: TestClient) -> None:
     if not database_of(client).is_sqlite:
         pytest.skip("PostgreSQL matches this quickly; the locked-table tests cover its timeout")
@@ -240,6 +244,7 @@ def test_slow_pattern_is_cancelled_on_sqlite_with_a_clear_error(client: TestClie
 # --- SQLite locked by another process
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "settings_overrides", [{"enable_alerts": False, "database_wait_seconds": 30}]
 )

@@ -83,6 +83,7 @@ def fuzz(server: Server, folder: Path, *, examples: int, headers: Mapping[str, s
     assert "Traceback" not in log, log[-10_000:]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_no_input_gets_a_server_error_or_an_undocumented_answer(
     backend: str, tmp_path: Path
@@ -91,6 +92,7 @@ def test_no_input_gets_a_server_error_or_an_undocumented_answer(
         fuzz(started, tmp_path, examples=EXAMPLES_PER_OPERATION)
 
 
+@pytest.mark.slow
 def test_with_keys_required_a_keyed_client_gets_only_documented_answers(tmp_path: Path) -> None:
     """AUTH_REQUIRED=true, every request carrying the bootstrap key: each route is reached past
     the key check (every scope), and answers as documented there too."""

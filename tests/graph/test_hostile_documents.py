@@ -93,6 +93,7 @@ def padded(query: str, length: int) -> str:
     return query + " #" + "x" * (length - len(query) - 2)
 
 
+@pytest.mark.slow
 def test_cache_stays_within_its_budget(client: TestClient) -> None:
     length = MAX_CACHED_QUERY_LENGTH - 10
     for i in range(2 * CACHE_BUDGET // length):

@@ -108,6 +108,7 @@ def test_nested_variables_deeper_than_the_limit_are_refused(client: TestClient) 
     assert gql(client, "{ logs { id } }") == {"data": {"logs": []}}
 
 
+@pytest.mark.slow
 def test_a_million_bulk_inputs_are_refused_before_coercion(client: TestClient) -> None:
     item = '{"level": "INFO", "service": "s", "message": "m"}'
     variables = '{"inputs": [' + ",".join([item] * 1_000_000) + "]}"
@@ -124,6 +125,7 @@ def test_any_list_variable_over_the_limit_is_refused(client: TestClient) -> None
     assert refusal(response, 413)["extensions"]["field"] == "f"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("comment", [MAX_QUERY_LENGTH, 20_000_000])
 def test_query_longer_than_the_limit_is_refused_before_parsing(
     client: TestClient, comment: int
@@ -158,6 +160,7 @@ def test_big_bodies_are_decoded_off_the_event_loop(
     assert big != loop_thread
 
 
+@pytest.mark.slow
 def test_variables_holding_too_many_values_in_all_are_refused(client: TestClient) -> None:
     lists = MAX_VARIABLE_VALUES // MAX_LIST_ITEMS + 1
     variables = {"f": {"services": ["s"] * MAX_LIST_ITEMS}} | {

@@ -76,6 +76,7 @@ def assert_rollup_answers_equal_a_scan(client: TestClient) -> None:
     }
 
 
+@pytest.mark.slow
 def test_reads_from_another_app_equal_a_scan_right_after_each_write_and_delete(
     client: TestClient, reader: TestClient
 ) -> None:

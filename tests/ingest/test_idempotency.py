@@ -101,6 +101,7 @@ def two_servers() -> Iterator[tuple[list[Server], str]]:
             yield servers, database_url
 
 
+@pytest.mark.slow
 def test_a_key_in_flight_is_409_on_another_process_and_replayed_there_after(
     two_servers: tuple[list[Server], str],
 ) -> None:
@@ -149,6 +150,7 @@ def _wait_for_claim(engine: Any) -> None:
     raise AssertionError("the first request never claimed its key")
 
 
+@pytest.mark.slow
 def test_a_reused_key_with_a_different_body_is_422_naming_the_header(server: Server) -> None:
     headers = {**NDJSON, "idempotency-key": f"reused-{uuid.uuid4().hex}"}
     url = f"{server.base_url}/ingest/ndjson"
@@ -166,6 +168,7 @@ def test_a_reused_key_with_a_different_body_is_422_naming_the_header(server: Ser
 LEASE_S = 3.0
 
 
+@pytest.mark.slow
 def test_a_claim_outlives_a_killed_server_by_its_lease_only(tmp_path: Path) -> None:
     """A claim is renewed while its request runs, and lapses once its process is gone."""
     headers = {**NDJSON, "idempotency-key": "killed-mid-upload"}

@@ -16,7 +16,7 @@ from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord, ResourceLogs, ScopeL
 from tests.ingest.conftest import stored
 
 T0 = 1_760_000_000_000_000_000
-# What shippers send, and the level the README's table maps it to.
+# What shippers send, and the level docs/ingest.md's table maps it to.
 SHIPPER_LEVELS: list[tuple[Any, str]] = [
     # syslog names (syslog-ng's $LEVEL, rsyslog's %syslogseverity-text%), any case
     *[("emerg", "FATAL"), ("alert", "FATAL"), ("crit", "FATAL"), ("err", "ERROR")],

@@ -23,6 +23,7 @@ JSON_TYPE = {"content-type": "application/json"}
 T0 = 1_760_000_000_000_000_000  # 2025-10-09T08:53:20Z
 
 
+@pytest.mark.slow
 def test_records_sent_by_python_logging_loki_arrive_mapped(server: Server) -> None:
     service = f"svc-{uuid.uuid4().hex[:12]}"
     handler = logging_loki.LokiHandler(
@@ -129,6 +130,7 @@ def test_invalid_entries_are_named_and_the_valid_ones_kept_as_loki_does(
     assert [log["message"] for log in stored(client)] == ["ok"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("body", "content_type", "status"),
     [

@@ -103,6 +103,7 @@ def test_gzip_bodies_are_inflated(client: TestClient) -> None:
     assert response.json()["accepted"] == 3
 
 
+@pytest.mark.slow
 def test_more_lines_than_one_copy_chunk_are_all_written(client: TestClient) -> None:
     count = 12_345
     body = b"\n".join(line(message=f"n{i}") for i in range(count))
@@ -143,6 +144,7 @@ def test_refusals_name_the_problem(
     assert response.json()["detail"]
 
 
+@pytest.mark.slow
 def test_a_gzip_bomb_in_atomic_mode_is_413_and_writes_nothing(client: TestClient) -> None:
     bomb = gzip.compress(line() + b"\n" + b" " * (80 * 1024 * 1024))
     response = client.post(
@@ -155,6 +157,7 @@ def test_a_gzip_bomb_in_atomic_mode_is_413_and_writes_nothing(client: TestClient
     assert stored(client) == []
 
 
+@pytest.mark.slow
 def test_a_partial_request_failing_midway_says_how_many_lines_it_kept(client: TestClient) -> None:
     whole = gzip.compress(b"\n".join(line(message=f"k{i}") for i in range(25_000)))
     response = client.post(
@@ -176,6 +179,7 @@ def ndjson_gzip(server: Server, parts: list[bytes]) -> httpx.Response:
     )
 
 
+@pytest.mark.slow
 def test_a_stream_of_rejected_lines_stops_early_saying_what_was_written(server: Server) -> None:
     service = f"svc-{uuid.uuid4().hex[:12]}"
     valid = line(service=service) + b"\n"
@@ -191,6 +195,7 @@ def test_a_stream_of_rejected_lines_stops_early_saying_what_was_written(server: 
     assert len(logs_of(server, service)) == 3
 
 
+@pytest.mark.slow
 def test_a_flood_of_blank_lines_stops_early_saying_what_was_written(server: Server) -> None:
     service = f"svc-{uuid.uuid4().hex[:12]}"
     valid = line(service=service) + b"\n"

@@ -62,6 +62,7 @@ def sdk_logger(exporter: LogRecordExporter) -> Iterator[tuple[logging.Logger, st
     provider.shutdown()
 
 
+@pytest.mark.slow
 def test_records_logged_through_the_sdk_arrive_mapped(
     sdk_logger: tuple[logging.Logger, str], server: Server
 ) -> None:
@@ -249,6 +250,7 @@ def test_more_records_than_allowed_is_413_and_writes_nothing(client: TestClient)
     assert stored(client) == []
 
 
+@pytest.mark.slow
 def test_unknown_json_fields_are_ignored_as_the_otlp_spec_requires(client: TestClient) -> None:
     """OTLP/JSON receivers must ignore unknown fields, so newer senders still get through."""
     document = {

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from testing.server import APP_DIR, running_servers
 from tests.ops.test_startup import failed_start
@@ -30,6 +31,7 @@ def keys_command(database_url: str, *args: str) -> subprocess.CompletedProcess[s
     )
 
 
+@pytest.mark.slow
 def test_keys_required_with_no_key_anywhere_refuse_to_start(tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path / 'lograph.db'}"
     code, lines = failed_start(tmp_path, DATABASE_URL=database, AUTH_REQUIRED="true")
@@ -39,6 +41,7 @@ def test_keys_required_with_no_key_anywhere_refuse_to_start(tmp_path: Path) -> N
     assert lines[-1] == line
 
 
+@pytest.mark.slow
 def test_a_key_created_from_the_shell_opens_a_server_that_requires_keys(tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path / 'lograph.db'}"
     created = keys_command(
@@ -55,6 +58,7 @@ def test_a_key_created_from_the_shell_opens_a_server_that_requires_keys(tmp_path
         assert httpx.get(stats, headers={"x-api-key": key}, timeout=30).status_code == 200
 
 
+@pytest.mark.slow
 def test_a_taken_name_is_refused_in_one_line(tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path / 'lograph.db'}"
     assert keys_command(database, "create", "--name", "ops", "--scope", "ADMIN").returncode == 0

@@ -78,6 +78,7 @@ class TestPrivateMetrics:
         assert client.get("/metrics", headers=bearer(ADMIN_KEY)).status_code == 200
 
 
+@pytest.mark.slow
 def test_two_workers_scrape_to_the_same_sums(tmp_path: Path) -> None:
     metrics_dir = tempfile.mkdtemp(dir=tmp_path)
     env = {

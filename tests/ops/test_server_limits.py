@@ -1,6 +1,7 @@
 """The real server with the documented uvicorn limits (`UVICORN_LIMITS` in the Makefile, the same
-in README's production command): Host checked on the WebSocket handshake, MAX_WEBSOCKETS,
-oversized messages, idle keep-alive connections closed, and what uvicorn leaves to the proxy."""
+in the production command of docs/operations.md): Host checked on the WebSocket handshake,
+MAX_WEBSOCKETS, oversized messages, idle keep-alive connections closed, and what uvicorn leaves to
+the proxy."""
 
 from __future__ import annotations
 
@@ -44,13 +45,14 @@ def raw_request(server: Server, request: bytes) -> bytes:
         return connection.recv(4096)
 
 
-def test_readme_production_command_has_the_makefile_limits() -> None:
-    readme = (APP_DIR / "README.md").read_text()
-    command = re.search(r"uvicorn main:app --host 0\.0\.0\.0 .*?\n(?!\s)", readme, re.DOTALL)
+def test_the_documented_production_command_has_the_makefile_limits() -> None:
+    operations = (APP_DIR / "docs" / "operations.md").read_text()
+    command = re.search(r"uvicorn main:app --host 0\.0\.0\.0 .*?\n(?!\s)", operations, re.DOTALL)
     assert command is not None
     assert shlex.split(command[0].replace("\\\n", " "))[-len(LIMITS) :] == LIMITS
 
 
+@pytest.mark.slow
 def test_a_rebound_websocket_handshake_gets_400(server: Server) -> None:
     rebound = f"rebind.attacker.example:{server.port}"
     handshake = (
@@ -91,6 +93,7 @@ def test_a_websocket_message_over_the_size_limit_closes_the_socket(server: Serve
     assert closed.value.rcvd.code == 1009  # message too big
 
 
+@pytest.mark.slow
 def test_idle_connections_and_unfinished_heads_are_closed(server: Server) -> None:
     """uvicorn closes a connection idle after a response within --timeout-keep-alive; our
     protocol (--http ops.protocol:...) answers 408 to a head unfinished after 10 s."""
@@ -129,6 +132,7 @@ def test_a_head_and_a_large_body_in_one_read_are_served(server: Server) -> None:
     assert raw_request(server, head.encode() + body).startswith(b"HTTP/1.1 200 ")
 
 
+@pytest.mark.slow
 def test_a_body_that_stops_coming_gets_408(server: Server) -> None:
     """Our protocol answers 408 to a body unfinished 10 s after its head (plus a second per
     16 KiB received): a byte a second does not keep it open, on either lane or on a route."""

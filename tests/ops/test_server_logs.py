@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import orjson
+import pytest
 
 from testing.server import APP_DIR, launch, stop, wait_until_ready
 
@@ -33,11 +34,13 @@ def served_lines(tmp_path: Path, *, workers: int = 1, **env: str) -> list[str]:
     return [line for line in log.read_text().splitlines() if line.strip()]
 
 
+@pytest.mark.slow
 def test_each_request_is_logged_once(tmp_path: Path) -> None:
     lines = served_lines(tmp_path)
     assert len([line for line in lines if "/api/v1/stats/" in line]) == 1, lines
 
 
+@pytest.mark.slow
 def test_json_log_format_makes_every_line_json(tmp_path: Path) -> None:
     lines = served_lines(tmp_path, LOG_FORMAT="json")
     parsed = [orjson.loads(line) for line in lines]
@@ -45,6 +48,7 @@ def test_json_log_format_makes_every_line_json(tmp_path: Path) -> None:
     assert {"uvicorn.error", "lograph.access", "lograph.startup"} <= loggers, loggers
 
 
+@pytest.mark.slow
 def test_json_log_format_holds_for_the_workers_supervisor_too(tmp_path: Path) -> None:
     """uvicorn's supervising process never imports the app: `--log-config` sets its format."""
     lines = served_lines(tmp_path, workers=2, LOG_FORMAT="json")

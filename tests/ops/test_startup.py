@@ -24,6 +24,7 @@ def failed_start(tmp_path: Path, **env: str) -> tuple[int, list[str]]:
     return code, log.read_text().splitlines()
 
 
+@pytest.mark.slow
 def test_unreachable_database_is_one_line_without_password(tmp_path: Path) -> None:
     port = free_port()  # nothing listens there
     code, lines = failed_start(
@@ -36,6 +37,7 @@ def test_unreachable_database_is_one_line_without_password(tmp_path: Path) -> No
     assert "Connection refused" in line
 
 
+@pytest.mark.slow
 def test_a_failed_start_prints_its_one_line_alone(tmp_path: Path) -> None:
     """uvicorn used to follow it with `Application startup failed. Exiting.`"""
     code, lines = failed_start(tmp_path, DATABASE_URL=f"postgresql://u@127.0.0.1:{free_port()}/x")
@@ -44,6 +46,7 @@ def test_a_failed_start_prints_its_one_line_alone(tmp_path: Path) -> None:
     assert "lograph: cannot use DATABASE_URL" in line
 
 
+@pytest.mark.slow
 def test_missing_database_is_named(tmp_path: Path) -> None:
     require_postgres()
     url = "postgresql://postgres@127.0.0.1:5432/lograph_no_such_database"
@@ -54,6 +57,7 @@ def test_missing_database_is_named(tmp_path: Path) -> None:
     assert 'database "lograph_no_such_database" does not exist' in line
 
 
+@pytest.mark.slow
 def test_unreachable_redis_stops_the_start_only_when_required(tmp_path: Path) -> None:
     dead = f"redis://:pw@127.0.0.1:{free_port()}/0"
     code, lines = failed_start(
@@ -69,6 +73,7 @@ def test_unreachable_redis_stops_the_start_only_when_required(tmp_path: Path) ->
     assert "REDIS_REQUIRED" in line
 
 
+@pytest.mark.slow
 def test_unreadable_rules_file_is_one_line(tmp_path: Path) -> None:
     code, lines = failed_start(
         tmp_path,
@@ -123,6 +128,7 @@ def test_app_start_logs_the_startup_line(tmp_path: Path, caplog: pytest.LogCaptu
     assert line.startswith(f"lograph {app.version} started: database sqlite:///")
 
 
+@pytest.mark.slow
 def test_redis_without_such_database_stops_the_start(tmp_path: Path) -> None:
     require_redis()
     code, lines = failed_start(

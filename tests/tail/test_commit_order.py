@@ -49,6 +49,7 @@ def insert(connection: PgConnection, message: str) -> int:
         return int(row[0])
 
 
+@pytest.mark.slow
 def test_a_log_committed_after_a_higher_id_is_delivered_once(
     client: TestClient, connect: type[PgConnection]
 ) -> None:

@@ -37,6 +37,7 @@ LOGS = [
 QUERY = "query($f: LogFilter) { logs(filter: $f, limit: 100) { id } }"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "filters",
     [FILTERS, FILTERS[1:]],

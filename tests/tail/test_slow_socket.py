@@ -40,6 +40,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             yield started
 
 
+@pytest.mark.slow
 def test_a_client_that_stops_reading_is_cut_off_and_resumes_exactly(server: Server) -> None:
     # The client reads nothing while the logs are written: its library stops taking frames
     # off the socket after a few, so the server's socket and then its queue fill. A client that

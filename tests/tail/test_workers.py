@@ -50,6 +50,7 @@ def lonely_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Se
         yield started
 
 
+@pytest.mark.slow
 def test_tails_on_each_worker_get_every_write_through_both_once(workers: list[Server]) -> None:
     with ExitStack() as stack:
         tails = [
@@ -69,6 +70,7 @@ def test_tails_on_each_worker_get_every_write_through_both_once(workers: list[Se
             assert tail.message(timeout=0.3) is None
 
 
+@pytest.mark.slow
 def test_resume_on_the_other_worker_after_a_forced_disconnect_mid_bulk(
     workers: list[Server],
 ) -> None:
@@ -95,6 +97,7 @@ def test_resume_on_the_other_worker_after_a_forced_disconnect_mid_bulk(
         assert second.message(timeout=0.5) is None
 
 
+@pytest.mark.slow
 def test_without_redis_each_worker_tails_what_the_other_writes(
     lonely_workers: list[Server],
 ) -> None:

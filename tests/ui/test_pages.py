@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import httpx
+import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, expect
 
 from testing.server import Server
@@ -12,6 +13,7 @@ from testing.server import Server
 TIMEOUT_MS = 30_000
 
 
+@pytest.mark.slow
 def test_graphiql_runs_the_preloaded_query_and_shows_results(
     server: Server, browser: BrowserContext, blocked_urls: list[str]
 ) -> None:
@@ -45,6 +47,7 @@ def test_graphiql_runs_the_preloaded_query_and_shows_results(
     assert not blocked_urls, blocked_urls
 
 
+@pytest.mark.slow
 def test_swagger_ui_lists_the_rest_operations(
     server: Server, browser: BrowserContext, blocked_urls: list[str]
 ) -> None:
@@ -59,6 +62,7 @@ def test_swagger_ui_lists_the_rest_operations(
     assert not blocked_urls, blocked_urls
 
 
+@pytest.mark.slow
 def test_redoc_renders_the_schema(
     server: Server, browser: BrowserContext, blocked_urls: list[str]
 ) -> None:

@@ -1,11 +1,11 @@
 """PostgreSQL: writers append rollup deltas; a fold moves them into the rollups later.
 
 0009's trigger upserted one minute row and one hour row per distinct bucket of every write. On
-logs spread over days nearly every log opens its own buckets, so a 10,000-log COPY spent about
-100 ms in ON CONFLICT upserts (index probe, speculative insert, non-HOT updates of hour rows).
-Now the triggers only append the write's counts per (minute, level, service) to
-`log_counts_delta`, a table with no key and no index: a plain INSERT … SELECT … GROUP BY of
-about 10 ms per 10,000 spread logs. Deletes append negative counts the same way.
+logs spread over days nearly every log opens its own buckets, so a COPY spent most of its
+trigger time in ON CONFLICT upserts (index probe, speculative insert, non-HOT updates of hour
+rows). Now the triggers only append the write's counts per (minute, level, service) to
+`log_counts_delta`, a table with no key and no index: a plain INSERT … SELECT … GROUP BY, about
+a tenth of that time (bench/HISTORY.md). Deletes append negative counts the same way.
 
 Readers stay exact by summing rollup rows and delta rows in one statement (`db/rollups.py`), so
 a fold committing between two reads changes nothing they see. `log_rollups_fold(max_deltas)`

@@ -11,9 +11,8 @@ service rollups in one transaction, so every delta is folded into them exactly o
 folded before from the backfill, the rest by the new fold.
 
 SQLite gets the tables, always empty, so both schemas match the models, and its histograms sum
-the per-service rollups as before: keeping these too with row triggers cost a quarter of its
-write rate (20,000 logs in 1,000-log inserts, median of six runs: 13,700 logs/s against
-10,700).
+the per-service rollups as before: keeping these too with row triggers cost about a quarter
+of its write rate (bench/HISTORY.md).
 
 Revision ID: 0011
 Revises: 0010

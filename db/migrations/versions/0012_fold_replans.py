@@ -5,7 +5,7 @@ PL/pgSQL keeps a function's plans for the session. The app's first fold planned 
 array of ctids to take was cheapest then. After a bulk load left hundreds of thousands of
 deltas, the same plan compared every row with every one of the 10,000 ctids: each fold ran into
 the statement timeout, rolled back, and started over, so the deltas were never folded (seen
-after `bench.logs` filled 670,000 logs: 496,407 deltas stuck for minutes). Planned on each call,
+after a `bench.logs` load; bench/HISTORY.md). Planned on each call,
 the DELETE sees the table's current size and takes the TID scan; planning costs about a
 millisecond, and a fold runs at most once a second per worker.
 
