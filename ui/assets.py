@@ -26,6 +26,9 @@ ASSETS: dict[str, str] = {
     "swagger-ui.css": "swagger-ui-dist/swagger-ui.css",
     "swagger-favicon.png": "swagger-ui-dist/favicon-32x32.png",
     "redoc.js": "redoc/bundles/redoc.standalone.js",
+    "uplot.js": "uplot/dist/uPlot.iife.min.js",
+    "uplot.css": "uplot/dist/uPlot.min.css",
+    "graphql-ws.js": "graphql-ws/umd/graphql-ws.min.js",
 }
 
 assets_router = APIRouter(prefix=PREFIX, include_in_schema=False)

@@ -1,0 +1,151 @@
+"""The explorer in Chromium against a real server with seeded logs: search, URL state,
+endless scrolling, keyboard."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from testing.server import Server
+from tests.ui.explore_seed import DECLINED_EVERY, SEEDED, screenshot, seed
+
+TIMEOUT_MS = 30_000
+DECLINED = SEEDED // DECLINED_EVERY
+
+
+@pytest.fixture(scope="module")
+def seeded(server: Server) -> Server:
+    seed(server)
+    return server
+
+
+@pytest.fixture
+def page(seeded: Server, browser: BrowserContext, blocked_urls: list[str]) -> Iterator[Page]:
+    opened = browser.new_page()
+    opened.set_viewport_size({"width": 1280, "height": 800})
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    expect.set_options(timeout=TIMEOUT_MS)
+    yield opened
+    opened.close()
+    assert not errors, errors
+    assert not blocked_urls, blocked_urls
+
+
+def open_explorer(page: Page, server: Server, query: str = "") -> None:
+    page.goto(f"{server.base_url}/explore{query}")
+    expect(page.locator("#total")).to_contain_text("match")
+
+
+def rows(page: Page) -> list[str]:
+    return page.locator("#results .log .message").all_inner_texts()
+
+
+def url_params(page: Page) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(page.url).query)
+
+
+def test_typed_search_shows_matching_rows_and_lands_in_the_url(page: Page, seeded: Server) -> None:
+    open_explorer(page, seeded)
+    expect(page.locator("#total")).to_contain_text(f"{SEEDED:,} logs match")
+    screenshot(page, "01-all-logs")
+
+    page.get_by_label("Message").fill("declined")
+    page.get_by_label("Message").press("Enter")
+
+    expect(page.locator("#total")).to_contain_text(f"{DECLINED} logs match")
+    assert all("declined" in message for message in rows(page))
+    assert url_params(page)["q"] == ["declined"]
+    screenshot(page, "02-search")
+
+
+def test_back_and_forward_move_between_searches(page: Page, seeded: Server) -> None:
+    open_explorer(page, seeded)
+    page.get_by_label("ERROR", exact=True).check()
+    page.get_by_role("button", name="Search").click()
+    expect(page).to_have_url(re.compile(r"level=ERROR"))
+    expect(page.locator("#results .level").first).to_have_text("ERROR")
+
+    page.go_back()
+    expect(page.locator("#total")).to_contain_text(f"{SEEDED:,} logs match")
+    expect(page.get_by_label("ERROR", exact=True)).not_to_be_checked()
+    page.go_forward()
+    expect(page.get_by_label("ERROR", exact=True)).to_be_checked()
+    expect(page.locator("#results .level").first).to_have_text("ERROR")
+
+
+def test_a_link_reproduces_every_control_of_the_view(page: Page, seeded: Server) -> None:
+    query = "?q=request+%5Cd%2B3+served&re=1&service=search,billing&exclude=billing"
+    query += "&min=INFO&m=user.id+equals+3&m=region+in+eu&range=7d&order=asc"
+    open_explorer(page, seeded, query)
+
+    expect(page.get_by_label("Message")).to_have_value(r"request \d+3 served")
+    expect(page.get_by_label("Regular expression")).to_be_checked()
+    expect(page.get_by_label("Services", exact=True)).to_have_value("search, billing")
+    expect(page.get_by_label("Minimum level")).to_have_value("INFO")
+    expect(page.get_by_label("Time range")).to_have_value("7d")
+    expect(page.get_by_label("Metadata conditions")).to_have_value("user.id equals 3\nregion in eu")
+    expect(page.get_by_role("button", name="Sort order")).to_have_text("Oldest first")
+    messages = rows(page)
+    assert messages
+    # search logs are 1 mod 3, user 3 ends in 3, eu is odd: ascending means oldest first.
+    indexes = [int(message.split()[1]) for message in messages]
+    assert indexes == sorted(indexes, reverse=True)
+    assert all(index % 3 == 1 and index % 10 == 3 for index in indexes)
+
+
+def test_absolute_range_from_the_bar_goes_to_the_url(page: Page, seeded: Server) -> None:
+    open_explorer(page, seeded)
+    page.get_by_label("Time range").select_option("absolute")
+    page.get_by_label("From", exact=True).fill("2001-01-01T00:00:00")
+    page.get_by_label("To", exact=True).fill("2001-01-02T00:00:00")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("#total")).to_contain_text("0 logs match")
+    assert {"from", "to"} <= set(url_params(page))
+    expect(page.locator("#results")).to_contain_text("No logs match")
+
+
+def test_scrolling_loads_pages_past_a_thousand_rows_with_a_small_dom(
+    page: Page, seeded: Server
+) -> None:
+    open_explorer(page, seeded)
+    results = page.locator("#results")
+    for _ in range(40):
+        results.evaluate("element => { element.scrollTop = element.scrollHeight; }")
+        if page.locator('#results .log[data-index="1499"]').count():
+            break
+        page.wait_for_timeout(100)
+    expect(page.locator('#results .log[data-index="1499"]')).to_be_attached()
+    expect(page.locator("#total")).to_contain_text(f"{SEEDED:,} loaded")
+    assert page.locator("#results .log").count() < 150
+    # The oldest seeded log is the last one, newest first.
+    expect(page.locator('#results .log[data-index="1499"] .message')).to_have_text(
+        f"request {SEEDED - 1} served"
+    )
+
+
+def test_keyboard_moves_through_results_and_slash_focuses_search(
+    page: Page, seeded: Server
+) -> None:
+    open_explorer(page, seeded)
+    page.locator("#results").focus()
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("k")
+    expect(page.locator('#results .log[aria-selected="true"]')).to_have_attribute("data-index", "1")
+    page.keyboard.press("/")
+    expect(page.get_by_label("Message")).to_be_focused()
+
+
+def test_order_toggle_shows_oldest_first(page: Page, seeded: Server) -> None:
+    open_explorer(page, seeded)
+    page.get_by_role("button", name="Sort order").click()
+    expect(page.locator("#results .log .message").first).to_have_text(
+        f"request {SEEDED - 1} served"
+    )
+    assert url_params(page)["order"] == ["asc"]

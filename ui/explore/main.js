@@ -1,0 +1,86 @@
+// The explorer page: one state, kept in the URL; each view draws from it.
+
+import * as querybar from "./querybar.js";
+import { FACETS } from "./documents.js";
+import { request } from "./api.js";
+import { ResultList } from "./results.js";
+import { rangeFilter, searchFromState, stateFromSearch, timeBounds } from "./state.js";
+
+const status = document.getElementById("status");
+let state = stateFromSearch(location.search);
+
+function say(message, isError = false) {
+  status.textContent = message;
+  status.classList.toggle("error", isError);
+}
+
+function showTotal(total, loaded) {
+  const count = total.toLocaleString();
+  document.getElementById("total").textContent =
+    `${count} log${total === 1 ? "" : "s"} match · ${loaded.toLocaleString()} loaded`;
+}
+
+const results = new ResultList(document.getElementById("results"), {
+  onOpen: () => {},
+  onTotal: showTotal,
+  onError: (error) => say(error.message, true),
+});
+
+/** Draw every view for the current state. */
+function run() {
+  say("");
+  const bounds = timeBounds(state, Date.now());
+  const filter = rangeFilter(state, bounds);
+  document.getElementById("order").textContent = state.order === "asc" ? "Oldest first" : "Newest first";
+  results.load(filter, state.order);
+}
+
+/** A new state: a new history entry (so Back returns to the last search), then draw it. */
+function navigate(next) {
+  state = next;
+  history.pushState(null, "", searchFromState(state));
+  querybar.fill(state);
+  run();
+}
+
+async function suggestServices() {
+  try {
+    const { stats } = await request(FACETS, { filter: null });
+    querybar.suggestServices(stats.byService.map((entry) => entry.service));
+  } catch {
+    // Suggestions are a convenience: the search itself reports errors.
+  }
+}
+
+const TYPING = new Set(["INPUT", "TEXTAREA", "SELECT"]);
+const KEYS = {
+  j: () => results.move(1),
+  ArrowDown: () => results.move(1),
+  k: () => results.move(-1),
+  ArrowUp: () => results.move(-1),
+  Enter: () => results.open(),
+  "/": () => querybar.focusSearch(),
+};
+
+function onKey(event) {
+  if (TYPING.has(event.target.tagName) || event.target.tagName === "BUTTON") return;
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  const action = KEYS[event.key];
+  if (!action) return;
+  event.preventDefault();
+  action();
+}
+
+querybar.setup(() => navigate(querybar.read(state)));
+document.getElementById("order").addEventListener("click", () => {
+  navigate({ ...state, order: state.order === "asc" ? "desc" : "asc" });
+});
+document.addEventListener("keydown", onKey);
+window.addEventListener("popstate", () => {
+  state = stateFromSearch(location.search);
+  querybar.fill(state);
+  run();
+});
+querybar.fill(state);
+run();
+suggestServices();
