@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -149,3 +150,70 @@ def test_order_toggle_shows_oldest_first(page: Page, seeded: Server) -> None:
         f"request {SEEDED - 1} served"
     )
     assert url_params(page)["order"] == ["asc"]
+
+
+def drag(page: Page, selector: str, start: float, end: float) -> None:
+    """Press at `start` of the element's width, move to `end`, release."""
+    box = page.locator(selector).bounding_box()
+    assert box is not None
+    middle = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * start, middle)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * (start + end) / 2, middle, steps=5)
+    page.mouse.move(box["x"] + box["width"] * end, middle, steps=5)
+    page.mouse.up()
+
+
+def shown_instants(page: Page) -> list[datetime]:
+    return [
+        datetime.fromisoformat(value)
+        for value in page.locator("#results .log time").evaluate_all(
+            "times => times.map(time => time.dateTime)"
+        )
+    ]
+
+
+def test_histogram_draws_between_60_and_200_bars_stacked_by_level(
+    page: Page, seeded: Server
+) -> None:
+    open_explorer(page, seeded)
+    chart = page.locator("#histogram")
+    expect(chart).to_have_attribute("data-interval", "FIFTEEN_MINUTES")
+    assert 60 <= int(chart.get_attribute("data-bars") or 0) <= 200
+    expect(chart.locator("canvas")).to_be_visible()
+    screenshot(page, "03-histogram")
+
+
+def test_dragging_across_the_histogram_zooms_the_url_and_the_rows(
+    page: Page, seeded: Server
+) -> None:
+    open_explorer(page, seeded)
+    expect(page.locator("#histogram")).to_have_attribute("data-bars", re.compile(r"\d+"))
+    drag(page, "#histogram .u-over", 0.80, 0.95)
+
+    expect(page).to_have_url(re.compile(r"from=.*&to="))
+    start, end = (datetime.fromisoformat(url_params(page)[key][0]) for key in ("from", "to"))
+    assert end - start > timedelta(hours=2)
+    expect(page.get_by_label("Time range")).to_have_value("absolute")
+    expect(page.locator("#total")).not_to_contain_text(f"{SEEDED:,} logs match")
+    instants = shown_instants(page)
+    assert instants
+    assert all(start <= instant <= end for instant in instants)
+    screenshot(page, "04-zoomed")
+
+    page.go_back()
+    expect(page.locator("#total")).to_contain_text(f"{SEEDED:,} logs match")
+
+
+def test_clicking_a_bar_narrows_to_its_bucket(page: Page, seeded: Server) -> None:
+    open_explorer(page, seeded)
+    expect(page.locator("#histogram")).to_have_attribute("data-bars", re.compile(r"\d+"))
+    box = page.locator("#histogram .u-over").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] * 0.97, box["y"] + box["height"] / 2)
+
+    expect(page).to_have_url(re.compile(r"from=.*&to="))
+    start, end = (datetime.fromisoformat(url_params(page)[key][0]) for key in ("from", "to"))
+    assert timedelta(minutes=14) < end - start < timedelta(minutes=15)
+    assert (start.minute % 15, start.second) == (0, 0)
+    assert all(start <= instant <= end for instant in shown_instants(page))

@@ -3,6 +3,7 @@
 import * as querybar from "./querybar.js";
 import { FACETS } from "./documents.js";
 import { request } from "./api.js";
+import { Histogram } from "./histogram.js";
 import { ResultList } from "./results.js";
 import { rangeFilter, searchFromState, stateFromSearch, timeBounds } from "./state.js";
 
@@ -26,6 +27,14 @@ const results = new ResultList(document.getElementById("results"), {
   onError: (error) => say(error.message, true),
 });
 
+const histogram = new Histogram(document.getElementById("histogram"), {
+  onRange: (from, to) => {
+    const range = { from: new Date(from).toISOString(), to: new Date(to).toISOString(), range: "" };
+    navigate({ ...state, ...range, log: "" });
+  },
+  onError: (error) => say(error.message, true),
+});
+
 /** Draw every view for the current state. */
 function run() {
   say("");
@@ -33,6 +42,7 @@ function run() {
   const filter = rangeFilter(state, bounds);
   document.getElementById("order").textContent = state.order === "asc" ? "Oldest first" : "Newest first";
   results.load(filter, state.order);
+  histogram.load(filter, bounds);
 }
 
 /** A new state: a new history entry (so Back returns to the last search), then draw it. */
