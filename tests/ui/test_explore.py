@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from itertools import repeat
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from testing.server import Server
-from tests.ui.explore_seed import DECLINED_EVERY, SEEDED, screenshot, seed
+from tests.ui.explore_seed import DECLINED_EVERY, SEEDED, screenshot, seed, seeded_log
 
 TIMEOUT_MS = 30_000
 DECLINED = SEEDED // DECLINED_EVERY
@@ -217,3 +218,87 @@ def test_clicking_a_bar_narrows_to_its_bucket(page: Page, seeded: Server) -> Non
     assert timedelta(minutes=14) < end - start < timedelta(minutes=15)
     assert (start.minute % 15, start.second) == (0, 0)
     assert all(start <= instant <= end for instant in shown_instants(page))
+
+
+def open_log(page: Page, message: str) -> None:
+    exact = page.locator(".message", has_text=re.compile(f"^{re.escape(message)}$"))
+    page.locator("#results .log", has=exact).click()
+    expect(page.get_by_role("complementary", name="Log detail")).to_contain_text(message)
+
+
+def test_a_log_opens_with_fields_metadata_and_its_context_from_its_service(
+    page: Page, seeded: Server
+) -> None:
+    open_explorer(page, seeded)
+    open_log(page, "payment declined #25")
+    detail = page.get_by_role("complementary", name="Log detail")
+    expect(detail.locator("dd").nth(3)).to_have_text("checkout")
+    expect(detail.locator(".json-tree")).to_contain_text('region: "eu"')
+    expect(detail.locator(".json-tree")).to_contain_text("id: 5")
+    # checkout writes every third log and every declined one; newest first, the five newer
+    # ones come above, the five older below.
+    context = detail.get_by_role("region", name="Context").locator("li .message")
+    expected = [12, 15, 18, 21, 24, "#25", 27, 30, 33, 36, 39]
+    names = [
+        f"payment declined {n}" if isinstance(n, str) else f"request {n} served" for n in expected
+    ]
+    expect(context).to_have_text(names)
+    assert "log=" in page.url
+    screenshot(page, "05-detail")
+
+    detail.get_by_role("button", name="Show more logs after").click()
+    expect(context).to_have_count(16)
+    expect(context.nth(14)).to_have_text("payment declined #50")
+
+
+def test_detail_buttons_add_or_exclude_filters(page: Page, seeded: Server) -> None:
+    open_explorer(page, seeded)
+    open_log(page, "payment declined #25")
+    page.get_by_role("button", name="Filter user.id = 5").click()
+    expect(page.locator("#total")).to_contain_text(f"{SEEDED // 10} logs match")
+    assert url_params(page)["m"] == ["user.id equals 5"]
+    expect(page.get_by_role("complementary", name="Log detail")).to_be_hidden()
+
+    open_log(page, "payment declined #25")
+    page.get_by_role("button", name="Exclude service checkout").click()
+    others = [
+        log
+        for log in map(seeded_log, range(SEEDED), repeat(datetime.now(UTC)))
+        if log["metadata"]["user"]["id"] == 5 and log["service"] != "checkout"
+    ]
+    expect(page.locator("#total")).to_contain_text(f"{len(others)} logs match")
+    assert url_params(page)["exclude"] == ["checkout"]
+
+    page.go_back()
+    expect(page.get_by_label("Exclude services")).to_have_value("")
+
+
+def test_a_copied_link_opens_the_same_log(
+    page: Page, seeded: Server, browser: BrowserContext
+) -> None:
+    open_explorer(page, seeded, "?q=declined")
+    open_log(page, "payment declined #50")
+    page.get_by_role("button", name="Copy link to this log").click()
+    link = page.get_by_role("textbox", name="Link to this log").input_value()
+    assert "log=" in link
+
+    other = browser.new_page()
+    other.goto(link)
+    detail = other.get_by_role("complementary", name="Log detail")
+    expect(detail).to_contain_text("payment declined #50")
+    expect(detail.get_by_role("region", name="Context").locator("li")).to_have_count(11)
+    other.keyboard.press("Escape")
+    expect(detail).to_be_hidden()
+    assert "log=" not in other.url
+    other.close()
+
+
+def test_enter_opens_the_selected_log(page: Page, seeded: Server) -> None:
+    open_explorer(page, seeded, "?q=declined")
+    page.locator("#results").focus()
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("complementary", name="Log detail")).to_contain_text(
+        "payment declined #25"
+    )

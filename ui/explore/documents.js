@@ -30,11 +30,14 @@ export const FACETS = `query ExploreFacets($filter: LogFilter) {
   }
 }`;
 
-export const CONTEXT = `query ExploreContext($filter: LogFilter, $cursor: String!, $size: Int!, $order: SortOrder) {
-  after: logsConnection(filter: $filter, first: $size, after: $cursor, order: $order) {
+export const CONTEXT_BEFORE = `query ExploreContextBefore($filter: LogFilter, $cursor: String!, $size: Int!, $order: SortOrder) {
+  logsConnection(filter: $filter, last: $size, before: $cursor, order: $order) {
     edges { cursor node { ${LOG_FIELDS} } }
   }
-  before: logsConnection(filter: $filter, last: $size, before: $cursor, order: $order) {
+}`;
+
+export const CONTEXT_AFTER = `query ExploreContextAfter($filter: LogFilter, $cursor: String!, $size: Int!, $order: SortOrder) {
+  logsConnection(filter: $filter, first: $size, after: $cursor, order: $order) {
     edges { cursor node { ${LOG_FIELDS} } }
   }
 }`;
@@ -60,4 +63,8 @@ export const ALERTS = `query ExploreAlerts {
 
 export const ALERTS_LIVE = `subscription ExploreAlertsLive {
   alerts { ${ALERT_FIELDS} }
+}`;
+
+export const LOG = `query ExploreLog($id: ID!) {
+  log(id: $id) { ${LOG_FIELDS} }
 }`;

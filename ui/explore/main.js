@@ -1,6 +1,7 @@
 // The explorer page: one state, kept in the URL; each view draws from it.
 
 import * as querybar from "./querybar.js";
+import { Detail } from "./detail.js";
 import { FACETS } from "./documents.js";
 import { request } from "./api.js";
 import { Histogram } from "./histogram.js";
@@ -21,8 +22,35 @@ function showTotal(total, loaded) {
     `${count} log${total === 1 ? "" : "s"} match · ${loaded.toLocaleString()} loaded`;
 }
 
+/** Record the opened log in the URL without a new history entry. */
+function replaceLog(id) {
+  state = { ...state, log: id };
+  history.replaceState(null, "", searchFromState(state));
+}
+
+/** A filter change from the detail view: add a service, an exclusion or a metadata condition. */
+function addFilter({ service, exclude, condition }) {
+  const next = { ...state, log: "" };
+  if (service) next.services = [...new Set([...state.services, service])];
+  if (exclude) next.exclude = [...new Set([...state.exclude, exclude])];
+  if (condition) next.meta = [...state.meta, condition];
+  navigate(next);
+}
+
+const detail = new Detail({
+  onFilter: addFilter,
+  onClose: () => {
+    replaceLog("");
+    document.getElementById("results").focus();
+  },
+  linkTo: (id) => new URL(`/explore${searchFromState({ ...state, log: id })}`, location.href).href,
+});
+
 const results = new ResultList(document.getElementById("results"), {
-  onOpen: () => {},
+  onOpen: (edge, order) => {
+    replaceLog(edge.node.id);
+    detail.show(edge, order);
+  },
   onTotal: showTotal,
   onError: (error) => say(error.message, true),
 });
@@ -43,6 +71,8 @@ function run() {
   document.getElementById("order").textContent = state.order === "asc" ? "Oldest first" : "Newest first";
   results.load(filter, state.order);
   histogram.load(filter, bounds);
+  if (state.log) detail.showById(state.log, state.order);
+  else if (detail.isOpen) detail.close();
 }
 
 /** A new state: a new history entry (so Back returns to the last search), then draw it. */
@@ -73,6 +103,10 @@ const KEYS = {
 };
 
 function onKey(event) {
+  if (event.key === "Escape" && detail.isOpen) {
+    detail.close();
+    return;
+  }
   if (TYPING.has(event.target.tagName) || event.target.tagName === "BUTTON") return;
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   const action = KEYS[event.key];
