@@ -4,9 +4,9 @@ endless scrolling, keyboard."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from itertools import repeat
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -36,6 +36,12 @@ def page(seeded: Server, browser: BrowserContext, blocked_urls: list[str]) -> It
     opened.close()
     assert not errors, errors
     assert not blocked_urls, blocked_urls
+
+
+def matching(predicate: Callable[[dict[str, Any]], bool]) -> int:
+    """How many seeded logs the predicate holds for."""
+    now = datetime.now(UTC)
+    return sum(1 for index in range(SEEDED) if predicate(seeded_log(index, now)))
 
 
 def open_explorer(page: Page, server: Server, query: str = "") -> None:
@@ -261,12 +267,11 @@ def test_detail_buttons_add_or_exclude_filters(page: Page, seeded: Server) -> No
 
     open_log(page, "payment declined #25")
     page.get_by_role("button", name="Exclude service checkout").click()
-    others = [
-        log
-        for log in map(seeded_log, range(SEEDED), repeat(datetime.now(UTC)))
-        if log["metadata"]["user"]["id"] == 5 and log["service"] != "checkout"
-    ]
-    expect(page.locator("#total")).to_contain_text(f"{len(others)} logs match")
+    others = matching(lambda log: log["metadata"]["user"]["id"] == 5)
+    others -= matching(
+        lambda log: log["metadata"]["user"]["id"] == 5 and log["service"] == "checkout"
+    )
+    expect(page.locator("#total")).to_contain_text(f"{others} logs match")
     assert url_params(page)["exclude"] == ["checkout"]
 
     page.go_back()
@@ -302,3 +307,25 @@ def test_enter_opens_the_selected_log(page: Page, seeded: Server) -> None:
     expect(page.get_by_role("complementary", name="Log detail")).to_contain_text(
         "payment declined #25"
     )
+
+
+def test_facets_count_the_search_and_narrow_it_when_clicked(page: Page, seeded: Server) -> None:
+    open_explorer(page, seeded)
+    facets = page.get_by_role("navigation", name="Facets")
+    expect(
+        facets.get_by_role(
+            "button", name=f"Filter level ERROR ({matching(lambda log: log['level'] == 'ERROR')})"
+        )
+    ).to_be_visible()
+    screenshot(page, "06-facets")
+
+    facets.get_by_role("button", name=re.compile(r"^Filter service billing ")).click()
+    expect(page.get_by_label("Services", exact=True)).to_have_value("billing")
+    expect(page.locator("#total")).to_contain_text(
+        f"{matching(lambda log: log['service'] == 'billing')} logs match"
+    )
+    expect(facets.get_by_role("button", name=re.compile(r"^Filter service "))).to_have_count(1)
+
+    facets.get_by_role("button", name=re.compile(r"^Filter level WARN ")).click()
+    assert url_params(page)["level"] == ["WARN"]
+    expect(page.locator("#results .level").first).to_have_text("WARN")

@@ -3,6 +3,7 @@
 import * as querybar from "./querybar.js";
 import { Detail } from "./detail.js";
 import { FACETS } from "./documents.js";
+import { Facets } from "./facets.js";
 import { request } from "./api.js";
 import { Histogram } from "./histogram.js";
 import { ResultList } from "./results.js";
@@ -63,6 +64,12 @@ const histogram = new Histogram(document.getElementById("histogram"), {
   onError: (error) => say(error.message, true),
 });
 
+const facets = new Facets(document.getElementById("facets"), {
+  onLevel: (level) => navigate({ ...state, levels: [level], minLevel: "", log: "" }),
+  onService: (service) => addFilter({ service }),
+  onError: (error) => say(error.message, true),
+});
+
 /** Draw every view for the current state. */
 function run() {
   say("");
@@ -71,6 +78,7 @@ function run() {
   document.getElementById("order").textContent = state.order === "asc" ? "Oldest first" : "Newest first";
   results.load(filter, state.order);
   histogram.load(filter, bounds);
+  facets.load(filter);
   if (state.log) detail.showById(state.log, state.order);
   else if (detail.isOpen) detail.close();
 }
