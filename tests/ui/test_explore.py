@@ -74,7 +74,7 @@ def test_typed_search_shows_matching_rows_and_lands_in_the_url(page: Page, seede
 def test_back_and_forward_move_between_searches(page: Page, seeded: Server) -> None:
     open_explorer(page, seeded)
     page.get_by_label("ERROR", exact=True).check()
-    page.get_by_role("button", name="Search").click()
+    page.get_by_role("button", name="Search", exact=True).click()
     expect(page).to_have_url(re.compile(r"level=ERROR"))
     expect(page.locator("#results .level").first).to_have_text("ERROR")
 
@@ -111,7 +111,7 @@ def test_absolute_range_from_the_bar_goes_to_the_url(page: Page, seeded: Server)
     page.get_by_label("Time range").select_option("absolute")
     page.get_by_label("From", exact=True).fill("2001-01-01T00:00:00")
     page.get_by_label("To", exact=True).fill("2001-01-02T00:00:00")
-    page.get_by_role("button", name="Search").click()
+    page.get_by_role("button", name="Search", exact=True).click()
     expect(page.locator("#total")).to_contain_text("0 logs match")
     assert {"from", "to"} <= set(url_params(page))
     expect(page.locator("#results")).to_contain_text("No logs match")
