@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
@@ -329,3 +330,77 @@ def test_facets_count_the_search_and_narrow_it_when_clicked(page: Page, seeded: 
     facets.get_by_role("button", name=re.compile(r"^Filter level WARN ")).click()
     assert url_params(page)["level"] == ["WARN"]
     expect(page.locator("#results .level").first).to_have_text("WARN")
+
+
+def write_log(server: Server, message: str, service: str = "tailed") -> None:
+    created = httpx.post(
+        f"{server.base_url}/api/v1/logs/",
+        json={"level": "WARN", "service": service, "message": message},
+    )
+    assert created.status_code == 200, created.text
+
+
+def start_tail(page: Page, server: Server) -> None:
+    """Turn the tail on and write until a log arrives, so the stream is surely running."""
+    page.get_by_role("button", name="Live tail").click()
+    expect(page.locator("#tail-status")).to_contain_text("Live")
+    first = page.locator("#results .message", has_text="tail warm-up")
+    for attempt in range(100):
+        write_log(server, f"tail warm-up {attempt}")
+        if first.count():
+            return
+        page.wait_for_timeout(200)
+    raise AssertionError("the live tail never delivered a log")
+
+
+def messages_with(page: Page, prefix: str) -> list[str]:
+    return [message for message in rows(page) if message.startswith(prefix)]
+
+
+def test_live_tail_pauses_without_losing_logs_and_resumes(page: Page, seeded: Server) -> None:
+    open_explorer(page, seeded, "?service=tailed")
+    start_tail(page, seeded)
+    write_log(seeded, "live 1")
+    expect(page.locator("#results .message").first).to_have_text("live 1")
+    expect(page.locator("#tail-status")).to_contain_text(re.compile(r"\d+\.\d logs/s"))
+    write_log(seeded, "live other", service="elsewhere")
+    screenshot(page, "07-live-tail")
+
+    page.get_by_role("button", name="Pause").click()
+    for index in range(2, 7):
+        write_log(seeded, f"live {index}")
+    expect(page.locator("#tail-status")).to_contain_text("Paused · 5 new")
+    assert messages_with(page, "live") == ["live 1"]
+    screenshot(page, "08-live-tail-paused")
+
+    page.get_by_role("button", name="Resume").click()
+    write_log(seeded, "live 7")
+    expected = [f"live {index}" for index in range(7, 0, -1)]
+    expect(page.locator("#results .message").filter(has_text="live ")).to_have_text(expected)
+
+
+def test_live_tail_says_when_the_socket_drops_and_resumes_from_its_cursor(
+    page: Page, seeded: Server
+) -> None:
+    page.add_init_script(
+        "const Native = WebSocket; window.openSockets = [];"
+        "window.WebSocket = class extends Native {"
+        " constructor(...args) { super(...args); window.openSockets.push(this); } };"
+    )
+    open_explorer(page, seeded, "?service=dropped")
+    page.get_by_role("button", name="Live tail").click()
+    for attempt in range(100):
+        write_log(seeded, f"before drop {attempt}", service="dropped")
+        if page.locator("#results .message", has_text="before drop").count():
+            break
+        page.wait_for_timeout(200)
+
+    page.evaluate("window.openSockets.forEach(socket => socket.close())")
+    write_log(seeded, "while dropped", service="dropped")
+    expect(page.get_by_role("alert")).to_contain_text("Live tail interrupted")
+    screenshot(page, "09-live-tail-dropped")
+    expect(page.locator("#results .message").first).to_have_text("while dropped")
+    write_log(seeded, "after drop", service="dropped")
+    expect(page.locator("#results .message").first).to_have_text("after drop")
+    expect(page.get_by_role("alert")).to_be_hidden()
+    assert rows(page).count("while dropped") == 1

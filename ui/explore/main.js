@@ -6,8 +6,9 @@ import { FACETS } from "./documents.js";
 import { Facets } from "./facets.js";
 import { request } from "./api.js";
 import { Histogram } from "./histogram.js";
+import { LiveTail } from "./tail.js";
 import { ResultList } from "./results.js";
-import { rangeFilter, searchFromState, stateFromSearch, timeBounds } from "./state.js";
+import { matchFilter, rangeFilter, searchFromState, stateFromSearch, timeBounds } from "./state.js";
 
 const status = document.getElementById("status");
 let state = stateFromSearch(location.search);
@@ -50,7 +51,9 @@ const detail = new Detail({
 const results = new ResultList(document.getElementById("results"), {
   onOpen: (edge, order) => {
     replaceLog(edge.node.id);
-    detail.show(edge, order);
+    // Live rows carry no list cursor: the detail looks one up for the context.
+    if (edge.cursor) detail.show(edge, order);
+    else detail.showById(edge.node.id, order);
   },
   onTotal: showTotal,
   onError: (error) => say(error.message, true),
@@ -70,6 +73,33 @@ const facets = new Facets(document.getElementById("facets"), {
   onError: (error) => say(error.message, true),
 });
 
+const tailButton = document.getElementById("tail");
+const pauseButton = document.getElementById("tail-pause");
+const tail = new LiveTail({
+  onLogs: (edges) => results.addLive(edges.map(({ node }) => ({ cursor: null, node }))),
+  onStatus: ({ text, alert }) => {
+    document.getElementById("tail-status").textContent = text;
+    const shown = document.getElementById("tail-alert");
+    shown.textContent = alert;
+    shown.hidden = !alert;
+  },
+});
+
+function toggleTail() {
+  const on = tailButton.getAttribute("aria-pressed") !== "true";
+  tailButton.setAttribute("aria-pressed", String(on));
+  pauseButton.hidden = !on;
+  pauseButton.textContent = "Pause";
+  if (on) tail.start(matchFilter(state));
+  else tail.stop();
+}
+
+function togglePause() {
+  if (tail.paused) tail.resume();
+  else tail.pause();
+  pauseButton.textContent = tail.paused ? "Resume" : "Pause";
+}
+
 /** Draw every view for the current state. */
 function run() {
   say("");
@@ -79,6 +109,8 @@ function run() {
   results.load(filter, state.order);
   histogram.load(filter, bounds);
   facets.load(filter);
+  if (tail.active) tail.start(matchFilter(state));
+  pauseButton.textContent = "Pause";
   if (state.log) detail.showById(state.log, state.order);
   else if (detail.isOpen) detail.close();
 }
@@ -128,6 +160,8 @@ document.getElementById("order").addEventListener("click", () => {
   navigate({ ...state, order: state.order === "asc" ? "desc" : "asc" });
 });
 document.addEventListener("keydown", onKey);
+tailButton.addEventListener("click", toggleTail);
+pauseButton.addEventListener("click", togglePause);
 window.addEventListener("popstate", () => {
   state = stateFromSearch(location.search);
   querybar.fill(state);
