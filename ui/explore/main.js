@@ -1,8 +1,10 @@
 // The explorer page: one state, kept in the URL; each view draws from it.
 
 import * as querybar from "./querybar.js";
+import { AlertsPanel } from "./alerts.js";
 import { Detail } from "./detail.js";
 import { FACETS } from "./documents.js";
+import * as keys from "./keys.js";
 import { Facets } from "./facets.js";
 import { request } from "./api.js";
 import { Histogram } from "./histogram.js";
@@ -16,6 +18,13 @@ let state = stateFromSearch(location.search);
 function say(message, isError = false) {
   status.textContent = message;
   status.classList.toggle("error", isError);
+}
+
+/** Every view's failures end here: a key problem opens the key prompt. */
+function fail(error) {
+  const problem = keys.keyProblem(error);
+  if (problem) keys.askForKey(problem);
+  else say(error.message, true);
 }
 
 function showTotal(total, loaded) {
@@ -56,7 +65,7 @@ const results = new ResultList(document.getElementById("results"), {
     else detail.showById(edge.node.id, order);
   },
   onTotal: showTotal,
-  onError: (error) => say(error.message, true),
+  onError: fail,
 });
 
 const histogram = new Histogram(document.getElementById("histogram"), {
@@ -64,13 +73,13 @@ const histogram = new Histogram(document.getElementById("histogram"), {
     const range = { from: new Date(from).toISOString(), to: new Date(to).toISOString(), range: "" };
     navigate({ ...state, ...range, log: "" });
   },
-  onError: (error) => say(error.message, true),
+  onError: fail,
 });
 
 const facets = new Facets(document.getElementById("facets"), {
   onLevel: (level) => navigate({ ...state, levels: [level], minLevel: "", log: "" }),
   onService: (service) => addFilter({ service }),
-  onError: (error) => say(error.message, true),
+  onError: fail,
 });
 
 const tailButton = document.getElementById("tail");
@@ -167,6 +176,10 @@ window.addEventListener("popstate", () => {
   querybar.fill(state);
   run();
 });
+const alerts = new AlertsPanel({ onError: fail });
+keys.setup();
+
 querybar.fill(state);
 run();
 suggestServices();
+alerts.start();

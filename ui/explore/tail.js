@@ -8,9 +8,11 @@ import { socketClient } from "./api.js";
 const FLUSH_MS = 200;
 const RATE_WINDOW_MS = 5000;
 const RETRY_MS = [500, 1000, 2000, 5000, 10_000];
+const KEY_CLOSES = { 4401: "the API key is missing or was refused", 4403: "the API key lacks READ" };
 
 function describe(error) {
   if (Array.isArray(error)) return error.map((item) => item.message).join("; ");
+  if (KEY_CLOSES[error?.code]) return KEY_CLOSES[error.code];
   if (error && typeof error.code === "number") {
     return `the connection closed (${error.code}${error.reason ? `: ${error.reason}` : ""})`;
   }
