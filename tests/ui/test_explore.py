@@ -404,3 +404,44 @@ def test_live_tail_says_when_the_socket_drops_and_resumes_from_its_cursor(
     expect(page.locator("#results .message").first).to_have_text("after drop")
     expect(page.get_by_role("alert")).to_be_hidden()
     assert rows(page).count("while dropped") == 1
+
+
+METADATA_CASES = [
+    ("user.id equals 7", lambda metadata: metadata["user"]["id"] == 7),
+    ("user.id notEquals 7", lambda metadata: metadata["user"]["id"] != 7),
+    ("user.id in [1, 2]", lambda metadata: metadata["user"]["id"] in (1, 2)),
+    ("region exists true", lambda metadata: True),
+    ("shard exists true", lambda metadata: False),
+    ("region contains E", lambda metadata: metadata["region"] == "eu"),
+    ("user.id gt 7", lambda metadata: metadata["user"]["id"] > 7),
+    ("user.id gte 7", lambda metadata: metadata["user"]["id"] >= 7),
+    ("user.id lt 2", lambda metadata: metadata["user"]["id"] < 2),
+    ("user.id lte 2", lambda metadata: metadata["user"]["id"] <= 2),
+]
+
+
+@pytest.mark.parametrize(("condition", "holds"), METADATA_CASES, ids=[c for c, _ in METADATA_CASES])
+def test_every_metadata_operator_filters_from_the_bar(
+    page: Page, seeded: Server, condition: str, holds: Callable[[dict[str, Any]], bool]
+) -> None:
+    open_explorer(page, seeded)
+    page.get_by_label("Metadata conditions").fill(condition)
+    page.get_by_role("button", name="Search", exact=True).click()
+    expected = matching(lambda log: holds(log["metadata"]))
+    expect(page.locator("#total")).to_contain_text(f"{expected:,} logs match")
+    assert url_params(page)["m"] == [condition]
+
+
+def test_services_are_suggested_and_times_show_utc_on_hover(page: Page, seeded: Server) -> None:
+    open_explorer(page, seeded)
+    options = page.locator("#service-names option")
+    expect(options).to_have_count(3)
+    assert sorted(options.evaluate_all("all => all.map(o => o.value)")) == [
+        "billing",
+        "checkout",
+        "search",
+    ]
+    assert page.get_by_label("Services", exact=True).get_attribute("list") == "service-names"
+    first = page.locator("#results .log time").first
+    instant = datetime.fromisoformat(first.get_attribute("datetime") or "")
+    assert first.get_attribute("title") == instant.strftime("%Y-%m-%d %H:%M:%S.000 UTC")
