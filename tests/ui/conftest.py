@@ -11,20 +11,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import BrowserContext, Route, sync_playwright
 
+from testing.browser import CHROMIUM, CHROMIUM_FLAGS
 from testing.server import Server, running_server
-
-CHROMIUM = os.environ.get("LOGRAPH_TEST_CHROMIUM", "/usr/bin/chromium")
-# What works as root on a machine without a display or outside network.
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def require_chromium() -> None:

@@ -90,6 +90,7 @@ export class Histogram {
       this.plot.setScale("x", { min: start / 1000, max: end / 1000 });
       this.container.dataset.bars = String(histogram.length);
       this.container.dataset.interval = interval;
+      performance.mark("explore:histogram");
     } catch (error) {
       if (generation === this.generation) this.callbacks.onError(error);
     }

@@ -111,6 +111,7 @@ function togglePause() {
 
 /** Draw every view for the current state. */
 function run() {
+  performance.mark("explore:search");
   say("");
   const bounds = timeBounds(state, Date.now());
   const filter = rangeFilter(state, bounds);
