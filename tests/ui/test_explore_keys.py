@@ -9,11 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from testing.server import Server, running_servers
 from tests.ui.conftest import require_chromium
-from tests.ui.explore_seed import screenshot
+from tests.ui.explorer import screenshot
 
 ADMIN_KEY = "explorer-admin-key-0123456789"
 
@@ -53,16 +53,6 @@ def create_key(server: Server, name: str, scopes: list[str]) -> str:
     )
     key: str = created["createApiKey"]["key"]
     return key
-
-
-@pytest.fixture
-def page(server: Server, browser: BrowserContext, blocked_urls: list[str]) -> Iterator[Page]:
-    opened = browser.new_page()
-    opened.set_viewport_size({"width": 1280, "height": 800})
-    expect.set_options(timeout=30_000)
-    yield opened
-    opened.close()
-    assert not blocked_urls, blocked_urls
 
 
 def enter_key(page: Page, key: str) -> None:

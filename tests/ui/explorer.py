@@ -1,14 +1,15 @@
-"""Seeded logs for the explorer's browser tests: known services, levels and metadata, spread
-over the last eight hours before the test starts."""
+"""Helpers of the explorer's browser tests: seeded logs (known services, levels and metadata,
+spread over the eight hours before the test starts), and how a test opens and reads the page."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from testing.server import Server
 
@@ -51,3 +52,16 @@ def screenshot(page: Page, name: str) -> None:
     """Keep what a person sees in this state (docs/explorer.md names the folder)."""
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def open_explorer(page: Page, server: Server, query: str = "") -> None:
+    page.goto(f"{server.base_url}/explore{query}")
+    expect(page.locator("#total")).to_contain_text("match")
+
+
+def rows(page: Page) -> list[str]:
+    return page.locator("#results .log .message").all_inner_texts()
+
+
+def url_params(page: Page) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(page.url).query)
