@@ -7,7 +7,7 @@ import { levelElement, timeElement } from "./format.js";
 
 const ROW_HEIGHT = 26;
 const FIRST_SIZE = 200;
-const PAGE_SIZE = 1000;
+const PAGE_SIZE = 500;
 const OVERSCAN = 20;
 const PREFETCH_ROWS = 300;
 
