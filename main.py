@@ -49,7 +49,7 @@ from rest import api_router, welcome_router
 from rest.errors import install_error_handlers
 from rest.posts import LogPosts, is_log_post
 from settings import Settings, get_settings
-from ui import assets_router
+from ui import assets_router, explore_router
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
 GRAPHQL_PATH = "/graphql"
@@ -208,6 +208,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(probes_router)
     app.include_router(metrics_router)
     app.include_router(docs_router)
+    app.include_router(explore_router)
     app.include_router(assets_router)
     return app
 

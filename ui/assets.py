@@ -27,6 +27,9 @@ ASSETS: dict[str, str] = {
     "swagger-ui.css": "swagger-ui-dist/swagger-ui.css",
     "swagger-favicon.png": "swagger-ui-dist/favicon-32x32.png",
     "redoc.js": "redoc/bundles/redoc.standalone.js",
+    "uplot.js": "uplot/dist/uPlot.iife.min.js",
+    "uplot.css": "uplot/dist/uPlot.min.css",
+    "graphql-ws.js": "graphql-ws/umd/graphql-ws.min.js",
 }
 
 # ReDoc's sidebar credits its vendor with a logo from their CDN, which a page served offline

@@ -9,22 +9,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import BrowserContext, Route, sync_playwright
+from playwright.sync_api import BrowserContext, Page, Route, expect, sync_playwright
 
+from testing.browser import CHROMIUM, CHROMIUM_FLAGS
 from testing.server import Server, running_server
-
-CHROMIUM = os.environ.get("LOGRAPH_TEST_CHROMIUM", "/usr/bin/chromium")
-# What works as root on a machine without a display or outside network.
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def require_chromium() -> None:
@@ -72,3 +60,16 @@ def browser(server: Server, blocked_urls: list[str]) -> Iterator[BrowserContext]
             yield context
         finally:
             context.close()
+
+
+@pytest.fixture
+def page(server: Server, browser: BrowserContext, blocked_urls: list[str]) -> Iterator[Page]:
+    opened = browser.new_page()
+    opened.set_viewport_size({"width": 1280, "height": 800})
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    expect.set_options(timeout=30_000)
+    yield opened
+    opened.close()
+    assert not errors, errors
+    assert not blocked_urls, blocked_urls

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from ui.assets import ASSETS, missing_assets
 
-PAGES = ["/graphql", "/docs", "/redoc"]
+PAGES = ["/graphql", "/docs", "/redoc", "/explore"]
 
 
 def test_every_asset_is_installed() -> None:

@@ -1,0 +1,186 @@
+// The explorer page: one state, kept in the URL; each view draws from it.
+
+import * as querybar from "./querybar.js";
+import { AlertsPanel } from "./alerts.js";
+import { Detail } from "./detail.js";
+import { FACETS } from "./documents.js";
+import * as keys from "./keys.js";
+import { Facets } from "./facets.js";
+import { request } from "./api.js";
+import { Histogram } from "./histogram.js";
+import { LiveTail } from "./tail.js";
+import { ResultList } from "./results.js";
+import { matchFilter, rangeFilter, searchFromState, stateFromSearch, timeBounds } from "./state.js";
+
+const status = document.getElementById("status");
+let state = stateFromSearch(location.search);
+
+function say(message, isError = false) {
+  status.textContent = message;
+  status.classList.toggle("error", isError);
+}
+
+/** Every view's failures end here: a key problem opens the key prompt. */
+function fail(error) {
+  const problem = keys.keyProblem(error);
+  if (problem) keys.askForKey(problem);
+  else say(error.message, true);
+}
+
+function showTotal(total, loaded) {
+  const count = total.toLocaleString();
+  document.getElementById("total").textContent =
+    `${count} log${total === 1 ? "" : "s"} match · ${loaded.toLocaleString()} loaded`;
+}
+
+/** Record the opened log in the URL without a new history entry. */
+function replaceLog(id) {
+  state = { ...state, log: id };
+  history.replaceState(null, "", searchFromState(state));
+}
+
+/** A filter change from the detail view: add a service, an exclusion or a metadata condition. */
+function addFilter({ service, exclude, condition }) {
+  const next = { ...state, log: "" };
+  if (service) next.services = [...new Set([...state.services, service])];
+  if (exclude) next.exclude = [...new Set([...state.exclude, exclude])];
+  if (condition) next.meta = [...state.meta, condition];
+  navigate(next);
+}
+
+const detail = new Detail({
+  onFilter: addFilter,
+  onClose: () => {
+    replaceLog("");
+    document.getElementById("results").focus();
+  },
+  linkTo: (id) => new URL(`/explore${searchFromState({ ...state, log: id })}`, location.href).href,
+});
+
+const results = new ResultList(document.getElementById("results"), {
+  onOpen: (edge, order) => {
+    replaceLog(edge.node.id);
+    // Live rows carry no list cursor: the detail looks one up for the context.
+    if (edge.cursor) detail.show(edge, order);
+    else detail.showById(edge.node.id, order);
+  },
+  onTotal: showTotal,
+  onError: fail,
+});
+
+const histogram = new Histogram(document.getElementById("histogram"), {
+  onRange: (from, to) => {
+    const range = { from: new Date(from).toISOString(), to: new Date(to).toISOString(), range: "" };
+    navigate({ ...state, ...range, log: "" });
+  },
+  onError: fail,
+});
+
+const facets = new Facets(document.getElementById("facets"), {
+  onLevel: (level) => navigate({ ...state, levels: [level], minLevel: "", log: "" }),
+  onService: (service) => addFilter({ service }),
+  onError: fail,
+});
+
+const tailButton = document.getElementById("tail");
+const pauseButton = document.getElementById("tail-pause");
+const tail = new LiveTail({
+  onLogs: (edges) => results.addLive(edges.map(({ node }) => ({ cursor: null, node }))),
+  onStatus: ({ text, alert }) => {
+    document.getElementById("tail-status").textContent = text;
+    const shown = document.getElementById("tail-alert");
+    shown.textContent = alert;
+    shown.hidden = !alert;
+  },
+});
+
+function toggleTail() {
+  const on = tailButton.getAttribute("aria-pressed") !== "true";
+  tailButton.setAttribute("aria-pressed", String(on));
+  pauseButton.hidden = !on;
+  pauseButton.textContent = "Pause";
+  if (on) tail.start(matchFilter(state));
+  else tail.stop();
+}
+
+function togglePause() {
+  if (tail.paused) tail.resume();
+  else tail.pause();
+  pauseButton.textContent = tail.paused ? "Resume" : "Pause";
+}
+
+/** Draw every view for the current state. */
+function run() {
+  performance.mark("explore:search");
+  say("");
+  const bounds = timeBounds(state, Date.now());
+  const filter = rangeFilter(state, bounds);
+  document.getElementById("order").textContent = state.order === "asc" ? "Oldest first" : "Newest first";
+  results.load(filter, state.order);
+  histogram.load(filter, bounds);
+  facets.load(filter);
+  if (tail.active) tail.start(matchFilter(state));
+  pauseButton.textContent = "Pause";
+  if (state.log) detail.showById(state.log, state.order);
+  else if (detail.isOpen) detail.close();
+}
+
+/** A new state: a new history entry (so Back returns to the last search), then draw it. */
+function navigate(next) {
+  state = next;
+  history.pushState(null, "", searchFromState(state));
+  querybar.fill(state);
+  run();
+}
+
+async function suggestServices() {
+  try {
+    const { stats } = await request(FACETS, { filter: null });
+    querybar.suggestServices(stats.byService.map((entry) => entry.service));
+  } catch {
+    // Suggestions are a convenience: the search itself reports errors.
+  }
+}
+
+const TYPING = new Set(["INPUT", "TEXTAREA", "SELECT"]);
+const KEYS = {
+  j: () => results.move(1),
+  ArrowDown: () => results.move(1),
+  k: () => results.move(-1),
+  ArrowUp: () => results.move(-1),
+  Enter: () => results.open(),
+  "/": () => querybar.focusSearch(),
+};
+
+function onKey(event) {
+  if (event.key === "Escape" && detail.isOpen) {
+    detail.close();
+    return;
+  }
+  if (TYPING.has(event.target.tagName) || event.target.tagName === "BUTTON") return;
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  const action = KEYS[event.key];
+  if (!action) return;
+  event.preventDefault();
+  action();
+}
+
+querybar.setup(() => navigate(querybar.read(state)));
+document.getElementById("order").addEventListener("click", () => {
+  navigate({ ...state, order: state.order === "asc" ? "desc" : "asc" });
+});
+document.addEventListener("keydown", onKey);
+tailButton.addEventListener("click", toggleTail);
+pauseButton.addEventListener("click", togglePause);
+window.addEventListener("popstate", () => {
+  state = stateFromSearch(location.search);
+  querybar.fill(state);
+  run();
+});
+const alerts = new AlertsPanel({ onError: fail });
+keys.setup();
+
+querybar.fill(state);
+run();
+suggestServices();
+alerts.start();
