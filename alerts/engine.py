@@ -108,18 +108,22 @@ class AlertEngine:
         """Wait until every queued evaluation has finished (tests and benchmarks)."""
         await self._evaluations.idle()
 
+    async def sweep(self) -> None:
+        """Reload the rules and queue every one: catches what no write here announced."""
+        try:
+            await self.reload_rules()
+        except DatabaseUnavailable as error:
+            database_outage.error("could not reload alert rules: %s", error)
+        except Exception:
+            logger.exception("could not reload alert rules")
+        for name in self._rules:
+            self._evaluations.request(name)
+
     async def _check_periodically(self) -> None:
         """Catch logs written by other processes or hosts, as the predecessor's poll did."""
         while True:
             await asyncio.sleep(self._settings.alert_check_interval_seconds)
-            try:
-                await self.reload_rules()
-            except DatabaseUnavailable as error:
-                database_outage.error("could not reload alert rules: %s", error)
-            except Exception:
-                logger.exception("could not reload alert rules")
-            for name in self._rules:
-                self._evaluations.request(name)
+            await self.sweep()
 
     async def _evaluate(self, name: str) -> None:
         """Cheap bounded count first; only the process that wins the claim builds the alert."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from alerts.payload import sample_json
-from core.filters import rule_criteria
+from core.rules import rule_criteria
 from db.alert_history import NewAlert
 from db.alert_rules import Rule, count_in_window, count_up_to
 from db.engine import Database

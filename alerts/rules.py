@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from core.filters import rule_criteria
+from core.rules import rule_criteria
 from db.alert_rules import Rule
 from db.logs import LogRecord
 from db.matching import matches

@@ -26,6 +26,7 @@ class Rule:
     min_level: Level | None = None
     service: str | None = None
     message_contains: str | None = None
+    filter: str | None = None  # JSON text in LogFilter's shape, as given beside the fields above
     threshold: int
     window_seconds: int
     cooldown_seconds: int
@@ -111,6 +112,7 @@ def _values(rule: Rule) -> dict[str, Any]:
         "min_level": None if rule.min_level is None else rule.min_level.value,
         "service": rule.service,
         "message_contains": rule.message_contains,
+        "filter": rule.filter,
         "threshold": rule.threshold,
         "window_seconds": rule.window_seconds,
         "cooldown_seconds": rule.cooldown_seconds,
@@ -125,6 +127,7 @@ def _rule(row: Row[Any]) -> Rule:
         min_level=None if row.min_level is None else Level(row.min_level),
         service=row.service,
         message_contains=row.message_contains,
+        filter=row.filter,
         threshold=row.threshold,
         window_seconds=row.window_seconds,
         cooldown_seconds=row.cooldown_seconds,

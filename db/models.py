@@ -173,6 +173,7 @@ alert_rules = Table(
     Column("window_seconds", Integer, nullable=False),
     Column("cooldown_seconds", Integer, nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    Column("filter", Text, nullable=True),  # JSON in LogFilter's shape
     UniqueConstraint("name", name="uq_alert_rules_name"),
 )
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, TypeAlias
+from typing import Any
 
 import strawberry
+from strawberry.scalars import JSON
 
+from core.filter_json import filter_json
+from core.rules import effective_filter
 from db.alert_history import AlertRecord
 from db.alert_rules import Rule
+from graph.inputs import LogFilterInput
 from graph.scalars import parse_datetime
 from graph.types import Log, LogLevel
 
@@ -16,7 +20,8 @@ from graph.types import Log, LogLevel
 @strawberry.input(
     description="Fires when at least `threshold` matching logs have timestamps in the last "
     "`windowSeconds`. Give at least one match condition; `level` and `minLevel` exclude "
-    "each other. `cooldownSeconds` defaults to the window (0 still dedupes for 1 s)."
+    "each other; `filter` is ANDed with them (it may not repeat them, nor give times). "
+    "`cooldownSeconds` defaults to the window (0 still dedupes for 1 s)."
 )
 class AlertRuleInput:
     name: str = strawberry.field(description="Unique; upserting an existing name replaces it.")
@@ -28,17 +33,45 @@ class AlertRuleInput:
     message_contains: str | None = strawberry.field(
         default=None, description="Case-insensitive substring of the message."
     )
+    filter: LogFilterInput | None = strawberry.field(
+        default=None, description="Any query filter: metadata, messageMatches, anyOf, not."
+    )
     threshold: int
     window_seconds: int
     cooldown_seconds: int | None = None
 
 
-strawberry.type(
-    Rule,
-    name="AlertRule",
+@strawberry.type(
     description="A stored rule; `cooldownSeconds` is resolved (the window if unset).",
 )
-AlertRule: TypeAlias = Rule
+class AlertRule:
+    name: str
+    level: LogLevel | None
+    min_level: LogLevel | None
+    service: str | None
+    message_contains: str | None
+    filter: JSON = strawberry.field(
+        description="The logs it counts, in LogFilter's shape: `filter` with the fields above "
+        "folded in."
+    )
+    threshold: int
+    window_seconds: int
+    cooldown_seconds: int
+
+    @classmethod
+    def from_rule(cls, rule: Rule) -> AlertRule:
+        shown: Any = filter_json(effective_filter(rule))  # the JSON scalar takes it as is
+        return cls(
+            name=rule.name,
+            level=rule.level,
+            min_level=rule.min_level,
+            service=rule.service,
+            message_contains=rule.message_contains,
+            filter=shown,
+            threshold=rule.threshold,
+            window_seconds=rule.window_seconds,
+            cooldown_seconds=rule.cooldown_seconds,
+        )
 
 
 @strawberry.type(description="One firing of a rule, with up to 5 of the newest matching logs.")

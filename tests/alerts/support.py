@@ -123,6 +123,12 @@ def subscribed(
         yield ws
 
 
+def sweep(client: TestClient) -> None:
+    """Run the periodic check once, now, and wait for the evaluations it queued."""
+    client.portal.call(engine_of(client).sweep)  # type: ignore[union-attr]
+    settle(client)
+
+
 def fire(client: TestClient, name: str) -> dict[str, Any]:
     """Create a one-log rule, trip it, and return the alert from history."""
     upsert_rule(client, name=name, service=name, threshold=1)
