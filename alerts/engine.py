@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from alerts.bus import AlertBus
 from alerts.claims import Claims
 from alerts.coalesce import Coalescer
-from alerts.evaluation import build_alert, threshold_reached
+from alerts.evaluation import build_alert, condition_holds
 from alerts.notifiers import Notifier
 from alerts.rules import could_fire
 from alerts.seeding import seed_once
@@ -126,12 +126,12 @@ class AlertEngine:
             await self.sweep()
 
     async def _evaluate(self, name: str) -> None:
-        """Cheap bounded count first; only the process that wins the claim builds the alert."""
+        """Cheap counts first; only the process that wins the claim builds the alert."""
         rule = self._rules.get(name)
         if rule is None or self._claims.cooling(name, cooldown_seconds=rule.cooldown_seconds):
             return
         now = datetime.now(UTC)
-        if not await threshold_reached(self.db, rule, now=now):
+        if not await condition_holds(self.db, rule, now=now):
             return
         if not await self._claims.claim(name, cooldown_seconds=rule.cooldown_seconds):
             return

@@ -1,30 +1,51 @@
-"""One rule against the database: is its threshold reached, and what does its alert say?"""
+"""One rule against the database: does its condition hold, and what does its alert say?"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from alerts.payload import sample_json
-from core.rules import rule_criteria
+from core.rule_criteria import base_criteria, counted_criteria
 from db.alert_history import NewAlert
-from db.alert_rules import Rule, count_in_window, count_up_to
+from db.alert_rules import Condition, Rule, count_all, count_in_window, count_up_to
 from db.engine import Database
 
 SAMPLE_SIZE = 5
 
 
-async def threshold_reached(db: Database, rule: Rule, *, now: datetime) -> bool:
-    """Whether the window ending `now` holds `threshold` matches; reads at most that many."""
-    criteria = rule_criteria(rule, now=now)
-    reached = await db.read(
+async def condition_holds(db: Database, rule: Rule, *, now: datetime) -> bool:
+    """Whether the window ending `now` meets the rule's condition; a threshold reads at most
+    that many logs, a ratio counts both of its sides."""
+    if rule.condition is Condition.BELOW and not watched_one_window(rule, now=now):
+        return False
+    criteria = counted_criteria(rule, now=now)
+    if rule.condition is Condition.RATIO_ABOVE:
+        base = base_criteria(rule, now=now)
+        matched, total = await db.read(
+            lambda connection: (count_all(connection, criteria), count_all(connection, base))
+        )
+        assert rule.ratio is not None  # make_rule requires it for RATIO_ABOVE
+        reached = total >= rule.min_base_count and matched >= rule.threshold
+        return reached and matched / total >= rule.ratio
+    counted = await db.read(
         lambda connection: count_up_to(connection, criteria, limit=rule.threshold)
     )
-    return reached >= rule.threshold
+    if rule.condition is Condition.BELOW:
+        return counted < rule.threshold
+    return counted >= rule.threshold
+
+
+def watched_one_window(rule: Rule, *, now: datetime) -> bool:
+    """A BELOW rule speaks only once it has been stored for a whole window: before that, its
+    window holds a time when nobody was watching."""
+    if rule.stored_at is None:
+        return False
+    return now - rule.stored_at >= timedelta(seconds=rule.window_seconds)
 
 
 async def build_alert(db: Database, rule: Rule, *, now: datetime) -> NewAlert:
     """The alert as fired at `now`: the window's full count and its newest matches."""
-    criteria = rule_criteria(rule, now=now)
+    criteria = counted_criteria(rule, now=now)
     window = await db.read(
         lambda connection: count_in_window(connection, criteria, samples=SAMPLE_SIZE)
     )

@@ -1,22 +1,13 @@
-"""What makes an alert rule valid, for GraphQL and the legacy configuration alike, and which
-logs a rule counts."""
+"""What makes an alert rule valid, for GraphQL and the legacy configuration alike."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import replace
-from datetime import datetime, timedelta
-from functools import lru_cache
-
-import orjson
-
 from core.errors import UserInputError
-from core.filter_json import filter_from_json, filter_json
-from core.filters import LogFilter, to_criteria
+from core.filters import LogFilter
+from core.rule_criteria import stored_filter
 from core.validation import check_service, check_text
-from db.alert_rules import Rule
+from db.alert_rules import Condition, Rule
 from db.levels import Level
-from db.logs import LogCriteria
 from db.models import MAX_RULE_NAME_LENGTH
 
 MAX_WINDOW_SECONDS = 30 * 24 * 3600
@@ -26,31 +17,35 @@ MAX_MESSAGE_CONTAINS_LENGTH = 1000
 def make_rule(
     *,
     name: str,
-    threshold: int,
     window_seconds: int,
+    threshold: int | None = None,
     cooldown_seconds: int | None = None,
     level: Level | None = None,
     min_level: Level | None = None,
     service: str | None = None,
     message_contains: str | None = None,
     filter: LogFilter | None = None,
+    condition: Condition = Condition.ABOVE,
+    ratio: float | None = None,
+    base_filter: LogFilter | None = None,
+    min_base_count: int = 1,
 ) -> Rule:
     """Validate a rule; the cooldown defaults to the window."""
     check_rule_name(name)
-    _check_match(level=level, min_level=min_level, service=service, contains=message_contains)
     beside = {
         "level": level,
         "minLevel": min_level,
         "service": service,
         "messageContains": message_contains,
     }
+    _check_match(level=level, min_level=min_level, service=service, contains=message_contains)
     if filter is None and all(value is None for value in beside.values()):
         raise UserInputError(
             "input", "needs at least one of level, minLevel, service, messageContains, filter"
         )
-    _check_filter(filter, beside=beside)
-    if threshold < 1:
-        raise UserInputError("threshold", "must be 1 or more")
+    _check_condition(condition, threshold=threshold, ratio=ratio, base_filter=base_filter)
+    if min_base_count < 1:
+        raise UserInputError("minBaseCount", "must be 1 or more")
     _check_seconds("windowSeconds", window_seconds, minimum=1)
     if cooldown_seconds is not None:
         _check_seconds("cooldownSeconds", cooldown_seconds, minimum=0)
@@ -60,11 +55,36 @@ def make_rule(
         min_level=min_level,
         service=service,
         message_contains=message_contains,
-        filter=None if filter is None else _stored(filter),
-        threshold=threshold,
+        filter=None if filter is None else stored_filter(filter, field="filter", beside=beside),
+        condition=condition,
+        threshold=1 if threshold is None else threshold,
+        ratio=ratio,
+        base_filter=None
+        if base_filter is None
+        else stored_filter(base_filter, field="baseFilter", beside={}),
+        min_base_count=min_base_count,
         window_seconds=window_seconds,
         cooldown_seconds=window_seconds if cooldown_seconds is None else cooldown_seconds,
     )
+
+
+def _check_condition(
+    condition: Condition, *, threshold: int | None, ratio: float | None, base_filter: object
+) -> None:
+    """ABOVE and BELOW count against a threshold; RATIO_ABOVE compares a share with `ratio`."""
+    if threshold is None and condition is not Condition.RATIO_ABOVE:
+        raise UserInputError("threshold", f"is required for {condition.value}")
+    if threshold is not None and threshold < 1:
+        raise UserInputError("threshold", "must be 1 or more")
+    if condition is not Condition.RATIO_ABOVE:
+        for field, value in (("ratio", ratio), ("baseFilter", base_filter)):
+            if value is not None:
+                raise UserInputError(field, "is only for RATIO_ABOVE")
+        return
+    if ratio is None:
+        raise UserInputError("ratio", "is required for RATIO_ABOVE")
+    if not 0 < ratio <= 1:
+        raise UserInputError("ratio", "must be greater than 0 and at most 1")
 
 
 def check_rule_name(name: str, *, field: str = "name") -> None:
@@ -95,64 +115,3 @@ def _check_match(
 def _check_seconds(field: str, value: int, *, minimum: int) -> None:
     if not minimum <= value <= MAX_WINDOW_SECONDS:
         raise UserInputError(field, f"must be between {minimum} and {MAX_WINDOW_SECONDS}")
-
-
-def _check_filter(log_filter: LogFilter | None, *, beside: Mapping[str, object]) -> None:
-    """Within the query caps, no time bounds of its own (the window sets them), and no field
-    that the rule also gives outside it, so folding the two never has to choose."""
-    if log_filter is None:
-        return
-    to_criteria(log_filter, where="filter.")
-    given = filter_json(log_filter)
-    for key in ("startTime", "endTime"):
-        if key in given:
-            raise UserInputError(f"filter.{key}", "not allowed in a rule: its window sets the time")
-    for key, value in beside.items():
-        if value is not None and key in given:
-            raise UserInputError(f"filter.{key}", f"also given as {key}; give it once")
-
-
-def _stored(log_filter: LogFilter) -> str:
-    return orjson.dumps(filter_json(log_filter), option=orjson.OPT_SORT_KEYS).decode()
-
-
-def effective_filter(rule: Rule) -> LogFilter:
-    """The rule's filter with its level, minLevel, service and messageContains folded in."""
-    return _fold(rule.filter, rule.level, rule.min_level, rule.service, rule.message_contains)
-
-
-def rule_criteria(rule: Rule, *, now: datetime) -> LogCriteria:
-    """The logs an alert rule counts at `now`: its conditions, within the window ending then."""
-    matching = _matching(
-        rule.filter, rule.level, rule.min_level, rule.service, rule.message_contains
-    )
-    return replace(matching, start_time=now - timedelta(seconds=rule.window_seconds), end_time=now)
-
-
-def _fold(
-    stored: str | None,
-    level: Level | None,
-    min_level: Level | None,
-    service: str | None,
-    message_contains: str | None,
-) -> LogFilter:
-    given = LogFilter() if stored is None else filter_from_json(orjson.loads(stored))
-    return replace(
-        given,
-        level=level or given.level,
-        min_level=min_level or given.min_level,
-        service=service or given.service,
-        message_contains=message_contains or given.message_contains,
-    )
-
-
-@lru_cache(maxsize=1024)
-def _matching(
-    stored: str | None,
-    level: Level | None,
-    min_level: Level | None,
-    service: str | None,
-    message_contains: str | None,
-) -> LogCriteria:
-    """Parsed once per distinct rule: every write batch asks for every rule's criteria."""
-    return to_criteria(_fold(stored, level, min_level, service, message_contains))

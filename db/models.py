@@ -174,6 +174,10 @@ alert_rules = Table(
     Column("cooldown_seconds", Integer, nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("filter", Text, nullable=True),  # JSON in LogFilter's shape
+    Column("condition", String(16), nullable=False, server_default="ABOVE"),
+    Column("ratio", Float, nullable=True),
+    Column("base_filter", Text, nullable=True),  # JSON in LogFilter's shape
+    Column("min_base_count", Integer, nullable=False, server_default="1"),
     UniqueConstraint("name", name="uq_alert_rules_name"),
 )
 

@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 import strawberry
 from strawberry.scalars import JSON
 
 from core.filter_json import filter_json
-from core.rules import effective_filter
+from core.filters import LogFilter
+from core.rule_criteria import base_filter, effective_filter
 from db.alert_history import AlertRecord
-from db.alert_rules import Rule
+from db.alert_rules import Condition, Rule
 from graph.inputs import LogFilterInput
 from graph.scalars import parse_datetime
 from graph.types import Log, LogLevel
 
+strawberry.enum(
+    Condition,
+    name="AlertCondition",
+    description="ABOVE: at least `threshold` matches in the window. BELOW: fewer than "
+    "`threshold` (checked by the periodic check, once the rule is a window old). RATIO_ABOVE: "
+    "matches among `baseFilter`'s logs / `baseFilter`'s logs ≥ `ratio`.",
+)
+AlertCondition: TypeAlias = Condition
+
 
 @strawberry.input(
-    description="Fires when at least `threshold` matching logs have timestamps in the last "
+    description="Fires when its `condition` holds over the logs with timestamps in the last "
     "`windowSeconds`. Give at least one match condition; `level` and `minLevel` exclude "
     "each other; `filter` is ANDed with them (it may not repeat them, nor give times). "
     "`cooldownSeconds` defaults to the window (0 still dedupes for 1 s)."
@@ -36,7 +46,18 @@ class AlertRuleInput:
     filter: LogFilterInput | None = strawberry.field(
         default=None, description="Any query filter: metadata, messageMatches, anyOf, not."
     )
-    threshold: int
+    condition: AlertCondition = Condition.ABOVE
+    threshold: int | None = strawberry.field(
+        default=None,
+        description="Required for ABOVE and BELOW; for RATIO_ABOVE the fewest matches (1).",
+    )
+    ratio: float | None = strawberry.field(default=None, description="RATIO_ABOVE: in (0, 1].")
+    base_filter: LogFilterInput | None = strawberry.field(
+        default=None, description="RATIO_ABOVE: the logs a share is taken of (absent: all)."
+    )
+    min_base_count: int = strawberry.field(
+        default=1, description="RATIO_ABOVE: fewer base logs in the window never fire."
+    )
     window_seconds: int
     cooldown_seconds: int | None = None
 
@@ -54,13 +75,22 @@ class AlertRule:
         description="The logs it counts, in LogFilter's shape: `filter` with the fields above "
         "folded in."
     )
+    condition: AlertCondition
     threshold: int
+    ratio: float | None
+    base_filter: JSON | None = strawberry.field(
+        description="RATIO_ABOVE: the logs a share is taken of, in LogFilter's shape ({}: all)."
+    )
+    min_base_count: int
     window_seconds: int
     cooldown_seconds: int
 
     @classmethod
     def from_rule(cls, rule: Rule) -> AlertRule:
         shown: Any = filter_json(effective_filter(rule))  # the JSON scalar takes it as is
+        base: Any = None
+        if rule.condition is Condition.RATIO_ABOVE:
+            base = filter_json(base_filter(rule) or LogFilter())
         return cls(
             name=rule.name,
             level=rule.level,
@@ -68,7 +98,11 @@ class AlertRule:
             service=rule.service,
             message_contains=rule.message_contains,
             filter=shown,
+            condition=rule.condition,
             threshold=rule.threshold,
+            ratio=rule.ratio,
+            base_filter=base,
+            min_base_count=rule.min_base_count,
             window_seconds=rule.window_seconds,
             cooldown_seconds=rule.cooldown_seconds,
         )

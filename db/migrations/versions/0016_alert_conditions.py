@@ -1,5 +1,6 @@
-"""Alert rules over any filter: the filter a rule was given beside its level, service and
-substring, as JSON in the GraphQL LogFilter's shape.
+"""Alert rules over any filter (the filter a rule was given beside its level, service and
+substring, as JSON in the GraphQL LogFilter's shape), and their conditions: ABOVE as before,
+BELOW, and RATIO_ABOVE over a base filter.
 
 Revision ID: 0016
 Revises: 0014
@@ -19,10 +20,21 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+COLUMNS = [
+    sa.Column("filter", sa.Text(), nullable=True),
+    sa.Column("condition", sa.String(16), nullable=False, server_default="ABOVE"),
+    sa.Column("ratio", sa.Float(), nullable=True),
+    sa.Column("base_filter", sa.Text(), nullable=True),
+    sa.Column("min_base_count", sa.Integer(), nullable=False, server_default="1"),
+]
+
+
 def upgrade() -> None:
-    op.add_column("alert_rules", sa.Column("filter", sa.Text(), nullable=True))
+    for column in COLUMNS:
+        op.add_column("alert_rules", column)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("alert_rules") as table:  # SQLite drops columns by copy
-        table.drop_column("filter")
+        for column in reversed(COLUMNS):
+            table.drop_column(column.name)
