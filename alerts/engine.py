@@ -11,6 +11,7 @@ from alerts.bus import AlertBus
 from alerts.claims import Claims
 from alerts.coalesce import Coalescer
 from alerts.evaluation import build_alert, condition_holds
+from alerts.lifecycle import Transition, advance
 from alerts.notifiers import Notifier
 from alerts.rules import could_fire
 from alerts.seeding import seed_once
@@ -21,7 +22,7 @@ from broker.tasks import stop_task
 from core.metrics import ALERTS_FIRED
 from core.outage_log import database_outage
 from db import alert_history, alert_rules
-from db.alert_history import AlertRecord
+from db.alert_history import AlertRecord, AlertState
 from db.alert_rules import Rule
 from db.engine import Database, DatabaseUnavailable
 from db.logs import LogRecord
@@ -79,7 +80,7 @@ class AlertEngine:
         try:
             now = datetime.now(UTC)
             for rule in self._rules.values():
-                if self._claims.cooling(rule.name, cooldown_seconds=rule.cooldown_seconds):
+                if self._cooling(rule):
                     continue  # cannot fire now; the next write or check after it will look
                 if could_fire(rule, logs, now=now):
                     self._evaluations.request(rule.name)
@@ -125,11 +126,27 @@ class AlertEngine:
             await asyncio.sleep(self._settings.alert_check_interval_seconds)
             await self.sweep()
 
+    def _cooling(self, rule: Rule) -> bool:
+        """A one-shot rule within its cooldown (lifecycle rules have none)."""
+        if rule.lifecycle:
+            return False
+        return self._claims.cooling(rule.name, cooldown_seconds=rule.cooldown_seconds)
+
     async def _evaluate(self, name: str) -> None:
-        """Cheap counts first; only the process that wins the claim builds the alert."""
         rule = self._rules.get(name)
-        if rule is None or self._claims.cooling(name, cooldown_seconds=rule.cooldown_seconds):
+        if rule is None or self._cooling(rule):
             return
+        if rule.lifecycle:
+            transition = await advance(self.db, rule, now=datetime.now(UTC))
+            if transition is not None:
+                reaches = _reaches_receivers(transition)
+                await self._deliver(transition.record, to_receivers=reaches, lifecycle=True)
+            return
+        await self._fire_once(rule)
+
+    async def _fire_once(self, rule: Rule) -> None:
+        """Cheap counts first; only the process that wins the claim builds the alert."""
+        name = rule.name
         now = datetime.now(UTC)
         if not await condition_holds(self.db, rule, now=now):
             return
@@ -139,11 +156,25 @@ class AlertEngine:
         record = await self.db.write(
             lambda connection: alert_history.insert_alert(connection, alert)
         )
+        await self._deliver(record, to_receivers=True, lifecycle=False)
+
+    async def _deliver(self, record: AlertRecord, *, to_receivers: bool, lifecycle: bool) -> None:
+        """Subscribers everywhere, the log line, and the webhook when it concerns receivers."""
         await self._bus.publish_alert(record)
-        ALERTS_FIRED.labels(record.rule).inc()
-        self._notifier.notify(record)
+        if record.state is AlertState.FIRING:
+            ALERTS_FIRED.labels(record.rule).inc()
+        self._notifier.notify(record, post=to_receivers, lifecycle=lifecycle)
 
     def _remember(self, alert: AlertRecord) -> None:
-        """Another process fired: skip this rule here for the rest of its cooldown."""
+        """Another process fired: skip this one-shot rule here for the rest of its cooldown."""
+        rule = self._rules.get(alert.rule)
+        if rule is not None and rule.lifecycle:
+            return
         elapsed = (datetime.now(UTC) - alert.fired_at).total_seconds()
         self._claims.remember(alert.rule, seconds_ago=elapsed)
+
+
+def _reaches_receivers(transition: Transition) -> bool:
+    """Receivers hear of instances that fire and of their end; PENDING stays in lograph."""
+    state = transition.record.state
+    return state is AlertState.FIRING or transition.was is AlertState.FIRING

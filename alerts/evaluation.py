@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from alerts.payload import sample_json
 from core.rule_criteria import base_criteria, counted_criteria
-from db.alert_history import NewAlert
+from db.alert_history import AlertState, NewAlert, fingerprint_of
 from db.alert_rules import Condition, Rule, count_all, count_in_window, count_up_to
 from db.engine import Database
 
@@ -43,12 +43,27 @@ def watched_one_window(rule: Rule, *, now: datetime) -> bool:
     return now - rule.stored_at >= timedelta(seconds=rule.window_seconds)
 
 
-async def build_alert(db: Database, rule: Rule, *, now: datetime) -> NewAlert:
-    """The alert as fired at `now`: the window's full count and its newest matches."""
+def rule_labels(rule: Rule) -> dict[str, str]:
+    """What identifies the rule's instance (and names it to Alertmanager)."""
+    return {"alertname": rule.name}
+
+
+async def build_alert(
+    db: Database,
+    rule: Rule,
+    *,
+    now: datetime,
+    state: AlertState = AlertState.FIRING,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+) -> NewAlert:
+    """The alert recorded at `now` (a one-shot firing unless told otherwise): the window's full
+    count and its newest matches."""
     criteria = counted_criteria(rule, now=now)
     window = await db.read(
         lambda connection: count_in_window(connection, criteria, samples=SAMPLE_SIZE)
     )
+    labels = rule_labels(rule)
     return NewAlert(
         rule=rule.name,
         count=window.count,
@@ -58,4 +73,9 @@ async def build_alert(db: Database, rule: Rule, *, now: datetime) -> NewAlert:
         level=rule.level or rule.min_level,
         service=rule.service,
         samples=[sample_json(row) for row in window.samples],
+        state=state,
+        starts_at=now if starts_at is None else starts_at,
+        ends_at=ends_at,
+        fingerprint=fingerprint_of(labels),
+        labels=labels,
     )

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import orjson
 
-from alerts.payload import alert_json
-from db.alert_history import AlertRecord
+from alerts.payload import alert_json, webhook_json
+from db.alert_history import AlertRecord, AlertState
 
 logger = logging.getLogger("lograph.alerts")
 
@@ -25,7 +25,8 @@ def log_alert(alert: AlertRecord) -> None:
     """One line a log pipeline can parse: the alert without its samples, also as `extra`."""
     fields = {key: value for key, value in alert_json(alert).items() if key != "samples"}
     fields["sampleIds"] = [sample["id"] for sample in alert.samples]
-    logger.warning("alert fired %s", orjson.dumps(fields).decode(), extra={"alert": fields})
+    what = "fired" if alert.state is AlertState.FIRING else alert.state.value.lower()
+    logger.warning("alert %s %s", what, orjson.dumps(fields).decode(), extra={"alert": fields})
 
 
 class Notifier:
@@ -36,14 +37,16 @@ class Notifier:
         self._client = httpx.AsyncClient(timeout=WEBHOOK_TIMEOUT_SECONDS) if webhook_url else None
         self._pending: set[asyncio.Task[None]] = set()
 
-    def notify(self, alert: AlertRecord) -> None:
+    def notify(self, alert: AlertRecord, *, post: bool, lifecycle: bool) -> None:
+        """Log the alert; POST it too unless `post` is False (a PENDING change, say)."""
         log_alert(alert)
-        if self._client is None:
+        if self._client is None or not post:
             return
         if len(self._pending) >= MAX_PENDING_WEBHOOKS:
             logger.error("webhook backlog full: alert %s of %s not posted", alert.id, alert.rule)
             return
-        task = asyncio.get_running_loop().create_task(self._post(alert_json(alert)))
+        payload = webhook_json(alert, lifecycle=lifecycle)
+        task = asyncio.get_running_loop().create_task(self._post(payload))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 

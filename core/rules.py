@@ -29,6 +29,8 @@ def make_rule(
     ratio: float | None = None,
     base_filter: LogFilter | None = None,
     min_base_count: int = 1,
+    lifecycle: bool = False,
+    for_seconds: int = 0,
 ) -> Rule:
     """Validate a rule; the cooldown defaults to the window."""
     check_rule_name(name)
@@ -47,8 +49,7 @@ def make_rule(
     if min_base_count < 1:
         raise UserInputError("minBaseCount", "must be 1 or more")
     _check_seconds("windowSeconds", window_seconds, minimum=1)
-    if cooldown_seconds is not None:
-        _check_seconds("cooldownSeconds", cooldown_seconds, minimum=0)
+    _check_lifecycle(lifecycle, for_seconds=for_seconds, cooldown_seconds=cooldown_seconds)
     return Rule(
         name=name,
         level=level,
@@ -65,7 +66,20 @@ def make_rule(
         min_base_count=min_base_count,
         window_seconds=window_seconds,
         cooldown_seconds=window_seconds if cooldown_seconds is None else cooldown_seconds,
+        lifecycle=lifecycle,
+        for_seconds=for_seconds,
     )
+
+
+def _check_lifecycle(lifecycle: bool, *, for_seconds: int, cooldown_seconds: int | None) -> None:
+    """A lifecycle rule waits `forSeconds` and stays FIRING; a one-shot rule cools down."""
+    _check_seconds("forSeconds", for_seconds, minimum=0)
+    if lifecycle and cooldown_seconds is not None:
+        raise UserInputError("cooldownSeconds", "lifecycle rules stay FIRING instead of cooling")
+    if cooldown_seconds is not None:
+        _check_seconds("cooldownSeconds", cooldown_seconds, minimum=0)
+    if for_seconds and not lifecycle:
+        raise UserInputError("forSeconds", "is only for lifecycle rules")
 
 
 def _check_condition(

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from db import alert_instances
 from db.levels import Level
 from db.logs import LogCriteria, LogRecord, filtered, find_logs
 from db.models import alert_rules, alert_rules_seeded, logs
@@ -43,7 +44,9 @@ class Rule:
     base_filter: str | None = None  # RATIO_ABOVE only, as `filter`; None: every log
     min_base_count: int = 1
     window_seconds: int
-    cooldown_seconds: int
+    cooldown_seconds: int  # one-shot rules only
+    lifecycle: bool = False  # instances go PENDING, FIRING, RESOLVED instead of one-shot firings
+    for_seconds: int = 0  # lifecycle only: how long the condition holds before FIRING
     stored_at: datetime | None = field(default=None, compare=False)  # None until stored
 
 
@@ -69,7 +72,9 @@ def upsert_rule(connection: Connection, rule: Rule) -> Rule:
 
 
 def delete_rule(connection: Connection, name: str) -> Rule | None:
-    """Delete and return the rule as it was, or None when there is no such rule."""
+    """Delete and return the rule as it was, or None when there is no such rule; its open
+    instances go too, so a new rule of that name starts afresh."""
+    alert_instances.forget(connection, rule=name)
     statement = delete(alert_rules).where(alert_rules.c.name == name).returning(alert_rules)
     row = connection.execute(statement).first()
     return None if row is None else _rule(row)
@@ -142,6 +147,8 @@ def _values(rule: Rule) -> dict[str, Any]:
         "ratio": rule.ratio,
         "base_filter": rule.base_filter,
         "min_base_count": rule.min_base_count,
+        "lifecycle": rule.lifecycle,
+        "for_seconds": rule.for_seconds,
         "window_seconds": rule.window_seconds,
         "cooldown_seconds": rule.cooldown_seconds,
         "updated_at": datetime.now(UTC),
@@ -163,5 +170,7 @@ def _rule(row: Row[Any]) -> Rule:
         min_base_count=row.min_base_count,
         window_seconds=row.window_seconds,
         cooldown_seconds=row.cooldown_seconds,
+        lifecycle=row.lifecycle,
+        for_seconds=row.for_seconds,
         stored_at=row.updated_at,
     )

@@ -11,7 +11,7 @@ from strawberry.scalars import JSON
 from core.filter_json import filter_json
 from core.filters import LogFilter
 from core.rule_criteria import base_filter, effective_filter
-from db.alert_history import AlertRecord
+from db.alert_history import AlertRecord, AlertState
 from db.alert_rules import Condition, Rule
 from graph.inputs import LogFilterInput
 from graph.scalars import parse_datetime
@@ -25,6 +25,11 @@ strawberry.enum(
     "matches among `baseFilter`'s logs / `baseFilter`'s logs ≥ `ratio`.",
 )
 AlertCondition: TypeAlias = Condition
+strawberry.enum(
+    AlertState,
+    description="PENDING: the condition holds, not yet for `forSeconds`. FIRING: it holds (and "
+    "every one-shot firing). RESOLVED: it stopped holding.",
+)
 
 
 @strawberry.input(
@@ -59,7 +64,17 @@ class AlertRuleInput:
         default=1, description="RATIO_ABOVE: fewer base logs in the window never fire."
     )
     window_seconds: int
-    cooldown_seconds: int | None = None
+    cooldown_seconds: int | None = strawberry.field(
+        default=None, description="One-shot rules only: quiet this long after firing."
+    )
+    lifecycle: bool = strawberry.field(
+        default=False,
+        description="true: one instance goes PENDING, FIRING and RESOLVED; false: one-shot "
+        "firings with a cooldown, as rules seeded from ALERT_RULES_FILE.",
+    )
+    for_seconds: int = strawberry.field(
+        default=0, description="Lifecycle only: how long the condition holds before FIRING."
+    )
 
 
 @strawberry.type(
@@ -84,6 +99,8 @@ class AlertRule:
     min_base_count: int
     window_seconds: int
     cooldown_seconds: int
+    lifecycle: bool
+    for_seconds: int
 
     @classmethod
     def from_rule(cls, rule: Rule) -> AlertRule:
@@ -105,10 +122,15 @@ class AlertRule:
             min_base_count=rule.min_base_count,
             window_seconds=rule.window_seconds,
             cooldown_seconds=rule.cooldown_seconds,
+            lifecycle=rule.lifecycle,
+            for_seconds=rule.for_seconds,
         )
 
 
-@strawberry.type(description="One firing of a rule, with up to 5 of the newest matching logs.")
+@strawberry.type(
+    description="A one-shot firing of a rule, or a state change of a lifecycle rule's instance, "
+    "with up to 5 of the newest matching logs."
+)
 class Alert:
     id: strawberry.ID
     rule: str
@@ -119,9 +141,17 @@ class Alert:
     level: LogLevel | None = strawberry.field(description="The rule's level, or its minLevel.")
     service: str | None
     samples: list[Log]
+    state: AlertState
+    starts_at: datetime = strawberry.field(
+        description="When the instance entered its state; for RESOLVED, when it began."
+    )
+    ends_at: datetime | None = strawberry.field(description="RESOLVED: when it stopped holding.")
+    fingerprint: str = strawberry.field(description="Stable per rule and group.")
+    labels: JSON
 
     @classmethod
     def from_record(cls, record: AlertRecord) -> Alert:
+        labels: Any = record.labels  # the JSON scalar takes it as is
         return cls(
             id=strawberry.ID(str(record.id)),
             rule=record.rule,
@@ -132,6 +162,11 @@ class Alert:
             level=record.level,
             service=record.service,
             samples=[_sample(sample) for sample in record.samples],
+            state=record.state,
+            starts_at=record.starts_at,
+            ends_at=record.ends_at,
+            fingerprint=record.fingerprint,
+            labels=labels,
         )
 
 

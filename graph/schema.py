@@ -12,6 +12,7 @@ from strawberry.types import Info
 from core import alerts, connections, histogram, logs
 from core.filters import LogFilter
 from core.rules import make_rule
+from db.alert_history import AlertState
 from graph.access import ADMIN, INGEST, READ, caller_of
 from graph.alert_types import Alert, AlertRule, AlertRuleInput
 from graph.connection_types import LogConnection
@@ -112,7 +113,8 @@ class Query(KeyQueries):
         return [AlertRule.from_rule(rule) for rule in await alerts.list_rules(info.context.runtime)]
 
     @strawberry.field(
-        description="Fired alerts, newest first; `limit` is at most 1000.", permission_classes=READ
+        description="Firings and state changes, newest first; `limit` is at most 1000.",
+        permission_classes=READ,
     )
     async def alerts(
         self,
@@ -120,9 +122,14 @@ class Query(KeyQueries):
         rule: str | None = None,
         since: datetime | None = None,
         limit: int | None = 50,
+        state: AlertState | None = None,
     ) -> list[Alert]:
         records = await alerts.find_alerts(
-            info.context.runtime, rule=rule, since=since, limit=50 if limit is None else limit
+            info.context.runtime,
+            rule=rule,
+            since=since,
+            state=state,
+            limit=50 if limit is None else limit,
         )
         return [Alert.from_record(record) for record in records]
 

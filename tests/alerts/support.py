@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import anyio
@@ -134,3 +136,31 @@ def fire(client: TestClient, name: str) -> dict[str, Any]:
     upsert_rule(client, name=name, service=name, threshold=1)
     write_logs(client, 1, service=name)
     return history(client, rule=name)[0]
+
+
+class Receiver:
+    """A loopback HTTP server that records POSTed JSON and answers with scripted statuses."""
+
+    def __init__(self) -> None:
+        self.statuses: list[int] = []
+        self.bodies: list[dict[str, Any]] = []
+        self.release = threading.Event()
+        self.release.set()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                receiver.bodies.append(
+                    json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                )
+                receiver.release.wait()
+                self.send_response(receiver.statuses.pop(0) if receiver.statuses else 200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *_args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/alerts"

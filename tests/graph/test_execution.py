@@ -30,6 +30,8 @@ DOCUMENTS = [
     "query($no: Boolean!) { logs { id message @skip(if: $no) service @include(if: $no) } }",
     "{ logs(limit: 2) { id } log(id: 1) { id level metadata } stats { totalLogs } }",
     "{ alertRules { name level threshold } }",
+    "{ alertRules { name filter condition ratio baseFilter minBaseCount lifecycle forSeconds } }",
+    "{ alerts(state: FIRING) { id state startsAt endsAt fingerprint labels } }",
     "{ stats { byLevel { level count } byService { __typename count service } } }",
     "{ logsConnection(first: 2) { nodes { id level } edges { cursor node { level id } } } }",
     "{ a: logs { id: level level: id message } b: logs { id level } }",
