@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     redis_required: bool = False
     alert_rules_file: str | None = None
     alert_webhook_url: str | None = None
+    alert_webhook_format: Literal["lograph", "alertmanager", "slack"] = "lograph"
+    external_url: str = "http://localhost:8000"  # how receivers link back to lograph
     alert_check_interval_seconds: float = Field(default=5.0, gt=0)
     auth_required: bool = False
     admin_api_key: str | None = Field(default=None, min_length=16, max_length=200)

@@ -54,7 +54,11 @@ class AlertEngine:
             on_remote_alert=self._remember,
             on_rules_changed=lambda: self._reloads.request(None),
         )
-        self._notifier = Notifier(webhook_url=settings.alert_webhook_url)
+        self._notifier = Notifier(
+            webhook_url=settings.alert_webhook_url,
+            form=settings.alert_webhook_format,
+            external_url=settings.external_url,
+        )
         self._evaluations: Coalescer[str] = Coalescer(self._evaluate)
         self._reloads: Coalescer[None] = Coalescer(lambda _: self.reload_rules())
         self._rules: dict[str, Rule] = {}
@@ -140,7 +144,7 @@ class AlertEngine:
             transition = await advance(self.db, rule, now=datetime.now(UTC))
             if transition is not None:
                 reaches = _reaches_receivers(transition)
-                await self._deliver(transition.record, to_receivers=reaches, lifecycle=True)
+                await self._deliver(transition.record, rule=rule, to_receivers=reaches)
             return
         await self._fire_once(rule)
 
@@ -156,14 +160,14 @@ class AlertEngine:
         record = await self.db.write(
             lambda connection: alert_history.insert_alert(connection, alert)
         )
-        await self._deliver(record, to_receivers=True, lifecycle=False)
+        await self._deliver(record, rule=rule, to_receivers=True)
 
-    async def _deliver(self, record: AlertRecord, *, to_receivers: bool, lifecycle: bool) -> None:
+    async def _deliver(self, record: AlertRecord, *, rule: Rule, to_receivers: bool) -> None:
         """Subscribers everywhere, the log line, and the webhook when it concerns receivers."""
         await self._bus.publish_alert(record)
         if record.state is AlertState.FIRING:
             ALERTS_FIRED.labels(record.rule).inc()
-        self._notifier.notify(record, post=to_receivers, lifecycle=lifecycle)
+        self._notifier.notify(record, rule=rule, post=to_receivers)
 
     def _remember(self, alert: AlertRecord) -> None:
         """Another process fired: skip this one-shot rule here for the rest of its cooldown."""

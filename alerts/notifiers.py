@@ -9,8 +9,10 @@ from typing import Any
 import httpx
 import orjson
 
-from alerts.payload import alert_json, webhook_json
+from alerts.formats import WebhookFormat, webhook_body
+from alerts.payload import alert_json
 from db.alert_history import AlertRecord, AlertState
+from db.alert_rules import Rule
 
 logger = logging.getLogger("lograph.alerts")
 
@@ -32,12 +34,16 @@ def log_alert(alert: AlertRecord) -> None:
 class Notifier:
     """Logs every alert; POSTs it to the webhook in the background, never on the write path."""
 
-    def __init__(self, *, webhook_url: str | None) -> None:
+    def __init__(
+        self, *, webhook_url: str | None, form: WebhookFormat = "lograph", external_url: str = ""
+    ) -> None:
         self._url = webhook_url
+        self._form: WebhookFormat = form
+        self._external_url = external_url
         self._client = httpx.AsyncClient(timeout=WEBHOOK_TIMEOUT_SECONDS) if webhook_url else None
         self._pending: set[asyncio.Task[None]] = set()
 
-    def notify(self, alert: AlertRecord, *, post: bool, lifecycle: bool) -> None:
+    def notify(self, alert: AlertRecord, *, rule: Rule, post: bool) -> None:
         """Log the alert; POST it too unless `post` is False (a PENDING change, say)."""
         log_alert(alert)
         if self._client is None or not post:
@@ -45,12 +51,12 @@ class Notifier:
         if len(self._pending) >= MAX_PENDING_WEBHOOKS:
             logger.error("webhook backlog full: alert %s of %s not posted", alert.id, alert.rule)
             return
-        payload = webhook_json(alert, lifecycle=lifecycle)
-        task = asyncio.get_running_loop().create_task(self._post(payload))
+        payload = webhook_body(alert, rule=rule, form=self._form, external_url=self._external_url)
+        task = asyncio.get_running_loop().create_task(self._post(payload, alert))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
-    async def _post(self, payload: dict[str, Any]) -> None:
+    async def _post(self, payload: dict[str, Any], alert: AlertRecord) -> None:
         """Try once plus WEBHOOK_RETRIES times on network errors, 429 and 5xx."""
         assert self._client is not None
         assert self._url is not None
@@ -68,9 +74,7 @@ class Notifier:
             failure = f"HTTP {response.status_code}"
             if response.status_code != 429 and response.status_code < 500:
                 break
-        logger.error(
-            "webhook failed for alert %s of %s: %s", payload["id"], payload["rule"], failure
-        )
+        logger.error("webhook failed for alert %s of %s: %s", alert.id, alert.rule, failure)
 
     async def close(self) -> None:
         """Give in-flight webhooks a moment to finish, then drop them."""
