@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -11,6 +12,7 @@ from alerts.bus import AlertBus
 from alerts.claims import Claims
 from alerts.coalesce import Coalescer
 from alerts.evaluation import build_alert, condition_holds
+from alerts.formats import RESEND_SECONDS
 from alerts.lifecycle import Transition, advance
 from alerts.notifiers import Notifier
 from alerts.rules import could_fire
@@ -58,7 +60,10 @@ class AlertEngine:
             webhook_url=settings.alert_webhook_url,
             form=settings.alert_webhook_format,
             external_url=settings.external_url,
+            alertmanager_url=settings.alertmanager_url,
         )
+        self._pushes_again = settings.alertmanager_url is not None
+        self._pushed_at = time.monotonic()
         self._evaluations: Coalescer[str] = Coalescer(self._evaluate)
         self._reloads: Coalescer[None] = Coalescer(lambda _: self.reload_rules())
         self._rules: dict[str, Rule] = {}
@@ -123,6 +128,22 @@ class AlertEngine:
             logger.exception("could not reload alert rules")
         for name in self._rules:
             self._evaluations.request(name)
+        if self._pushes_again and time.monotonic() - self._pushed_at >= RESEND_SECONDS:
+            await self.push_firing()
+
+    async def push_firing(self) -> None:
+        """Push every FIRING instance to Alertmanager again, as it expects of a sender; every
+        process does, and Alertmanager takes repeats of one alert as one."""
+        self._pushed_at = time.monotonic()
+        try:
+            records = await self.db.read(alert_history.firing_now)
+        except DatabaseUnavailable as error:
+            database_outage.error("could not read the firing alerts: %s", error)
+            return
+        alerts = [
+            (record, self._rules[record.rule]) for record in records if record.rule in self._rules
+        ]
+        self._notifier.push(alerts)
 
     async def _check_periodically(self) -> None:
         """Catch logs written by other processes or hosts, as the predecessor's poll did."""

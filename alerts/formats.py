@@ -3,7 +3,7 @@ Slack incoming webhook's; and the link back to an alert's logs."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import urlencode
 
@@ -17,6 +17,10 @@ from db.alert_rules import Rule
 
 WebhookFormat = Literal["lograph", "alertmanager", "slack"]
 RECEIVER = "lograph"
+# Firing instances are pushed again this often, each push valid for four periods (as
+# Prometheus does), so one lost push does not resolve them.
+RESEND_SECONDS = 60.0
+RESEND_ENDS_AFTER = timedelta(seconds=4 * RESEND_SECONDS)
 # Alertmanager's zero time: an alert with no end yet.
 NO_END = "0001-01-01T00:00:00Z"
 LOGS_QUERY = (
@@ -67,6 +71,24 @@ def alertmanager_alert(alert: AlertRecord, *, rule: Rule, external_url: str) -> 
         "generatorURL": generator_url(alert, rule=rule, external_url=external_url),
         "fingerprint": alert.fingerprint,
     }
+
+
+def postable(alert: AlertRecord, *, rule: Rule, external_url: str, now: datetime) -> dict[str, Any]:
+    """The alert for Alertmanager's `POST /api/v2/alerts`. A firing lifecycle instance ends
+    RESEND_ENDS_AFTER from now unless re-sent (so Alertmanager resolves it if lograph stops);
+    a one-shot firing gives no end (Alertmanager's resolve_timeout applies)."""
+    one = alertmanager_alert(alert, rule=rule, external_url=external_url)
+    body = {key: one[key] for key in ("labels", "annotations", "startsAt", "generatorURL")}
+    if alert.ends_at is not None:
+        body["endsAt"] = one["endsAt"]
+    elif rule.lifecycle:
+        body["endsAt"] = _rfc3339((now + RESEND_ENDS_AFTER).isoformat())
+    return body
+
+
+def push_url(alertmanager_url: str) -> str:
+    """Where alerts are pushed: Alertmanager's API v2 under its base URL."""
+    return alertmanager_url.rstrip("/") + "/api/v2/alerts"
 
 
 def slack_message(alert: AlertRecord, *, rule: Rule, external_url: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, insert, select
 
 from db.levels import Level
-from db.models import alert_history
+from db.models import alert_history, alert_instances
 
 
 class AlertState(StrEnum):
@@ -78,6 +78,25 @@ def recent_alerts(
         statement = statement.where(alert_history.c.state == state.value)
     order = (alert_history.c.fired_at.desc(), alert_history.c.id.desc())
     return [_record(row) for row in connection.execute(statement.order_by(*order).limit(limit))]
+
+
+def firing_now(connection: Connection) -> list[AlertRecord]:
+    """The FIRING change of every instance that is FIRING now (to push to Alertmanager again)."""
+    instances = alert_instances
+    statement = (
+        select(alert_history)
+        .join(
+            instances,
+            (instances.c.rule == alert_history.c.rule)
+            & (instances.c.fingerprint == alert_history.c.fingerprint)
+            & (instances.c.starts_at == alert_history.c.starts_at),
+        )
+        .where(
+            instances.c.state == AlertState.FIRING.value,
+            alert_history.c.state == AlertState.FIRING.value,
+        )
+    )
+    return [_record(row) for row in connection.execute(statement)]
 
 
 def _record(row: Row[Any]) -> AlertRecord:
