@@ -67,6 +67,7 @@ class AlertEngine:
         self._evaluations: Coalescer[str] = Coalescer(self._evaluate)
         self._reloads: Coalescer[None] = Coalescer(lambda _: self.reload_rules())
         self._rules: dict[str, Rule] = {}
+        self._overflowing: set[str] = set()  # grouped rules beyond MAX_GROUPS, warned about
         self._ticker: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -162,8 +163,8 @@ class AlertEngine:
         if rule is None or self._cooling(rule):
             return
         if rule.lifecycle:
-            transition = await advance(self.db, rule, now=datetime.now(UTC))
-            if transition is not None:
+            now = datetime.now(UTC)
+            for transition in await advance(self.db, rule, now=now, warned=self._overflowing):
                 reaches = _reaches_receivers(transition)
                 await self._deliver(transition.record, rule=rule, to_receivers=reaches)
             return

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from alerts.payload import sample_json
-from core.rule_criteria import base_criteria, counted_criteria
+from core.rule_criteria import base_criteria, both, counted_criteria
 from db.alert_history import AlertState, NewAlert, fingerprint_of
 from db.alert_rules import Condition, Rule, count_all, count_in_window, count_up_to
 from db.engine import Database
+from db.logs import LogCriteria
 
 SAMPLE_SIZE = 5
 
@@ -56,14 +57,18 @@ async def build_alert(
     state: AlertState = AlertState.FIRING,
     starts_at: datetime | None = None,
     ends_at: datetime | None = None,
+    labels: dict[str, str] | None = None,
+    group: LogCriteria | None = None,
 ) -> NewAlert:
     """The alert recorded at `now` (a one-shot firing unless told otherwise): the window's full
     count and its newest matches."""
     criteria = counted_criteria(rule, now=now)
+    if group is not None:
+        criteria = both(criteria, group)
     window = await db.read(
         lambda connection: count_in_window(connection, criteria, samples=SAMPLE_SIZE)
     )
-    labels = rule_labels(rule)
+    labels = rule_labels(rule) if labels is None else labels
     return NewAlert(
         rule=rule.name,
         count=window.count,

@@ -8,9 +8,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
-from alerts.evaluation import build_alert, condition_holds, rule_labels
+from alerts.evaluation import build_alert
+from alerts.groups import group_criteria, holds_by_group, labels_of
 from db import alert_history, alert_instances
-from db.alert_history import AlertRecord, AlertState, NewAlert, fingerprint_of
+from db.alert_groups import GroupKey
+from db.alert_history import AlertRecord, AlertState, NewAlert
 from db.alert_instances import Instance
 from db.alert_rules import Rule
 from db.engine import Database
@@ -51,29 +53,44 @@ def next_change(rule: Rule, seen: Instance | None, *, holds: bool, now: datetime
     return Change(AlertState.RESOLVED, seen.starts_at, now, was)
 
 
-async def advance(db: Database, rule: Rule, *, now: datetime) -> Transition | None:
-    """Evaluate the rule and move its instance; None when it stays, or another process moved
-    it first (that process records and delivers the change)."""
-    labels = rule_labels(rule)
-    fingerprint = fingerprint_of(labels)
-    seen = await db.read(
-        lambda connection: alert_instances.current(
-            connection, rule=rule.name, fingerprint=fingerprint
-        )
+async def advance(db: Database, rule: Rule, *, now: datetime, warned: set[str]) -> list[Transition]:
+    """Evaluate the rule and move the instance of each group; only the changes this process
+    recorded (another process records and delivers the ones it made first)."""
+    instances = await db.read(
+        lambda connection: alert_instances.of_rule(connection, rule=rule.name)
     )
-    holds = await condition_holds(db, rule, now=now)
-    change = next_change(rule, seen, holds=holds, now=now)
-    if change is None:
-        return None
+    by_group = {instance.group_key: instance for instance in instances.values()}
+    holding = await holds_by_group(db, rule, now=now, known=by_group, warned=warned)
+    transitions = []
+    for key, holds in holding.items():
+        seen = by_group.get(key)
+        change = next_change(rule, seen, holds=holds, now=now)
+        if change is not None:
+            transition = await _move(db, rule, key, change, seen=seen, now=now)
+            if transition is not None:
+                transitions.append(transition)
+    return transitions
+
+
+async def _move(
+    db: Database, rule: Rule, key: GroupKey, change: Change, *, seen: Instance | None, now: datetime
+) -> Transition | None:
     alert = await build_alert(
-        db, rule, now=now, state=change.state, starts_at=change.starts_at, ends_at=change.ends_at
+        db,
+        rule,
+        now=now,
+        state=change.state,
+        starts_at=change.starts_at,
+        ends_at=change.ends_at,
+        labels=labels_of(rule, key),
+        group=group_criteria(rule, key),
     )
-    record = await db.write(lambda connection: _record(connection, alert, seen=seen))
+    record = await db.write(lambda connection: _record(connection, alert, seen=seen, key=key))
     return None if record is None else Transition(record, change.was)
 
 
 def _record(
-    connection: Connection, alert: NewAlert, *, seen: Instance | None
+    connection: Connection, alert: NewAlert, *, seen: Instance | None, key: GroupKey
 ) -> AlertRecord | None:
     """The change and its history row in one transaction, only over the state it was decided on."""
     moved = alert_instances.change(
@@ -83,5 +100,6 @@ def _record(
         seen=seen,
         state=alert.state,
         starts_at=alert.starts_at,
+        group_key=key,
     )
     return alert_history.insert_alert(connection, alert) if moved else None

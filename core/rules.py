@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from core.conditions import metadata_path
 from core.errors import UserInputError
 from core.filters import LogFilter
 from core.rule_criteria import stored_filter
@@ -12,6 +15,7 @@ from db.models import MAX_RULE_NAME_LENGTH
 
 MAX_WINDOW_SECONDS = 30 * 24 * 3600
 MAX_MESSAGE_CONTAINS_LENGTH = 1000
+MAX_GROUP_BY = 3
 
 
 def make_rule(
@@ -31,6 +35,7 @@ def make_rule(
     min_base_count: int = 1,
     lifecycle: bool = False,
     for_seconds: int = 0,
+    group_by: Sequence[str] | None = None,
 ) -> Rule:
     """Validate a rule; the cooldown defaults to the window."""
     check_rule_name(name)
@@ -50,6 +55,7 @@ def make_rule(
         raise UserInputError("minBaseCount", "must be 1 or more")
     _check_seconds("windowSeconds", window_seconds, minimum=1)
     _check_lifecycle(lifecycle, for_seconds=for_seconds, cooldown_seconds=cooldown_seconds)
+    groups = _group_by(group_by or (), lifecycle=lifecycle)
     return Rule(
         name=name,
         level=level,
@@ -68,7 +74,22 @@ def make_rule(
         cooldown_seconds=window_seconds if cooldown_seconds is None else cooldown_seconds,
         lifecycle=lifecycle,
         for_seconds=for_seconds,
+        group_by=groups,
     )
+
+
+def _group_by(entries: Sequence[str], *, lifecycle: bool) -> tuple[str, ...]:
+    """At most MAX_GROUP_BY distinct entries: `service`, `level` or a metadata path."""
+    if entries and not lifecycle:
+        raise UserInputError("groupBy", "is only for lifecycle rules")
+    if len(entries) > MAX_GROUP_BY:
+        raise UserInputError("groupBy", f"at most {MAX_GROUP_BY} entries")
+    if len(set(entries)) < len(entries):
+        raise UserInputError("groupBy", "must not repeat an entry")
+    for index, entry in enumerate(entries):
+        if entry not in ("service", "level"):
+            metadata_path(entry, f"groupBy[{index}]")
+    return tuple(entries)
 
 
 def _check_lifecycle(lifecycle: bool, *, for_seconds: int, cooldown_seconds: int | None) -> None:

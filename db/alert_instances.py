@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import orjson
 from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -15,22 +16,24 @@ from db.models import alert_instances
 
 @dataclass(frozen=True, slots=True)
 class Instance:
-    """An instance's current state, since `starts_at`, as of `version`."""
+    """An instance's current state, since `starts_at`, as of `version`, and its group's value
+    per groupBy entry."""
 
     state: AlertState
     starts_at: datetime
     version: int
+    group_key: tuple[str | None, ...] = ()
 
 
-def current(connection: Connection, *, rule: str, fingerprint: str) -> Instance | None:
-    """The instance of the rule with that fingerprint, or None before its first change."""
-    columns = (alert_instances.c.state, alert_instances.c.starts_at, alert_instances.c.version)
-    row = connection.execute(
-        select(*columns).where(
-            alert_instances.c.rule == rule, alert_instances.c.fingerprint == fingerprint
+def of_rule(connection: Connection, *, rule: str) -> dict[str, Instance]:
+    """The rule's instances by fingerprint."""
+    statement = select(alert_instances).where(alert_instances.c.rule == rule)
+    return {
+        row.fingerprint: Instance(
+            AlertState(row.state), row.starts_at, row.version, tuple(orjson.loads(row.group_key))
         )
-    ).first()
-    return None if row is None else Instance(AlertState(row.state), row.starts_at, row.version)
+        for row in connection.execute(statement)
+    }
 
 
 def change(
@@ -41,6 +44,7 @@ def change(
     seen: Instance | None,
     state: AlertState,
     starts_at: datetime,
+    group_key: tuple[str | None, ...],
 ) -> bool:
     """Move the instance from `seen` to `state`; False when another process changed it first."""
     if seen is None:
@@ -53,6 +57,7 @@ def change(
                 state=state.value,
                 starts_at=starts_at,
                 version=1,
+                group_key=orjson.dumps(list(group_key)).decode(),
             )
             .on_conflict_do_nothing()
         )

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Row, Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -47,6 +48,7 @@ class Rule:
     cooldown_seconds: int  # one-shot rules only
     lifecycle: bool = False  # instances go PENDING, FIRING, RESOLVED instead of one-shot firings
     for_seconds: int = 0  # lifecycle only: how long the condition holds before FIRING
+    group_by: tuple[str, ...] = ()  # lifecycle only: one instance per value of these
     stored_at: datetime | None = field(default=None, compare=False)  # None until stored
 
 
@@ -149,6 +151,7 @@ def _values(rule: Rule) -> dict[str, Any]:
         "min_base_count": rule.min_base_count,
         "lifecycle": rule.lifecycle,
         "for_seconds": rule.for_seconds,
+        "group_by": orjson.dumps(rule.group_by).decode() if rule.group_by else None,
         "window_seconds": rule.window_seconds,
         "cooldown_seconds": rule.cooldown_seconds,
         "updated_at": datetime.now(UTC),
@@ -172,5 +175,6 @@ def _rule(row: Row[Any]) -> Rule:
         cooldown_seconds=row.cooldown_seconds,
         lifecycle=row.lifecycle,
         for_seconds=row.for_seconds,
+        group_by=tuple(orjson.loads(row.group_by)) if row.group_by else (),
         stored_at=row.updated_at,
     )

@@ -182,6 +182,7 @@ alert_rules = Table(
     Column("min_base_count", Integer, nullable=False, server_default="1"),
     Column("lifecycle", Boolean, nullable=False, server_default=false()),
     Column("for_seconds", Integer, nullable=False, server_default="0"),
+    Column("group_by", Text, nullable=True),  # JSON list of groupBy entries
     UniqueConstraint("name", name="uq_alert_rules_name"),
 )
 
@@ -230,6 +231,7 @@ alert_instances = Table(
     Column("state", String(8), nullable=False),
     Column("starts_at", UTCDateTime(), nullable=False),
     Column("version", Integer, nullable=False),
+    Column("group_key", Text, nullable=False),  # JSON list: the group's value per groupBy entry
     UniqueConstraint("rule", "fingerprint", name="uq_alert_instances_rule_fingerprint"),
 )
 

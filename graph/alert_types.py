@@ -75,6 +75,11 @@ class AlertRuleInput:
     for_seconds: int = strawberry.field(
         default=0, description="Lifecycle only: how long the condition holds before FIRING."
     )
+    group_by: list[str] | None = strawberry.field(
+        default=None,
+        description="Lifecycle only: one instance per value of each (at most 3): `service`, "
+        "`level`, or a metadata path; at most 100 groups per rule.",
+    )
 
 
 @strawberry.type(
@@ -101,6 +106,7 @@ class AlertRule:
     cooldown_seconds: int
     lifecycle: bool
     for_seconds: int
+    group_by: list[str]
 
     @classmethod
     def from_rule(cls, rule: Rule) -> AlertRule:
@@ -124,6 +130,7 @@ class AlertRule:
             cooldown_seconds=rule.cooldown_seconds,
             lifecycle=rule.lifecycle,
             for_seconds=rule.for_seconds,
+            group_by=list(rule.group_by),
         )
 
 

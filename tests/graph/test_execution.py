@@ -31,6 +31,7 @@ DOCUMENTS = [
     "{ logs(limit: 2) { id } log(id: 1) { id level metadata } stats { totalLogs } }",
     "{ alertRules { name level threshold } }",
     "{ alertRules { name filter condition ratio baseFilter minBaseCount lifecycle forSeconds } }",
+    "{ alertRules { name groupBy } }",
     "{ alerts(state: FIRING) { id state startsAt endsAt fingerprint labels } }",
     "{ stats { byLevel { level count } byService { __typename count service } } }",
     "{ logsConnection(first: 2) { nodes { id level } edges { cursor node { level id } } } }",

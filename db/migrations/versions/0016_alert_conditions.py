@@ -2,7 +2,7 @@
 substring, as JSON in the GraphQL LogFilter's shape), and their conditions: ABOVE as before,
 BELOW, and RATIO_ABOVE over a base filter; alerts that open and close: a rule's lifecycle and
 forSeconds, each history row's state, times, fingerprint and labels, and the current state of
-each instance.
+each instance (of each group, with groupBy).
 
 Revision ID: 0016
 Revises: 0014
@@ -33,6 +33,7 @@ COLUMNS = [
     sa.Column("min_base_count", sa.Integer(), nullable=False, server_default="1"),
     sa.Column("lifecycle", sa.Boolean(), nullable=False, server_default=sa.false()),
     sa.Column("for_seconds", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("group_by", sa.Text(), nullable=True),
 ]
 HISTORY_COLUMNS = [
     sa.Column("state", sa.String(8), nullable=False, server_default="FIRING"),
@@ -56,6 +57,7 @@ def upgrade() -> None:
         sa.Column("state", sa.String(8), nullable=False),
         sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("group_key", sa.Text(), nullable=False),
         sa.UniqueConstraint("rule", "fingerprint", name="uq_alert_instances_rule_fingerprint"),
     )
 
