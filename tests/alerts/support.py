@@ -48,6 +48,14 @@ def upsert_rule(client: TestClient, **fields: Any) -> dict[str, Any]:
     return rule
 
 
+def assert_refused(client: TestClient, rule: dict[str, Any], *, field: str, reason: str) -> None:
+    """The rule is BAD_USER_INPUT naming `field`, for `reason`, and no rule is stored."""
+    (error,) = gql(client, UPSERT, {"input": rule})["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": field}
+    assert reason in error["message"]
+    assert gql(client, "{ alertRules { name } }")["data"]["alertRules"] == []
+
+
 def ago(seconds: float) -> str:
     """An ISO timestamp this many seconds before now."""
     return (datetime.now(UTC) - timedelta(seconds=seconds)).isoformat()
