@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     redis_required: bool = False
     alert_rules_file: str | None = None
     alert_webhook_url: str | None = None
+    alert_webhook_format: Literal["lograph", "alertmanager", "slack"] = "lograph"
+    external_url: str = "http://localhost:8000"  # how receivers link back to lograph
+    alertmanager_url: str | None = None
     alert_check_interval_seconds: float = Field(default=5.0, gt=0)
     auth_required: bool = False
     admin_api_key: str | None = Field(default=None, min_length=16, max_length=200)
@@ -92,7 +95,12 @@ class Settings(BaseSettings):
         return normalise_database_url(value)
 
     @field_validator(
-        "redis_url", "alert_rules_file", "alert_webhook_url", "admin_api_key", mode="before"
+        "redis_url",
+        "alert_rules_file",
+        "alert_webhook_url",
+        "alertmanager_url",
+        "admin_api_key",
+        mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
@@ -103,7 +111,7 @@ class Settings(BaseSettings):
     def _check_redis_url(cls, value: str | None) -> str | None:
         return check_url_scheme(value, REDIS_SCHEMES)
 
-    @field_validator("alert_webhook_url")
+    @field_validator("alert_webhook_url", "alertmanager_url")
     @classmethod
     def _check_webhook_url(cls, value: str | None) -> str | None:
         return check_url_scheme(value, WEBHOOK_SCHEMES)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from alerts.bus import AlertBus
 from alerts.claims import Claims
 from alerts.coalesce import Coalescer
-from alerts.evaluation import build_alert, threshold_reached
+from alerts.evaluation import build_alert, condition_holds
+from alerts.formats import RESEND_SECONDS
+from alerts.lifecycle import Transition, advance
 from alerts.notifiers import Notifier
 from alerts.rules import could_fire
 from alerts.seeding import seed_once
@@ -21,7 +24,7 @@ from broker.tasks import stop_task
 from core.metrics import ALERTS_FIRED
 from core.outage_log import database_outage
 from db import alert_history, alert_rules
-from db.alert_history import AlertRecord
+from db.alert_history import AlertRecord, AlertState
 from db.alert_rules import Rule
 from db.engine import Database, DatabaseUnavailable
 from db.logs import LogRecord
@@ -53,10 +56,18 @@ class AlertEngine:
             on_remote_alert=self._remember,
             on_rules_changed=lambda: self._reloads.request(None),
         )
-        self._notifier = Notifier(webhook_url=settings.alert_webhook_url)
+        self._notifier = Notifier(
+            webhook_url=settings.alert_webhook_url,
+            form=settings.alert_webhook_format,
+            external_url=settings.external_url,
+            alertmanager_url=settings.alertmanager_url,
+        )
+        self._pushes_again = settings.alertmanager_url is not None
+        self._pushed_at = time.monotonic()
         self._evaluations: Coalescer[str] = Coalescer(self._evaluate)
         self._reloads: Coalescer[None] = Coalescer(lambda _: self.reload_rules())
         self._rules: dict[str, Rule] = {}
+        self._overflowing: set[str] = set()  # grouped rules beyond MAX_GROUPS, warned about
         self._ticker: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -79,7 +90,7 @@ class AlertEngine:
         try:
             now = datetime.now(UTC)
             for rule in self._rules.values():
-                if self._claims.cooling(rule.name, cooldown_seconds=rule.cooldown_seconds):
+                if self._cooling(rule):
                     continue  # cannot fire now; the next write or check after it will look
                 if could_fire(rule, logs, now=now):
                     self._evaluations.request(rule.name)
@@ -108,26 +119,62 @@ class AlertEngine:
         """Wait until every queued evaluation has finished (tests and benchmarks)."""
         await self._evaluations.idle()
 
+    async def sweep(self) -> None:
+        """Reload the rules and queue every one: catches what no write here announced."""
+        try:
+            await self.reload_rules()
+        except DatabaseUnavailable as error:
+            database_outage.error("could not reload alert rules: %s", error)
+        except Exception:
+            logger.exception("could not reload alert rules")
+        for name in self._rules:
+            self._evaluations.request(name)
+        if self._pushes_again and time.monotonic() - self._pushed_at >= RESEND_SECONDS:
+            await self.push_firing()
+
+    async def push_firing(self) -> None:
+        """Push every FIRING instance to Alertmanager again, as it expects of a sender; every
+        process does, and Alertmanager takes repeats of one alert as one."""
+        self._pushed_at = time.monotonic()
+        try:
+            records = await self.db.read(alert_history.firing_now)
+        except DatabaseUnavailable as error:
+            database_outage.error("could not read the firing alerts: %s", error)
+            return
+        alerts = [
+            (record, self._rules[record.rule]) for record in records if record.rule in self._rules
+        ]
+        self._notifier.push(alerts)
+
     async def _check_periodically(self) -> None:
         """Catch logs written by other processes or hosts, as the predecessor's poll did."""
         while True:
             await asyncio.sleep(self._settings.alert_check_interval_seconds)
-            try:
-                await self.reload_rules()
-            except DatabaseUnavailable as error:
-                database_outage.error("could not reload alert rules: %s", error)
-            except Exception:
-                logger.exception("could not reload alert rules")
-            for name in self._rules:
-                self._evaluations.request(name)
+            await self.sweep()
+
+    def _cooling(self, rule: Rule) -> bool:
+        """A one-shot rule within its cooldown (lifecycle rules have none)."""
+        if rule.lifecycle:
+            return False
+        return self._claims.cooling(rule.name, cooldown_seconds=rule.cooldown_seconds)
 
     async def _evaluate(self, name: str) -> None:
-        """Cheap bounded count first; only the process that wins the claim builds the alert."""
         rule = self._rules.get(name)
-        if rule is None or self._claims.cooling(name, cooldown_seconds=rule.cooldown_seconds):
+        if rule is None or self._cooling(rule):
             return
+        if rule.lifecycle:
+            now = datetime.now(UTC)
+            for transition in await advance(self.db, rule, now=now, warned=self._overflowing):
+                reaches = _reaches_receivers(transition)
+                await self._deliver(transition.record, rule=rule, to_receivers=reaches)
+            return
+        await self._fire_once(rule)
+
+    async def _fire_once(self, rule: Rule) -> None:
+        """Cheap counts first; only the process that wins the claim builds the alert."""
+        name = rule.name
         now = datetime.now(UTC)
-        if not await threshold_reached(self.db, rule, now=now):
+        if not await condition_holds(self.db, rule, now=now):
             return
         if not await self._claims.claim(name, cooldown_seconds=rule.cooldown_seconds):
             return
@@ -135,11 +182,25 @@ class AlertEngine:
         record = await self.db.write(
             lambda connection: alert_history.insert_alert(connection, alert)
         )
+        await self._deliver(record, rule=rule, to_receivers=True)
+
+    async def _deliver(self, record: AlertRecord, *, rule: Rule, to_receivers: bool) -> None:
+        """Subscribers everywhere, the log line, and the webhook when it concerns receivers."""
         await self._bus.publish_alert(record)
-        ALERTS_FIRED.labels(record.rule).inc()
-        self._notifier.notify(record)
+        if record.state is AlertState.FIRING:
+            ALERTS_FIRED.labels(record.rule).inc()
+        self._notifier.notify(record, rule=rule, post=to_receivers)
 
     def _remember(self, alert: AlertRecord) -> None:
-        """Another process fired: skip this rule here for the rest of its cooldown."""
+        """Another process fired: skip this one-shot rule here for the rest of its cooldown."""
+        rule = self._rules.get(alert.rule)
+        if rule is not None and rule.lifecycle:
+            return
         elapsed = (datetime.now(UTC) - alert.fired_at).total_seconds()
         self._claims.remember(alert.rule, seconds_ago=elapsed)
+
+
+def _reaches_receivers(transition: Transition) -> bool:
+    """Receivers hear of instances that fire and of their end; PENDING stays in lograph."""
+    state = transition.record.state
+    return state is AlertState.FIRING or transition.was is AlertState.FIRING

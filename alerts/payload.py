@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from db.alert_history import AlertRecord
+from db.alert_history import AlertRecord, AlertState
 from db.levels import Level
 from db.logs import LogRecord
 
@@ -34,7 +34,24 @@ def alert_json(alert: AlertRecord) -> dict[str, Any]:
         "level": None if alert.level is None else alert.level.value,
         "service": alert.service,
         "samples": alert.samples,
+        "state": alert.state.value,
+        "startsAt": alert.starts_at.isoformat(),
+        "endsAt": None if alert.ends_at is None else alert.ends_at.isoformat(),
+        "fingerprint": alert.fingerprint,
+        "labels": alert.labels,
     }
+
+
+# What a one-shot firing carried before lifecycles: its webhook body stays exactly this.
+ONE_SHOT_KEYS = ("id", "rule", "count", "threshold", "windowSeconds", "firedAt", "level", "service")
+
+
+def webhook_json(alert: AlertRecord, *, lifecycle: bool) -> dict[str, Any]:
+    """The default webhook's body: a one-shot rule's as it always was, a state change whole."""
+    data = alert_json(alert)
+    if lifecycle:
+        return data
+    return {key: data[key] for key in (*ONE_SHOT_KEYS, "samples")}
 
 
 def alert_from_json(data: dict[str, Any]) -> AlertRecord:
@@ -49,4 +66,9 @@ def alert_from_json(data: dict[str, Any]) -> AlertRecord:
         level=None if data["level"] is None else Level(data["level"]),
         service=data["service"],
         samples=list(data["samples"]),
+        state=AlertState(data["state"]),
+        starts_at=datetime.fromisoformat(data["startsAt"]),
+        ends_at=None if data["endsAt"] is None else datetime.fromisoformat(data["endsAt"]),
+        fingerprint=str(data["fingerprint"]),
+        labels={str(key): str(value) for key, value in data["labels"].items()},
     )

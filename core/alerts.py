@@ -13,7 +13,7 @@ from core.rules import check_rule_name
 from core.runtime import Runtime
 from core.validation import check_page, to_utc
 from db import alert_history, alert_rules
-from db.alert_history import AlertRecord
+from db.alert_history import AlertRecord, AlertState
 from db.alert_rules import Rule
 
 MAX_SUBSCRIBED_RULES = 100
@@ -43,16 +43,21 @@ async def delete_rule(runtime: Runtime, *, caller: Caller, name: str) -> Rule | 
 
 
 async def find_alerts(
-    runtime: Runtime, *, rule: str | None, since: datetime | None, limit: int
+    runtime: Runtime,
+    *,
+    rule: str | None,
+    since: datetime | None,
+    state: AlertState | None = None,
+    limit: int,
 ) -> list[AlertRecord]:
-    """Fired alerts, newest first, so a late dashboard can catch up."""
+    """Firings and state changes, newest first, so a late dashboard can catch up."""
     check_page(skip=0, limit=limit)
     if rule is not None:
         check_rule_name(rule, field="rule")
     start = to_utc("since", since)
     return await runtime.db.read(
         lambda connection: alert_history.recent_alerts(
-            connection, rule=rule, since=start, limit=limit
+            connection, rule=rule, since=start, state=state, limit=limit
         )
     )
 

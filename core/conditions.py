@@ -108,7 +108,7 @@ def metadata_tests(
     tests: list[MetadataTest] = []
     for index, item in enumerate(filters):
         field = f"{where}metadata[{index}]"
-        path = _path(item.path, f"{field}.path")
+        path = metadata_path(item.path, f"{field}.path")
         operators = _operators(item, field)
         if not operators:
             raise UserInputError(field, "needs at least one operator besides path")
@@ -117,7 +117,8 @@ def metadata_tests(
     return tuple(tests)
 
 
-def _path(path: str, field: str) -> tuple[str, ...]:
+def metadata_path(path: str, field: str) -> tuple[str, ...]:
+    """A dot-separated path into metadata as its keys, within the caps."""
     if len(path) > MAX_PATH_LENGTH:
         raise UserInputError(field, f"must be at most {MAX_PATH_LENGTH} characters")
     segments = tuple((text(path, field) or "").split("."))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 from core.conditions import (
@@ -18,7 +18,6 @@ from core.conditions import (
     text,
 )
 from core.errors import UserInputError
-from db.alert_rules import Rule
 from db.levels import Level
 from db.logs import LogCriteria
 from db.models import MAX_SERVICE_LENGTH
@@ -62,11 +61,12 @@ class MetadataFilter:
     lte: float | None = None
 
 
-def to_criteria(log_filter: LogFilter | None) -> LogCriteria:
-    """Fold the filter's overlapping conditions (level, levels, minLevel...) into one criteria."""
+def to_criteria(log_filter: LogFilter | None, *, where: str = "") -> LogCriteria:
+    """Fold the filter's overlapping conditions (level, levels, minLevel...) into one criteria;
+    `where` prefixes the field an error names ("filter." for an alert rule's)."""
     if log_filter is None:
         return LogCriteria()
-    return _criteria(log_filter, where="", depth=1, budget=Budget())
+    return _criteria(log_filter, where=where, depth=1, budget=Budget())
 
 
 def _criteria(log_filter: LogFilter, *, where: str, depth: int, budget: Budget) -> LogCriteria:
@@ -113,17 +113,6 @@ def _names(names: Sequence[str] | None, field: str) -> Sequence[str] | None:
             raise UserInputError(field, f"must be at most {MAX_SERVICE_LENGTH} characters")
         text(name, field)
     return names
-
-
-def rule_criteria(rule: Rule, *, now: datetime) -> LogCriteria:
-    """The logs an alert rule counts at `now`: its conditions, within the window ending then."""
-    return LogCriteria(
-        levels=level_set(level=rule.level, levels=None, min_level=rule.min_level),
-        services=None if rule.service is None else frozenset({rule.service}),
-        start_time=now - timedelta(seconds=rule.window_seconds),
-        end_time=now,
-        message_contains=rule.message_contains,
-    )
 
 
 def level_set(

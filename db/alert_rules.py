@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Row, Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from db import alert_instances
 from db.levels import Level
 from db.logs import LogCriteria, LogRecord, filtered, find_logs
 from db.models import alert_rules, alert_rules_seeded, logs
@@ -17,18 +20,36 @@ from db.models import alert_rules, alert_rules_seeded, logs
 _SEED_MARKER_ID = 1
 
 
+class Condition(StrEnum):
+    """What a rule tests of the logs in its window."""
+
+    ABOVE = "ABOVE"  # at least `threshold` match
+    BELOW = "BELOW"  # fewer than `threshold` match
+    RATIO_ABOVE = "RATIO_ABOVE"  # matches / base matches reach `ratio`
+
+
 @dataclass(frozen=True, kw_only=True)
 class Rule:
-    """A validated alert rule: which logs it counts, and how many within its window fire it."""
+    """A validated alert rule: which logs it counts, and what of their count in its window
+    fires it."""
 
     name: str
     level: Level | None = None
     min_level: Level | None = None
     service: str | None = None
     message_contains: str | None = None
+    filter: str | None = None  # JSON text in LogFilter's shape, as given beside the fields above
+    condition: Condition = Condition.ABOVE
     threshold: int
+    ratio: float | None = None  # RATIO_ABOVE only
+    base_filter: str | None = None  # RATIO_ABOVE only, as `filter`; None: every log
+    min_base_count: int = 1
     window_seconds: int
-    cooldown_seconds: int
+    cooldown_seconds: int  # one-shot rules only
+    lifecycle: bool = False  # instances go PENDING, FIRING, RESOLVED instead of one-shot firings
+    for_seconds: int = 0  # lifecycle only: how long the condition holds before FIRING
+    group_by: tuple[str, ...] = ()  # lifecycle only: one instance per value of these
+    stored_at: datetime | None = field(default=None, compare=False)  # None until stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +74,9 @@ def upsert_rule(connection: Connection, rule: Rule) -> Rule:
 
 
 def delete_rule(connection: Connection, name: str) -> Rule | None:
-    """Delete and return the rule as it was, or None when there is no such rule."""
+    """Delete and return the rule as it was, or None when there is no such rule; its open
+    instances go too, so a new rule of that name starts afresh."""
+    alert_instances.forget(connection, rule=name)
     statement = delete(alert_rules).where(alert_rules.c.name == name).returning(alert_rules)
     row = connection.execute(statement).first()
     return None if row is None else _rule(row)
@@ -89,10 +112,19 @@ def count_up_to(connection: Connection, criteria: LogCriteria, *, limit: int) ->
     return count
 
 
+def count_all(connection: Connection, criteria: LogCriteria) -> int:
+    """How many logs match, all of them (a ratio needs both of its counts exactly)."""
+    if criteria.matches_nothing:
+        return 0
+    count: int = connection.execute(
+        filtered(select(func.count()).select_from(logs), criteria)
+    ).scalar_one()
+    return count
+
+
 def count_in_window(connection: Connection, criteria: LogCriteria, *, samples: int) -> WindowCount:
     """The full matching count and the newest matches (once per firing, so the cost is rare)."""
-    count_logs = filtered(select(func.count()).select_from(logs), criteria)
-    count: int = connection.execute(count_logs).scalar_one()
+    count = count_all(connection, criteria)
     newest = find_logs(connection, criteria, skip=0, limit=samples, descending=True)
     return WindowCount(count=count, samples=newest)
 
@@ -111,7 +143,15 @@ def _values(rule: Rule) -> dict[str, Any]:
         "min_level": None if rule.min_level is None else rule.min_level.value,
         "service": rule.service,
         "message_contains": rule.message_contains,
+        "filter": rule.filter,
+        "condition": rule.condition.value,
         "threshold": rule.threshold,
+        "ratio": rule.ratio,
+        "base_filter": rule.base_filter,
+        "min_base_count": rule.min_base_count,
+        "lifecycle": rule.lifecycle,
+        "for_seconds": rule.for_seconds,
+        "group_by": orjson.dumps(rule.group_by).decode() if rule.group_by else None,
         "window_seconds": rule.window_seconds,
         "cooldown_seconds": rule.cooldown_seconds,
         "updated_at": datetime.now(UTC),
@@ -125,7 +165,16 @@ def _rule(row: Row[Any]) -> Rule:
         min_level=None if row.min_level is None else Level(row.min_level),
         service=row.service,
         message_contains=row.message_contains,
+        filter=row.filter,
+        condition=Condition(row.condition),
         threshold=row.threshold,
+        ratio=row.ratio,
+        base_filter=row.base_filter,
+        min_base_count=row.min_base_count,
         window_seconds=row.window_seconds,
         cooldown_seconds=row.cooldown_seconds,
+        lifecycle=row.lifecycle,
+        for_seconds=row.for_seconds,
+        group_by=tuple(orjson.loads(row.group_by)) if row.group_by else (),
+        stored_at=row.updated_at,
     )

@@ -17,7 +17,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from db import metadata
 from db.loop_writes import LoopWrites
-from db.matching import sqlite_metadata_function
+from db.matching import sqlite_metadata_function, sqlite_metadata_value
 from db.text import sqlite_regexp
 from db.threads import Workers
 from db.timeouts import (
@@ -79,6 +79,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.create_function("regexp", 2, sqlite_regexp, deterministic=True)
     dbapi_connection.create_function(
         metadata.SQLITE_FUNCTION, 4, sqlite_metadata_function, deterministic=True
+    )
+    dbapi_connection.create_function(
+        metadata.SQLITE_VALUE_FUNCTION, 2, sqlite_metadata_value, deterministic=True
     )
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")

@@ -125,3 +125,11 @@ def sqlite_metadata_function(metadata: str | None, operator: str, path: str, ope
 @lru_cache(maxsize=256)
 def _test(operator: str, path: str, operand: str) -> MetadataTest:
     return MetadataTest(tuple(orjson.loads(path)), Operator(operator), orjson.loads(operand))
+
+
+def sqlite_metadata_value(metadata: str | None, path: str) -> str | None:
+    """`lograph_metadata_value(metadata, path)` on SQLite: the JSON at the path, as
+    PostgreSQL's `jsonb_extract_path` finds it; NULL where absent or JSON null."""
+    document = None if metadata is None else orjson.loads(metadata)
+    value = value_at(document, tuple(orjson.loads(path)))
+    return None if value is _MISSING or value is None else orjson.dumps(value).decode()

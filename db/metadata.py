@@ -31,6 +31,7 @@ from sqlalchemy.types import Text
 from db.models import logs
 
 SQLITE_FUNCTION = "lograph_metadata"  # registered on every SQLite connection by db.engine
+SQLITE_VALUE_FUNCTION = "lograph_metadata_value"  # likewise: the JSON at a path (grouping)
 
 
 class Operator(StrEnum):

@@ -9,6 +9,7 @@ from sqlalchemy import (
     DDL,
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     ColumnElement,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.compiler import compiles
@@ -173,6 +175,14 @@ alert_rules = Table(
     Column("window_seconds", Integer, nullable=False),
     Column("cooldown_seconds", Integer, nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    Column("filter", Text, nullable=True),  # JSON in LogFilter's shape
+    Column("condition", String(16), nullable=False, server_default="ABOVE"),
+    Column("ratio", Float, nullable=True),
+    Column("base_filter", Text, nullable=True),  # JSON in LogFilter's shape
+    Column("min_base_count", Integer, nullable=False, server_default="1"),
+    Column("lifecycle", Boolean, nullable=False, server_default=false()),
+    Column("for_seconds", Integer, nullable=False, server_default="0"),
+    Column("group_by", Text, nullable=True),  # JSON list of groupBy entries
     UniqueConstraint("name", name="uq_alert_rules_name"),
 )
 
@@ -198,8 +208,31 @@ alert_history = Table(
     Column("level", String(5), nullable=True),
     Column("service", String(MAX_SERVICE_LENGTH), nullable=True),
     Column("samples", JSONDocument, nullable=False),
+    # Rows from before lifecycles are one-shot firings: null here reads as starts_at = fired_at
+    # and the labels and fingerprint of an ungrouped rule.
+    Column("state", String(8), nullable=False, server_default="FIRING"),
+    Column("starts_at", UTCDateTime(), nullable=True),
+    Column("ends_at", UTCDateTime(), nullable=True),
+    Column("fingerprint", String(16), nullable=True),
+    Column("labels", JSONDocument, nullable=True),
     Index("ix_alerts_fired_at", "fired_at", "id"),
     Index("ix_alerts_rule_fired_at", "rule", "fired_at", "id"),
+)
+
+# The current state of each open-and-close alert instance (one per rule and fingerprint);
+# `version` grows with every change, so a change applies only over the state it was decided on
+# and each one is made by one process.
+alert_instances = Table(
+    "alert_instances",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("rule", String(MAX_RULE_NAME_LENGTH), nullable=False),
+    Column("fingerprint", String(16), nullable=False),
+    Column("state", String(8), nullable=False),
+    Column("starts_at", UTCDateTime(), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("group_key", Text, nullable=False),  # JSON list: the group's value per groupBy entry
+    UniqueConstraint("rule", "fingerprint", name="uq_alert_instances_rule_fingerprint"),
 )
 
 MAX_KEY_NAME_LENGTH = 100

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import datetime
 from typing import Annotated
 
@@ -12,6 +12,7 @@ from strawberry.types import Info
 from core import alerts, connections, histogram, logs
 from core.filters import LogFilter
 from core.rules import make_rule
+from db.alert_history import AlertState
 from graph.access import ADMIN, INGEST, READ, caller_of
 from graph.alert_types import Alert, AlertRule, AlertRuleInput
 from graph.connection_types import LogConnection
@@ -109,10 +110,11 @@ class Query(KeyQueries):
 
     @strawberry.field(description="Every alert rule, by name.", permission_classes=READ)
     async def alert_rules(self, info: LogsInfo) -> list[AlertRule]:
-        return await alerts.list_rules(info.context.runtime)
+        return [AlertRule.from_rule(rule) for rule in await alerts.list_rules(info.context.runtime)]
 
     @strawberry.field(
-        description="Fired alerts, newest first; `limit` is at most 1000.", permission_classes=READ
+        description="Firings and state changes, newest first; `limit` is at most 1000.",
+        permission_classes=READ,
     )
     async def alerts(
         self,
@@ -120,9 +122,14 @@ class Query(KeyQueries):
         rule: str | None = None,
         since: datetime | None = None,
         limit: int | None = 50,
+        state: AlertState | None = None,
     ) -> list[Alert]:
         records = await alerts.find_alerts(
-            info.context.runtime, rule=rule, since=since, limit=50 if limit is None else limit
+            info.context.runtime,
+            rule=rule,
+            since=since,
+            state=state,
+            limit=50 if limit is None else limit,
         )
         return [Alert.from_record(record) for record in records]
 
@@ -153,14 +160,17 @@ class Mutation(KeyMutations):
         permission_classes=ADMIN,
     )
     async def upsert_alert_rule(self, info: LogsInfo, input: AlertRuleInput) -> AlertRule:
-        rule = make_rule(**asdict(input))  # the input's fields are make_rule's arguments
-        return await alerts.upsert_rule(info.context.runtime, caller=caller_of(info), rule=rule)
+        # The input's fields are make_rule's arguments; its filter stays a core LogFilter.
+        rule = make_rule(**{field.name: getattr(input, field.name) for field in fields(input)})
+        stored = await alerts.upsert_rule(info.context.runtime, caller=caller_of(info), rule=rule)
+        return AlertRule.from_rule(stored)
 
     @strawberry.mutation(
         description="Returns the deleted rule, or null when absent.", permission_classes=ADMIN
     )
     async def delete_alert_rule(self, info: LogsInfo, name: str) -> AlertRule | None:
-        return await alerts.delete_rule(info.context.runtime, caller=caller_of(info), name=name)
+        rule = await alerts.delete_rule(info.context.runtime, caller=caller_of(info), name=name)
+        return None if rule is None else AlertRule.from_rule(rule)
 
 
 schema = CodedSchema(

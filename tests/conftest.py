@@ -24,6 +24,7 @@ CLEARED_TABLES = [
     "alerts",
     "alert_rules",
     "alert_rules_seeded",
+    "alert_instances",
     "api_keys",
     "ingest_requests",
 ]

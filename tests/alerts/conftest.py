@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from alerts import notifiers
+from tests.alerts.support import Receiver
 
 
 @pytest.fixture
@@ -28,3 +33,17 @@ def alert_settings(no_rules_file: str) -> dict[str, Any]:
 @pytest.fixture
 def settings_overrides(alert_settings: dict[str, Any]) -> dict[str, Any]:
     return alert_settings
+
+
+@pytest.fixture
+def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
+    monkeypatch.setattr(notifiers, "WEBHOOK_BACKOFF_SECONDS", 0.01)
+    server = Receiver()
+    thread = threading.Thread(target=server.server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.release.set()
+        server.server.shutdown()
+        server.server.server_close()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import anyio
@@ -44,6 +46,14 @@ def upsert_rule(client: TestClient, **fields: Any) -> dict[str, Any]:
     assert "errors" not in body, body
     rule: dict[str, Any] = body["data"]["upsertAlertRule"]
     return rule
+
+
+def assert_refused(client: TestClient, rule: dict[str, Any], *, field: str, reason: str) -> None:
+    """The rule is BAD_USER_INPUT naming `field`, for `reason`, and no rule is stored."""
+    (error,) = gql(client, UPSERT, {"input": rule})["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": field}
+    assert reason in error["message"]
+    assert gql(client, "{ alertRules { name } }")["data"]["alertRules"] == []
 
 
 def ago(seconds: float) -> str:
@@ -123,8 +133,42 @@ def subscribed(
         yield ws
 
 
+def sweep(client: TestClient) -> None:
+    """Run the periodic check once, now, and wait for the evaluations it queued."""
+    client.portal.call(engine_of(client).sweep)  # type: ignore[union-attr]
+    settle(client)
+
+
 def fire(client: TestClient, name: str) -> dict[str, Any]:
     """Create a one-log rule, trip it, and return the alert from history."""
     upsert_rule(client, name=name, service=name, threshold=1)
     write_logs(client, 1, service=name)
     return history(client, rule=name)[0]
+
+
+class Receiver:
+    """A loopback HTTP server that records POSTed JSON and answers with scripted statuses."""
+
+    def __init__(self) -> None:
+        self.statuses: list[int] = []
+        self.bodies: list[dict[str, Any]] = []
+        self.release = threading.Event()
+        self.release.set()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                receiver.bodies.append(
+                    json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                )
+                receiver.release.wait()
+                self.send_response(receiver.statuses.pop(0) if receiver.statuses else 200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *_args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/alerts"

@@ -14,7 +14,7 @@ from db.migrate import upgrade_database
 from db.models import metadata
 from testing.services import scratch_postgres_database
 
-TABLES = ["alert_rules", "alert_rules_seeded", "alerts"]
+TABLES = ["alert_rules", "alert_rules_seeded", "alerts", "alert_instances"]
 
 
 def alert_schema(engine: Engine) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from broker.hub import QUEUE_SIZE, Hub
-from db.alert_history import AlertRecord
+from db.alert_history import AlertRecord, AlertState
 from tests.alerts.support import (
     GRAPHQL_WS,
     TRANSPORT_WS,
@@ -104,14 +104,20 @@ def test_a_slow_subscriber_loses_only_its_oldest_alerts() -> None:
 
 
 def record(alert_id: int) -> AlertRecord:
+    now = datetime.now(UTC)
     return AlertRecord(
         id=alert_id,
         rule="r",
         count=1,
         threshold=1,
         window_seconds=60,
-        fired_at=datetime.now(UTC),
+        fired_at=now,
         level=None,
         service="s",
         samples=[],
+        state=AlertState.FIRING,
+        starts_at=now,
+        ends_at=None,
+        fingerprint="0" * 16,
+        labels={"alertname": "r"},
     )

@@ -1,0 +1,112 @@
+"""groupBy: one instance per service, level or metadata value, each with its own labels and
+fingerprint; at most 100 groups per rule, the rest counted and warned about once."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.alerts.support import (
+    ago,
+    assert_refused,
+    history,
+    settle,
+    sweep,
+    upsert_rule,
+    write_logs,
+)
+from tests.alerts.test_conditions import stored_long_ago
+from tests.alerts.test_lifecycle import delete_logs
+from tests.conftest import gql
+from tests.factories import create_logs, log_json
+
+CHANGES = """query($state: AlertState) {
+  alerts(rule: "by-group", state: $state, limit: 1000) {
+    state fingerprint labels count samples { service metadata }
+  }
+}"""
+
+
+def changes(client: TestClient, state: str | None = None) -> list[dict[str, Any]]:
+    body = gql(client, CHANGES, {"state": state})
+    assert "errors" not in body, body
+    return list(reversed(body["data"]["alerts"]))
+
+
+def grouped_rule(client: TestClient, **fields: Any) -> None:
+    rule = {"name": "by-group", "minLevel": "TRACE", "threshold": 2, "lifecycle": True}
+    upsert_rule(client, **{**rule, **fields})
+
+
+def test_each_service_has_its_own_instance_labels_and_fingerprint(client: TestClient) -> None:
+    grouped_rule(client, groupBy=["service"])
+    created = write_logs(client, 2, service="a")
+    write_logs(client, 1, service="b")
+    (a,) = changes(client)
+    assert a["labels"] == {"alertname": "by-group", "service": "a"}
+    assert (a["state"], a["count"]) == ("FIRING", 2)
+    assert {sample["service"] for sample in a["samples"]} == {"a"}
+    write_logs(client, 1, service="b")
+    write_logs(client, 1, service="a")  # a stays FIRING: nothing new
+    _, b = changes(client)
+    assert b["labels"] == {"alertname": "by-group", "service": "b"}
+    assert a["fingerprint"] != b["fingerprint"]
+    delete_logs(client, created)
+    sweep(client)
+    assert [(c["state"], c["labels"]["service"]) for c in changes(client)] == [
+        ("FIRING", "a"),
+        ("FIRING", "b"),
+        ("RESOLVED", "a"),
+    ]
+
+
+def test_a_metadata_path_groups_by_its_value_and_absent_is_empty(client: TestClient) -> None:
+    grouped_rule(client, groupBy=["cloud.region", "level"], threshold=1)
+    for metadata in ({"cloud": {"region": "eu"}}, {"cloud": {"region": 7}}, {}):
+        create_logs(client, log_json(level="ERROR", timestamp=ago(1), metadata_=metadata))
+    settle(client)
+    labels = sorted((c["labels"]["cloud_region"], c["labels"]["level"]) for c in changes(client))
+    assert labels == [("", "ERROR"), ("7", "ERROR"), ("eu", "ERROR")]
+    assert all(change["count"] == 1 for change in changes(client))
+
+
+def test_below_fires_for_each_group_with_too_few_logs(client: TestClient) -> None:
+    grouped_rule(client, groupBy=["service"], condition="BELOW", windowSeconds=3600)
+    stored_long_ago(client, "by-group")
+    write_logs(client, 1, service="a")
+    write_logs(client, 2, service="b")
+    sweep(client)
+    (a,) = changes(client)
+    assert (a["state"], a["labels"]["service"], a["count"]) == ("FIRING", "a", 1)
+
+
+def test_beyond_100_groups_the_rest_are_counted_and_warned_about_once(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    grouped_rule(client, groupBy=["service"], threshold=1)
+    with caplog.at_level(logging.WARNING, logger="lograph.alerts"):
+        create_logs(client, *(log_json(service=f"s{i}", timestamp=ago(1)) for i in range(101)))
+        settle(client)
+        sweep(client)
+    assert len(changes(client, "FIRING")) == 100
+    assert caplog.text.count("has 101 groups; only the 100 largest are evaluated") == 1
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "reason"),
+    [
+        ({"groupBy": ["service", "level", "a", "b"]}, "groupBy", "at most 3"),
+        ({"groupBy": ["a..b"]}, "groupBy[0]", "dot-separated"),
+        ({"groupBy": ["service", "service"]}, "groupBy", "repeat"),
+        ({"groupBy": ["service"], "lifecycle": False}, "groupBy", "only for lifecycle rules"),
+    ],
+)
+def test_bad_group_by_is_refused_naming_the_field(
+    client: TestClient, fields: dict[str, Any], field: str, reason: str
+) -> None:
+    rule = {"name": "r", "service": "api", "threshold": 1, "windowSeconds": 60, "lifecycle": True}
+    assert_refused(client, {**rule, **fields}, field=field, reason=reason)
+    assert history(client) == []
