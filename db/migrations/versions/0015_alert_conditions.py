@@ -4,7 +4,7 @@ BELOW, and RATIO_ABOVE over a base filter; alerts that open and close: a rule's 
 forSeconds, each history row's state, times, fingerprint and labels, and the current state of
 each instance (of each group, with groupBy).
 
-Revision ID: 0016
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-07
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-revision: str = "0016"
+revision: str = "0015"
 down_revision: str | Sequence[str] | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
