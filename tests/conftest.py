@@ -20,6 +20,10 @@ BACKENDS = ["sqlite", "postgres"]
 # Emptied after every test on the shared PostgreSQL database; the seed marker too, so each
 # test's app seeds the rules its own settings name.
 CLEARED_TABLES = [
+    "log_patterns",
+    "patterns",
+    "pattern_miners",
+    "pattern_cursor",
     "logs",
     "alerts",
     "alert_rules",
