@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, case, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from db.logs import LogCriteria
 from db.models import UTCDateTime, log_patterns, pattern_cursor, pattern_miners, patterns
@@ -160,7 +161,10 @@ def _move_cursor(connection: Connection, *, started: Cursor, reached: Cursor) ->
         exists = connection.execute(select(pattern_cursor.c.id)).first()
         if exists is not None:
             raise LostCursor
-        connection.execute(insert(pattern_cursor).values(id=CURSOR_ID, **values))
+        try:
+            connection.execute(insert(pattern_cursor).values(id=CURSOR_ID, **values))
+        except IntegrityError:  # another process's first batch was stored meanwhile
+            raise LostCursor from None
         return
     moved = connection.execute(
         update(pattern_cursor)

@@ -52,7 +52,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
     """Override in a test module to change the app's settings."""
-    return {"enable_alerts": False}
+    return {"enable_alerts": False, "enable_patterns": False}
 
 
 def app_settings(**overrides: Any) -> Settings:

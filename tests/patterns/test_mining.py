@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import string
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -147,3 +148,12 @@ def test_a_flood_of_unique_messages_stays_within_the_caps(url: str) -> None:
         assert counted("assigned") + counted("dropped") == 300
         assert counted("dropped") >= 295
         assert counted("over_caps") == 3
+
+
+def test_the_background_miner_assigns_new_logs_by_itself(url: str) -> None:
+    with app_on(url, enable_patterns=True, pattern_mine_interval_seconds=0.05) as client:
+        write(client, *(payment(n) for n in range(20)))
+        deadline = time.monotonic() + 15  # the promised delay; usually well under a second
+        while len(assignments(client)) < 20 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(assignments(client)) == 20
