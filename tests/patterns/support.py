@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from core.pattern_miner import PatternMiner
 from main import create_app
@@ -56,3 +56,21 @@ def assignments(client: TestClient) -> dict[str, str]:
         " JOIN patterns p ON p.id = a.pattern_id",
     )
     return {row.message: row.template for row in rows}
+
+
+@contextmanager
+def statements(client: TestClient) -> Iterator[list[str]]:
+    """The SQL statements the app's engine runs meanwhile (to count a request's queries)."""
+    engines = client.app.state.runtime.db.engines  # type: ignore[attr-defined]
+    seen: list[str] = []
+
+    def record(*args: Any) -> None:
+        seen.append(args[2])  # (connection, cursor, statement, parameters, context, many)
+
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)

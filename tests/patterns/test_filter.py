@@ -16,11 +16,13 @@ from tests.tail.test_cursors import refusal
 
 def declined(n: int, **overrides: Any) -> dict[str, Any]:
     return log_json(
-        service="payment-service",
-        level="ERROR",
-        message=f"payment {1000 + n} declined after {n * 7} ms",
-        timestamp=f"2025-10-09T{10 + n % 3:02d}:{n:02d}:00+00:00",
-        **overrides,
+        **{
+            "service": "payment-service",
+            "level": "ERROR",
+            "message": f"payment {1000 + n} declined after {n * 7} ms",
+            "timestamp": f"2025-10-09T{10 + n % 3:02d}:{n:02d}:00+00:00",
+            **overrides,
+        }
     )
 
 
