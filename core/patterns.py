@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Collection, Hashable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
+
+from sqlalchemy import Connection
 
 from core.criteria import read_criteria
 from core.errors import UserInputError
@@ -21,7 +23,7 @@ from core.histogram import HistogramBucket, HistogramInterval, as_bucket, bucket
 from core.logs import LevelCount
 from core.runtime import Runtime
 from db import pattern_reads as reads
-from db.histogram import BucketCounts, floor_to
+from db.histogram import EPOCH, BucketCounts, floor_to
 from db.levels import Level
 from db.logs import LogCriteria, LogRecord
 from db.pattern_reads import PatternOrder, PatternRecord, PatternTally
@@ -180,3 +182,39 @@ async def patterns_of_logs(runtime: Runtime, log_ids: Sequence[int]) -> list[Pat
     group = PatternGroup(runtime, LogCriteria(), {record.id for record in found.values()})
     patterns = {record.id: Pattern.of(record, group) for record in found.values()}
     return [None if (record := found.get(n)) is None else patterns[record.id] for n in log_ids]
+
+
+@dataclass(frozen=True, slots=True)
+class PatternSamples:
+    """A pattern's matching logs per step: (the step's start, in Unix seconds; count)."""
+
+    template: str
+    samples: list[tuple[int, int]]
+
+
+async def pattern_samples(
+    runtime: Runtime, *, criteria: LogCriteria, start: datetime, step: timedelta
+) -> list[PatternSamples]:
+    """The patterns of the matching logs, most logs first (at most MAX_PATTERNS), with their
+    logs counted per `step` from `start` (aligned to the step), steps without logs left out:
+    what Loki's pattern endpoint answers."""
+
+    def read(connection: Connection) -> list[tuple[PatternRecord, dict[int, dict[str, int]]]]:
+        rows = reads.count_patterns(connection, criteria, limit=MAX_PATTERNS)
+        counts = reads.count_by_pattern_and_bucket(
+            connection, criteria, ids=[r.id for r, _t in rows], origin=origin, width=step
+        )
+        return [(record, counts.get(record.id, {})) for record, _tally in rows]
+
+    origin = floor_to(start, step)
+    found = await runtime.db.read(read)
+    return [
+        PatternSamples(
+            record.template,
+            [
+                (int((origin + number * step - EPOCH).total_seconds()), sum(levels.values()))
+                for number, levels in sorted(buckets.items())
+            ],
+        )
+        for record, buckets in found
+    ]
