@@ -74,18 +74,32 @@ def count_patterns(
     (ties by id), and their tallies."""
     if criteria.matches_nothing or limit == 0:
         return []
-    count = func.count().label("n")
-    statement = _joined(
-        select(*PATTERN_COLUMNS, count, func.min(logs.c.timestamp), func.max(logs.c.id)),
-        criteria,
-        ids,
-    ).group_by(*PATTERN_COLUMNS)
+    # Counted by pattern id first, then joined with the (few) patterns counted.
+    counted = (
+        _joined(
+            select(
+                log_patterns.c.pattern_id,
+                func.count().label("n"),
+                func.min(logs.c.timestamp).label("first"),
+                func.max(logs.c.id).label("latest"),
+            ),
+            criteria,
+            ids,
+        )
+        .group_by(log_patterns.c.pattern_id)
+        .subquery("counted")
+    )
     first_key: ColumnElement[Any] = {
-        PatternOrder.COUNT_DESC: count,
+        PatternOrder.COUNT_DESC: counted.c.n,
         PatternOrder.FIRST_SEEN_DESC: patterns.c.first_seen,
         PatternOrder.LAST_SEEN_DESC: patterns.c.last_seen,
     }[order]
-    statement = statement.order_by(first_key.desc(), patterns.c.id).limit(limit)
+    statement = (
+        select(*PATTERN_COLUMNS, counted.c.n, counted.c.first, counted.c.latest)
+        .join(counted, counted.c.pattern_id == patterns.c.id)
+        .order_by(first_key.desc(), patterns.c.id)
+        .limit(limit)
+    )
     return [
         (PatternRecord(*row[:5]), PatternTally(row[5], row[6], row[7]))
         for row in connection.execute(statement)
@@ -148,12 +162,9 @@ def count_by_pattern_and_bucket(
 def _joined(
     statement: Select[Any], criteria: LogCriteria, ids: Collection[int] | None
 ) -> Select[Any]:
-    """The statement over matching logs joined with their patterns (of `ids`, when given)."""
-    joined = (
-        statement.select_from(logs)
-        .join(log_patterns, log_patterns.c.log_id == logs.c.id)
-        .join(patterns, patterns.c.id == log_patterns.c.pattern_id)
-    )
+    """The statement over matching logs joined with their assignments (to `ids`, when given).
+    An evicted pattern's assignments went with it (db/patterns.py), so every one is live."""
+    joined = statement.select_from(logs).join(log_patterns, log_patterns.c.log_id == logs.c.id)
     if ids is not None:
         joined = joined.where(log_patterns.c.pattern_id.in_(sorted(ids)))
     return filtered(joined, criteria)
