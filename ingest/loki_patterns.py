@@ -20,12 +20,14 @@ from fastapi import Response
 from core.patterns import PatternSamples
 from db.histogram import EPOCH
 from db.logs import LogCriteria
+from db.models import as_utc
 from ingest import ndjson
 from ingest.errors import IngestError
 from ingest.loki import SERVICE_LABELS
 
 DEFAULT_RANGE = timedelta(hours=1)  # Loki's default when `start` is not given
 MAX_SAMPLES = 11_000  # steps in one answer, as Loki's own cap on points
+MAX_STEP_SECONDS = 10**9  # about 31 years: wider than any range, still a valid timedelta
 _MATCHER = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*')
 _DURATION = re.compile(r"(?:(\d+)(w|d|h|m|s))+")
 _UNIT = {"w": 604_800, "d": 86_400, "h": 3600, "m": 60, "s": 1}
@@ -65,7 +67,7 @@ def instant(value: str | None, *, name: str, default: datetime) -> datetime:
                 if len(value) <= 10
                 else timedelta(microseconds=number // 1000)
             )
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+        return as_utc(datetime.fromisoformat(value))  # without an offset: UTC
     except (ValueError, OverflowError):
         raise IngestError(400, f"invalid parameter {name!r}: cannot parse {value!r}") from None
 
@@ -74,20 +76,22 @@ def step_of(value: str | None, *, start: datetime, end: datetime) -> timedelta:
     """`step`, or Loki's default (the range over 250, at least a second): whole seconds."""
     if not value:
         return timedelta(seconds=max(math.floor((end - start).total_seconds() / 250), 1))
-    seconds: float
-    if _DURATION.fullmatch(value):
-        seconds = sum(int(n) * _UNIT[unit] for n, unit in re.findall(r"(\d+)(\w)", value))
-    else:
-        try:
-            seconds = float(value)
-        except ValueError:
-            raise IngestError(400, f"invalid parameter 'step': cannot parse {value!r}") from None
-    if seconds < 1 or seconds != int(seconds):
+    seconds = _seconds(value)
+    if not (math.isfinite(seconds) and 1 <= seconds <= MAX_STEP_SECONDS and seconds.is_integer()):
         raise IngestError(400, "invalid parameter 'step': must be whole seconds, at least 1s")
     step = timedelta(seconds=int(seconds))
     if (end - start) / step > MAX_SAMPLES:
         raise IngestError(400, f"exceeded maximum resolution of {MAX_SAMPLES} points per series")
     return step
+
+
+def _seconds(value: str) -> float:
+    if _DURATION.fullmatch(value):
+        return float(sum(int(n) * _UNIT[unit] for n, unit in re.findall(r"(\d+)(\w)", value)))
+    try:
+        return float(value)
+    except ValueError:
+        raise IngestError(400, f"invalid parameter 'step': cannot parse {value!r}") from None
 
 
 @dataclass(frozen=True, slots=True)

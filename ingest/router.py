@@ -1,4 +1,5 @@
-"""The three ingest paths; each maps its protocol's body and errors, the rest is shared."""
+"""The three ingest paths, and the read of Loki's API that Grafana makes beside its push;
+each maps its protocol's body and errors, the rest is shared."""
 
 from __future__ import annotations
 
