@@ -19,6 +19,7 @@ from broker.hub import Hub
 from core import metrics
 from core.compactor import RollupCompactor
 from core.keys import KeyRing
+from core.pattern_miner import new_pattern_miner
 from core.ratelimit import RateLimiter
 from core.runtime import Runtime
 from core.tail_reader import TailReader, new_log_hub
@@ -133,6 +134,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await tail_reader.start()
         compactor = RollupCompactor(db=db)
         await compactor.start()
+        pattern_miner = new_pattern_miner(db, settings)
+        if settings.enable_patterns:
+            await pattern_miner.start()
         broker.start()
         keys.start()
         limiter.start()
@@ -153,6 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             rules_listeners=[alert_engine.rules_changed],
         )
         app.state.alert_engine = alert_engine
+        app.state.pattern_miner = pattern_miner
         log_startup(settings, version=app.version)
         try:
             with startup_objects_frozen():
@@ -163,6 +168,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await keys.stop()
             await tail_reader.stop()
             await compactor.stop()
+            await pattern_miner.stop()
             await broker.stop()
             db.close()
 

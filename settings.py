@@ -14,11 +14,23 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from settings_checks import (
     REDIS_SCHEMES,
     WEBHOOK_SCHEMES,
+    check_masks,
     check_url_scheme,
     parse_origins,
 )
 
 DEFAULT_DATABASE_URL = "sqlite:///./lograph.db"
+# The pattern miner's masks, applied in this order, each to what the ones before left: quoted
+# strings and addresses first, so that the numbers inside them do not become <NUM> on their own.
+DEFAULT_PATTERN_MASKS: dict[str, str] = {
+    "QUOTED": r"\"[^\"]*\"|'[^']*'",
+    "EMAIL": r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b",
+    "UUID": r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b",
+    "IP": r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b|\b(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{1,4}\b",
+    "DURATION": r"\b\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h)\b",
+    "HEX": r"\b0[xX][0-9a-fA-F]+\b|\b(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b",
+    "NUM": r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?![\w.])",
+}
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 
 
@@ -58,6 +70,13 @@ class Settings(BaseSettings):
     tail_queue_batches: int = Field(default=512, ge=1)
     idempotency_lease_seconds: float = Field(default=60.0, gt=0)
     tail_queue_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    enable_patterns: bool = True
+    pattern_masks: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_PATTERN_MASKS))
+    pattern_max_per_service: int = Field(default=1000, ge=1, le=100_000)
+    pattern_max_line_chars: int = Field(default=2000, ge=1)
+    pattern_max_tokens: int = Field(default=100, ge=1)
+    pattern_mine_interval_seconds: float = Field(default=1.0, gt=0)
+    pattern_lease_seconds: float = Field(default=10.0, gt=0)
 
     @model_validator(mode="before")
     @classmethod
@@ -110,6 +129,11 @@ class Settings(BaseSettings):
     @classmethod
     def _check_redis_url(cls, value: str | None) -> str | None:
         return check_url_scheme(value, REDIS_SCHEMES)
+
+    @field_validator("pattern_masks")
+    @classmethod
+    def _check_pattern_masks(cls, value: dict[str, str]) -> dict[str, str]:
+        return check_masks(value)
 
     @field_validator("alert_webhook_url", "alertmanager_url")
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -124,3 +125,16 @@ def _unread(keys: Iterable[str], known: Iterable[str], *, source: str) -> list[s
                 f"lograph: {source} sets {key}, which lograph does not read: use {meant}"
             )
     return warnings
+
+
+def check_masks(masks: dict[str, str]) -> dict[str, str]:
+    """Pattern masks: upper-case names (they appear as `<NAME>` in templates) and regular
+    expressions that compile."""
+    for name, pattern in masks.items():
+        if not re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
+            raise ValueError(f"mask name {name!r} must be upper case letters, digits or _")
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ValueError(f"mask {name}: {error}") from None
+    return masks

@@ -8,9 +8,10 @@ from functools import partial
 
 from sqlalchemy import Connection
 
+from core.criteria import read_criteria
 from core.cursors import decode_cursor, encode_cursor
 from core.errors import UserInputError
-from core.filters import LogFilter, to_criteria
+from core.filters import LogFilter
 from core.logs import SortOrder
 from core.runtime import Runtime
 from core.validation import MAX_PAGE_SIZE
@@ -66,7 +67,7 @@ async def logs_page(
         after=None if after is None else decode_cursor(after, field="after", order=order),
         before=None if before is None else decode_cursor(before, field="before", order=order),
     )
-    criteria = to_criteria(log_filter)
+    criteria = await read_criteria(runtime, log_filter)
     descending = order is SortOrder.DESC
     records, has_more, has_earlier = await runtime.db.read(
         lambda connection: _page(

@@ -18,12 +18,14 @@ from core.conditions import (
     text,
 )
 from core.errors import UserInputError
+from core.validation import parse_id
 from db.levels import Level
 from db.logs import LogCriteria
 from db.models import MAX_SERVICE_LENGTH
 
 T = TypeVar("T")
 MAX_FILTER_SERVICES = 100  # names in one `services` list
+MAX_FILTER_PATTERNS = 100  # ids in one `patterns` list
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,7 @@ class LogFilter:
     message_matches: str | None = None  # case-insensitive regular expression
     any_of: Sequence[LogFilter] | None = None  # at least one holds
     not_: LogFilter | None = None  # does not hold
+    patterns: Sequence[str] | None = None  # pattern ids (docs/patterns.md); one of them holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +102,17 @@ def _criteria(log_filter: LogFilter, *, where: str, depth: int, budget: Budget) 
         negated=None
         if negated is None
         else _criteria(negated, where=f"{where}not.", depth=depth + 1, budget=budget),
+        patterns=_pattern_ids(log_filter.patterns, f"{where}patterns"),
     )
+
+
+def _pattern_ids(ids: Sequence[str] | None, field: str) -> frozenset[int] | None:
+    """Pattern ids to match: at most MAX_FILTER_PATTERNS, each one a possible id."""
+    if ids is None:
+        return None
+    if len(ids) > MAX_FILTER_PATTERNS:
+        raise UserInputError(field, f"at most {MAX_FILTER_PATTERNS} ids")
+    return frozenset(parse_id(one, field) for one in ids)
 
 
 def _names(names: Sequence[str] | None, field: str) -> Sequence[str] | None:

@@ -8,8 +8,9 @@ from enum import Enum
 
 from sqlalchemy import Connection
 
+from core.criteria import read_criteria
 from core.errors import UserInputError
-from core.filters import LogFilter, to_criteria
+from core.filters import LogFilter
 from core.logs import LevelCount
 from core.runtime import Runtime
 from db.histogram import BucketCounts, count_by_bucket_and_level, first_match, floor_to
@@ -54,17 +55,17 @@ async def histogram(
 ) -> list[HistogramBucket]:
     """Buckets over [startTime, endTime]: from the first match without startTime, to now
     without endTime; oldest first."""
-    criteria = to_criteria(log_filter)
+    criteria = await read_criteria(runtime, log_filter)
     width = interval.width
     end = criteria.end_time or datetime.now(UTC)
     if criteria.start_time is not None:
-        _bucket_count(criteria.start_time, end, width)  # refuse before any query
+        bucket_count(criteria.start_time, end, width)  # refuse before any query
 
     def count(connection: Connection) -> tuple[datetime, int, BucketCounts] | None:
         start = criteria.start_time or first_match(connection, criteria)
         if start is None or start > end:
             return None
-        origin, buckets = floor_to(start, width), _bucket_count(start, end, width)
+        origin, buckets = floor_to(start, width), bucket_count(start, end, width)
         counts = count_by_bucket_and_level(
             connection, criteria, start=start, end=end, origin=origin, width=width
         )
@@ -74,10 +75,10 @@ async def histogram(
     if found is None:
         return []
     origin, buckets, counts = found
-    return [_bucket(origin + number * width, counts.get(number)) for number in range(buckets)]
+    return [as_bucket(origin + number * width, counts.get(number)) for number in range(buckets)]
 
 
-def _bucket_count(start: datetime, end: datetime, width: timedelta) -> int:
+def bucket_count(start: datetime, end: datetime, width: timedelta) -> int:
     buckets = max(0, (floor_to(end, width) - floor_to(start, width)) // width + 1)
     if buckets > MAX_BUCKETS:
         reason = f"would make {buckets} buckets, at most {MAX_BUCKETS}: widen it or narrow the time"
@@ -90,7 +91,7 @@ def _bucket_count(start: datetime, end: datetime, width: timedelta) -> int:
 _LEVELS = tuple((level, level.value) for level in Level)
 
 
-def _bucket(start: datetime, levels: dict[str, int] | None) -> HistogramBucket:
+def as_bucket(start: datetime, levels: dict[str, int] | None) -> HistogramBucket:
     if not levels:
         return HistogramBucket(start, 0, [])
     by_level = [LevelCount(level, count) for level, name in _LEVELS if (count := levels.get(name))]

@@ -9,8 +9,9 @@ from enum import Enum
 
 from core import audit
 from core.access import Caller
+from core.criteria import read_criteria
 from core.errors import NotFoundError
-from core.filters import LogFilter, to_criteria
+from core.filters import LogFilter
 from core.runtime import Runtime
 from core.validation import LogDraft, check_page, parse_log_id, to_new_log, to_new_logs
 from db import logs as queries
@@ -54,7 +55,7 @@ async def find_logs(
 ) -> list[LogRecord]:
     """One page of matching logs, newest first unless asked otherwise."""
     check_page(skip=skip, limit=limit)
-    criteria = to_criteria(log_filter)
+    criteria = await read_criteria(runtime, log_filter)
     return await runtime.db.read(
         lambda connection: queries.find_logs(
             connection,
@@ -115,7 +116,7 @@ async def delete_log(runtime: Runtime, *, caller: Caller, log_id: str | int) -> 
 
 async def log_stats(runtime: Runtime, *, log_filter: LogFilter | None = None) -> Stats:
     """Totals by level and by service, from the rollups and the ragged edges."""
-    criteria = to_criteria(log_filter)
+    criteria = await read_criteria(runtime, log_filter)
     rows = await runtime.db.read(
         lambda connection: stats.count_by_level_and_service(connection, criteria)
     )

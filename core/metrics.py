@@ -45,6 +45,15 @@ POOL_IN_USE = Gauge(
     "lograph_db_pool_connections_in_use", "Database connections checked out.", **_LIVE
 )
 RATE_LIMITED = Counter("lograph_rate_limit_refusals", "Requests refused by a rate limit.")
+PATTERN_LOGS = Counter(
+    "lograph_pattern_logs",
+    "Logs the pattern miner took in, by outcome: assigned a pattern, over_caps (too long or too"
+    " many words to mine), dropped (their pattern was evicted in the same batch).",
+    ["outcome"],
+)
+PATTERNS_EVICTED = Counter(
+    "lograph_patterns_evicted", "Patterns evicted by the per-service cap (least recently seen)."
+)
 
 
 @lru_cache(maxsize=1024)  # route templates, methods and statuses: a few dozen in practice
@@ -81,3 +90,10 @@ def watch_pool(engine: Engine) -> None:
     """Count the connections this engine's pool has checked out."""
     event.listen(engine, "checkout", lambda *_: POOL_IN_USE.inc())
     event.listen(engine, "checkin", lambda *_: POOL_IN_USE.dec())
+
+
+def patterns_mined(*, assigned: int, over_caps: int, dropped: int, evicted: int) -> None:
+    """Count what one stored batch of the pattern miner did."""
+    for outcome, count in (("assigned", assigned), ("over_caps", over_caps), ("dropped", dropped)):
+        PATTERN_LOGS.labels(outcome).inc(count)
+    PATTERNS_EVICTED.inc(evicted)

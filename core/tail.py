@@ -91,6 +91,10 @@ async def tail_logs(
 ) -> AsyncGenerator[TailEdge, None]:
     """Matching logs committed from now (or after the cursor `after`), until the client leaves."""
     criteria = to_criteria(log_filter)
+    if criteria.by_pattern:
+        raise UserInputError(
+            "patterns", "not in a live tail: a log gets its pattern after it is written"
+        )
     if after is None:
         # Starting now is resuming from where the database is now, with nothing yet sent.
         now = await runtime.db.read(tail.head)

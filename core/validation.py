@@ -48,13 +48,18 @@ def check_page(*, skip: int, limit: int) -> None:
 
 def parse_log_id(log_id: str | int) -> int:
     """Ids are 64-bit integers; anything else can name no log."""
+    return parse_id(log_id, "id")
+
+
+def parse_id(value: str | int, field: str) -> int:
+    """A stored row's id (logs', patterns'): a positive 64-bit integer, else `field` is bad."""
     try:
-        value = int(log_id)
+        number = int(value)
     except (TypeError, ValueError):
-        raise UserInputError("id", "must be an integer") from None
-    if not 1 <= value < 2**63:
-        raise UserInputError("id", "must be a positive 64-bit integer")
-    return value
+        raise UserInputError(field, "must be an integer") from None
+    if not 1 <= number < 2**63:
+        raise UserInputError(field, "must be a positive 64-bit integer")
+    return number
 
 
 def to_new_logs(inputs: Sequence[LogDraft]) -> list[NewLog]:

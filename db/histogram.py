@@ -162,7 +162,7 @@ def _from_rollup(
         conditions.append(one_of(table.c.level, criteria.levels))
     if criteria.services is not None:  # a rollup by service, then
         conditions.append(one_of(table.c.service, criteria.services))
-    bucket = _bucket_number(
+    bucket = bucket_number(
         connection, table.c.bucket, origin=origin, width=width, whole_seconds=True
     )
     return (
@@ -175,13 +175,13 @@ def _from_rollup(
 def _scan(
     connection: Connection, criteria: LogCriteria, origin: datetime, width: timedelta
 ) -> Select[Any]:
-    bucket = _bucket_number(connection, logs.c.timestamp, origin=origin, width=width)
+    bucket = bucket_number(connection, logs.c.timestamp, origin=origin, width=width)
     return filtered(select(bucket, logs.c.level, func.count()), criteria).group_by(
         bucket, logs.c.level
     )
 
 
-def _bucket_number(
+def bucket_number(
     connection: Connection,
     column: ColumnElement[datetime],
     *,

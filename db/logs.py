@@ -26,7 +26,7 @@ from db.copy import copy_logs
 from db.driver import driver_rows
 from db.levels import BY_NAME, Level
 from db.metadata import MetadataTest
-from db.models import as_utc, logs
+from db.models import as_utc, log_patterns, logs
 
 if TYPE_CHECKING:  # db.engine imports this module (through db.matching)
     from db.engine import Database
@@ -57,10 +57,16 @@ class LogCriteria:
     metadata: tuple[MetadataTest, ...] = ()
     any_of: tuple[LogCriteria, ...] | None = None  # at least one holds; none given: none match
     negated: LogCriteria | None = None  # must not hold
+    patterns: frozenset[int] | None = None  # ids of patterns (db/pattern_reads.py) one of holds
 
     @property
     def matches_nothing(self) -> bool:
-        return self.levels == frozenset() or self.services == frozenset() or self.any_of == ()
+        return (
+            self.levels == frozenset()
+            or self.services == frozenset()
+            or self.any_of == ()
+            or self.patterns == frozenset()
+        )
 
     @property
     def counted_by_rollups(self) -> bool:
@@ -71,7 +77,23 @@ class LogCriteria:
             or self.metadata
             or self.any_of is not None
             or self.negated is not None
+            or self.patterns is not None
         )
+
+    @property
+    def nested(self) -> tuple[LogCriteria, ...]:
+        return (*(self.any_of or ()), *(() if self.negated is None else (self.negated,)))
+
+    @property
+    def by_pattern(self) -> bool:
+        """Whether a pattern condition is anywhere in the criteria: what a log has only once
+        mined, so that nothing can decide it as the log is written."""
+        return self.patterns is not None or any(one.by_pattern for one in self.nested)
+
+    @property
+    def pattern_ids(self) -> frozenset[int]:
+        """Every pattern id the criteria name, nested ones too."""
+        return frozenset(self.patterns or ()).union(*(one.pattern_ids for one in self.nested))
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +253,12 @@ def _conditions(criteria: LogCriteria) -> list[ColumnElement[bool]]:
         # `~*` on PostgreSQL; on SQLite, db.engine's REGEXP (always case-insensitive).
         conditions.append(logs.c.message.regexp_match(criteria.message_matches, flags="i"))
     conditions.extend(test.as_sql() for test in criteria.metadata)
+    if criteria.patterns is not None:
+        # Through the (pattern_id, log_id) index: the pattern's logs, then those by their key.
+        mined = select(log_patterns.c.log_id).where(
+            log_patterns.c.pattern_id.in_(sorted(criteria.patterns))
+        )
+        conditions.append(logs.c.id.in_(mined))
     if criteria.any_of is not None:
         conditions.append(or_(*map(_all_of, criteria.any_of)) if criteria.any_of else false())
     if criteria.negated is not None:

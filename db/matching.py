@@ -38,7 +38,10 @@ class Matchable(Protocol):
 
 
 def matches(criteria: LogCriteria, log: Matchable) -> bool:
-    """The in-memory twin of `db.logs.filtered`, condition for condition."""
+    """The in-memory twin of `db.logs.filtered`, condition for condition; criteria naming
+    patterns are refused before they get here (a new log has no pattern yet)."""
+    if criteria.patterns is not None:
+        raise ValueError("a log's pattern is not known in memory")
     return (
         (criteria.levels is None or log.level in criteria.levels)
         and (criteria.services is None or log.service in criteria.services)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     Float,
+    ForeignKey,
     Index,
     Integer,
     LargeBinary,
@@ -268,4 +269,53 @@ ingest_requests = Table(
     # was read whole (nothing to compare retries with).
     Column("digest", String(64), nullable=True),
     Index("ix_ingest_requests_claimed_at", "claimed_at"),
+)
+
+# Patterns (issue 26): the templates the background miner (core/pattern_miner.py) found, one
+# row per Drain cluster of a service; an evicted cluster's row goes, with its assignments.
+patterns = Table(
+    "patterns",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("service", String(MAX_SERVICE_LENGTH), nullable=False),
+    Column("cluster_id", BigInteger, nullable=False),
+    Column("template", Text, nullable=False),
+    Column("first_seen", UTCDateTime(), nullable=False),
+    Column("last_seen", UTCDateTime(), nullable=False),
+    UniqueConstraint("service", "cluster_id", name="uq_patterns_service_cluster"),
+)
+# Which pattern each mined log has: a table of its own, so that writing a log never waits on
+# mining and mining never rewrites a log row (an UPDATE would rewrite every index of `logs`).
+log_patterns = Table(
+    "log_patterns",
+    metadata,
+    Column(
+        "log_id",
+        BigInteger,
+        ForeignKey("logs.id", ondelete="CASCADE", name="fk_log_patterns_log"),
+        primary_key=True,
+    ),
+    Column("pattern_id", BigInteger, nullable=False),
+    Index("ix_log_patterns_pattern", "pattern_id", "log_id"),
+)
+# Each service's Drain, as drain3 snapshots it, written with the assignments it made.
+pattern_miners = Table(
+    "pattern_miners",
+    metadata,
+    Column("service", String(MAX_SERVICE_LENGTH), primary_key=True),
+    Column("state", LargeBinary, nullable=False),
+)
+# The miner's place in the logs (tail positions, db/tail.py) and its lease; one row. Every
+# write moves `version` on, and one made from a stale version is refused.
+pattern_cursor = Table(
+    "pattern_cursor",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", BigInteger, nullable=False),
+    Column("since", Text, nullable=False),
+    Column("upto", Text, nullable=False),
+    Column("after_tx", BigInteger, nullable=True),
+    Column("after_id", BigInteger, nullable=True),
+    Column("owner", String(64), nullable=False),
+    Column("lease_until", UTCDateTime(), nullable=False),
 )

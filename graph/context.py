@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocket
+from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
 from core.access import Caller
 from core.callers import get_caller
 from core.errors import ResolverError
+from core.patterns import Pattern, patterns_of_logs
 from core.runtime import Runtime, get_runtime
 
 
@@ -20,6 +24,16 @@ class Context(BaseContext):
         self.runtime = runtime
         self.caller = caller
         self.refusal = refusal  # why the caller may do nothing (no key, unknown key, rate limit)
+        self._log_patterns: DataLoader[int, Pattern | None] | None = None
+
+    @property
+    def log_patterns(self) -> DataLoader[int, Pattern | None]:
+        """Log id to its pattern, batched over the request; not cached, as a WebSocket's
+        context outlives the moment a log gets its pattern."""
+        if self._log_patterns is None:
+            load = partial(patterns_of_logs, self.runtime)
+            self._log_patterns = DataLoader(load, cache=False)
+        return self._log_patterns
 
     def admit(self, caller: Caller, credential: str | None = None) -> None:
         self.caller, self.refusal = caller, None

@@ -77,6 +77,11 @@ class LogFilterInput:
     not_: LogFilterInput | None = strawberry.field(
         name="not", default=None, description="This does not hold."
     )
+    patterns: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="The log has one of these patterns (a log has none until mined); "
+        "not in the live tail.",
+    )
 
 
 @strawberry.input

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import fields
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, cast
 
 import strawberry
 from strawberry.types import Info
 
-from core import alerts, connections, histogram, logs
+from core import alerts, connections, histogram, logs, patterns
 from core.filters import LogFilter
 from core.rules import make_rule
 from db.alert_history import AlertState
@@ -27,7 +27,15 @@ from graph.observability import Observability
 from graph.scalars import DateTimeScalar
 from graph.selections import may_select
 from graph.subscriptions import Subscription
-from graph.types import BulkCreateResult, Log, SortOrder, Stats, as_logs
+from graph.types import (
+    BulkCreateResult,
+    Log,
+    Pattern,
+    PatternOrder,
+    SortOrder,
+    Stats,
+    as_logs,
+)
 
 LogsInfo = Info[Context, None]
 Filter = Annotated[LogFilter | None, FilterArgument]
@@ -107,6 +115,26 @@ class Query(KeyQueries):
     )
     async def stats(self, info: LogsInfo, filter: Filter = None) -> Stats:
         return await logs.log_stats(info.context.runtime, log_filter=filter)
+
+    @strawberry.field(
+        description="The patterns of the matching logs, each counted under the filter; "
+        "`first` is at most 1000.",
+        permission_classes=READ,
+    )
+    async def patterns(
+        self,
+        info: LogsInfo,
+        filter: Filter = None,
+        first: int | None = 50,
+        order: PatternOrder | None = PatternOrder.COUNT_DESC,
+    ) -> list[Pattern]:
+        found = await patterns.find_patterns(
+            info.context.runtime,
+            log_filter=filter,
+            first=50 if first is None else first,
+            order=order or PatternOrder.COUNT_DESC,
+        )
+        return cast(list[Pattern], found)
 
     @strawberry.field(description="Every alert rule, by name.", permission_classes=READ)
     async def alert_rules(self, info: LogsInfo) -> list[AlertRule]:

@@ -1,4 +1,5 @@
-"""The three ingest paths; each maps its protocol's body and errors, the rest is shared."""
+"""The three ingest paths, and the read of Loki's API that Grafana makes beside its push;
+each maps its protocol's body and errors, the rest is shared."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from starlette.requests import ClientDisconnect
 from core.access import Caller
 from core.callers import ACCESS_RESPONSES, CallerDep, check_access
 from core.logs import write_logs
+from core.patterns import pattern_samples
 from core.runtime import Runtime, RuntimeDep
 from db.engine import DatabaseUnavailable
 from ingest import limits, loki, ndjson, otlp
+from ingest import loki_patterns as patterns_api
 from ingest.errors import IngestError
 from ingest.idempotency import idempotent
 from ingest.streaming import content_coding, decoded, lines, read_whole
@@ -169,3 +172,26 @@ async def ingest_loki(request: Request, runtime: RuntimeDep, caller: CallerDep) 
         return loki.answer(rejections)
 
     return await _serve(request, runtime, caller, answer_error=loki.error_answer, handle=handle)
+
+
+@router.get(
+    "/loki/api/v1/patterns",
+    summary="Loki's patterns: a service's patterns with their logs per step (docs/patterns.md)",
+)
+async def loki_patterns(
+    runtime: RuntimeDep,
+    query: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    step: str | None = None,
+) -> Response:
+    try:
+        asked = patterns_api.parse(query=query, start=start, end=end, step=step)
+        found = await pattern_samples(
+            runtime, criteria=asked.criteria, start=asked.start, step=asked.step
+        )
+    except IngestError as exc:
+        return loki.error_answer(exc)
+    except DatabaseUnavailable:
+        return _unavailable(loki.error_answer)
+    return patterns_api.answer(found)

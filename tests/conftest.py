@@ -20,6 +20,10 @@ BACKENDS = ["sqlite", "postgres"]
 # Emptied after every test on the shared PostgreSQL database; the seed marker too, so each
 # test's app seeds the rules its own settings name.
 CLEARED_TABLES = [
+    "log_patterns",
+    "patterns",
+    "pattern_miners",
+    "pattern_cursor",
     "logs",
     "alerts",
     "alert_rules",
@@ -49,7 +53,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
     """Override in a test module to change the app's settings."""
-    return {"enable_alerts": False}
+    return {"enable_alerts": False, "enable_patterns": False}
 
 
 def app_settings(**overrides: Any) -> Settings:

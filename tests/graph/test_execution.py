@@ -16,6 +16,7 @@ from graph.plans import _serializer
 from graph.scalars import DateTimeScalar
 from graph.schema import Mutation, Query, Subscription, schema
 from tests.factories import create_logs, log_json
+from tests.patterns.support import catch_up
 from tests.plan_answers import recorded_answers
 
 ORDINARY = strawberry.Schema(
@@ -45,6 +46,12 @@ DOCUMENTS = [
         '{ histogram(interval: DAY, filter: {endTime: "2025-10-31T00:00:00Z"}) '
         "{ start byLevel { ...C } } } fragment C on LevelCount { count }"
     ),
+    "{ logs { id pattern { id service template count firstSeen lastSeen } } }",
+    (
+        '{ patterns(filter: {endTime: "2025-10-31T00:00:00Z"}) { id template count '
+        "byLevel { level count } sample { id message pattern { id } } "
+        "histogram(interval: DAY) { start count } } }"
+    ),
 ]
 
 
@@ -55,6 +62,7 @@ def test_fast_completion_answers_as_the_ordinary_path(client: TestClient, docume
         log_json(level="ERROR", metadata_={"nested": {"n": [1, 2.5, None, "x"]}}),
         log_json(level="WARN", metadata_=None, message="no metadata"),
     )
+    catch_up(client)  # the logs get their patterns
     runtime = client.app.state.runtime  # type: ignore[attr-defined]
 
     async def both() -> tuple[Any, Any]:

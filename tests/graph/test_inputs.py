@@ -44,6 +44,7 @@ def test_a_filter_with_every_field_given_arrives_with_every_field_set() -> None:
         "messageMatches": "m",
         "anyOf": [{"service": "t"}],
         "not": {"service": "u"},
+        "patterns": ["7"],
     }
     assert len(value) == len(_definition(LogFilterInput).fields), "give every field here"
     built = _definition(LogFilterInput).from_input(LogFilterInput, value, CONTEXT)

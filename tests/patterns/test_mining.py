@@ -1,0 +1,159 @@
+"""Mining: every log gets the template of its message, once, in whichever process mines."""
+
+from __future__ import annotations
+
+import random
+import string
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from tests.conftest import CLEARED_TABLES
+from tests.factories import create_logs, log_json
+from tests.ops.test_metrics import sample
+from tests.patterns.support import (
+    app_on,
+    assignments,
+    catch_up,
+    miner,
+    query,
+    templates_of,
+)
+
+
+@pytest.fixture
+def url(database_url: str) -> Iterator[str]:
+    """The test's database, emptied afterwards (PostgreSQL's is shared by the tests)."""
+    yield database_url
+    with app_on(database_url) as client:
+        engine = client.app.state.runtime.db.engine  # type: ignore[attr-defined]
+        with engine.begin() as connection:
+            for table in CLEARED_TABLES:
+                connection.execute(text(f"DELETE FROM {table}"))
+
+
+def payment(n: int) -> dict[str, object]:
+    user = random.choice(["ann", "bob", "carl"])
+    return log_json(
+        service="payment-service",
+        message=f"payment {1000 + n} declined for user {user} after {n * 7} ms from 10.0.{n}.1",
+    )
+
+
+def login(n: int) -> dict[str, object]:
+    return log_json(
+        service="auth-service",
+        message=f"session 3f2a9c1d-1234-4abc-8def-{n:012d} opened by u{n}@example.com in {n}ms",
+    )
+
+
+def write(client: TestClient, *bodies: dict[str, object]) -> None:
+    for start in range(0, len(bodies), 500):
+        create_logs(client, *bodies[start : start + 500])
+
+
+def test_lines_of_a_few_templates_become_those_templates(url: str) -> None:
+    with app_on(url) as client:
+        write(client, *(payment(n) for n in range(30)), *(login(n) for n in range(30)))
+        catch_up(client)
+        assert sorted(templates_of(client).values()) == [
+            ("auth-service", "session <UUID> opened by <EMAIL> in <DURATION>"),
+            ("payment-service", "payment <NUM> declined for user <*> after <NUM> ms from <IP>"),
+        ]
+        assert len(assignments(client)) == 60
+
+
+def test_every_log_is_assigned_once_and_counts_equal_a_direct_count(url: str) -> None:
+    with app_on(url) as client:
+        write(client, *(payment(n) for n in range(40)), *(login(n) for n in range(25)))
+        catch_up(client)
+        counted = query(
+            client,
+            "SELECT p.service, count(*) AS n FROM log_patterns a"
+            " JOIN patterns p ON p.id = a.pattern_id GROUP BY p.service",
+        )
+        direct = query(client, "SELECT service, count(*) AS n FROM logs GROUP BY service")
+        assert sorted(counted) == sorted(direct)
+
+
+def test_ids_stay_the_same_across_a_restart_and_logs_written_meanwhile_are_mined(
+    url: str,
+) -> None:
+    with app_on(url) as first:
+        write(first, *(payment(n) for n in range(10)), *(login(n) for n in range(10)))
+        catch_up(first)
+        before = templates_of(first)
+        write(first, *(payment(n) for n in range(10, 20)))  # the miner is down now
+    with app_on(url) as second:  # the first handed its lease over as it stopped
+        write(second, *(login(n) for n in range(10, 20)))
+        catch_up(second)
+        assert templates_of(second) == before
+        assert len(assignments(second)) == 40
+
+
+def test_two_processes_mining_together_never_assign_a_log_twice(url: str) -> None:
+    racing = {"pattern_lease_seconds": 0.001}  # the lease lapses at once: both always try
+    with app_on(url, **racing) as one, app_on(url, **racing) as two:
+        done = threading.Event()
+        errors: list[BaseException] = []
+
+        def mine(client: TestClient) -> None:
+            try:
+                while not done.is_set():
+                    client.portal.call(miner(client).mine_once)  # type: ignore[union-attr]
+            except BaseException as error:
+                errors.append(error)
+
+        threads = [threading.Thread(target=mine, args=(client,)) for client in (one, two)]
+        for thread in threads:
+            thread.start()
+        for n in range(0, 120, 20):
+            write(one, *(payment(k) for k in range(n, n + 10)))
+            write(two, *(login(k) for k in range(n, n + 10)))
+        done.set()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        catch_up(one)
+        catch_up(two)
+        rows = query(one, "SELECT log_id, count(*) AS n FROM log_patterns GROUP BY log_id")
+        assert len(rows) == 120
+        assert {row.n for row in rows} == {1}
+        assert len(templates_of(one)) == 2
+
+
+def unique_line() -> str:
+    return " ".join("".join(random.choices(string.ascii_lowercase, k=7)) for _ in range(5))
+
+
+def test_a_flood_of_unique_messages_stays_within_the_caps(url: str) -> None:
+    caps = {"pattern_max_per_service": 5, "pattern_max_line_chars": 60}
+    with app_on(url, **caps) as client:
+        before = client.get("/metrics").text
+        write(client, *(log_json(message=unique_line()) for _ in range(300)))
+        write(client, *(log_json(message="long " * 20) for _ in range(3)))
+        catch_up(client)
+        after = client.get("/metrics").text
+        assert len(templates_of(client)) <= 5
+        assert query(client, "SELECT count(*) AS n FROM log_patterns")[0].n <= 5
+
+        def counted(outcome: str) -> float:
+            name = "lograph_pattern_logs_total"
+            return sample(after, name, outcome=outcome) - sample(before, name, outcome=outcome)
+
+        assert counted("assigned") + counted("dropped") == 300
+        assert counted("dropped") >= 295
+        assert counted("over_caps") == 3
+
+
+def test_the_background_miner_assigns_new_logs_by_itself(url: str) -> None:
+    with app_on(url, enable_patterns=True, pattern_mine_interval_seconds=0.05) as client:
+        write(client, *(payment(n) for n in range(20)))
+        deadline = time.monotonic() + 15  # the promised delay; usually well under a second
+        while len(assignments(client)) < 20 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(assignments(client)) == 20
