@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 UI_STAMP := ui/node_modules/.installed
 CLIENTS_STAMP := tests/clients/node_modules/.installed
-PACKAGES := core broker ops ingest ui testing db graph rest alerts bench settings.py settings_checks.py main.py
+PACKAGES := core broker ops ingest ui testing db internals graph rest alerts bench settings.py settings_checks.py main.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # uvicorn's own lines in LOG_FORMAT from its first (a --workers supervisor never loads the app).

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     max_websockets: int = Field(default=500, ge=1)
     tail_queue_batches: int = Field(default=512, ge=1)
     idempotency_lease_seconds: float = Field(default=60.0, gt=0)
+    # The shortcuts past the frameworks (docs/fast-path.md); false runs the frameworks alone.
+    graphql_fast_path: bool = True
+    rest_fast_path: bool = True
+    database_fast_path: bool = True
 
     @model_validator(mode="before")
     @classmethod

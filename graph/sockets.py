@@ -5,11 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
-    BaseGraphQLTransportWSHandler,
-)
-from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
-
 from core.access import (
     Forbidden,
     RateLimited,
@@ -20,6 +15,7 @@ from core.access import (
 )
 from core.callers import client_address
 from graph.context import Context
+from internals.strawberry import BaseGraphQLTransportWSHandler, BaseGraphQLWSHandler
 
 UNAUTHENTICATED_CLOSE = 4401
 FORBIDDEN_CLOSE = 4403

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import FAST_PATHS, fast_path_params
+
 
 @pytest.fixture
 def no_rules_file(tmp_path: Path) -> str:
@@ -28,3 +30,10 @@ def alert_settings(no_rules_file: str) -> dict[str, Any]:
 @pytest.fixture
 def settings_overrides(alert_settings: dict[str, Any]) -> dict[str, Any]:
     return alert_settings
+
+
+@pytest.fixture(params=fast_path_params(["fast", "plain"]))
+def fast_paths(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Every test here runs with the fast path and without: both must answer the same."""
+    settings: dict[str, Any] = FAST_PATHS[request.param]
+    return settings

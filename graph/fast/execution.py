@@ -1,5 +1,5 @@
-"""graphql-core's execution with plain selections (graph/plans.py) completed in one step: the
-objects of queries, and the events of subscriptions (graph/event_answers.py)."""
+"""graphql-core's execution with plain selections (graph/fast/plans.py) completed in one step: the
+objects of queries, and the events of subscriptions (graph/fast/event_answers.py)."""
 
 from __future__ import annotations
 
@@ -12,13 +12,17 @@ from graphql import (
     GraphQLOutputType,
     GraphQLResolveInfo,
 )
-from graphql.execution import Executor
-from graphql.execution.collect_fields import FieldDetailsList
-from graphql.pyutils import AwaitableOrValue, Path
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from graph.event_answers import NOT_PLAIN_EVENTS, EventPlan, PlainEvent, plan_events
-from graph.plans import NOT_PLAIN, Plan, complete_items, plan_for, static_plan
+from graph.fast.event_answers import NOT_PLAIN_EVENTS, EventPlan, PlainEvent, plan_events
+from graph.fast.plans import NOT_PLAIN, Plan, complete_items, plan_for, static_plan
+from internals.graphql_core import (
+    AwaitableOrValue,
+    Executor,
+    FieldDetailsList,
+    Path,
+    forget_sub_fields,
+)
+from internals.strawberry import StrawberryGraphQLCoreExecutionContext
 
 
 class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -87,7 +91,7 @@ class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return complete_items(plan, items_nullable, items)
 
     def build_per_event_executor(self, payload: Any) -> Executor[Any]:
-        """A plain subscription's events are answered by its plan (graph/event_answers.py);
+        """A plain subscription's events are answered by its plan (graph/fast/event_answers.py);
         graphql-core only calls `execute_operation` on what this returns."""
         if self._event_plan is None:  # the first event
             plain = self._plain_allowed
@@ -101,7 +105,7 @@ class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
         executor = cast("FastLeafExecutionContext", super().build_per_event_executor(payload))
         # graphql-core collects the root fields afresh for each event, so the memos of
         # sub-selections (keyed on those fields' identity) would only grow: one per event.
-        executor._relevant_sub_fields = {}
+        forget_sub_fields(executor)
         executor._plans = {}
         return executor
 
