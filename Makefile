@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 UI_STAMP := ui/node_modules/.installed
 CLIENTS_STAMP := tests/clients/node_modules/.installed
-PACKAGES := core broker ops ingest ui testing db graph rest alerts bench settings.py settings_checks.py main.py
+PACKAGES := core broker ops ingest ui testing db internals graph rest alerts bench settings.py settings_checks.py main.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # uvicorn's own lines in LOG_FORMAT from its first (a --workers supervisor never loads the app).

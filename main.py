@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import partial
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
-from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from alerts import AlertEngine
@@ -28,9 +26,10 @@ from db.engine import Database
 from db.migrate import upgrade_database
 from db.search_indexes import warn_when_text_search_scans
 from db.timeouts import Timeouts
-from graph.posts import GraphQLPosts, is_json_post
+from graph.fast.posts import GraphQLPosts, is_graphql_post
 from graph.router import graphql_router
 from ingest.router import router as ingest_router
+from internals.starlette import RequestBodyLimitMiddleware
 from ops.docs import router as docs_router
 from ops.heap import startup_objects_frozen
 from ops.hosts import HostGuard
@@ -60,39 +59,28 @@ DESCRIPTION = (
 )
 
 
-class LographApp(FastAPI):
-    """FastAPI, with the busiest POSTs (GraphQL's JSON, one REST log) served behind the app's
-    own middleware alone.
+class Lanes:
+    """The busiest POSTs (GraphQL's JSON, one REST log) answered past FastAPI's own layers, right
+    behind the app's middleware, so that every way in passes the same checks in the same order;
+    graph/fast/posts.py and rest/posts.py say why. A lane switched off is None."""
 
-    graph/posts.py and rest/posts.py say why; `edge` in create_app is the one list of that
-    middleware, so every way in passes the same checks in the same order.
-    """
-
-    graphql_posts: ASGIApp | None = None
-    log_posts: ASGIApp | None = None
+    def __init__(
+        self, app: ASGIApp, *, graphql_posts: GraphQLPosts | None, log_posts: bool
+    ) -> None:
+        self.app = app
+        self.graphql_posts = graphql_posts
+        self.log_posts = LogPosts(route=app) if log_posts else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            lane = self._lane(scope)
-            if lane is not None:
-                scope["app"] = self  # as Starlette sets it: the runtime is found here
-                await lane(scope, receive, send)
-                return
-        await super().__call__(scope, receive, send)
+        lane = self._lane(scope) if scope["type"] == "http" else None
+        await (lane or self.app)(scope, receive, send)
 
     def _lane(self, scope: Scope) -> ASGIApp | None:
-        if scope["path"] == GRAPHQL_PATH and is_json_post(scope):
+        if scope["path"] == GRAPHQL_PATH and is_graphql_post(scope):
             return self.graphql_posts
         if is_log_post(scope):
             return self.log_posts
         return None
-
-
-def wrapped(app: ASGIApp, middleware: list[Middleware]) -> ASGIApp:
-    """`app` behind `middleware`, the first outermost, as Starlette builds its stack."""
-    for cls, args, kwargs in reversed(middleware):
-        app = cls(app, *args, **kwargs)
-    return app
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -103,7 +91,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await check_redis_setting(settings.redis_url, required=settings.redis_required)
         with database_setting(settings.database_url):
-            db = Database(settings.database_url, timeouts=Timeouts.of(settings))
+            db = Database(
+                settings.database_url,
+                timeouts=Timeouts.of(settings),
+                fast_path=settings.database_fast_path,
+            )
             for engine in db.engines:
                 metrics.watch_pool(engine)
             await run_in_threadpool(upgrade_database, db.engine)
@@ -172,41 +164,45 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await broker.stop()
             db.close()
 
-    # What every request passes first, outermost first; the Host is checked after the request
-    # id is given and before anything else.
-    edge = [
-        Middleware(RequestMiddleware, access_log=settings.access_log),
-        Middleware(StartupFailureMiddleware),
-        Middleware(HostGuard, allowed_hosts=settings.allowed_hosts),
-        Middleware(WebSocketLimit, limit=settings.max_websockets),
-        Middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_methods=["*"],
-            allow_headers=["*"],
-        ),
-    ]
-    app = LographApp(
+    graphql = graphql_router(
+        allowed_origins=settings.cors_origins, fast_path=settings.graphql_fast_path
+    )
+    graphql_posts = GraphQLPosts(view=graphql, max_body_bytes=MAX_BODY_BYTES)
+    app = FastAPI(
         title="lograph",
         description=DESCRIPTION,
         version="1.0.0",
         lifespan=lifespan,
         docs_url=None,  # ops/docs.py serves /docs and /redoc from local assets, not a CDN
         redoc_url=None,
-        # The lanes bound their bodies themselves. The routes' limit (413 before anything parses
-        # an oversized body; a route may raise it) sits inside the request middleware, which so
-        # logs a refusal as any answer: FastAPI's max_body_size would sit outside it and end each
-        # refusal with an exception, logged as an unexpected error.
-        middleware=[*edge, Middleware(RequestBodyLimitMiddleware, max_body_size=MAX_BODY_BYTES)],
+        # What every request passes, outermost first: the Host is checked after the request id
+        # is given and before anything else; the lanes come after the app's own checks. They
+        # bound their bodies themselves. The routes' limit (413 before anything parses an
+        # oversized body; a route may raise it) sits inside the request middleware, which so
+        # logs a refusal as any answer: FastAPI's max_body_size would sit outside it and end
+        # each refusal with an exception, logged as an unexpected error.
+        middleware=[
+            Middleware(RequestMiddleware, access_log=settings.access_log),
+            Middleware(StartupFailureMiddleware),
+            Middleware(HostGuard, allowed_hosts=settings.allowed_hosts),
+            Middleware(WebSocketLimit, limit=settings.max_websockets),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["*"],
+                allow_headers=["*"],
+            ),
+            Middleware(
+                Lanes,
+                graphql_posts=graphql_posts if settings.graphql_fast_path else None,
+                log_posts=settings.rest_fast_path,
+            ),
+            Middleware(RequestBodyLimitMiddleware, max_body_size=MAX_BODY_BYTES),
+        ],
     )
     app.state.metrics_public = settings.metrics_public
     install_error_handlers(app)
     # Routes are matched in order: the busiest endpoint first.
-    graphql = graphql_router(allowed_origins=settings.cors_origins)
-    app.graphql_posts = wrapped(GraphQLPosts(view=graphql, max_body_bytes=MAX_BODY_BYTES), edge)
-    app.log_posts = LogPosts(
-        route=partial(FastAPI.__call__, app), behind=partial(wrapped, middleware=edge)
-    )
     app.include_router(graphql, prefix=GRAPHQL_PATH, include_in_schema=False)
     app.include_router(api_router)
     app.include_router(ingest_router)

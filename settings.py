@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     pattern_max_tokens: int = Field(default=100, ge=1)
     pattern_mine_interval_seconds: float = Field(default=1.0, gt=0)
     pattern_lease_seconds: float = Field(default=10.0, gt=0)
+    # The shortcuts past the frameworks (docs/fast-path.md); false runs the frameworks alone.
+    graphql_fast_path: bool = True
+    rest_fast_path: bool = True
+    database_fast_path: bool = True
 
     @model_validator(mode="before")
     @classmethod

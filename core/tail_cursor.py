@@ -76,7 +76,7 @@ class TailEdge:
 def edges(batch: Batch, rows: Sequence[TailRow]) -> list[TailEdge]:
     """The batch's rows as edges. A live batch's edges are made once, by the reader, and
     every subscriber of the process yields the same objects (so GraphQL can share their
-    answers, graph/event_answers.py)."""
+    answers, graph/fast/event_answers.py)."""
     prefix = batch.prefix()
     return [TailEdge(encode(prefix, row.tx, row.record.id), row.record) for row in rows]
 

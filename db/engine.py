@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from db import metadata
+from db.driver import DRIVER_CURSORS
 from db.loop_writes import LoopWrites
 from db.matching import sqlite_metadata_function, sqlite_metadata_value
 from db.text import sqlite_regexp
@@ -134,8 +135,10 @@ class Database:
     and abandons its thread (see `_in_thread`).
     """
 
-    def __init__(self, url: str, *, timeouts: Timeouts = REQUESTS) -> None:
+    def __init__(self, url: str, *, timeouts: Timeouts = REQUESTS, fast_path: bool = True) -> None:
         self.timeouts = timeouts
+        # DATABASE_FAST_PATH: false runs every statement through SQLAlchemy in a worker thread.
+        self.fast_path = fast_path
         self.engine = make_engine(url, timeouts=timeouts)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         # Reads run outside transactions on PostgreSQL: no BEGIN and ROLLBACK round trips.
@@ -150,7 +153,7 @@ class Database:
         # The quickest writes skip the hop altogether on PostgreSQL (db/loop_writes.py).
         self.loop_writes = (
             None
-            if self.is_sqlite
+            if self.is_sqlite or not fast_path
             else LoopWrites(self.engine.url, size=POOL_SIZE, timeouts=timeouts)
         )
 
@@ -276,8 +279,11 @@ class Database:
 
     def _connect(self, engine: Engine) -> Connection:
         try:
-            return engine.connect()
+            connection = engine.connect()
         except PoolTimeout as exc:
             raise self._no_free_connection(exc) from exc
         except DBAPIError as exc:
             raise DatabaseUnavailable(str(exc.orig)) from exc
+        if not self.fast_path:
+            connection.execution_options(**{DRIVER_CURSORS: False})
+        return connection

@@ -1,8 +1,8 @@
 """One statement on PostgreSQL awaited on the event loop, through psycopg2's asynchronous mode.
 
-A single log written through a worker thread cost 0.34 ms of CPU at concurrency 8, against
-0.14 ms for the same INSERT awaited here (bench/README, "Session 6 runs"): the hop to the thread
-and back, its wake-ups and the GIL's hand-overs were most of it. So the quickest writes (one
+A single log written through a worker thread cost more than twice the CPU of the same INSERT
+awaited here (bench/README): the hop to the thread and back, its wake-ups and the GIL's
+hand-overs were most of it. So the quickest writes (one
 statement, atomic by itself, autocommitted as psycopg2's asynchronous mode always is) run on
 the loop, with the bounds the thread path has: a free connection within `timeouts.pool` (else
 SQLAlchemy's pool TimeoutError, as its pools raise), the statement timeout and libpq's

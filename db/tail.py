@@ -12,7 +12,6 @@ transaction id and a position is `xmax` = the first id not yet seen.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,22 +28,8 @@ from sqlalchemy import (
     tuple_,
 )
 
-from db.levels import BY_NAME
-from db.logs import LogCriteria, LogRecord, filtered
+from db.logs import LOG_COLUMNS, LogCriteria, LogRecord, filtered, log_record
 from db.models import logs
-
-COLUMNS = (
-    logs.c.id,
-    logs.c.timestamp,
-    logs.c.level,
-    logs.c.service,
-    logs.c.message,
-    logs.c.metadata,
-)
-
-
-def record_of(row: Sequence[Any]) -> LogRecord:
-    return LogRecord(row[0], row[1], BY_NAME[row[2]], row[3], row[4], row[5])
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,9 +123,9 @@ def poll(
         # The newest id + 1, also when it is below `since` (the newest logs were deleted):
         # their ids are never handed out again (AUTOINCREMENT), so nothing is read twice.
         upto = result[0][0] + 1
-        rows = [TailRow(row[1], record_of(row[1:])) for row in result if row[1] is not None]
+        rows = [TailRow(row[1], log_record(row[1:])) for row in result if row[1] is not None]
         return Snapshot(upto, upto), rows
-    rows = [TailRow(row[1], record_of(row[2:])) for row in result if row[2] is not None]
+    rows = [TailRow(row[1], log_record(row[2:])) for row in result if row[2] is not None]
     return Snapshot.parse(result[0][0]), rows
 
 
@@ -164,7 +149,7 @@ def _postgres_poll(wanted: LogCriteria | None, in_progress: bool) -> Select[Any]
     xip: Any = bindparam("xip", expanding=True) if in_progress else None
     new = _wanted(_unseen(logs.c.tx_id, bindparam("xmax"), xip), wanted)
     return (
-        select(now.c.snapshot, logs.c.tx_id, *COLUMNS)
+        select(now.c.snapshot, logs.c.tx_id, *LOG_COLUMNS)
         .select_from(now.outerjoin(logs, new))
         .order_by(logs.c.tx_id, logs.c.id)
     )
@@ -175,7 +160,7 @@ def _sqlite_poll(wanted: LogCriteria | None, _in_progress: bool) -> Select[Any]:
     last = select(func.coalesce(func.max(logs.c.id), 0)).scalar_subquery()
     new = _wanted(logs.c.id >= bindparam("xmax"), wanted)
     return (
-        select(last, *COLUMNS)
+        select(last, *LOG_COLUMNS)
         .select_from(select(1).subquery().outerjoin(logs, new))
         .order_by(logs.c.id)
     )
@@ -206,9 +191,9 @@ def replay(
     conditions = [_unseen(tx, since.xmax, sorted(since.xip) or None), _seen(tx, upto)]
     if after is not None:
         conditions.append(tuple_(tx, logs.c.id) > tuple_(*after))
-    statement = filtered(select(tx, *COLUMNS).where(*conditions), criteria)
+    statement = filtered(select(tx, *LOG_COLUMNS).where(*conditions), criteria)
     result = connection.execute(statement.order_by(tx, logs.c.id).limit(limit))
-    return [TailRow(row[0], record_of(row[1:])) for row in result]
+    return [TailRow(row[0], log_record(row[1:])) for row in result]
 
 
 def log_exists(connection: Connection, log_id: int) -> bool:

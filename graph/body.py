@@ -6,10 +6,8 @@ import json
 
 import anyio
 from cross_web import HTTPException
-from starlette.requests import Request
 from strawberry.http import GraphQLRequestData
 
-from core.errors import TooLargeError
 from core.json_text import loads
 from graph.limits import check_operation
 
@@ -23,21 +21,6 @@ def decode_json(data: str | bytes) -> object:
         return loads(data)
     except json.JSONDecodeError as error:
         raise HTTPException(400, f"The body is not valid JSON: {error}") from None
-
-
-async def read_body(request: Request, *, limit: int) -> bytes:
-    """The whole body; refused (413) as soon as its declared or received size passes `limit`."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise TooLargeError("body", f"must be at most {limit:,} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise TooLargeError("body", f"must be at most {limit:,} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 async def read_operation(body: bytes) -> GraphQLRequestData:

@@ -28,7 +28,7 @@ class LogEdge:
 
 def as_edge(edge: TailEdge) -> LogEdge:
     """A live-tail edge as the `LogEdge` it already looks like: no copy, so the subscribers
-    of one process send the very same object (graph/event_answers.py shares its answer)."""
+    of one process send the very same object (graph/fast/event_answers.py shares its answer)."""
     return cast(LogEdge, edge)
 
 

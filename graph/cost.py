@@ -25,7 +25,8 @@ from graphql import (
     VisitorAction,
 )
 from graphql.language import SKIP
-from graphql.validation.validate import ValidationAbortedError
+
+from internals.graphql_core import ValidationAbortedError
 
 # Fields on the longest path. The full introspection query has 15; other tools' versions nest
 # `ofType` a few times more.

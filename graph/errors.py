@@ -15,7 +15,6 @@ from strawberry.types.graphql import OperationType
 from core.errors import ResolverError
 from core.outage_log import database_outage
 from db.engine import DatabaseUnavailable
-from graph.checked import checked_operation, execute_checked
 from graph.error_fields import add_input_field
 
 logger = logging.getLogger("lograph.graphql")
@@ -84,31 +83,24 @@ class CodedSchema(strawberry.Schema):
         allowed_operation_types: Iterable[OperationType] | None = None,
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
-        # execute() has no stream to send events to: a subscription sent over HTTP is refused
-        # (HTTP 400) instead of failing as a null field. WebSockets subscribe through stream().
-        allowed = set(allowed_operation_types or (OperationType.QUERY, OperationType.MUTATION))
-        allowed.discard(OperationType.SUBSCRIPTION)
-        checked = checked_operation(self._schema, query, operation_name, allowed)
-        if checked is not None:
-            return await execute_checked(
-                self._schema,
-                checked,
-                variable_values=variable_values,
-                context_value=context_value,
-                root_value=root_value,
-                operation_name=operation_name,
-                operation_extensions=operation_extensions,
-                code_errors=code_errors,
-            )
         return await super().execute(
             query,
             variable_values,
             context_value,
             root_value,
             operation_name,
-            allowed,
+            executable_types(allowed_operation_types),
             operation_extensions,
         )
+
+
+def executable_types(allowed: Iterable[OperationType] | None) -> set[OperationType]:
+    """What execute() may run: it has no stream to send events to, so a subscription sent over
+    HTTP is refused (HTTP 400) instead of failing as a null field. WebSockets subscribe through
+    stream()."""
+    types = set(allowed or (OperationType.QUERY, OperationType.MUTATION))
+    types.discard(OperationType.SUBSCRIPTION)
+    return types
 
 
 def code_errors(errors: list[GraphQLError], document: DocumentNode | None) -> None:

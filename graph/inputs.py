@@ -13,14 +13,19 @@ from typing import Any
 import strawberry
 from strawberry import UNSET
 from strawberry.scalars import JSON
-from strawberry.types.arguments import InputContext
-from strawberry.types.base import StrawberryList, StrawberryOptional, has_object_definition
-from strawberry.types.enum import StrawberryEnumDefinition, has_enum_definition
-from strawberry.utils.str_converters import to_camel_case
 
 from core import filters
 from core.conditions import MAX_FILTER_CONDITIONS, check_filter_size
 from graph.types import LogLevel
+from internals.strawberry import (
+    InputContext,
+    StrawberryEnumDefinition,
+    StrawberryList,
+    StrawberryOptional,
+    has_enum_definition,
+    has_object_definition,
+    to_camel_case,
+)
 
 
 @strawberry.input(

@@ -12,8 +12,6 @@ from fastapi import Request, WebSocket
 from fastapi.responses import HTMLResponse, Response
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
-from strawberry.http.parse_content_type import parse_content_type
-from strawberry.http.websocket_origin import normalize_allowed_origins
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types.unset import UNSET
 
@@ -24,8 +22,9 @@ from graph.context import Context, get_context
 from graph.errors import bounded
 from graph.ide import graphiql_html
 from graph.limits import check_operation
-from graph.schema import schema
+from graph.schema import build_schema
 from graph.socket_limits import LegacyWSHandler, TransportWSHandler
+from internals.strawberry import normalize_allowed_origins, parse_content_type
 
 logger = logging.getLogger("lograph.graphql")
 
@@ -104,10 +103,13 @@ def error_codes(response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse]) 
     return codes
 
 
-def graphql_router(*, allowed_origins: Sequence[str] = ()) -> LographGraphQLRouter:
-    """GraphQL over HTTP and WebSocket; browsers on other origins connect only when allowed."""
+def graphql_router(
+    *, allowed_origins: Sequence[str] = (), fast_path: bool = True
+) -> LographGraphQLRouter:
+    """GraphQL over HTTP and WebSocket; browsers on other origins connect only when allowed.
+    `fast_path` is GRAPHQL_FAST_PATH (graph/fast/)."""
     return LographGraphQLRouter(
-        schema,
+        build_schema(fast_path=fast_path),
         context_getter=get_context,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
         keep_alive=True,  # `ka` every 15 s on graphql-ws keeps idle proxies from closing it

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 from datetime import datetime
+from functools import cache
 from typing import Annotated, cast
 
 import strawberry
@@ -18,10 +19,12 @@ from graph.alert_types import Alert, AlertRule, AlertRuleInput
 from graph.connection_types import LogConnection
 from graph.context import Context
 from graph.errors import CodedSchema
-from graph.execution import FastLeafExecutionContext
 from graph.extensions import schema_extensions
+from graph.fast.execution import FastLeafExecutionContext
+from graph.fast.schema import FastSchema
 from graph.histogram_types import HistogramBucket, HistogramInterval
 from graph.inputs import FilterArgument, LogInput
+from graph.introspection import IntrospectionGuard
 from graph.keys import KeyMutations, KeyQueries
 from graph.observability import Observability
 from graph.scalars import DateTimeScalar
@@ -201,11 +204,19 @@ class Mutation(KeyMutations):
         return None if rule is None else AlertRule.from_rule(rule)
 
 
-schema = CodedSchema(
-    query=Query,
-    mutation=Mutation,
-    subscription=Subscription,
-    extensions=[*schema_extensions(), Observability],
-    scalar_overrides={datetime: DateTimeScalar},
-    execution_context_class=FastLeafExecutionContext,
-)
+@cache  # two schemas at most: with the fast path and without
+def build_schema(*, fast_path: bool) -> CodedSchema:
+    """The schema, with graph/fast/'s execution when `fast_path` (GRAPHQL_FAST_PATH), else
+    Strawberry's alone; both answer the same."""
+    kind = FastSchema if fast_path else CodedSchema
+    return kind(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=[*schema_extensions(), Observability],
+        scalar_overrides={datetime: DateTimeScalar},
+        execution_context_class=FastLeafExecutionContext if fast_path else IntrospectionGuard,
+    )
+
+
+schema = build_schema(fast_path=True)

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from strawberry.types.info import Info
-from strawberry.types.nodes import SelectedField, Selection
+
+from internals.strawberry import SelectedField, Selection
 
 
 def may_select(info: Info[Any, Any], *path: str) -> bool:

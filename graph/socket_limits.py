@@ -7,17 +7,18 @@ import asyncio
 from datetime import timedelta
 
 from graphql import GraphQLFormattedError
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
-    ErrorMessage,
-    Message,
-    SubscribeMessage,
-)
-from strawberry.subscriptions.protocols.graphql_ws.types import ErrorMessage as LegacyErrorMessage
-from strawberry.subscriptions.protocols.graphql_ws.types import OperationMessage, StartMessage
 
 from core.errors import UserInputError
 from graph import sockets
 from graph.limits import check_operation
+from internals.strawberry import (
+    ErrorMessage,
+    LegacyErrorMessage,
+    Message,
+    OperationMessage,
+    StartMessage,
+    SubscribeMessage,
+)
 
 # A socket that has not sent `connection_init` by then is closed (4408).
 CONNECTION_INIT_TIMEOUT = timedelta(seconds=5)

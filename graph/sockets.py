@@ -8,10 +8,6 @@ import asyncio
 from typing import Any
 
 from graphql import GraphQLFormattedError
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
-    BaseGraphQLTransportWSHandler,
-)
-from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
 from core.access import (
     Forbidden,
@@ -24,6 +20,7 @@ from core.access import (
 from core.callers import client_address
 from core.runtime import Runtime
 from graph.context import Context
+from internals.strawberry import BaseGraphQLTransportWSHandler, BaseGraphQLWSHandler
 
 UNAUTHENTICATED_CLOSE = 4401
 FORBIDDEN_CLOSE = 4403

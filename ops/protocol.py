@@ -18,7 +18,7 @@ import asyncio
 from asyncio import TimerHandle
 from typing import Any
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from internals.uvicorn import HttpToolsProtocol, should_upgrade
 
 HEAD_TIMEOUT_SECONDS = 10.0
 MAX_HEAD_BYTES = 64 * 1024
@@ -72,7 +72,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._end_head()
-        upgrading = self.parser.should_upgrade() and self._should_upgrade()
+        upgrading = should_upgrade(self)
         super().on_headers_complete()
         if not upgrading:  # ended by on_message_complete, at once for a request without body
             self._body_started = self.loop.time()

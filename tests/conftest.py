@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,28 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+# The app with its shortcuts past the frameworks (the default), and without (docs/fast-path.md).
+FAST_PATHS: dict[str, dict[str, Any]] = {
+    "fast": {},
+    "plain": {"graphql_fast_path": False, "rest_fast_path": False, "database_fast_path": False},
+}
+
+
+def fast_path_params(default: list[str]) -> list[str]:
+    """`default`, unless LOGRAPH_TEST_FAST_PATH names one (`fast`, `plain`) or `both`."""
+    chosen = os.environ.get("LOGRAPH_TEST_FAST_PATH", "")
+    if chosen == "both":
+        return list(FAST_PATHS)
+    return [chosen] if chosen in FAST_PATHS else default
+
+
+@pytest.fixture(params=fast_path_params(["fast"]))
+def fast_paths(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The fast path settings; the suites that go through GraphQL run both ways."""
+    settings: dict[str, Any] = FAST_PATHS[request.param]
+    return settings
+
+
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
     """Override in a test module to change the app's settings."""
@@ -62,8 +85,11 @@ def app_settings(**overrides: Any) -> Settings:
 
 
 @pytest.fixture
-def client(database_url: str, settings_overrides: dict[str, Any]) -> Iterator[TestClient]:
-    app = create_app(app_settings(database_url=database_url, **settings_overrides))
+def client(
+    database_url: str, fast_paths: dict[str, Any], settings_overrides: dict[str, Any]
+) -> Iterator[TestClient]:
+    settings = {**fast_paths, **settings_overrides}
+    app = create_app(app_settings(database_url=database_url, **settings))
     with TestClient(app) as test_client:
         yield test_client
         with app.state.runtime.db.engine.begin() as connection:
@@ -105,3 +131,9 @@ def redis_url() -> Iterator[str]:
     finally:
         connection.flushdb()
         connection.close()
+
+
+@pytest.fixture(name="fast_paths")
+def fast_path_only() -> dict[str, Any]:
+    """For tests of the fast path itself: a module imports this as its `fast_paths`."""
+    return {}

@@ -1,4 +1,4 @@
-"""What the plans of plain selections (graph/plans.py) answer, recorded for tests."""
+"""What the plans of plain selections (graph/fast/plans.py) answer, recorded for tests."""
 
 from __future__ import annotations
 
@@ -6,16 +6,16 @@ from typing import Any
 
 import pytest
 
-import graph.direct
-import graph.plans
-from graph.plans import Answer, Entry
+import graph.fast.direct
+import graph.fast.plans
+from graph.fast.plans import Answer, Entry
 
 
 def recorded_answers(monkeypatch: pytest.MonkeyPatch, type_name: str) -> list[Any]:
     """Every answer that plans for `type_name` objects give from now on. The plans kept so far
     are dropped, so that every plan used from here is made (and recorded) afresh."""
     answers: list[Any] = []
-    compile_plan = graph.plans._compile
+    compile_plan = graph.fast.plans._compile
 
     def recording(name: str, entries: tuple[Entry, ...]) -> Answer:
         answer = compile_plan(name, entries)
@@ -28,7 +28,7 @@ def recorded_answers(monkeypatch: pytest.MonkeyPatch, type_name: str) -> list[An
 
         return recorded
 
-    monkeypatch.setattr(graph.plans, "_compile", recording)
-    graph.plans.shared_plans.clear()
-    graph.direct.direct_fields.clear()
+    monkeypatch.setattr(graph.fast.plans, "_compile", recording)
+    graph.fast.plans.shared_plans.clear()
+    graph.fast.direct.direct_fields.clear()
     return answers

@@ -8,9 +8,17 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.access.support import ADMIN_KEY, REVOKE, call, codes, create_key
+from tests.conftest import FAST_PATHS
 
 SCHEMA = "{ __schema { queryType { name } } }"
 TYPE = '{ __type(name: "Log") { name } }'
+
+
+@pytest.fixture(params=list(FAST_PATHS))
+def fast_paths(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The check holds with the fast path and without it (GRAPHQL_FAST_PATH=false)."""
+    settings: dict[str, Any] = FAST_PATHS[request.param]
+    return settings
 
 
 @pytest.fixture

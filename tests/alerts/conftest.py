@@ -11,6 +11,7 @@ import pytest
 
 from alerts import notifiers
 from tests.alerts.support import Receiver
+from tests.conftest import FAST_PATHS, fast_path_params
 
 
 @pytest.fixture
@@ -47,3 +48,10 @@ def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
         server.release.set()
         server.server.shutdown()
         server.server.server_close()
+
+
+@pytest.fixture(params=fast_path_params(["fast", "plain"]))
+def fast_paths(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Every test here runs with the fast path and without: both must answer the same."""
+    settings: dict[str, Any] = FAST_PATHS[request.param]
+    return settings

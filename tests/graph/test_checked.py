@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-import graph.errors
+import graph.fast.schema
+from tests.conftest import fast_path_only  # noqa: F401  # the fast path's own tests
 
 OPERATIONS: list[dict[str, Any]] = [
     {"query": "{ logs(limit: 2) { id level service message metadata timestamp } }"},
@@ -29,13 +30,13 @@ def test_a_second_run_answers_as_the_first(
 ) -> None:
     client.post("/api/v1/logs/", json={"level": "INFO", "message": "m", "service": "s"})
     checked = []
-    original = graph.errors.execute_checked
+    original = graph.fast.schema.execute_checked
 
     async def counting(*args: Any, **kwargs: Any) -> Any:
         checked.append(1)
         return await original(*args, **kwargs)
 
-    monkeypatch.setattr(graph.errors, "execute_checked", counting)
+    monkeypatch.setattr(graph.fast.schema, "execute_checked", counting)
     same_id = {"x-request-id": "one-id"}  # failed answers carry it
     unseen = {**operation, "query": f"{operation['query']}\n# {uuid.uuid4()}"}
     first, second = (client.post("/graphql", json=unseen, headers=same_id) for _ in range(2))

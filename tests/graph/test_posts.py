@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from fastapi import BackgroundTasks
 from fastapi.testclient import TestClient
 
-import graph.posts
+import graph.fast.posts
 from main import MAX_BODY_BYTES
+from tests.conftest import fast_path_only  # noqa: F401  # the fast path's own tests
 
 
 def test_a_body_over_the_app_limit_is_413(client: TestClient) -> None:
@@ -15,18 +17,18 @@ def test_a_body_over_the_app_limit_is_413(client: TestClient) -> None:
     assert answer.status_code == 413
 
 
-def test_the_lane_answers_json_posts_with_the_request_in_the_context(
+def test_the_lanes_context_has_what_the_routes_has(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen = []
-    original = graph.posts.get_context
+    original = graph.fast.posts.get_context
 
     async def recording(request):  # type: ignore[no-untyped-def]
         context = await original(request)
         seen.append(context)
         return context
 
-    monkeypatch.setattr(graph.posts, "get_context", recording)
+    monkeypatch.setattr(graph.fast.posts, "get_context", recording)
     answer = client.post(
         "/graphql",
         content=b'{"query": "{ logs { id } }"}',
@@ -37,6 +39,7 @@ def test_the_lane_answers_json_posts_with_the_request_in_the_context(
     (context,) = seen
     assert context.request.url.path == "/graphql"
     assert context.response is not None
+    assert isinstance(context.background_tasks, BackgroundTasks)  # as Strawberry's route sets
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from graph.errors import CodedSchema
 from graph.scalars import DateTimeScalar
 from graph.schema import Mutation, Query, schema
 from graph.subscriptions import Subscription
+from tests.conftest import fast_path_only  # noqa: F401  # the fast path's own tests
 
 # The same schema and error handling, without the one-step execution.
 ORDINARY = CodedSchema(

@@ -10,7 +10,10 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
+import rest.posts
+from main import create_app
 from tests.access.support import ADMIN_KEY, bearer, create_key
+from tests.conftest import app_settings
 from tests.factories import log_json
 
 LOG = log_json(metadata_={"request_id": "abc-123", "user": {"id": 42}})
@@ -94,3 +97,25 @@ def test_the_lane_answers_503_when_the_database_is_down(dead_database: TestClien
     lane = _answer(dead_database, BODIES["valid"], chunked=False)
     assert lane == (503, {"detail": "Database unavailable"})
     assert lane == _answer(dead_database, BODIES["valid"], chunked=True)
+
+
+@pytest.mark.parametrize("switch", ["on", "off"])
+def test_rest_fast_path_decides_whether_the_lane_answers(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, switch: str
+) -> None:
+    answered: list[int] = []
+    answer = rest.posts.LogPosts.answer
+
+    async def counting(self: rest.posts.LogPosts, *args: Any, **kwargs: Any) -> None:
+        answered.append(1)
+        await answer(self, *args, **kwargs)
+
+    monkeypatch.setattr(rest.posts.LogPosts, "answer", counting)
+    settings = app_settings(
+        database_url=database_url, enable_alerts=False, rest_fast_path=switch == "on"
+    )
+    with TestClient(create_app(settings)) as client:
+        status, created = _answer(client, BODIES["valid"], chunked=False)
+        client.delete(f"/api/v1/logs/{client.get('/api/v1/logs/').json()[0]['id']}")
+    assert (status, created["message"]) == (200, LOG["message"])
+    assert answered == ([1] if switch == "on" else [])

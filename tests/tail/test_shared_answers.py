@@ -6,7 +6,10 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import gql
+from tests.conftest import (
+    fast_path_only,  # noqa: F401  # the fast path's own tests
+    gql,
+)
 from tests.factories import create_logs, log_json
 from tests.plan_answers import recorded_answers
 from tests.tail.support import GRAPHQL_WS, NODE, edges, tailing

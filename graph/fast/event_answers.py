@@ -2,7 +2,7 @@
 
 graphql-core executes a subscription's selection once per event, with a copy of the
 subscription's executor; for the live tail that is one execution per log per subscriber, most
-of the CPU a busy tail costs. When the subscription field's selection is plain (graph/plans.py)
+of the CPU a busy tail costs. When the subscription field's selection is plain (graph/fast/plans.py)
 each event is answered from the plan instead. Strawberry resolves a subscription field to the
 event itself, so the answer is `{key: the event's object answer}`; where that is not possible
 (a null, a value that would be an error) graphql-core's ordinary path runs and reports it.
@@ -25,12 +25,10 @@ from graphql import (
     GraphQLObjectType,
     OperationType,
 )
-from graphql.execution import Executor
-from graphql.execution.collect_fields import collect_fields
-from graphql.pyutils import AwaitableOrValue
-from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-from graph.plans import NOT_PLAIN, Plan, PlanOf
+from graph.fast.plans import NOT_PLAIN, Plan, PlanOf
+from internals.graphql_core import AwaitableOrValue, Executor, collect_fields
+from internals.strawberry import definition_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +65,7 @@ def plan_events(executor: Executor[Any], plan_of: PlanOf) -> EventPlan:
     field = root_type.fields.get(details[0].node.name.value)
     if field is None:  # __typename
         return NOT_PLAIN_EVENTS
-    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    definition = definition_of(field.extensions)
     if definition is None or not definition.is_subscription:
         return NOT_PLAIN_EVENTS
     nullable = not isinstance(field.type, GraphQLNonNull)

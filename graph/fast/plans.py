@@ -32,10 +32,16 @@ from graphql import (
     SelectionSetNode,
     is_leaf_type,
 )
-from graphql.execution.collect_fields import CollectedFields, FieldDetailsList, collect_subfields
-from graphql.execution.values import VariableValues
-from graphql.type.scalars import GRAPHQL_MAX_INT, GRAPHQL_MIN_INT
-from strawberry.schema.schema_converter import CustomGraphQLEnumType, GraphQLCoreConverter
+
+from internals.graphql_core import (
+    GRAPHQL_MAX_INT,
+    GRAPHQL_MIN_INT,
+    CollectedFields,
+    FieldDetailsList,
+    VariableValues,
+    collect_subfields,
+)
+from internals.strawberry import CustomGraphQLEnumType, definition_of
 
 # One entry per response key: (key, attribute, serialise, may be null); None for __typename.
 # `serialise` answers None where the ordinary path must run: a leaf's serialiser, or a nested
@@ -167,7 +173,7 @@ def _entry(
     field = return_type.fields.get(name)
     if field is None:
         return None
-    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    definition = definition_of(field.extensions)
     if definition is None or not _resolved_by_attribute(definition):
         return None
     field_type: GraphQLOutputType = field.type

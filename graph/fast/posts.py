@@ -6,32 +6,28 @@ view adds a preamble (its request adapter, content-type parsing, the GraphiQL ch
 busiest request there is, a page of logs, those layers cost more CPU than building its SQL,
 and every await in the resolvers resumes through all of them. So the app hands JSON POSTs at
 this path to `GraphQLPosts` behind the same middleware classes it serves every other request
-with (request id, Host check, CORS; see `main.LographApp`), and this endpoint calls the view
+with (request id, Host check, CORS; see `main.Lanes`), and this endpoint calls the view
 methods Strawberry's endpoint ends with: `execute_single`, `process_result`, `create_response`.
 Anything else at the path (GET, WebSockets, other content types) reaches Strawberry's endpoints.
 """
 
 from __future__ import annotations
 
+from fastapi import BackgroundTasks
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from core.lanes import JSON, posted_media_type, read_body
 from graph import body
 from graph.context import get_context
 from graph.router import LographGraphQLRouter
 
-JSON = b"application/json"
 
-
-def is_json_post(scope: Scope) -> bool:
-    """As Strawberry decides it: the media type, before any parameters, names JSON."""
-    if scope["type"] != "http" or scope["method"] != "POST":
-        return False
-    for name, value in scope["headers"]:
-        if name == b"content-type":
-            return JSON in value.split(b";", 1)[0].strip().lower()
-    return False
+def is_graphql_post(scope: Scope) -> bool:
+    """As Strawberry decides it: the media type names JSON."""
+    media_type = posted_media_type(scope)
+    return media_type is not None and JSON in media_type
 
 
 class GraphQLPosts:
@@ -44,21 +40,24 @@ class GraphQLPosts:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["route"] = self  # for the metrics' route label, as a matched route would be
         try:
-            response = await self.answer(Request(scope, receive))
+            response = await self.answer(scope, receive)
         except ClientDisconnect:
             return  # the client left (or was cut off) before its body arrived: nobody to answer
         await response(scope, receive, send)
 
-    async def answer(self, request: Request) -> Response:
+    async def answer(self, scope: Scope, receive: Receive) -> Response:
         view = self.view
+        request = Request(scope, receive)
         sub_response = Response()  # what Strawberry's endpoint passes: no length, no status
         del sub_response.headers["content-length"]
         sub_response.status_code = None  # type: ignore[assignment]
         context = await get_context(request)
+        # As Strawberry's route fills the context; tasks run after the answer, as in FastAPI.
         context.request = request
         context.response = sub_response
+        context.background_tasks = tasks = BackgroundTasks()
         try:
-            data = await body.read_body(request, limit=self.max_body_bytes)
+            data = await read_body(scope, receive, limit=self.max_body_bytes)
             result = await view.execute_single(
                 request=request,
                 request_adapter=view.request_adapter_class(request),
@@ -73,4 +72,6 @@ class GraphQLPosts:
                 raise
             return refusal
         answer = await view.process_result(request, result)
-        return view.create_response(answer, sub_response)
+        response = view.create_response(answer, sub_response)
+        response.background = tasks
+        return response

@@ -4,9 +4,9 @@ executor.
 The busiest request there is, a page of logs (`{ logs(filter: $f) { id timestamp … } }`), runs
 one resolver. Around that one call graphql-core builds an executor, collects the root fields,
 builds the resolve info, wraps the resolver's awaitable, and completes the list through its
-generic path: about an eighth of the request's CPU. So for a cached, valid query (graph/checked.py)
-whose only root selection is one field, with no directives or fragments, and whose value a plan
-answers (graph/plans.py), this module does just those steps itself:
+generic path. So for a cached, valid query (graph/fast/checked.py) whose only root selection
+is one field, with no directives or fragments, and whose value a plan answers
+(graph/fast/plans.py), this module does just those steps itself:
 
 - variables and arguments are coerced by graphql-core's own functions;
 - the field's resolver is called as graphql-core calls it (Strawberry's resolver, with its
@@ -45,15 +45,16 @@ from graphql import (
     located_error,
 )
 from graphql.error import GraphQLError
-from graphql.execution.collect_fields import FieldDetails
-from graphql.execution.values import get_argument_values, get_variable_values
-from graphql.pyutils import Path
-from graphql.type.definition import GraphQLResolveInfoHelpers
-from strawberry.execution.is_awaitable import optimized_is_awaitable
-from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo as ResolveInfo
 
-from graph.plans import Plan, complete_items, static_plan
-from graph.resolver_calls import REFUSED, ResolverCall, resolver_call
+from graph.fast.plans import Plan, complete_items, static_plan
+from internals.graphql_core import (
+    FieldDetails,
+    GraphQLResolveInfoHelpers,
+    Path,
+    get_argument_values,
+    get_variable_values,
+)
+from internals.strawberry import ResolveInfo, optimized_is_awaitable
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +71,6 @@ class DirectField:
     nullable: bool
     is_list: bool
     items_nullable: bool
-    call: ResolverCall | None  # None: through Strawberry's resolver wrapper
 
 
 MAX_DIRECT = 1000  # documents remembered (each entry keeps its document, so ids stay unique)
@@ -139,7 +139,6 @@ def _find(
         nullable,
         is_list,
         items_nullable,
-        resolver_call(schema, field),
     )
 
 
@@ -195,12 +194,7 @@ async def execute_direct(
         operation_extensions,  # type: ignore[arg-type]  # None when absent, as Strawberry passes it
     )
     try:
-        if direct.call is None:
-            value = direct.field.resolve(root_value, info, **arguments)  # type: ignore[misc]
-        else:
-            value = await direct.call.resolve(root_value, info, arguments)
-            if value is REFUSED:
-                return None
+        value = direct.field.resolve(root_value, info, **arguments)  # type: ignore[misc]
         if optimized_is_awaitable(value):
             value = await value
     except Exception as error:
@@ -226,7 +220,7 @@ def _answer(direct: DirectField, value: Any) -> Any:
 
 def _no_async_work(_values: Sequence[Any]) -> NoReturn:
     """No resolver of ours hands work to the executor, and this path has no executor."""
-    raise RuntimeError("graph/direct.py runs no executor to gather or track work")
+    raise RuntimeError("graph/fast/direct.py runs no executor to gather or track work")
 
 
 def _no_gathering(_values: Sequence[Awaitable[Any]]) -> Awaitable[list[Any]]:

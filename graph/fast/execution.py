@@ -1,36 +1,31 @@
-"""graphql-core's execution with plain selections (graph/plans.py) completed in one step: the
-objects of queries, and the events of subscriptions (graph/event_answers.py)."""
+"""graphql-core's execution with plain selections (graph/fast/plans.py) completed in one step: the
+objects of queries, and the events of subscriptions (graph/fast/event_answers.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, cast
 
 from graphql import (
-    GraphQLError,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
-    OperationType,
-    located_error,
 )
-from graphql.execution import Executor
-from graphql.execution.collect_fields import DeferUsage, FieldDetailsList, GroupedFieldSet
-from graphql.pyutils import AwaitableOrValue, Path
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from core.access import Scope, require
-from core.errors import ResolverError
-from graph.access import caller_in
-from graph.event_answers import NOT_PLAIN_EVENTS, EventPlan, PlainEvent, plan_events
-from graph.plans import NOT_PLAIN, Plan, complete_items, plan_for, static_plan
+from graph.fast.event_answers import NOT_PLAIN_EVENTS, EventPlan, PlainEvent, plan_events
+from graph.fast.plans import NOT_PLAIN, Plan, complete_items, plan_for, static_plan
+from graph.introspection import IntrospectionGuard
+from internals.graphql_core import (
+    AwaitableOrValue,
+    Executor,
+    FieldDetailsList,
+    Path,
+    forget_sub_fields,
+)
 
-INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
 
-
-class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
+class FastLeafExecutionContext(IntrospectionGuard):
     """graphql-core's execution, with plain objects and plain subscription events completed
     in one step."""
 
@@ -40,33 +35,6 @@ class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
         middleware = self.middleware_manager
         self._plain_allowed = not (middleware and middleware.middlewares)
         self._event_plan: EventPlan | None = None  # made on the first event
-
-    def execute_collected_root_fields(
-        self,
-        root_type: GraphQLObjectType,
-        root_value: Any,
-        grouped_field_set: GroupedFieldSet,
-        serially: bool,
-        new_defer_usages: Sequence[DeferUsage],
-    ) -> AwaitableOrValue[dict[str, Any]]:
-        if self.operation.operation is OperationType.QUERY:
-            self._check_introspection(grouped_field_set)
-        return super().execute_collected_root_fields(
-            root_type, root_value, grouped_field_set, serially, new_defer_usages
-        )
-
-    def _check_introspection(self, grouped_field_set: GroupedFieldSet) -> None:
-        """`__schema` and `__type` are reads: without READ the whole answer is refused, as a
-        refused root field of ours would be (graphql-core resolves them itself, so no
-        permission class of ours sees them)."""
-        for key, field_details_list in grouped_field_set.items():
-            node = field_details_list[0].node
-            if node.name.value in INTROSPECTION_FIELDS:
-                try:
-                    require(caller_in(self.context_value), Scope.READ)
-                except ResolverError as refusal:
-                    error: GraphQLError = located_error(refusal, [node], [key])
-                    raise error from None
 
     def complete_object_value(
         self,
@@ -123,7 +91,7 @@ class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return complete_items(plan, items_nullable, items)
 
     def build_per_event_executor(self, payload: Any) -> Executor[Any]:
-        """A plain subscription's events are answered by its plan (graph/event_answers.py);
+        """A plain subscription's events are answered by its plan (graph/fast/event_answers.py);
         graphql-core only calls `execute_operation` on what this returns."""
         if self._event_plan is None:  # the first event
             plain = self._plain_allowed
@@ -137,7 +105,7 @@ class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
         executor = cast("FastLeafExecutionContext", super().build_per_event_executor(payload))
         # graphql-core collects the root fields afresh for each event, so the memos of
         # sub-selections (keyed on those fields' identity) would only grow: one per event.
-        executor._relevant_sub_fields = {}
+        forget_sub_fields(executor)
         executor._plans = {}
         return executor
 

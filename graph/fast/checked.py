@@ -17,23 +17,26 @@ from typing import Any, NamedTuple
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, execute
 from graphql import ExecutionResult as GraphQLExecutionResult
-from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
-from strawberry.utils.await_maybe import await_maybe
-from strawberry.utils.operation import get_first_operation, get_operation_type
 
 from graph.caches import queries
-from graph.direct import DirectField, Resolved, direct_field, execute_direct
-from graph.execution import FastLeafExecutionContext
+from graph.fast.direct import DirectField, Resolved, direct_field, execute_direct
+from graph.fast.execution import FastLeafExecutionContext
 from graph.observability import answer_extensions, count_operation
+from internals.strawberry import (
+    await_maybe,
+    get_first_operation,
+    get_operation_type,
+    optimized_is_awaitable,
+)
 
 CodeErrors = Callable[[list[GraphQLError], DocumentNode], None]
 
 
 class CheckedOperation(NamedTuple):
     """A cached, valid document, the type of the operation it will run, and that operation's
-    one root field where graph/direct.py can run it."""
+    one root field where graph/fast/direct.py can run it."""
 
     document: DocumentNode
     kind: OperationType
