@@ -61,7 +61,16 @@ def run_curl(client: TestClient, command: str) -> httpx.Response:
     method = options.get("-X", "POST" if body is not None else "GET")
     (url,) = [token for token in tokens if token.startswith(BASE_URL)]
     headers = {"content-type": "application/json"} if body is not None else {}
-    return client.request(method, url.removeprefix(BASE_URL), content=body, headers=headers)
+    # curl -G sends each --data-urlencode name=value in the query string
+    params: list[tuple[str, str]] = [
+        (name, value)
+        for option, pair in itertools.pairwise(tokens)
+        if option == "--data-urlencode"
+        for name, value in [pair.split("=", 1)]
+    ]
+    return client.request(
+        method, url.removeprefix(BASE_URL), content=body, headers=headers, params=params
+    )
 
 
 def test_readme_examples_run_in_order_on_a_fresh_database(tmp_path: Path) -> None:

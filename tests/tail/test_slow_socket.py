@@ -4,9 +4,6 @@ queue is full, and resumes from that cursor with every log exactly once."""
 from __future__ import annotations
 
 import json
-import secrets
-import socket
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,17 +14,20 @@ from websockets.sync.client import ClientConnection, connect
 from testing.server import Server, running_servers
 from testing.services import scratch_postgres_database
 from tests.tail.support import TAIL, TRANSPORT_WS
-from tests.tail.workers import bulk, node_ids, tail_on, wait_subscribed
+from tests.tail.workers import (
+    node_ids,
+    small_buffered_socket,
+    tail_on,
+    wait_subscribed,
+    write_until_cut_off,
+)
 
 pytestmark = [pytest.mark.postgres]
 
 QUEUE_BATCHES = 4
 MAX_BULKS = 80  # 80 x 50 x 16 kB = 64 MB, far beyond the sockets' buffers and the queue
 PER_BULK = 50
-BULKS_AFTER_CUT_OFF = 4  # logs only a resumed tail can deliver
 MESSAGE_BYTES = 16_000
-RECEIVE_BUFFER = 64 * 1024  # the client's kernel buffer, fixed (autotuned, it grows to 6 MB)
-CUT_OFF = "slow logs subscriber cut off"  # the server's warning as it cuts a subscriber off
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def test_a_client_that_stops_reading_is_cut_off_and_resumes_exactly(server: Serv
         "max_size": None,
         "ping_interval": None,
         "compression": None,
-        "sock": small_buffered_socket(server.port),
+        "sock": small_buffered_socket(server),
     }
     with connect(server.ws, subprotocols=[TRANSPORT_WS], **options) as client:  # type: ignore[list-item]
         client.send(json.dumps({"type": "connection_init"}))
@@ -63,19 +63,9 @@ def test_a_client_that_stops_reading_is_cut_off_and_resumes_exactly(server: Serv
         payload = {"query": TAIL, "variables": {}}
         client.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
         wait_subscribed(server.base_url)
-        written: list[int] = []
-
-        def write_bulk() -> None:
-            # Random text: its size on the wire is its size, whatever a transport compresses.
-            message = secrets.token_urlsafe(MESSAGE_BYTES * 3 // 4)
-            written.extend(bulk(server.base_url, PER_BULK, message=message))
-            time.sleep(0.02)  # separate reads, so separate batches
-
-        while CUT_OFF not in server.log.read_text() and len(written) < MAX_BULKS * PER_BULK:
-            write_bulk()
-        written_before_cut_off = len(written)
-        for _ in range(BULKS_AFTER_CUT_OFF):
-            write_bulk()
+        written, written_before_cut_off = write_until_cut_off(
+            server, per_bulk=PER_BULK, message_bytes=MESSAGE_BYTES, max_bulks=MAX_BULKS
+        )
         received, error = read_until_error(client)
     assert error["extensions"]["code"] == "SUBSCRIBER_TOO_SLOW"
     assert error["extensions"]["after"] == received[-1]["cursor"]
@@ -83,14 +73,6 @@ def test_a_client_that_stops_reading_is_cut_off_and_resumes_exactly(server: Serv
     with tail_on(server.ws, after=received[-1]["cursor"]) as rest:
         resumed = rest.edges(len(written) - len(received), timeout=60)
     assert node_ids(received) + node_ids(resumed) == written
-
-
-def small_buffered_socket(port: int) -> socket.socket:
-    """A TCP connection to the server whose receive buffer is set before the handshake."""
-    connection = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    connection.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
-    connection.connect(("127.0.0.1", port))
-    return connection
 
 
 def read_until_error(client: ClientConnection) -> tuple[list[dict[str, Any]], dict[str, Any]]:

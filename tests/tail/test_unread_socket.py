@@ -4,9 +4,6 @@ TAIL_QUEUE_BATCHES, and resumes from its cursor with every log exactly once."""
 
 from __future__ import annotations
 
-import secrets
-import socket
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,18 +11,24 @@ from typing import Any
 import pytest
 from websockets.sync.client import connect
 
-from testing.server import HOST, Server, running_servers
+from testing.server import Server, running_servers
 from testing.services import scratch_postgres_database
 from tests.tail.support import TRANSPORT_WS
-from tests.tail.workers import Tail, bulk, node_ids, tail_on, wait_subscribed
+from tests.tail.workers import (
+    Tail,
+    node_ids,
+    small_buffered_socket,
+    tail_on,
+    wait_subscribed,
+    write_until_cut_off,
+)
 
 pytestmark = [pytest.mark.postgres]
 
 QUEUE_BYTES = 1024 * 1024
-BULKS = 24  # one batch each: far fewer than the 512 batches a queue holds
+MAX_BULKS = 24  # one batch each: far fewer than the 512 batches a queue holds
 PER_BULK = 40
 MESSAGE_BYTES = 12_000  # 24 x 40 x 12 kB = 11.5 MB: beyond the server's send buffer (4 MB here)
-RECEIVE_BUFFER = 64 * 1024  # the client's, kept small so that the test writes little
 
 
 @pytest.fixture(scope="module")
@@ -38,28 +41,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             yield started
 
 
-def small_buffered_connection(server: Server) -> socket.socket:
-    connection = socket.socket()
-    connection.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)  # before connect
-    connection.connect((HOST, server.port))
-    return connection
-
-
 def test_a_client_that_never_reads_is_cut_off_by_bytes(server: Server) -> None:
     # Its library stops taking frames off the socket after a few, so the server's socket and
     # then the subscriber's queue fill. It sends no pings of its own: their answers wait behind
     # what it does not read, and on a busy machine the writes outlast its ping timeout.
     options: dict[str, Any] = {"max_queue": 4, "max_size": None, "ping_interval": None}
-    options["sock"] = small_buffered_connection(server)
+    options["sock"] = small_buffered_socket(server)
     with connect(server.ws, subprotocols=[TRANSPORT_WS], **options) as client:  # type: ignore[list-item]
         tail = Tail(client, protocol=TRANSPORT_WS, variables={})
         wait_subscribed(server.base_url)
-        written: list[int] = []
-        for _ in range(BULKS):
-            # Random text: compressible messages would shrink 1000-fold under permessage-deflate.
-            message = secrets.token_urlsafe(MESSAGE_BYTES * 3 // 4)
-            written += bulk(server.base_url, PER_BULK, message=message)
-            time.sleep(0.02)  # separate reads, so separate batches
+        written, written_before_cut_off = write_until_cut_off(
+            server, per_bulk=PER_BULK, message_bytes=MESSAGE_BYTES, max_bulks=MAX_BULKS
+        )
         received: list[dict[str, Any]] = []
         while (answer := tail.message(timeout=20)) is not None:
             assert answer["type"] == "next", answer
@@ -69,7 +62,7 @@ def test_a_client_that_never_reads_is_cut_off_by_bytes(server: Server) -> None:
     assert answer is not None, f"never cut off: {len(received)} of {len(written)} logs received"
     (error,) = answer["payload"]["errors"]
     assert error["extensions"] == {"code": "SUBSCRIBER_TOO_SLOW", "after": received[-1]["cursor"]}
-    assert len(received) < len(written) // 2
+    assert len(received) < written_before_cut_off  # cut off with logs still queued
     with tail_on(server.ws, after=received[-1]["cursor"]) as rest:
         resumed = rest.edges(len(written) - len(received), timeout=60)
     assert node_ids(received) + node_ids(resumed) == written

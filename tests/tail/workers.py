@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import secrets
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +13,7 @@ from typing import Any
 import httpx
 from websockets.sync.client import ClientConnection, connect
 
+from testing.server import HOST, Server
 from tests.sockets import next_message
 from tests.tail.support import TAIL, TRANSPORT_WS
 
@@ -65,6 +68,42 @@ def bulk(base_url: str, count: int, *, message: str = "m", service: str = "api")
     response = httpx.post(base_url + "/api/v1/bulk_logs/", json=body, timeout=60)
     assert response.status_code == 200, response.text
     return [log["id"] for log in response.json()]
+
+
+CUT_OFF = "slow logs subscriber cut off"  # the server's warning as it cuts a subscriber off
+BULKS_AFTER_CUT_OFF = 4
+
+
+def small_buffered_socket(server: Server, receive_buffer: int = 64 * 1024) -> socket.socket:
+    """A TCP connection to the server whose receive buffer is fixed before the handshake (the
+    kernel would grow it to several MB), so that a client that stops reading holds little."""
+    connection = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    connection.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+    connection.connect((HOST, server.port))
+    return connection
+
+
+def write_until_cut_off(
+    server: Server, *, per_bulk: int, message_bytes: int, max_bulks: int
+) -> tuple[list[int], int]:
+    """Bulks of random text (its size on the wire is its size, whatever a transport
+    compresses), one batch each, until the server says it cut a subscriber off, then a few more
+    that only a resumed tail can deliver: the ids written, and how many came before the cut-off.
+    Writing stops there, so a client that reads nothing is not also ended by the server's
+    unanswered pings on a busy machine."""
+    written: list[int] = []
+
+    def write_bulk() -> None:
+        message = secrets.token_urlsafe(message_bytes * 3 // 4)
+        written.extend(bulk(server.base_url, per_bulk, message=message))
+        time.sleep(0.02)  # separate reads, so separate batches
+
+    while CUT_OFF not in server.log.read_text() and len(written) < max_bulks * per_bulk:
+        write_bulk()
+    before_cut_off = len(written)
+    for _ in range(BULKS_AFTER_CUT_OFF):
+        write_bulk()
+    return written, before_cut_off
 
 
 def node_ids(edges: list[dict[str, Any]]) -> list[int]:
