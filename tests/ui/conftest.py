@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -56,6 +57,9 @@ def browser(server: Server, blocked_urls: list[str]) -> Iterator[BrowserContext]
             profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
         )
         context.route("**/*", only_the_server)
+        if os.environ.get("LOGRAPH_TEST_CLOCK_SHIFT_DAYS"):  # make test-future: the page's
+            # clock moves with the suite's and the server's (its timers run as usual)
+            context.clock.set_system_time(datetime.now(UTC))
         try:
             yield context
         finally:
