@@ -45,6 +45,10 @@ def running_alertmanager(directory: Path, *, webhook_url: str) -> Iterator[str]:
         if os.environ.get("LOGRAPH_REQUIRE_SERVICES") == "1":
             pytest.fail(message + " and LOGRAPH_REQUIRE_SERVICES=1")
         pytest.skip(message)
+    if os.environ.get("LOGRAPH_TEST_CLOCK_SHIFT_DAYS"):
+        # make test-future moves Python's clocks only: Alertmanager, a Go program, keeps today's
+        # and takes alerts that end 1,200 days ahead for alerts still firing.
+        pytest.skip("Alertmanager's clock cannot follow make test-future's")
     (directory / "alertmanager.yml").write_text(config(webhook_url))
     port = _free_port()
     command = [

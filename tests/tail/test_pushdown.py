@@ -55,13 +55,24 @@ def test_tails_with_different_filters_each_get_theirs(client: TestClient) -> Non
         assert ids(edges(errors, 2)) == [wanted[1], wanted[3]]
 
 
-def test_a_tail_joins_only_between_reads_and_misses_nothing(client: TestClient) -> None:
+def test_a_tail_joins_only_between_reads_and_misses_nothing(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     runtime = runtime_of(client)
     portal = client.portal
     assert portal is not None
     reader = runtime.tail_reader
     with tailing(client, filter={"service": "api"}):
         in_flight = asyncio.Event()  # stands for a read that began before the `web` tail came
+        real_read = reader._read
+
+        async def after_the_stand_in() -> None:
+            # A real read starting meanwhile would replace the stand-in, and its end let the
+            # `web` tail join early: the reader's next reads wait for the stand-in to end.
+            await in_flight.wait()
+            await real_read()
+
+        monkeypatch.setattr(reader, "_read", after_the_stand_in)
 
         def begin_read() -> bool:
             # Not over a real read: its end would clear (and set) the stand-in.
