@@ -17,8 +17,10 @@ from broker.hub import Hub
 from core import metrics
 from core.compactor import RollupCompactor
 from core.keys import KeyRing
+from core.maintenance import Maintenance
 from core.pattern_miner import new_pattern_miner
 from core.ratelimit import RateLimiter
+from core.retention import Retention
 from core.runtime import Runtime
 from core.tail_reader import TailReader, new_log_hub
 from db.alert_history import AlertRecord
@@ -126,6 +128,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await tail_reader.start()
         compactor = RollupCompactor(db=db)
         await compactor.start()
+        retention = Retention(db=db, default_days=settings.retention_days)
+        maintenance = Maintenance(
+            db=db, retention=retention, interval=settings.retention_interval_seconds
+        )
+        await maintenance.start()
         pattern_miner = new_pattern_miner(db, settings)
         if settings.enable_patterns:
             await pattern_miner.start()
@@ -139,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             limiter=limiter,
             log_hub=log_hub,
             tail_reader=tail_reader,
+            retention=retention,
             idempotency_lease_seconds=settings.idempotency_lease_seconds,
             write_listeners=[
                 alert_engine.logs_written,
@@ -160,6 +168,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await keys.stop()
             await tail_reader.stop()
             await compactor.stop()
+            await maintenance.stop()
             await pattern_miner.stop()
             await broker.stop()
             db.close()

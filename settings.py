@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     pattern_max_tokens: int = Field(default=100, ge=1)
     pattern_mine_interval_seconds: float = Field(default=1.0, gt=0)
     pattern_lease_seconds: float = Field(default=10.0, gt=0)
+    # Retention (docs/storage.md): days logs no rule matches are kept (unset: forever), and how
+    # often maintenance applies the rules and creates partitions ahead.
+    retention_days: int | None = Field(default=None, ge=1, le=1_000_000)
+    retention_interval_seconds: float = Field(default=3600.0, gt=0)
     # The shortcuts past the frameworks (docs/fast-path.md); false runs the frameworks alone.
     graphql_fast_path: bool = True
     rest_fast_path: bool = True

@@ -90,7 +90,7 @@ async def create_logs(runtime: Runtime, *, inputs: Sequence[LogDraft]) -> list[L
 
 async def write_logs(runtime: Runtime, *, new_logs: Sequence[NewLog]) -> list[LogRecord]:
     """Write already validated logs in one transaction (the ingest protocols call this too)."""
-    ids = await runtime.db.write(lambda connection: queries.insert_logs(connection, new_logs))
+    ids = await queries.write_logs(runtime.db, new_logs)
     return written(runtime, ids, new_logs)
 
 

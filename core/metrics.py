@@ -56,6 +56,25 @@ PATTERNS_EVICTED = Counter(
 )
 
 
+_LATEST: dict[str, Any] = {"multiprocess_mode": "mostrecent"} if MULTIPROCESS else {}
+RETENTION_LAST_PASS = Gauge(
+    "lograph_retention_last_pass",
+    "The last retention pass of this process: partitions dropped, logs deleted, and when it "
+    "ended (seconds since the epoch).",
+    ["what"],
+    **_LATEST,
+)
+RETENTION_FAILURES = Counter(
+    "lograph_retention_pass_failures", "Maintenance passes that failed (retried next pass)."
+)
+
+
+def retention_pass(*, dropped_partitions: int, deleted_logs: int, ended: float) -> None:
+    RETENTION_LAST_PASS.labels("dropped_partitions").set(dropped_partitions)
+    RETENTION_LAST_PASS.labels("deleted_logs").set(deleted_logs)
+    RETENTION_LAST_PASS.labels("ended_at").set(ended)
+
+
 @lru_cache(maxsize=1024)  # route templates, methods and statuses: a few dozen in practice
 def http_samples(route: str, method: str, status: int) -> tuple[Counter, Histogram]:
     """Where a request's count and latency go. `labels()` checks and locks on every call, and

@@ -13,6 +13,7 @@ from broker.hub import Hub
 from core.access import PerCallerCap
 from core.keys import KeyRing
 from core.ratelimit import RateLimiter
+from core.retention import Retention
 from core.tail_reader import TailBatch, TailReader
 from db.alert_history import AlertRecord
 from db.engine import Database
@@ -36,6 +37,7 @@ class Runtime:
     limiter: RateLimiter
     log_hub: Hub[TailBatch]
     tail_reader: TailReader
+    retention: Retention
     sockets: PerCallerCap = field(default_factory=lambda: PerCallerCap(MAX_SOCKETS_PER_CALLER))
     subscriptions: PerCallerCap = field(
         default_factory=lambda: PerCallerCap(MAX_SUBSCRIPTIONS_PER_CALLER)

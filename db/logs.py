@@ -24,9 +24,11 @@ from sqlalchemy.dialects.postgresql import psycopg2
 from db import pages
 from db.copy import copy_logs
 from db.driver import driver_rows
+from db.forget import forget_assignments
 from db.levels import BY_NAME, Level
 from db.metadata import MetadataTest
 from db.models import as_utc, log_patterns, logs
+from db.partitions import writing_logs_of
 
 if TYPE_CHECKING:  # db.engine imports this module (through db.matching)
     from db.engine import Database
@@ -163,9 +165,22 @@ def insert_logs(connection: Connection, new_logs: Sequence[NewLog]) -> list[int]
     return [row[0] for row in rows]
 
 
+async def write_logs(db: Database, new_logs: Sequence[NewLog]) -> list[int]:
+    """Write the logs in one transaction, into partitions that exist (db/partitions.py)."""
+    return await writing_logs_of(
+        db,
+        [log.timestamp for log in new_logs],
+        lambda: db.write(lambda connection: insert_logs(connection, new_logs)),
+    )
+
+
 async def insert_one(db: Database, new_log: NewLog) -> int:
     """One log in one statement, atomic by itself: awaited on the event loop on PostgreSQL
     (db/loop_writes.py), in the thread pool on SQLite."""
+    return await writing_logs_of(db, [new_log.timestamp], lambda: _insert_one(db, new_log))
+
+
+async def _insert_one(db: Database, new_log: NewLog) -> int:
     if db.loop_writes is None:
         (log_id,) = await db.write_statement(lambda connection: insert_logs(connection, [new_log]))
         return log_id
@@ -194,10 +209,13 @@ def get_log(connection: Connection, log_id: int) -> LogRecord | None:
 
 
 def delete_log(connection: Connection, log_id: int) -> LogRecord | None:
-    """Delete and return the log as it was, in one statement."""
+    """Delete and return the log as it was, with its pattern assignment."""
     statement = delete(logs).where(logs.c.id == log_id).returning(*LOG_COLUMNS)
     row = connection.execute(statement).first()
-    return None if row is None else log_record(row)
+    if row is None:
+        return None
+    forget_assignments(connection, [log_id])
+    return log_record(row)
 
 
 def find_logs(

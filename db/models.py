@@ -16,11 +16,11 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     Float,
-    ForeignKey,
     Index,
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -123,7 +123,21 @@ logs = Table(
     # Ids are never handed out again (migration 0013), as PostgreSQL's sequence never goes back:
     # a deleted log's id must not name another log, nor a tail cursor resume from it.
     sqlite_autoincrement=True,
+    # Partitioned by time on PostgreSQL (migration 0017, db/partitions.py), where the primary
+    # key must hold the partition key: (id, timestamp), see _partitioned_primary_key.
+    postgresql_partition_by='RANGE ("timestamp")',
 )
+
+
+@compiles(PrimaryKeyConstraint, "postgresql")
+def _partitioned_primary_key(constraint: PrimaryKeyConstraint, compiler: Any, **kw: Any) -> str:
+    """`logs`'s key on PostgreSQL is (id, timestamp); SQLite keeps `id` alone, the rowid alias
+    its AUTOINCREMENT needs. Ids stay unique either way: one sequence hands them out."""
+    if constraint.table is logs:
+        return 'PRIMARY KEY (id, "timestamp")'
+    return str(compiler.visit_primary_key_constraint(constraint, **kw))
+
+
 event.listen(
     logs,
     "before_create",
@@ -289,12 +303,8 @@ patterns = Table(
 log_patterns = Table(
     "log_patterns",
     metadata,
-    Column(
-        "log_id",
-        BigInteger,
-        ForeignKey("logs.id", ondelete="CASCADE", name="fk_log_patterns_log"),
-        primary_key=True,
-    ),
+    # No foreign key (migration 0017): deleting logs deletes their assignments (db/forget.py).
+    Column("log_id", BigInteger, primary_key=True, autoincrement=False),
     Column("pattern_id", BigInteger, nullable=False),
     Index("ix_log_patterns_pattern", "pattern_id", "log_id"),
 )
@@ -318,4 +328,17 @@ pattern_cursor = Table(
     Column("after_id", BigInteger, nullable=True),
     Column("owner", String(64), nullable=False),
     Column("lease_until", UTCDateTime(), nullable=False),
+)
+
+# Retention rules (issue 23, core/retention.py): how long the logs of some services and levels
+# are kept. `services` and `levels` are JSON lists, null for all.
+retention_rules = Table(
+    "retention_rules",
+    metadata,
+    Column("name", String(MAX_RULE_NAME_LENGTH), primary_key=True),
+    Column("services", Text, nullable=True),
+    Column("levels", Text, nullable=True),
+    Column("days", Integer, nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
 )

@@ -27,6 +27,7 @@ from graph.inputs import FilterArgument, LogInput
 from graph.introspection import IntrospectionGuard
 from graph.keys import KeyMutations, KeyQueries
 from graph.observability import Observability
+from graph.retention import RetentionMutations, RetentionQueries
 from graph.scalars import DateTimeScalar
 from graph.selections import may_select
 from graph.subscriptions import Subscription
@@ -45,7 +46,7 @@ Filter = Annotated[LogFilter | None, FilterArgument]
 
 
 @strawberry.type
-class Query(KeyQueries):
+class Query(KeyQueries, RetentionQueries):
     @strawberry.field(
         description="Logs ordered by timestamp then id; `limit` is at most 1000.",
         permission_classes=READ,
@@ -166,7 +167,7 @@ class Query(KeyQueries):
 
 
 @strawberry.type
-class Mutation(KeyMutations):
+class Mutation(KeyMutations, RetentionMutations):
     @strawberry.mutation(permission_classes=INGEST)
     async def create_log(self, info: LogsInfo, input: LogInput) -> Log:
         return as_logs([await logs.create_log(info.context.runtime, log_input=input)])[0]

@@ -171,9 +171,15 @@ def startup_summary(settings: Settings, *, version: str) -> str:
         else "off (ENABLE_ALERTS=false)"
     )
     keys = "required" if settings.auth_required else "optional (AUTH_REQUIRED=false)"
+    kept = (
+        "keep forever (no RETENTION_DAYS)"
+        if settings.retention_days is None
+        else f"{settings.retention_days} days"
+    )
     return (
         f"lograph {version} started: database {safe_database_url(settings.database_url)}; "
-        f"shared state {shared}; alerts {alerts}; API keys {keys}"
+        f"shared state {shared}; alerts {alerts}; API keys {keys}; "
+        f"retention default {kept}, applied every {settings.retention_interval_seconds:g} s"
     )
 
 

@@ -32,6 +32,7 @@ CLEARED_TABLES = [
     "alert_instances",
     "api_keys",
     "ingest_requests",
+    "retention_rules",
 ]
 TEST_HOST = "testserver"
 

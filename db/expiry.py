@@ -1,0 +1,167 @@
+"""Expiry: a retention pass's statements. Whole partitions leave by DETACH .. CONCURRENTLY and
+DROP on PostgreSQL; logs that must leave before their partition can are deleted in bounded
+batches (and every expired log so on SQLite).
+
+A partition is dropped when every log in it has outlived the longest any rule or the default
+keeps any log (`longest_days`): its upper bound is older than that. Logs some shorter rule
+expires are deleted by row, in batches of DELETE_BATCH, each its own transaction. Logs that
+only the longest retention governs are never deleted by row on PostgreSQL: they leave with
+their partition, at most one partition's width late, and never early.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import TypeVar
+
+from sqlalchemy import Connection, delete, func, select, text
+
+from db.forget import forget_assignments, forget_counts, forget_partition_assignments
+from db.models import logs
+from db.partitions import KNOWN, PARTITION_LOCK_KEY, Partition, database_key, list_partitions
+from db.retention_rules import RetentionRule, kept_days, longest_days
+
+T = TypeVar("T")
+DELETE_BATCH = 5_000
+# pg_advisory_lock's key: one retention pass at a time across every process.
+PASS_LOCK_KEY = int.from_bytes(b"lgkeep01", "big")
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionRun:
+    """What one pass removed, and the oldest log left."""
+
+    dropped_partitions: int
+    deleted_logs: int
+    oldest_kept: datetime | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Retention:
+    """What a pass applies: the rules, the default days (None: forever) and the instant."""
+
+    rules: Sequence[RetentionRule]
+    default: int | None
+    now: datetime
+
+    @property
+    def longest(self) -> int | None:
+        return longest_days(self.rules, self.default)
+
+    def day_counts(self) -> set[int]:
+        """Every number of days some log is kept."""
+        days = {rule.days for rule in self.rules}
+        return days if self.default is None else days | {self.default}
+
+
+def postgres_pass(
+    connection: Connection, *, retention: Retention, wait: bool
+) -> RetentionRun | None:
+    """A whole pass on one connection outside a transaction, under the pass lock; None when
+    another process's pass holds it and not `wait`."""
+    if not take_pass_lock(connection, wait=wait):
+        return None
+    try:
+        dropped = drop_expired_partitions(connection, retention)
+        deleted = 0
+        for days in sorted(retention.day_counts()):
+            batch = DELETE_BATCH
+            while batch == DELETE_BATCH:
+                batch = _in_transaction(
+                    connection, partial(delete_expired_batch, retention=retention, days=days)
+                )
+                deleted += batch
+        return RetentionRun(dropped, deleted, oldest_kept(connection))
+    finally:
+        release_pass_lock(connection)
+
+
+def take_pass_lock(connection: Connection, *, wait: bool) -> bool:
+    """The session lock one pass at a time holds; False when another pass has it and not
+    `wait`. Call on a connection outside a transaction, and `release_pass_lock` after."""
+    function = "pg_advisory_lock" if wait else "pg_try_advisory_lock"
+    taken = connection.execute(text(f"SELECT {function}(:key)"), {"key": PASS_LOCK_KEY}).scalar()
+    return taken is not False
+
+
+def release_pass_lock(connection: Connection) -> None:
+    connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": PASS_LOCK_KEY})
+
+
+def drop_expired_partitions(connection: Connection, retention: Retention) -> int:
+    """Finish detaches a cut-short pass left pending, then detach and drop every partition
+    whose logs have all expired; how many were dropped. Outside a transaction."""
+    dropped = 0
+    for partition in _in_transaction(connection, list_partitions):
+        if partition.detach_pending:
+            connection.execute(text(f"ALTER TABLE logs DETACH PARTITION {partition.name} FINALIZE"))
+            _drop(connection, partition)
+            dropped += 1
+    longest = retention.longest
+    if longest is None:
+        return dropped
+    cutoff = retention.now - timedelta(days=longest)
+    for partition in _in_transaction(connection, list_partitions):
+        if partition.bounds.high <= cutoff:
+            _detach_and_drop(connection, partition)
+            dropped += 1
+    KNOWN.forget(database_key(connection))
+    return dropped
+
+
+def delete_expired_batch(connection: Connection, retention: Retention, *, days: int) -> int:
+    """Delete up to DELETE_BATCH logs kept `days` days and older than that; how many. On
+    PostgreSQL the logs the longest retention keeps are left to their partitions' drop."""
+    if connection.dialect.name == "postgresql" and days == retention.longest:
+        return 0
+    decided = kept_days(retention.rules, retention.default) == days
+    cutoff = retention.now - timedelta(days=days)
+    chosen = select(logs.c.id).where(logs.c.timestamp < cutoff, decided).limit(DELETE_BATCH)
+    ids = list(
+        connection.execute(delete(logs).where(logs.c.id.in_(chosen)).returning(logs.c.id)).scalars()
+    )
+    forget_assignments(connection, ids)
+    return len(ids)
+
+
+def oldest_kept(connection: Connection) -> datetime | None:
+    return connection.execute(select(func.min(logs.c.timestamp))).scalar()
+
+
+def _detach_and_drop(connection: Connection, partition: Partition) -> None:
+    """DETACH CONCURRENTLY waits for no lock that writers hold long, and no writer waits for
+    it. The partition lock keeps a writer from creating a partition over the range before its
+    counts are forgotten; only writes of logs this old wait for it."""
+    key = {"key": PARTITION_LOCK_KEY}
+    connection.execute(text("SELECT pg_advisory_lock(:key)"), key)
+    try:
+        connection.execute(text(f"ALTER TABLE logs DETACH PARTITION {partition.name} CONCURRENTLY"))
+        _drop(connection, partition)
+    finally:
+        connection.execute(text("SELECT pg_advisory_unlock(:key)"), key)
+
+
+def _drop(connection: Connection, partition: Partition) -> None:
+    """The detached partition's assignments and counts go in the transaction that drops it."""
+    _in_transaction(connection, partial(_forget_and_drop, partition=partition))
+
+
+def _forget_and_drop(connection: Connection, *, partition: Partition) -> None:
+    forget_partition_assignments(connection, partition.name)
+    forget_counts(connection, low=partition.bounds.low, high=partition.bounds.high)
+    connection.execute(text(f"DROP TABLE {partition.name}"))
+
+
+def _in_transaction(connection: Connection, work: Callable[[Connection], T]) -> T:
+    """Work in one transaction on a connection in autocommit mode."""
+    connection.execute(text("BEGIN"))
+    try:
+        done = work(connection)
+    except BaseException:
+        connection.execute(text("ROLLBACK"))
+        raise
+    connection.execute(text("COMMIT"))
+    return done

@@ -1,0 +1,29 @@
+"""Logs of any instant are stored and found, whatever partitions exist (db/partitions.py)."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.conftest import gql
+from tests.factories import create_logs, log_json
+
+STORAGE = "{ storage { partitions { name start end rowsEstimated bytes } oldestLog totalBytes } }"
+FAR = '{ logs(filter: {service: "far"}, limit: 10, order: ASC) { id timestamp } }'
+
+
+def test_logs_of_any_year_are_stored_and_found(client: TestClient) -> None:
+    stamps = ["0001-01-01T00:00:00+00:00", "1999-06-01T12:00:00+00:00", "9999-12-31T23:59:59+00:00"]
+    create_logs(client, *[log_json(timestamp=stamp, service="far") for stamp in stamps])
+    found = gql(client, FAR)["data"]["logs"]
+    assert [log["timestamp"][:4] for log in found] == ["0001", "1999", "9999"]
+    for log in found:
+        one = client.get(f"/api/v1/logs/{log['id']}")
+        assert one.status_code == 200, one.text
+
+
+def test_storage_shows_partitions_and_the_oldest_log(client: TestClient) -> None:
+    create_logs(client, log_json(timestamp="2020-02-02T00:00:00+00:00"))
+    storage = gql(client, STORAGE)["data"]["storage"]
+    assert storage["oldestLog"].startswith("2020-02-02")
+    assert storage["partitions"]
+    assert storage["totalBytes"] > 0
