@@ -28,7 +28,7 @@ from db.forget import forget_assignments
 from db.levels import BY_NAME, Level
 from db.metadata import MetadataTest
 from db.models import as_utc, log_patterns, logs
-from db.partitions import writing_logs_of
+from db.partitions import ensure_partitions, writing_logs_of
 
 if TYPE_CHECKING:  # db.engine imports this module (through db.matching)
     from db.engine import Database
@@ -144,6 +144,7 @@ def insert_logs(connection: Connection, new_logs: Sequence[NewLog]) -> list[int]
     if not new_logs:
         return []
     if connection.dialect.name == "postgresql":
+        ensure_partitions(connection, [log.timestamp for log in new_logs])
         # A lone row is quickest as INSERT .. RETURNING (one round trip); already at five
         # rows, drawing ids and then COPYing them was faster.
         if len(new_logs) == 1:

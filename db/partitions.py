@@ -107,6 +107,15 @@ async def _create_missing(db: Database, database: str, instants: Sequence[dateti
         await db.write(lambda connection: create_partitions(connection, missing))
 
 
+def ensure_partitions(connection: Connection, instants: Sequence[datetime]) -> None:
+    """For writers handed a connection (bulk loads, tests): create what the instants lack in
+    a transaction of another connection, so the creation commits whatever the write does."""
+    missing = KNOWN.missing(database_key(connection), instants)
+    if missing:
+        with connection.engine.begin() as other:
+            create_partitions(other, missing)
+
+
 def list_partitions(connection: Connection) -> list[Partition]:
     """Every partition of `logs`, by lower bound; reads bounds in UTC (`SET LOCAL`: call this
     in a transaction)."""

@@ -90,7 +90,24 @@ def downgrade() -> None:
                 "fk_log_patterns_log", "logs", ["log_id"], ["id"], ondelete="CASCADE"
             )
         return
-    raise RuntimeError("the partitioned log table is not turned back into one table")
+    # Back to one table: every row copied (a downgrade may cost what the upgrade saved).
+    indexes = _secondary_indexes("logs")
+    op.execute(
+        "CREATE TABLE logs_unpartitioned (LIKE logs INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+    )
+    op.execute("INSERT INTO logs_unpartitioned SELECT * FROM logs")  # no trigger there yet
+    op.execute("ALTER SEQUENCE logs_id_seq OWNED BY logs_unpartitioned.id")
+    op.execute("DROP TABLE logs")
+    op.execute("ALTER TABLE logs_unpartitioned RENAME TO logs")
+    op.execute("ALTER TABLE logs ADD CONSTRAINT logs_pkey PRIMARY KEY (id)")
+    for definition in indexes.values():
+        op.execute(definition)
+    op.execute(TRIGGERS.format(table="logs"))
+    op.execute("DELETE FROM log_patterns WHERE log_id NOT IN (SELECT id FROM logs)")
+    op.execute(
+        "ALTER TABLE log_patterns ADD CONSTRAINT fk_log_patterns_log FOREIGN KEY (log_id)"
+        " REFERENCES logs (id) ON DELETE CASCADE"
+    )
 
 
 def _secondary_indexes(table: str) -> dict[str, str]:
