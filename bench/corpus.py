@@ -279,6 +279,14 @@ def secondary_indexes(cursor: psycopg2.extensions.cursor) -> list[tuple[str, str
     return [(str(name), str(definition)) for name, definition in cursor.fetchall()]
 
 
+def _heaps(cursor: psycopg2.extensions.cursor) -> list[str]:
+    """The tables holding the rows of `logs`: its partitions, or itself when it has none."""
+    cursor.execute(
+        "SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = 'logs'::regclass"
+    )
+    return [str(name) for (name,) in cursor.fetchall()] or ["logs"]
+
+
 def load(
     dsn: str,
     rows: int,
@@ -297,7 +305,8 @@ def load(
     chunks, corpus = plan_chunks(rows, start, end)
     with closing(psycopg2.connect(dsn)) as connection, connection.cursor() as cursor:
         connection.autocommit = True
-        cursor.execute("ALTER TABLE logs SET (autovacuum_enabled = false)")
+        for table in _heaps(cursor):
+            cursor.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
         dropped = secondary_indexes(cursor) if rebuild_indexes else []
         for name, _ in dropped:
             cursor.execute(f'DROP INDEX "{name}"')
@@ -310,7 +319,8 @@ def load(
         _create_indexes(dsn, [definition for _, definition in dropped], processes=processes)
         indexed = time.perf_counter()
         cursor.execute("SELECT setval(pg_get_serial_sequence('logs', 'id'), max(id)) FROM logs")
-        cursor.execute("ALTER TABLE logs RESET (autovacuum_enabled)")
+        for table in _heaps(cursor):
+            cursor.execute(f"ALTER TABLE {table} RESET (autovacuum_enabled)")
         cursor.execute("VACUUM (ANALYZE) logs")
         cursor.execute("ANALYZE log_counts")
         vacuumed = time.perf_counter()

@@ -8,6 +8,7 @@ from contextlib import closing
 
 from bench.data import LogFactory, Window, copy_buffer
 from testing.database import ScratchDatabase
+from testing.partitions import partitions_for
 
 COLUMNS = "(id, timestamp, level, service, message, metadata)"
 CEILING_TABLE = "bench_copy_ceiling"
@@ -39,8 +40,11 @@ def copy_ceiling(
 def fill_logs(database: ScratchDatabase, window: Window, *, total_rows: int) -> int:
     """COPY synthetic logs until `logs` holds `total_rows`, then fix the id sequence and analyse.
 
-    Rows go in oldest first, spread over `window`, as a log store receives them.
+    Rows go in oldest first, spread over `window`, as a log store receives them, into the
+    partitions the app would have created for them.
     """
+    if _partitioned(database):  # not before migration 0017
+        partitions_for(database.sqlalchemy_url, window.start, window.end)
     with closing(database.connect()) as connection, connection.cursor() as cursor:
         cursor.execute("SELECT count(*), coalesce(max(id), 0) FROM logs")
         existing, last_id = (int(value) for value in cursor.fetchone())
@@ -63,3 +67,16 @@ def fill_logs(database: ScratchDatabase, window: Window, *, total_rows: int) -> 
         connection.autocommit = True
         cursor.execute("VACUUM (ANALYZE) logs")
     return missing
+
+
+def partition_count(database: ScratchDatabase) -> int:
+    """How many partitions `logs` has: 0 when it is one table."""
+    with closing(database.connect()) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_inherits WHERE inhparent = 'logs'::regclass")
+        return int(cursor.fetchone()[0])
+
+
+def _partitioned(database: ScratchDatabase) -> bool:
+    with closing(database.connect()) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT relkind FROM pg_class WHERE oid = 'logs'::regclass")
+        return bool(cursor.fetchone()[0] == "p")

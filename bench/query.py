@@ -34,12 +34,14 @@ import uvloop
 from bench import corpus, postgraphile, rollups, workload
 from bench.cpu import CpuUsage, cpu_meter
 from bench.data import LogFactory, Window
+from bench.fill import partition_count
 from bench.load import BenchError, Call, Load, Run, graphql, measure
 from bench.measure import settle
 from bench.report import BUSY_OTHER_PERCENT, Metric, cpu_notes, write_json
 from bench.stats import Latency, median
 from bench.wire import Connection
 from testing.database import ScratchDatabase, scratch_database, server_version
+from testing.partitions import partitions_for
 from testing.server import Server, running_server
 
 CAP = 1_000_000  # requests: the count bound of time-limited loads
@@ -92,6 +94,7 @@ class Plan:
     profile_seconds: float = 0.0
     trgm_index: bool = False  # create a trigram index before loading if the app has none
     load_only: bool = False
+    days: int = 30  # the issue-23 run: --days 365
 
 
 DEFAULT = Plan()
@@ -125,6 +128,7 @@ def parse_plan(argv: Sequence[str] | None) -> Plan:
         help="before loading, create a trigram index on message unless one exists "
         "(a preview of the migration issue 8 asks for)",
     )
+    parser.add_argument("--days", type=int, default=DEFAULT.days, help="days the logs span")
     parser.add_argument("--load-only", action="store_true", help="load, report the load, stop")
     args = parser.parse_args(argv)
     return Plan(
@@ -138,6 +142,7 @@ def parse_plan(argv: Sequence[str] | None) -> Plan:
         profile_seconds=args.profile,
         trgm_index=args.trgm_index,
         load_only=args.load_only,
+        days=args.days,
     )
 
 
@@ -570,7 +575,9 @@ def run(
             f"The trigram index was created by the bench (--trgm-index): {PREVIEW_TRGM_INDEX}"
         )
     end = datetime.now(UTC).replace(microsecond=0)
-    window = Window(end - timedelta(days=30), end)
+    window = Window(end - timedelta(days=plan.days), end)
+    partitions_for(database.sqlalchemy_url, window.start, window.end)
+    notes.append(f"{plan.days} days of logs, in {partition_count(database)} partitions of `logs`.")
     strategy = "dropping and rebuilding indexes" if plan.rebuild_indexes else "indexes kept"
     progress(f"loading {plan.rows:,} rows, {plan.load_processes} COPY processes, {strategy}")
     data, loaded = corpus.load(
