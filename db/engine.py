@@ -20,7 +20,7 @@ from db.driver import DRIVER_CURSORS
 from db.loop_writes import LoopWrites
 from db.matching import sqlite_metadata_function, sqlite_metadata_value
 from db.positions import PRIMARY_POSITION, primary_position
-from db.replicas import ReplicaSet, ReplicaSettings, shown_url
+from db.replicas import ReplicaEngines, ReplicaSet, ReplicaSettings, shown_url
 from db.text import sqlite_regexp
 from db.threads import Workers
 from db.timeouts import (
@@ -39,6 +39,7 @@ MAX_THREADS = 100  # database calls running at once, abandoned ones included
 POOL_SIZE = 10  # connections kept open by each pool
 NO_REPLICAS = ReplicaSettings()
 REPLICA_READS = "lograph-replica-reads"  # application_name of the replicas' connections
+REPLICA_PROBES = "lograph-replica-probes"
 
 
 def _json_dumps(value: Any) -> str:
@@ -86,9 +87,14 @@ def make_engine(
     )
 
 
-def _replica_engine(url: str, timeouts: Timeouts) -> Engine:
-    """Autocommit reads, named so that the replica's pg_stat_activity shows whose they are."""
-    return make_engine(url, autocommit=True, timeouts=timeouts, application_name=REPLICA_READS)
+def _replica(url: str, timeouts: Timeouts) -> ReplicaEngines:
+    """A replica's pools: autocommit reads, and its probes apart (a busy read pool must not
+    make it look down), each named in the replica's pg_stat_activity."""
+    reads, probes = (
+        make_engine(url, autocommit=True, timeouts=timeouts, application_name=name)
+        for name in (REPLICA_READS, REPLICA_PROBES)
+    )
+    return ReplicaEngines(name=shown_url(url), reads=reads, probes=probes)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -185,7 +191,7 @@ class Database:
             None
             if self.is_sqlite or not replicas.urls
             else ReplicaSet(
-                [(shown_url(url), _replica_engine(url, timeouts)) for url in replicas.urls],
+                [_replica(url, timeouts) for url in replicas.urls],
                 settings=replicas,
                 primary_position=self._primary_position,
                 run=self._run_on,
@@ -206,7 +212,7 @@ class Database:
             return await self.read_primary(work)
         try:
             return await self._in_thread(
-                partial(self._once_more_if_stale, work, engine=replica.engine, transaction=False)
+                partial(self._once_more_if_stale, work, engine=replica.reads, transaction=False)
             )
         except DatabaseUnavailable as error:
             replica.failed(error)

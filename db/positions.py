@@ -9,15 +9,27 @@ Both are byte positions, compared as integers.
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from sqlalchemy import Connection
 
 T = TypeVar("T")
 PRIMARY_POSITION = "SELECT (pg_current_wal_lsn() - '0/0')::bigint"
-# NULL on a server that is not in recovery: a primary named as a replica by mistake.
-REPLAYED_POSITION = "SELECT (pg_last_wal_replay_lsn() - '0/0')::bigint"
+# NULL on a server that is not in recovery: a primary named as a replica by mistake. The age of
+# the last commit replayed (by the primary's clock against the replica's) bounds its lag.
+REPLAYED_POSITION = (
+    "SELECT (pg_last_wal_replay_lsn() - '0/0')::bigint,"
+    " extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Replay:
+    position: int  # how far the replica has replayed
+    commit_age: float  # seconds since the last commit it replayed was made (inf: none yet)
 
 
 def primary_position(connection: Connection) -> int:
@@ -25,10 +37,12 @@ def primary_position(connection: Connection) -> int:
     return int(connection.exec_driver_sql(PRIMARY_POSITION).scalar_one())
 
 
-def replayed_position(connection: Connection) -> int | None:
+def replayed_position(connection: Connection) -> Replay | None:
     """How far this replica has replayed, or None when the server is no replica."""
-    position = connection.exec_driver_sql(REPLAYED_POSITION).scalar_one()
-    return None if position is None else int(position)
+    position, age = connection.exec_driver_sql(REPLAYED_POSITION).one()
+    if position is None:
+        return None
+    return Replay(int(position), math.inf if age is None else float(age))
 
 
 class Fresh(Generic[T]):

@@ -6,14 +6,15 @@ that arrived while the previous one was out), then takes a usable replica that h
 that far, waiting up to `wait_seconds` for one; otherwise the primary serves it. A monitor
 probes every replica each MONITOR_SECONDS: one that does not answer is down, one that replays
 more than `max_lag_seconds` behind the primary is lagging; both are skipped until a probe
-finds them well again. Lag is measured against this process's own samples of the primary's
-position: the time since the oldest sample the replica has not replayed yet.
+finds them well again. Lag is bounded by this process's own samples of the primary's position
+and by the age of the last commit the replica replayed (`_lag`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -74,6 +75,13 @@ class ReplicaSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ReplicaEngines:
+    name: str  # its URL without the password
+    reads: Engine
+    probes: Engine
+
+
+@dataclass(frozen=True, slots=True)
 class ReplicaStatus:
     """What /readyz and /metrics show of one replica."""
 
@@ -93,9 +101,10 @@ class Runner(Protocol):
 class Replica:
     """One replica's pool and what the last probe found."""
 
-    def __init__(self, *, name: str, engine: Engine, probe: Callable[[], Awaitable[None]]) -> None:
-        self.name = name
-        self.engine = engine
+    def __init__(self, engines: ReplicaEngines, *, probe: Callable[[], Awaitable[None]]) -> None:
+        self.name = engines.name
+        self.reads = engines.reads
+        self.probes = engines.probes
         self.state = ReplicaState.DOWN  # until the first probe answers
         self.replayed = 0
         self.lag_seconds = 0.0
@@ -116,7 +125,7 @@ class ReplicaSet:
 
     def __init__(
         self,
-        replicas: Sequence[tuple[str, Engine]],
+        replicas: Sequence[ReplicaEngines],
         *,
         settings: ReplicaSettings,
         primary_position: Callable[[], Awaitable[int]],
@@ -127,7 +136,7 @@ class ReplicaSet:
         self._read_primary = primary_position
         self._primary = Fresh(self._sample_primary)
         self._samples: deque[tuple[float, int]] = deque(maxlen=SAMPLES_KEPT)
-        self.replicas = [self._replica(name, engine) for name, engine in replicas]
+        self.replicas = [self._replica(engines) for engines in replicas]
         self._turn = 0
         self._monitor: asyncio.Task[None] | None = None
         self.on_status: Callable[[Sequence[ReplicaStatus]], None] | None = None
@@ -161,7 +170,8 @@ class ReplicaSet:
         if self._monitor is not None:
             self._monitor.cancel()
         for replica in self.replicas:
-            replica.engine.dispose()
+            replica.reads.dispose()
+            replica.probes.dispose()
 
     def _reached(self, target: int) -> Replica | None:
         """The next usable replica, in turn, that has replayed up to `target`."""
@@ -181,27 +191,27 @@ class ReplicaSet:
                 timeout=max(0.0, deadline - time.monotonic()),
             )
 
-    def _replica(self, name: str, engine: Engine) -> Replica:
+    def _replica(self, engines: ReplicaEngines) -> Replica:
         replica: Replica
 
         async def probe() -> None:
             await self._probe(replica)
 
-        replica = Replica(name=name, engine=engine, probe=probe)
+        replica = Replica(engines, probe=probe)
         return replica
 
     async def _probe(self, replica: Replica) -> None:
         """Update the replica's position, lag and state from one look at it."""
         try:
-            replayed = await self._run(replica.engine, replayed_position, seconds=PROBE_SECONDS)
+            replayed = await self._run(replica.probes, replayed_position, seconds=PROBE_SECONDS)
         except Exception as error:
             replica.failed(error)
             return
         if replayed is None:
             replica.state, replica.replayed = ReplicaState.NOT_A_REPLICA, 0
             return
-        replica.replayed = max(replica.replayed, replayed)
-        replica.lag_seconds = self._lag(replica.replayed)
+        replica.replayed = max(replica.replayed, replayed.position)
+        replica.lag_seconds = self._lag(replica.replayed, commit_age=replayed.commit_age)
         lagging = replica.lag_seconds > self.settings.max_lag_seconds
         state = ReplicaState.LAGGING if lagging else ReplicaState.UP
         if state is not replica.state:
@@ -215,12 +225,19 @@ class ReplicaSet:
             self._samples.append((now, position))
         return position
 
-    def _lag(self, replayed: int) -> float:
-        """Seconds since the primary had written what the replica has not replayed yet."""
-        for sampled_at, position in self._samples:
-            if position > replayed:
-                return max(0.0, time.monotonic() - sampled_at)
-        return 0.0
+    def _lag(self, replayed: int, *, commit_age: float) -> float:
+        """How far behind the replica is at most: 0 once it has replayed the primary's last
+        known position; else the time since the last sample it has replayed, or since the last
+        commit it replayed (long ago when the primary was idle before), whichever is less."""
+        if not self._samples or replayed >= self._samples[-1][1]:
+            return 0.0
+        since_sample = math.inf
+        for sampled_at, position in reversed(self._samples):
+            if position <= replayed:
+                since_sample = time.monotonic() - sampled_at
+                break
+        lag = min(since_sample, commit_age)
+        return max(0.0, lag) if math.isfinite(lag) else self.settings.max_lag_seconds + 1
 
     def _start_monitor(self) -> None:
         if self._monitor is None:

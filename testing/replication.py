@@ -42,6 +42,7 @@ PRIMARY_SETTINGS = {
     "shared_buffers": "'32MB'",
     "fsync": "off",  # a scratch cluster: crash safety buys nothing, and disks are shared
     "synchronous_commit": "on",  # lograph's guarantee assumes acknowledged means flushed
+    "track_activity_query_size": "16384",  # the tests find their reads' texts in pg_stat_activity
 }
 
 
