@@ -26,6 +26,7 @@ from core.tail_reader import TailReader, new_log_hub
 from db.alert_history import AlertRecord
 from db.engine import Database
 from db.migrate import upgrade_database
+from db.replicas import ReplicaSettings
 from db.search_indexes import warn_when_text_search_scans
 from db.timeouts import Timeouts
 from graph.fast.posts import GraphQLPosts, is_graphql_post
@@ -97,9 +98,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 settings.database_url,
                 timeouts=Timeouts.of(settings),
                 fast_path=settings.database_fast_path,
+                replicas=ReplicaSettings.of(settings),
             )
             for engine in db.engines:
                 metrics.watch_pool(engine)
+            if db.replicas is not None:
+                db.replicas.watch(metrics.replicas_seen)
             await run_in_threadpool(upgrade_database, db.engine)
             await run_in_threadpool(warn_when_text_search_scans, db.engine)
         broker = Broker(settings.redis_url)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from settings_checks import (
@@ -17,6 +17,7 @@ from settings_checks import (
     check_masks,
     check_url_scheme,
     parse_origins,
+    parse_replica_urls,
 )
 
 DEFAULT_DATABASE_URL = "sqlite:///./lograph.db"
@@ -64,6 +65,10 @@ class Settings(BaseSettings):
     statement_timeout_seconds: float = Field(default=10.0, ge=0)
     database_wait_seconds: float = Field(default=15.0, gt=0)
     database_pool_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Streaming replicas that serve reads (docs/replicas.md); empty: the primary serves all.
+    database_replica_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    replica_max_lag_seconds: float = Field(default=5.0, gt=0)
+    replica_wait_seconds: float = Field(default=0.1, ge=0, le=10)
     # Empty means the default: the loopback names and the host of each CORS origin.
     allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_websockets: int = Field(default=500, ge=1)
@@ -98,6 +103,18 @@ class Settings(BaseSettings):
     @classmethod
     def _split_origins(cls, value: Any) -> Any:
         return parse_origins(value)
+
+    @field_validator("database_replica_urls", mode="before")
+    @classmethod
+    def _split_replica_urls(cls, value: Any) -> Any:
+        return parse_replica_urls(value)
+
+    @field_validator("database_replica_urls")
+    @classmethod
+    def _replicas_of_postgres(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        if value and not str(info.data.get("database_url", "")).startswith("postgresql"):
+            raise ValueError("replicas need a PostgreSQL DATABASE_URL")
+        return value
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod

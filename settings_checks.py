@@ -9,12 +9,13 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from dotenv import dotenv_values
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 WEBHOOK_SCHEMES = ("http", "https")
+POSTGRES_SCHEMES = ("postgres", "postgresql", "postgresql+psycopg2")
 # Names older deployments and neighbouring services use for what lograph reads under another.
 PREDECESSOR_NAMES = {
     "ALERT_ENABLED": "ENABLE_ALERTS",
@@ -49,17 +50,23 @@ def parse_origins(value: Any) -> Any:
     never send one, so such an entry would match nothing)."""
     if not isinstance(value, str):
         return value
+    items = split_list(value, holding="origins")
+    return [check_origin(item.rstrip("/")) for item in items]
+
+
+def split_list(value: str, *, holding: str) -> list[str]:
+    """A setting's list, written comma-separated or as a JSON list of strings; blanks dropped."""
     text = value.strip()
     if text.startswith("["):
         try:
             items = json.loads(text)
         except json.JSONDecodeError as error:
             raise ValueError(f"not a valid JSON list ({error.msg})") from None
-        if not all(isinstance(item, str) for item in items):
-            raise ValueError("a JSON list of origins must hold only strings")
+        if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+            raise ValueError(f"a JSON list of {holding} must hold only strings")
     else:
         items = text.split(",")
-    return [check_origin(item.strip().rstrip("/")) for item in items if item.strip()]
+    return [item.strip() for item in items if item.strip()]
 
 
 def check_origin(entry: str) -> str:
@@ -78,6 +85,36 @@ def _is_origin(entry: str) -> bool:
         return False
     extra = parts.path or parts.query or parts.fragment or parts.username is not None
     return port_ok and bool(parts.scheme and parts.hostname) and not extra and " " not in entry
+
+
+def parse_replica_urls(value: Any) -> Any:
+    """DATABASE_REPLICA_URLS as a comma-separated list or a JSON list of PostgreSQL URLs."""
+    if not isinstance(value, str):
+        return value
+    return [check_replica_url(entry) for entry in split_list(value, holding="URLs")]
+
+
+def check_replica_url(entry: str) -> str:
+    """A PostgreSQL URL with a host, pinned to psycopg2 as DATABASE_URL is; a bad entry stops
+    start-up, named without its password."""
+    try:
+        parts = urlsplit(entry)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:  # a port that is no number, or out of range
+        parts, port_ok = None, False
+    if parts is None or not port_ok or parts.scheme not in POSTGRES_SCHEMES or not parts.hostname:
+        shown = entry if parts is None else without_password(entry)
+        raise ValueError(f"{shown!r} is not a PostgreSQL URL (postgresql://user@host:port/db)")
+    return "postgresql+psycopg2://" + entry.split("://", 1)[1]
+
+
+def without_password(url: str) -> str:
+    """The URL as operators may see it: any password replaced by `***`."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user, host = parts.netloc.rsplit("@", 1)
+    return urlunsplit(parts._replace(netloc=f"{user.split(':', 1)[0]}:***@{host}"))
 
 
 def check_url_scheme(value: str | None, schemes: tuple[str, ...]) -> str | None:

@@ -104,7 +104,7 @@ class AlertEngine:
 
     async def reload_rules(self) -> None:
         """Load the rules; a changed rule applies from its next evaluation, which is queued now."""
-        rules = await self.db.read(alert_rules.list_rules)
+        rules = await self.db.read_primary(alert_rules.list_rules)
         before, self._rules = self._rules, {rule.name: rule for rule in rules}
         for name, rule in self._rules.items():
             old = before.get(name)
@@ -137,7 +137,7 @@ class AlertEngine:
         process does, and Alertmanager takes repeats of one alert as one."""
         self._pushed_at = time.monotonic()
         try:
-            records = await self.db.read(alert_history.firing_now)
+            records = await self.db.read_primary(alert_history.firing_now)
         except DatabaseUnavailable as error:
             database_outage.error("could not read the firing alerts: %s", error)
             return

@@ -22,13 +22,13 @@ async def condition_holds(db: Database, rule: Rule, *, now: datetime) -> bool:
     criteria = counted_criteria(rule, now=now)
     if rule.condition is Condition.RATIO_ABOVE:
         base = base_criteria(rule, now=now)
-        matched, total = await db.read(
+        matched, total = await db.read_primary(
             lambda connection: (count_all(connection, criteria), count_all(connection, base))
         )
         assert rule.ratio is not None  # make_rule requires it for RATIO_ABOVE
         reached = total >= rule.min_base_count and matched >= rule.threshold
         return reached and matched / total >= rule.ratio
-    counted = await db.read(
+    counted = await db.read_primary(
         lambda connection: count_up_to(connection, criteria, limit=rule.threshold)
     )
     if rule.condition is Condition.BELOW:
@@ -65,7 +65,7 @@ async def build_alert(
     criteria = counted_criteria(rule, now=now)
     if group is not None:
         criteria = both(criteria, group)
-    window = await db.read(
+    window = await db.read_primary(
         lambda connection: count_in_window(connection, criteria, samples=SAMPLE_SIZE)
     )
     labels = rule_labels(rule) if labels is None else labels

@@ -79,7 +79,7 @@ async def _counts(
     db: Database, rule: Rule, criteria: LogCriteria, *, warned: set[str]
 ) -> dict[GroupKey, int]:
     """The MAX_GROUPS largest groups; the rest are counted and warned about once."""
-    counts, total = await db.read(
+    counts, total = await db.read_primary(
         lambda connection: count_groups(connection, criteria, rule.group_by, limit=MAX_GROUPS)
     )
     if total > MAX_GROUPS and rule.name not in warned:

@@ -56,7 +56,7 @@ def next_change(rule: Rule, seen: Instance | None, *, holds: bool, now: datetime
 async def advance(db: Database, rule: Rule, *, now: datetime, warned: set[str]) -> list[Transition]:
     """Evaluate the rule and move the instance of each group; only the changes this process
     recorded (another process records and delivers the ones it made first)."""
-    instances = await db.read(
+    instances = await db.read_primary(
         lambda connection: alert_instances.of_rule(connection, rule=rule.name)
     )
     by_group = {instance.group_key: instance for instance in instances.values()}

@@ -26,7 +26,7 @@ LEGACY_DEFAULTS: dict[str, Any] = {
 
 async def seed_once(db: Database, *, rules_file: str | None) -> None:
     """On a database's first start, store the legacy rules; later starts change nothing."""
-    if await db.read(queries.seeded_before):
+    if await db.read_primary(queries.seeded_before):
         return
     rules = load_legacy_rules(rules_file)
     source = rules_file or "defaults"

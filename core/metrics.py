@@ -18,6 +18,7 @@ from prometheus_client import Counter, Gauge, Histogram
 from sqlalchemy import Engine, event
 
 from db.logs import LogRecord
+from db.replicas import ReplicaState, ReplicaStatus
 
 MULTIPROCESS = "PROMETHEUS_MULTIPROC_DIR" in os.environ
 _LIVE: dict[str, Any] = {"multiprocess_mode": "livesum"} if MULTIPROCESS else {}
@@ -43,6 +44,18 @@ SUBSCRIPTIONS = Gauge(
 )
 POOL_IN_USE = Gauge(
     "lograph_db_pool_connections_in_use", "Database connections checked out.", **_LIVE
+)
+REPLICA_UP = Gauge(
+    "lograph_replica_up",
+    "1 while a read replica serves reads, 0 while it is down, lagging or no replica.",
+    ["replica"],
+    multiprocess_mode="livemin",
+)
+REPLICA_LAG = Gauge(
+    "lograph_replica_lag_seconds",
+    "How far a read replica's replay is behind the primary, as last probed.",
+    ["replica"],
+    multiprocess_mode="livemax",
 )
 RATE_LIMITED = Counter("lograph_rate_limit_refusals", "Requests refused by a rate limit.")
 PATTERN_LOGS = Counter(
@@ -109,6 +122,13 @@ def watch_pool(engine: Engine) -> None:
     """Count the connections this engine's pool has checked out."""
     event.listen(engine, "checkout", lambda *_: POOL_IN_USE.inc())
     event.listen(engine, "checkin", lambda *_: POOL_IN_USE.dec())
+
+
+def replicas_seen(statuses: Sequence[ReplicaStatus]) -> None:
+    """The replica monitor's listener: each replica's state and lag as last probed."""
+    for status in statuses:
+        REPLICA_UP.labels(status.name).set(1 if status.state is ReplicaState.UP else 0)
+        REPLICA_LAG.labels(status.name).set(status.lag_seconds)
 
 
 def patterns_mined(*, assigned: int, over_caps: int, dropped: int, evicted: int) -> None:

@@ -80,14 +80,18 @@ class PatternMiner:
 
     async def _mine_once(self) -> int:
         now = datetime.now(UTC)
-        cursor = await self._db.read(store.read_cursor)
+        cursor = await self._db.read_primary(store.read_cursor)
         if cursor is None:
-            cursor = await self._db.read(partial(store.first_cursor, owner=self.owner, now=now))
+            cursor = await self._db.read_primary(
+                partial(store.first_cursor, owner=self.owner, now=now)
+            )
         elif cursor.owner != self.owner and cursor.lease_until > now:
             return 0
         if self._version != cursor.version:
             await self._restore()
-        reached, rows = await self._db.read(partial(store.next_batch, cursor=cursor, limit=BATCH))
+        reached, rows = await self._db.read_primary(
+            partial(store.next_batch, cursor=cursor, limit=BATCH)
+        )
         reached = replace(reached, owner=self.owner, lease_until=now + self._lease)
         if not rows and self._idle(cursor, reached, now):
             return 0
@@ -108,7 +112,7 @@ class PatternMiner:
 
     async def _restore(self) -> None:
         """Take the stored miners: ours are behind (another process mined, or a store failed)."""
-        states, ids = await self._db.read(store.load_states)
+        states, ids = await self._db.read_primary(store.load_states)
         self._miners.restore(states)
         self._ids = ids
 

@@ -97,7 +97,7 @@ async def tail_logs(
         )
     if after is None:
         # Starting now is resuming from where the database is now, with nothing yet sent.
-        now = await runtime.db.read(tail.head)
+        now = await runtime.db.read_primary(tail.head)
         start = TailCursor(Batch(int(time.time()), now, now), tx=0, log_id=0)
     else:
         start = decode_cursor(after)
@@ -128,7 +128,9 @@ async def tail_logs(
 
 
 async def _check_resumable(runtime: Runtime, start: TailCursor) -> None:
-    if not await runtime.db.read(lambda connection: tail.log_exists(connection, start.log_id)):
+    if not await runtime.db.read_primary(
+        lambda connection: tail.log_exists(connection, start.log_id)
+    ):
         raise CursorExpired("after", f"its log {start.log_id} was deleted; resume is not exact")
 
 
@@ -159,7 +161,7 @@ async def _pages(
             criteria=criteria,
             limit=REPLAY_PAGE,
         )
-        rows = await runtime.db.read(page)
+        rows = await runtime.db.read_primary(page)
         for edge in edges(batch, rows):
             yield edge
         if len(rows) < REPLAY_PAGE:

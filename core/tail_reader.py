@@ -103,7 +103,7 @@ class TailReader:
         bus.on(LOGS_TOPIC, lambda _payload: self._wake_if_tailed())
 
     async def start(self) -> None:
-        self.position = await self._db.read(tail.head)
+        self.position = await self._db.read_primary(tail.head)
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
@@ -195,13 +195,15 @@ class TailReader:
     async def _read_once(self) -> None:
         since = self.position
         if self._hub.subscriber_count == 0:
-            upto = await self._db.read(tail.head)
+            upto = await self._db.read_primary(tail.head)
             # Someone subscribed meanwhile at `since`: read their logs instead of skipping them.
             if self._hub.subscriber_count == 0:
                 self._advance(upto)
                 return
         wanted = self._union()
-        upto, rows = await self._db.read(lambda connection: tail.poll(connection, since, wanted))
+        upto, rows = await self._db.read_primary(
+            lambda connection: tail.poll(connection, since, wanted)
+        )
         if rows:
             self._hub.deliver(TailBatch.of(edges(Batch(int(time.time()), since, upto), rows)))
         self._advance(upto)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import nullcontext
 from functools import partial
 from typing import Any, TypeVar
@@ -19,6 +19,8 @@ from db import metadata
 from db.driver import DRIVER_CURSORS
 from db.loop_writes import LoopWrites
 from db.matching import sqlite_metadata_function, sqlite_metadata_value
+from db.positions import PRIMARY_POSITION, primary_position
+from db.replicas import ReplicaEngines, ReplicaSet, ReplicaSettings, shown_url
 from db.text import sqlite_regexp
 from db.threads import Workers
 from db.timeouts import (
@@ -35,6 +37,9 @@ T = TypeVar("T")
 PROBE_SECONDS = 1.0  # how long a readiness probe waits
 MAX_THREADS = 100  # database calls running at once, abandoned ones included
 POOL_SIZE = 10  # connections kept open by each pool
+NO_REPLICAS = ReplicaSettings()
+REPLICA_READS = "lograph-replica-reads"  # application_name of the replicas' connections
+REPLICA_PROBES = "lograph-replica-probes"
 
 
 def _json_dumps(value: Any) -> str:
@@ -48,7 +53,13 @@ def _json_loads(text: str | bytes) -> Any:
     return orjson.loads(text)
 
 
-def make_engine(url: str, *, autocommit: bool = False, timeouts: Timeouts = TOOLS) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    autocommit: bool = False,
+    timeouts: Timeouts = TOOLS,
+    application_name: str | None = None,
+) -> Engine:
     """An engine tuned for the backend: WAL and a busy timeout on SQLite, a pool on PostgreSQL.
 
     No pre-ping: it costs a round trip per query; `Database` retries a read once instead
@@ -64,15 +75,26 @@ def make_engine(url: str, *, autocommit: bool = False, timeouts: Timeouts = TOOL
             interrupt_slow_statements(engine, seconds=timeouts.statement)
         return engine
     isolation = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
+    named = {"application_name": application_name} if application_name else {}
     return create_engine(
         url,
         **json,
         pool_size=POOL_SIZE,
         max_overflow=10,
         pool_timeout=timeouts.pool,
-        connect_args=postgres_connect_args(timeouts),
+        connect_args=postgres_connect_args(timeouts) | named,
         **isolation,
     )
+
+
+def _replica(url: str, timeouts: Timeouts) -> ReplicaEngines:
+    """A replica's pools: autocommit reads, and its probes apart (a busy read pool must not
+    make it look down), each named in the replica's pg_stat_activity."""
+    reads, probes = (
+        make_engine(url, autocommit=True, timeouts=timeouts, application_name=name)
+        for name in (REPLICA_READS, REPLICA_PROBES)
+    )
+    return ReplicaEngines(name=shown_url(url), reads=reads, probes=probes)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -129,13 +151,22 @@ class QueryTimeout(Exception):
 
 
 class Database:
-    """Owns the engines; every query goes through `read` or a write method, in a worker thread.
+    """Owns the engines; every query goes through a read or a write method, in a worker thread.
 
     Each call waits at most `timeouts.wait` seconds in all, then raises DatabaseUnavailable
-    and abandons its thread (see `_in_thread`).
+    and abandons its thread (see `_in_thread`). Reads are routed here and nowhere else: `read`
+    to a replica that has every acknowledged write (db/replicas.py), `read_primary` to the
+    primary for what must see it (alert evaluation, claims, the live tail's reader, maintenance).
     """
 
-    def __init__(self, url: str, *, timeouts: Timeouts = REQUESTS, fast_path: bool = True) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeouts: Timeouts = REQUESTS,
+        fast_path: bool = True,
+        replicas: ReplicaSettings = NO_REPLICAS,
+    ) -> None:
         self.timeouts = timeouts
         # DATABASE_FAST_PATH: false runs every statement through SQLAlchemy in a worker thread.
         self.fast_path = fast_path
@@ -156,6 +187,16 @@ class Database:
             if self.is_sqlite or not fast_path
             else LoopWrites(self.engine.url, size=POOL_SIZE, timeouts=timeouts)
         )
+        self.replicas = (
+            None
+            if self.is_sqlite or not replicas.urls
+            else ReplicaSet(
+                [_replica(url, timeouts) for url in replicas.urls],
+                settings=replicas,
+                primary_position=self._primary_position,
+                run=self._run_on,
+            )
+        )
 
     @property
     def engines(self) -> tuple[Engine, ...]:
@@ -163,7 +204,24 @@ class Database:
         return (self.engine,) if self._reader is self.engine else (self.engine, self._reader)
 
     async def read(self, work: Callable[[Connection], T]) -> T:
-        """Run read-only work in the thread pool."""
+        """Run read-only work in the thread pool, on a replica that has replayed every write
+        acknowledged before this call when one has (or soon does), else on the primary. A
+        replica that fails the read is skipped from then on and the primary answers instead."""
+        replica = None if self.replicas is None else await self.replicas.caught_up()
+        if replica is None:
+            return await self.read_primary(work)
+        try:
+            return await self._in_thread(
+                partial(self._once_more_if_stale, work, engine=replica.reads, transaction=False)
+            )
+        except DatabaseUnavailable as error:
+            replica.failed(error)
+        except DBAPIError:  # e.g. cancelled by a conflict with replay, which the primary lacks
+            pass
+        return await self.read_primary(work)
+
+    async def read_primary(self, work: Callable[[Connection], T]) -> T:
+        """Run read-only work in the thread pool, on the primary."""
         return await self._in_thread(partial(self._read, work))
 
     async def write(self, work: Callable[[Connection], T]) -> T:
@@ -201,6 +259,8 @@ class Database:
         await self._in_thread(select_one, seconds=PROBE_SECONDS)
 
     def close(self) -> None:
+        if self.replicas is not None:
+            self.replicas.close()
         if self.loop_writes is not None:
             self.loop_writes.close()
         self._threads.shutdown()
@@ -229,6 +289,20 @@ class Database:
             return await pending
         finally:
             timer.cancel()
+
+    async def _primary_position(self) -> int:
+        """The primary's WAL position, awaited on the loop when the fast path allows."""
+        if self.loop_writes is None:
+            return await self._run_on(self._reader, primary_position, seconds=self.timeouts.wait)
+        ((position,),) = await self.loop_rows(PRIMARY_POSITION, {})
+        return int(position)
+
+    def _run_on(
+        self, engine: Engine, work: Callable[[Connection], T], *, seconds: float
+    ) -> Awaitable[T]:
+        """`work` on one of `engine`'s connections, outside a transaction, within `seconds`."""
+        attempt = partial(self._attempt, work, engine=engine, transaction=False)
+        return self._in_thread(attempt, seconds=seconds)
 
     def _read(self, work: Callable[[Connection], T]) -> T:
         return self._once_more_if_stale(work, engine=self._reader, transaction=False)

@@ -11,11 +11,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 from redis.asyncio import Redis
 from redis.exceptions import AuthenticationError, AuthorizationError, RedisError, ResponseError
-from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.keys import KeyRing
+from db.replicas import shown_url
 from settings import ConfigError, Settings, env_file
 from settings_checks import ignored_environment, ignored_keys
 from ui import missing_assets
@@ -32,17 +32,9 @@ class StartupError(Exception):
 def safe_database_url(url: str) -> str:
     """The URL to show operators: backend, user, host, port and database, never the password."""
     try:
-        parsed = make_url(url)
+        return shown_url(url)
     except (SQLAlchemyError, ValueError):
         return "(unparsable URL)"
-    shown = URL.create(
-        parsed.get_backend_name(),
-        username=parsed.username,
-        host=parsed.host,
-        port=parsed.port,
-        database=parsed.database,
-    )
-    return shown.render_as_string(hide_password=False)
 
 
 def _reason(error: BaseException) -> str:
@@ -178,8 +170,20 @@ def startup_summary(settings: Settings, *, version: str) -> str:
     )
     return (
         f"lograph {version} started: database {safe_database_url(settings.database_url)}; "
-        f"shared state {shared}; alerts {alerts}; API keys {keys}; "
+        f"{_replicas(settings)}; shared state {shared}; alerts {alerts}; API keys {keys}; "
         f"retention default {kept}, applied every {settings.retention_interval_seconds:g} s"
+    )
+
+
+def _replicas(settings: Settings) -> str:
+    """Which replicas serve reads, named without their passwords."""
+    if not settings.database_replica_urls:
+        return "read replicas none (the primary serves every read)"
+    names = ", ".join(safe_database_url(url) for url in settings.database_replica_urls)
+    return (
+        f"read replicas {names} (skipped when down or over "
+        f"{settings.replica_max_lag_seconds:g} s behind; a read waits up to "
+        f"{settings.replica_wait_seconds:g} s for one to replay the writes before it)"
     )
 
 

@@ -191,3 +191,51 @@ def test_cors_origins_takes_origins_with_ports_and_the_wildcard() -> None:
         "app://desk.example",
     ]
     assert load_settings(cors_origins="*").cors_origins == ["*"]
+
+
+POSTGRES = "postgresql://lograph@db.internal/logs"
+
+
+def test_replica_urls_take_a_comma_list_or_a_json_list() -> None:
+    listed = load_settings(database_url=POSTGRES, database_replica_urls=" postgres://r1/l , ")
+    assert listed.database_replica_urls == ["postgresql+psycopg2://r1/l"]
+    as_json = load_settings(
+        database_url=POSTGRES, database_replica_urls='["postgresql://r1/l", "postgresql://r2:6/l"]'
+    )
+    assert as_json.database_replica_urls == [
+        "postgresql+psycopg2://r1/l",
+        "postgresql+psycopg2://r2:6/l",
+    ]
+
+
+def test_replica_defaults_are_none_five_seconds_of_lag_and_a_tenth_of_a_second_of_wait() -> None:
+    settings = load_settings()
+    assert settings.database_replica_urls == []
+    assert settings.replica_max_lag_seconds == 5.0
+    assert settings.replica_wait_seconds == 0.1
+
+
+@pytest.mark.parametrize(
+    ("entry", "shown"),
+    [
+        ("mysql://u:secret@r1/l", "mysql://u:***@r1/l"),
+        ("postgresql://u:secret@/l", "postgresql://u:***@/l"),
+        ("postgresql://r1:0/l", "postgresql://r1:0/l"),
+        ("r1.internal", "r1.internal"),
+    ],
+)
+def test_a_replica_url_that_is_no_postgresql_url_stops_startup_without_its_password(
+    entry: str, shown: str
+) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings(database_url=POSTGRES, database_replica_urls=f"postgresql://r0/l,{entry}")
+    assert str(refused.value) == (
+        f"lograph: invalid DATABASE_REPLICA_URLS: {shown!r} is not a PostgreSQL URL"
+        " (postgresql://user@host:port/db)"
+    )
+    assert "secret" not in str(refused.value)
+
+
+def test_replicas_of_a_sqlite_database_stop_startup() -> None:
+    with pytest.raises(ConfigError, match="DATABASE_REPLICA_URLS: replicas need a PostgreSQL"):
+        load_settings(database_replica_urls="postgresql://r1/l")

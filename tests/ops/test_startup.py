@@ -164,3 +164,20 @@ def test_unreachable_redis_is_no_startup_error(tmp_path: Path) -> None:
     )
     with TestClient(create_app(settings)) as client:
         assert client.get("/readyz").status_code == 200
+
+
+def test_startup_line_names_the_read_replicas_without_passwords() -> None:
+    settings = load_settings(
+        database_url="postgresql://lograph:pw@db.internal:5432/logs",
+        database_replica_urls="postgresql://lograph:pw@r1.internal:5432/logs,"
+        "postgres://lograph:pw@r2.internal/logs",
+    )
+    line = startup_summary(settings, version="1.0.0")
+    replicas = "postgresql://lograph@r1.internal:5432/logs, postgresql://lograph@r2.internal/logs"
+    assert f"read replicas {replicas} (skipped when down or over 5 s behind" in line
+    assert "pw" not in line
+
+
+def test_startup_line_says_the_primary_serves_every_read_without_replicas() -> None:
+    line = startup_summary(load_settings(), version="1.0.0")
+    assert "read replicas none (the primary serves every read)" in line
