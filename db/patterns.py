@@ -9,6 +9,7 @@ two processes' miners overlap.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -17,7 +18,15 @@ from sqlalchemy import Connection, bindparam, case, delete, insert, select, upda
 from sqlalchemy.exc import IntegrityError
 
 from db.logs import LogCriteria
-from db.models import UTCDateTime, log_patterns, pattern_cursor, pattern_miners, patterns
+from db.models import (
+    UTCDateTime,
+    dialect_insert,
+    log_patterns,
+    pattern_counts,
+    pattern_cursor,
+    pattern_miners,
+    patterns,
+)
 from db.tail import Snapshot, TailRow, head, replay
 
 CURSOR_ID = 1
@@ -112,6 +121,16 @@ class Seen:
     last: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """A mined log's (service, cluster), and the rollup row its count goes to."""
+
+    log_id: int
+    key: tuple[str, int]
+    minute: datetime
+    level: str
+
+
 def store_batch(
     connection: Connection,
     *,
@@ -120,7 +139,7 @@ def store_batch(
     seen: Sequence[Seen],
     known: Mapping[tuple[str, int], int],
     evicted: Iterable[int],
-    assignments: Sequence[tuple[int, tuple[str, int]]],
+    assignments: Sequence[Assignment],
     states: Mapping[str, bytes],
 ) -> dict[tuple[str, int], int]:
     """Store one batch's work atomically; the ids of the patterns it created. LostCursor
@@ -135,9 +154,10 @@ def store_batch(
         [(known[key], one) for one in seen if (key := (one.service, one.cluster_id)) in known],
     )
     ids = {**known, **created}
-    rows = [{"log_id": log_id, "pattern_id": ids[key]} for log_id, key in assignments]
+    rows = [{"log_id": one.log_id, "pattern_id": ids[one.key]} for one in assignments]
     if rows:
         connection.execute(insert(log_patterns), rows)
+        _count(connection, Counter((ids[one.key], one.minute, one.level) for one in assignments))
     if states:
         connection.execute(delete(pattern_miners).where(pattern_miners.c.service.in_(states)))
         connection.execute(
@@ -179,7 +199,38 @@ def _drop_patterns(connection: Connection, ids: list[int]) -> None:
     """Evicted clusters' patterns go with their assignments, so the tables stay bounded."""
     if ids:
         connection.execute(delete(log_patterns).where(log_patterns.c.pattern_id.in_(ids)))
+        connection.execute(delete(pattern_counts).where(pattern_counts.c.pattern_id.in_(ids)))
         connection.execute(delete(patterns).where(patterns.c.id.in_(ids)))
+
+
+def _count(connection: Connection, counts: Counter[tuple[int, datetime, str]]) -> None:
+    """Add the batch's logs to the per-minute rollup (in key order: no lock cycles)."""
+    rows = [
+        {"pattern_id": pattern_id, "bucket": minute, "level": level, "count": n}
+        for (pattern_id, minute, level), n in sorted(counts.items())
+    ]
+    statement = dialect_insert(connection, pattern_counts)
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=["bucket", "pattern_id", "level"],
+            set_={"count": pattern_counts.c.count + statement.excluded.count},
+        ),
+        rows,
+    )
+
+
+def forget_pattern_counts_between(connection: Connection, *, start: datetime, end: datetime) -> int:
+    """Forget the counts of every log in [start, end), which retention removed wholesale (a
+    dropped partition fires no delete trigger): pattern counts stay those of the logs kept.
+    Both ends are whole minutes; the rollup rows removed."""
+    if start.second or start.microsecond or end.second or end.microsecond:
+        raise ValueError("start and end must be whole minutes")
+    removed = connection.execute(
+        delete(pattern_counts).where(
+            pattern_counts.c.bucket >= start, pattern_counts.c.bucket < end
+        )
+    )
+    return int(removed.rowcount)
 
 
 def _insert_patterns(connection: Connection, seen: list[Seen]) -> dict[tuple[str, int], int]:
