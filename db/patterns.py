@@ -10,11 +10,23 @@ two processes' miners overlap.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from operator import attrgetter
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, delete, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Text,
+    case,
+    delete,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from db.logs import LogCriteria
@@ -30,6 +42,10 @@ from db.models import (
 from db.tail import Snapshot, TailRow, head, replay
 
 CURSOR_ID = 1
+# Rows of one multi-row INSERT: an upsert given as many parameter sets would be sent one row
+# per round trip; 4 parameters a row stays within SQLite's 999.
+ROWS_PER_STATEMENT = 200
+UPDATES_PER_STATEMENT = 50
 START = Snapshot(1, 1)  # before every log
 
 
@@ -209,14 +225,16 @@ def _count(connection: Connection, counts: Counter[tuple[int, datetime, str]]) -
         {"pattern_id": pattern_id, "bucket": minute, "level": level, "count": n}
         for (pattern_id, minute, level), n in sorted(counts.items())
     ]
-    statement = dialect_insert(connection, pattern_counts)
-    connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=["bucket", "pattern_id", "level"],
-            set_={"count": pattern_counts.c.count + statement.excluded.count},
-        ),
-        rows,
-    )
+    for start in range(0, len(rows), ROWS_PER_STATEMENT):
+        statement = dialect_insert(connection, pattern_counts).values(
+            rows[start : start + ROWS_PER_STATEMENT]
+        )
+        connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=["bucket", "pattern_id", "level"],
+                set_={"count": pattern_counts.c.count + statement.excluded.count},
+            )
+        )
 
 
 def forget_pattern_counts_between(connection: Connection, *, start: datetime, end: datetime) -> int:
@@ -256,27 +274,31 @@ def _insert_patterns(connection: Connection, seen: list[Seen]) -> dict[tuple[str
 
 
 def _update_patterns(connection: Connection, seen: list[tuple[int, Seen]]) -> None:
-    """Drain generalises templates as lines come: the row keeps its id, takes the new text."""
-    if not seen:
-        return
-    first = bindparam("first", type_=UTCDateTime())
-    last = bindparam("last", type_=UTCDateTime())
-    statement = (
-        update(patterns)
-        .where(patterns.c.id == bindparam("pattern_id"))
-        .values(
-            template=bindparam("new_template"),
-            first_seen=case((patterns.c.first_seen > first, first), else_=patterns.c.first_seen),
-            last_seen=case((patterns.c.last_seen < last, last), else_=patterns.c.last_seen),
+    """Drain generalises templates as lines come: the row keeps its id, takes the new text.
+    A few statements of many rows each (an UPDATE given many parameter sets is sent one row
+    per round trip)."""
+    for start in range(0, len(seen), UPDATES_PER_STATEMENT):
+        part = seen[start : start + UPDATES_PER_STATEMENT]
+        first = _each(part, attrgetter("first"), UTCDateTime())
+        last = _each(part, attrgetter("last"), UTCDateTime())
+        connection.execute(
+            update(patterns)
+            .where(patterns.c.id.in_([pattern_id for pattern_id, _one in part]))
+            .values(
+                template=_each(part, attrgetter("template"), Text()),
+                first_seen=case(
+                    (patterns.c.first_seen > first, first), else_=patterns.c.first_seen
+                ),
+                last_seen=case((patterns.c.last_seen < last, last), else_=patterns.c.last_seen),
+            )
         )
+
+
+def _each(
+    part: list[tuple[int, Seen]], value: Callable[[Seen], Any], type_: Any
+) -> ColumnElement[Any]:
+    """Each pattern's own value of `value`, as one expression over the row's id."""
+    return case(
+        {pattern_id: literal(value(one), type_) for pattern_id, one in part},
+        value=patterns.c.id,
     )
-    rows = [
-        {
-            "pattern_id": pattern_id,
-            "new_template": one.template,
-            "first": one.first,
-            "last": one.last,
-        }
-        for pattern_id, one in seen
-    ]
-    connection.execute(statement, rows)
