@@ -1,10 +1,8 @@
-"""Mining measured: lograph's miners and drain3 alone in process, and the miner end to end."""
+"""Mining measured: a server's miner catching up on a backlog, and drain3 alone in process."""
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,92 +10,73 @@ from datetime import datetime, timedelta
 from drain3 import TemplateMiner
 
 from bench.corpus import Chunk, chunk_text, copy_chunks
-from core.mining import MinerLimits, Miners
-from core.pattern_miner import PatternMiner
-from db.engine import Database
-from settings import DEFAULT_PATTERN_MASKS
+from bench.cpu import process_cpu_seconds
+from bench.pattern_serving import server
 from testing.database import ScratchDatabase
 
 CHUNK = 100_000
-LIVE_RATE = 10_000  # logs/s the stored logs are stamped at
+LIVE_RATE = 10_000  # logs/s the backlog is stamped at
 
 
-@dataclass(frozen=True, slots=True)
-class Clustered:
-    """One pass over the messages: patterns found, and logs per CPU second."""
-
-    patterns: int
-    rate: float
-
-
-def messages(count: int, *, seed: int) -> list[tuple[str, str]]:
-    """(service, message) of `count` corpus logs."""
-    found: list[tuple[str, str]] = []
-    for index in range(0, count, CHUNK):
-        chunk = Chunk(1, min(CHUNK, count - index), 1.7e9, 1.7e9 + 86_400, seed + index)
-        for line in chunk_text(chunk).splitlines():
-            fields = line.split("\t", 5)
-            found.append((fields[3], fields[4]))
-    return found
+def chunks(rows: int, *, end: datetime, seed: int) -> list[Chunk]:
+    """`rows` corpus logs stamped as if written at LIVE_RATE until `end`."""
+    start = (end - timedelta(seconds=rows / LIVE_RATE)).timestamp()
+    return [
+        Chunk(1 + n, min(CHUNK, rows - n), start, end.timestamp(), seed + n)
+        for n in range(0, rows, CHUNK)
+    ]
 
 
-def by_lograph(lines: Iterable[tuple[str, str]]) -> Clustered:
-    """Masked, one bounded Drain per service, as the miner does (without storing)."""
-    miners = Miners(limits=MinerLimits(), masks=DEFAULT_PATTERN_MASKS)
-    count, started = 0, time.process_time()
-    for service, message in lines:
-        if miners.fits(message):
-            miners.mine(service, message)
-        count += 1
-    spent = time.process_time() - started
-    return Clustered(miners.held(), count / spent)
+def messages(planned: list[Chunk]) -> list[str]:
+    """The messages of the planned logs, as COPY writes them."""
+    return [line.split("\t", 5)[4] for chunk in planned for line in chunk_text(chunk).splitlines()]
 
 
-def by_drain3(lines: Iterable[tuple[str, str]]) -> Clustered:
-    """drain3's TemplateMiner with its default configuration: one miner, no masking."""
+def by_drain3(lines: list[str]) -> tuple[int, float]:
+    """drain3's TemplateMiner with its default configuration (one miner, no masking): the
+    patterns it finds, and logs per CPU second."""
     miner = TemplateMiner()
-    count, started = 0, time.process_time()
-    for _service, message in lines:
+    started = time.process_time()
+    for message in lines:
         miner.add_log_message(message)
-        count += 1
-    spent = time.process_time() - started
-    return Clustered(len(miner.drain.clusters), count / spent)
+    return len(miner.drain.clusters), len(lines) / (time.process_time() - started)
 
 
 @dataclass(frozen=True, slots=True)
-class EndToEnd:
+class Backlog:
+    """A server's miner catching up on logs written while none mined."""
+
     logs: int
     seconds: float
-    cpu_seconds: float  # this process: reading, mining and storing (PostgreSQL's not counted)
+    cpu_seconds: float  # the server process's (PostgreSQL's not counted)
+    patterns: int
 
 
-def mine_stored(database: ScratchDatabase, *, rows: int, end: datetime) -> EndToEnd:
-    """COPY `rows` corpus logs, then one PatternMiner mines them all, as a process would."""
-    start = end - timedelta(seconds=rows / LIVE_RATE)  # as if written at that rate
-    chunks = [
-        Chunk(1 + index, min(CHUNK, rows - index), start.timestamp(), end.timestamp(), 50 + index)
-        for index in range(0, rows, CHUNK)
-    ]
-    for _count in copy_chunks(database.dsn, chunks, processes=1):
+def mine_backlog(database: ScratchDatabase, planned: list[Chunk]) -> Backlog:
+    """COPY the planned logs, then start a server that mines (one process: one core, as
+    its miner holds the GIL while it mines) and time it until every log has its pattern."""
+    for _count in copy_chunks(database.dsn, planned, processes=1):
         pass
     with closing(database.connect()) as connection, connection.cursor() as cursor:
         cursor.execute("SELECT setval(pg_get_serial_sequence('logs', 'id'), max(id)) FROM logs")
         cursor.execute("ANALYZE logs")
         connection.commit()
-    return asyncio.run(_mine_all(database, rows))
+    with server(database, mining=True) as running:
+        cpu, wall = process_cpu_seconds(running.pid), time.perf_counter()
+        _wait_for_assignments(database, sum(chunk.count for chunk in planned))
+        seconds = time.perf_counter() - wall
+        cpu = process_cpu_seconds(running.pid) - cpu
+    with closing(database.connect()) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM patterns")
+        (patterns,) = cursor.fetchone()
+    return Backlog(sum(chunk.count for chunk in planned), seconds, cpu, int(patterns))
 
 
-async def _mine_all(database: ScratchDatabase, rows: int) -> EndToEnd:
-    db = Database(database.sqlalchemy_url)
-    miner = PatternMiner(
-        db=db,
-        miners=Miners(limits=MinerLimits(), masks=DEFAULT_PATTERN_MASKS),
-        interval_seconds=1.0,
-        lease_seconds=60.0,
-    )
-    cpu, wall = time.process_time(), time.perf_counter()
-    await miner.catch_up()
-    result = EndToEnd(rows, time.perf_counter() - wall, time.process_time() - cpu)
-    await miner.stop()
-    db.close()
-    return result
+def _wait_for_assignments(database: ScratchDatabase, logs: int) -> None:
+    with closing(database.connect()) as connection, connection.cursor() as cursor:
+        connection.autocommit = True
+        while True:
+            cursor.execute("SELECT count(*) FROM log_patterns")
+            if cursor.fetchone()[0] >= logs:
+                return
+            time.sleep(0.25)
