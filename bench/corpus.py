@@ -133,10 +133,10 @@ def plan_chunks(
     rows: int, start: datetime, end: datetime, *, first_id: int = 1
 ) -> tuple[list[Chunk], Corpus]:
     """Slices of time, oldest first, with the incident hour's burst in the slice holding it."""
-    burst_rows = min(BURST_ROWS, rows // 10)
-    base_rows = rows - burst_rows
-    # The incident: an hour-aligned hour ten days before the end.
+    # The incident: an hour-aligned hour ten days before the end (none in a shorter window).
     burst_start = (end - timedelta(days=10)).replace(minute=0, second=0, microsecond=0)
+    burst_rows = min(BURST_ROWS, rows // 10) if start <= burst_start else 0
+    base_rows = rows - burst_rows
     burst = (burst_start.timestamp(), burst_start.timestamp() + 3600.0)
     count = max(1, -(-base_rows // CHUNK_ROWS))
     t0, t1 = start.timestamp(), end.timestamp()

@@ -22,7 +22,7 @@ from core import metrics
 from core.mining import MinerLimits, Miners
 from db import patterns as store
 from db.engine import Database
-from db.patterns import Cursor, LostCursor, Seen
+from db.patterns import Assignment, Cursor, LostCursor, Seen
 from db.tail import TailRow
 from settings import Settings
 
@@ -35,7 +35,7 @@ BATCH = 5000
 class MinedBatch:
     """What mining one batch changed, ready to store."""
 
-    assignments: list[tuple[int, tuple[str, int]]] = field(default_factory=list)
+    assignments: list[Assignment] = field(default_factory=list)
     seen: dict[tuple[str, int], Seen] = field(default_factory=dict)
     evicted: list[int] = field(default_factory=list)
     states: dict[str, bytes] = field(default_factory=dict)
@@ -125,7 +125,8 @@ class PatternMiner:
                 continue
             mined = self._miners.mine(log.service, log.message)
             key = (mined.service, mined.cluster_id)
-            batch.assignments.append((log.id, key))
+            minute = log.timestamp.replace(second=0, microsecond=0)
+            batch.assignments.append(Assignment(log.id, key, minute, log.level.value))
             seen = batch.seen.get(key)
             first = log.timestamp if seen is None else min(seen.first, log.timestamp)
             last = log.timestamp if seen is None else max(seen.last, log.timestamp)
@@ -141,10 +142,12 @@ class PatternMiner:
                 del batch.seen[key]
             else:
                 batch.seen[key] = replace(seen, template=template)
-        kept = [(log_id, key) for log_id, key in batch.assignments if key in batch.seen]
+        kept = [one for one in batch.assignments if one.key in batch.seen]
         batch.dropped = len(batch.assignments) - len(kept)
         batch.assignments = kept
-        services = {service for service, _ in batch.seen} | {s for _, (s, _) in batch.assignments}
+        services = {service for service, _ in batch.seen} | {
+            one.key[0] for one in batch.assignments
+        }
         batch.evicted = [
             pattern_id
             for (service, cluster_id), pattern_id in self._ids.items()

@@ -113,10 +113,7 @@ class PatternGroup:
         return await self._read(reads.level_counts, ids=self._ids)
 
     async def _samples(self) -> dict[int, LogRecord]:
-        tallies = await self._once("tallies", self._tallies)
-        latest = {tally.latest_id: pattern_id for pattern_id, tally in tallies.items()}
-        found = await self._runtime.db.read(lambda c: reads.logs_by_id(c, latest))
-        return {latest[log_id]: record for log_id, record in found.items()}
+        return await self._read(reads.latest_logs, ids=self._ids)
 
     async def _bounds(self, interval: HistogramInterval) -> dict[int, tuple[datetime, int]]:
         """Each pattern's first bucket and how many: from startTime (else its first match)

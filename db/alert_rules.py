@@ -9,13 +9,12 @@ from enum import StrEnum
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Row, Table, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Row, delete, func, select
 
 from db import alert_instances
 from db.levels import Level
 from db.logs import LogCriteria, LogRecord, filtered, find_logs
-from db.models import alert_rules, alert_rules_seeded, logs
+from db.models import alert_rules, alert_rules_seeded, dialect_insert, logs
 
 _SEED_MARKER_ID = 1
 
@@ -67,7 +66,7 @@ def list_rules(connection: Connection) -> list[Rule]:
 def upsert_rule(connection: Connection, rule: Rule) -> Rule:
     """Create the rule, or replace the one with its name, in one statement."""
     values = _values(rule)
-    statement = _dialect_insert(connection, alert_rules).values(values)
+    statement = dialect_insert(connection, alert_rules).values(values)
     changed = {key: statement.excluded[key] for key in values if key != "name"}
     connection.execute(statement.on_conflict_do_update(index_elements=["name"], set_=changed))
     return rule
@@ -90,7 +89,7 @@ def seeded_before(connection: Connection) -> bool:
 def seed_rules(connection: Connection, rules: Sequence[Rule], *, source: str) -> bool:
     """Insert the first rules once per database; False when some start seeded them before."""
     marker = (
-        _dialect_insert(connection, alert_rules_seeded)
+        dialect_insert(connection, alert_rules_seeded)
         .values(id=_SEED_MARKER_ID, seeded_at=datetime.now(UTC), source=source)
         .on_conflict_do_nothing()
         .returning(alert_rules_seeded.c.id)
@@ -127,13 +126,6 @@ def count_in_window(connection: Connection, criteria: LogCriteria, *, samples: i
     count = count_all(connection, criteria)
     newest = find_logs(connection, criteria, skip=0, limit=samples, descending=True)
     return WindowCount(count=count, samples=newest)
-
-
-def _dialect_insert(connection: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
-    """INSERT with ON CONFLICT, which both backends spell the same way."""
-    if connection.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
 
 
 def _values(rule: Rule) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     ColumnElement,
+    Connection,
     DateTime,
     Dialect,
     Float,
@@ -29,6 +30,7 @@ from sqlalchemy import (
     event,
     false,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.compiler import compiles
 
@@ -73,6 +75,13 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return None if value is None else as_utc(value)
+
+
+def dialect_insert(connection: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """INSERT with ON CONFLICT, which both backends spell the same way."""
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
 
 def as_utc(value: datetime) -> datetime:
@@ -307,6 +316,18 @@ log_patterns = Table(
     Column("log_id", BigInteger, primary_key=True, autoincrement=False),
     Column("pattern_id", BigInteger, nullable=False),
     Index("ix_log_patterns_pattern", "pattern_id", "log_id"),
+)
+# Logs per (minute, pattern, level) that the miner assigned, for counts that read no logs
+# (migration 0019): the miner adds as it assigns, a log's delete subtracts (a trigger), an
+# evicted pattern's rows go with it; retention forgets whole minutes (db/patterns.py).
+pattern_counts = Table(
+    "pattern_counts",
+    metadata,
+    Column("bucket", UTCDateTime(), primary_key=True),
+    Column("pattern_id", BigInteger, primary_key=True),
+    Column("level", String(5), primary_key=True),
+    Column("count", BigInteger, nullable=False),
+    Index("ix_pattern_counts_pattern", "pattern_id", "bucket"),
 )
 # Each service's Drain, as drain3 snapshots it, written with the assignments it made.
 pattern_miners = Table(

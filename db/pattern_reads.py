@@ -1,20 +1,21 @@
 """Reading patterns: which exist, how many logs of each match criteria, and of which logs.
 
-Counts are an exact join of the matching logs with `log_patterns` (its primary key is the log
-id, and `ix_log_patterns_pattern` leads with the pattern), bounded like every read by the
-statement timeout. The rollups count by level and service only, so they cannot answer these.
+Counts come from the per-minute rollup by pattern where it can answer, else from the logs
+joined with their assignments (db/pattern_counts.py): the same answer either way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
+from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, func, select
+from sqlalchemy import ColumnElement, Connection, select
 
+from db import pattern_counts as counting
 from db.histogram import BucketCounts, bucket_number
 from db.logs import LOG_COLUMNS, LogCriteria, LogRecord, filtered, log_record
 from db.models import log_patterns, logs, patterns
@@ -39,12 +40,11 @@ class PatternRecord:
 
 @dataclass(frozen=True, slots=True)
 class PatternTally:
-    """A pattern's logs matching some criteria: how many, the first one's time, the last
-    written one's id."""
+    """A pattern's logs matching some criteria: how many, and the first one's minute (its
+    instant, when counted from the logs)."""
 
     count: int
     first: datetime
-    latest_id: int
 
 
 PATTERN_COLUMNS = (
@@ -72,51 +72,66 @@ def count_patterns(
 ) -> list[tuple[PatternRecord, PatternTally]]:
     """The patterns with logs matching the criteria (of `ids` only, when given), in `order`
     (ties by id), and their tallies."""
-    if criteria.matches_nothing or limit == 0:
+    if limit == 0:
         return []
-    # Counted by pattern id first, then joined with the (few) patterns counted.
-    counted = (
-        _joined(
-            select(
-                log_patterns.c.pattern_id,
-                func.count().label("n"),
-                func.min(logs.c.timestamp).label("first"),
-                func.max(logs.c.id).label("latest"),
-            ),
-            criteria,
-            ids,
-        )
-        .group_by(log_patterns.c.pattern_id)
-        .subquery("counted")
-    )
-    first_key: ColumnElement[Any] = {
-        PatternOrder.COUNT_DESC: counted.c.n,
-        PatternOrder.FIRST_SEEN_DESC: patterns.c.first_seen,
-        PatternOrder.LAST_SEEN_DESC: patterns.c.last_seen,
-    }[order]
-    statement = (
-        select(*PATTERN_COLUMNS, counted.c.n, counted.c.first, counted.c.latest)
-        .join(counted, counted.c.pattern_id == patterns.c.id)
-        .order_by(first_key.desc(), patterns.c.id)
-        .limit(limit)
-    )
-    return [
-        (PatternRecord(*row[:5]), PatternTally(row[5], row[6], row[7]))
-        for row in connection.execute(statement)
-    ]
+    tallies = {
+        key[0]: PatternTally(count, first)
+        for key, (count, first) in counting.tally(
+            connection, criteria, keys=counting.by_pattern, ids=ids
+        ).items()
+    }
+    if order is PatternOrder.COUNT_DESC:  # the page is known before reading any pattern
+        chosen = sorted(tallies, key=lambda n: (-tallies[n].count, n))[:limit]
+        records = _records(connection, chosen)
+        return [(records[n], tallies[n]) for n in chosen if n in records]
+    records = _records(connection, tallies)
+    seen = "first_seen" if order is PatternOrder.FIRST_SEEN_DESC else "last_seen"
+    ordered = sorted(records.values(), key=attrgetter("id"))
+    ordered.sort(key=attrgetter(seen), reverse=True)
+    return [(record, tallies[record.id]) for record in ordered[:limit]]
+
+
+def _records(connection: Connection, ids: Collection[int]) -> dict[int, PatternRecord]:
+    if not ids:
+        return {}
+    statement = select(*PATTERN_COLUMNS).where(patterns.c.id.in_(sorted(ids)))
+    return {row.id: PatternRecord(*row) for row in connection.execute(statement)}
 
 
 def level_counts(
     connection: Connection, criteria: LogCriteria, ids: Collection[int]
 ) -> dict[int, dict[str, int]]:
     """Matching logs of each of the patterns, by level (its stored name)."""
-    statement = _joined(
-        select(log_patterns.c.pattern_id, logs.c.level, func.count()), criteria, ids
-    ).group_by(log_patterns.c.pattern_id, logs.c.level)
     counts: dict[int, dict[str, int]] = {}
-    for pattern_id, level, count in connection.execute(statement):
+    found = counting.tally(connection, criteria, keys=counting.by_pattern_and_level, ids=ids)
+    for (pattern_id, level), (count, _first) in found.items():
         counts.setdefault(pattern_id, {})[level] = count
     return counts
+
+
+def latest_logs(
+    connection: Connection, criteria: LogCriteria, ids: Collection[int]
+) -> dict[int, LogRecord]:
+    """Each pattern's matching log written last (its highest id), by pattern id."""
+    if criteria.matches_nothing or not ids:
+        return {}
+    latest = (
+        filtered(
+            select(log_patterns.c.log_id)
+            .select_from(log_patterns)
+            .join(logs, logs.c.id == log_patterns.c.log_id)
+            .where(log_patterns.c.pattern_id == patterns.c.id),
+            criteria,
+        )
+        .order_by(log_patterns.c.log_id.desc())
+        .limit(1)
+        .correlate(patterns)
+        .scalar_subquery()
+    )
+    statement = select(patterns.c.id, latest).where(patterns.c.id.in_(sorted(ids)))
+    log_ids = {log_id: pattern_id for pattern_id, log_id in connection.execute(statement)}
+    found = logs_by_id(connection, [n for n in log_ids if n is not None])
+    return {log_ids[log_id]: record for log_id, record in found.items()}
 
 
 def patterns_of_logs(connection: Connection, log_ids: Collection[int]) -> dict[int, PatternRecord]:
@@ -143,28 +158,24 @@ def count_by_pattern_and_bucket(
     origin: datetime,
     width: timedelta,
 ) -> dict[int, BucketCounts]:
-    """Each pattern's matching logs (none before `origin`) by bucket number and level: a scan,
-    as no rollup knows patterns."""
-    bucket = bucket_number(connection, logs.c.timestamp, origin=origin, width=width)
-    statement = (
-        _joined(
-            select(log_patterns.c.pattern_id, bucket, logs.c.level, func.count()), criteria, ids
-        )
-        .where(logs.c.timestamp >= origin)
-        .group_by(log_patterns.c.pattern_id, bucket, logs.c.level)
+    """Each pattern's matching logs (none before `origin`) by bucket number and level; from
+    the rollup when buckets are whole minutes."""
+
+    def keys(
+        time: ColumnElement[datetime], level: ColumnElement[str], pattern: Any, whole: bool
+    ) -> list[Any]:
+        number = bucket_number(connection, time, origin=origin, width=width, whole_seconds=whole)
+        return [pattern, number, level]
+
+    since = max(criteria.start_time or origin, origin)
+    found = counting.tally(
+        connection,
+        replace(criteria, start_time=since),
+        keys=keys,
+        ids=ids,
+        whole_minutes=width % counting.MINUTE == timedelta(0) and origin.second == 0,
     )
     counts: dict[int, BucketCounts] = {}
-    for pattern_id, number, level, count in connection.execute(statement):
+    for (pattern_id, number, level), (count, _first) in found.items():
         counts.setdefault(pattern_id, {}).setdefault(number, {})[level] = count
     return counts
-
-
-def _joined(
-    statement: Select[Any], criteria: LogCriteria, ids: Collection[int] | None
-) -> Select[Any]:
-    """The statement over matching logs joined with their assignments (to `ids`, when given).
-    An evicted pattern's assignments went with it (db/patterns.py), so every one is live."""
-    joined = statement.select_from(logs).join(log_patterns, log_patterns.c.log_id == logs.c.id)
-    if ids is not None:
-        joined = joined.where(log_patterns.c.pattern_id.in_(sorted(ids)))
-    return filtered(joined, criteria)

@@ -9,18 +9,43 @@ two processes' miners overlap.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from operator import attrgetter
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, delete, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Text,
+    case,
+    delete,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from db.logs import LogCriteria
-from db.models import UTCDateTime, log_patterns, pattern_cursor, pattern_miners, patterns
+from db.models import (
+    UTCDateTime,
+    dialect_insert,
+    log_patterns,
+    pattern_counts,
+    pattern_cursor,
+    pattern_miners,
+    patterns,
+)
 from db.tail import Snapshot, TailRow, head, replay
 
 CURSOR_ID = 1
+# Rows of one multi-row INSERT: an upsert given as many parameter sets would be sent one row
+# per round trip; 4 parameters a row stays within SQLite's 999.
+ROWS_PER_STATEMENT = 200
+UPDATES_PER_STATEMENT = 50
 START = Snapshot(1, 1)  # before every log
 
 
@@ -112,6 +137,16 @@ class Seen:
     last: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """A mined log's (service, cluster), and the rollup row its count goes to."""
+
+    log_id: int
+    key: tuple[str, int]
+    minute: datetime
+    level: str
+
+
 def store_batch(
     connection: Connection,
     *,
@@ -120,7 +155,7 @@ def store_batch(
     seen: Sequence[Seen],
     known: Mapping[tuple[str, int], int],
     evicted: Iterable[int],
-    assignments: Sequence[tuple[int, tuple[str, int]]],
+    assignments: Sequence[Assignment],
     states: Mapping[str, bytes],
 ) -> dict[tuple[str, int], int]:
     """Store one batch's work atomically; the ids of the patterns it created. LostCursor
@@ -135,9 +170,10 @@ def store_batch(
         [(known[key], one) for one in seen if (key := (one.service, one.cluster_id)) in known],
     )
     ids = {**known, **created}
-    rows = [{"log_id": log_id, "pattern_id": ids[key]} for log_id, key in assignments]
+    rows = [{"log_id": one.log_id, "pattern_id": ids[one.key]} for one in assignments]
     if rows:
         connection.execute(insert(log_patterns), rows)
+        _count(connection, Counter((ids[one.key], one.minute, one.level) for one in assignments))
     if states:
         connection.execute(delete(pattern_miners).where(pattern_miners.c.service.in_(states)))
         connection.execute(
@@ -179,7 +215,40 @@ def _drop_patterns(connection: Connection, ids: list[int]) -> None:
     """Evicted clusters' patterns go with their assignments, so the tables stay bounded."""
     if ids:
         connection.execute(delete(log_patterns).where(log_patterns.c.pattern_id.in_(ids)))
+        connection.execute(delete(pattern_counts).where(pattern_counts.c.pattern_id.in_(ids)))
         connection.execute(delete(patterns).where(patterns.c.id.in_(ids)))
+
+
+def _count(connection: Connection, counts: Counter[tuple[int, datetime, str]]) -> None:
+    """Add the batch's logs to the per-minute rollup (in key order: no lock cycles)."""
+    rows = [
+        {"pattern_id": pattern_id, "bucket": minute, "level": level, "count": n}
+        for (pattern_id, minute, level), n in sorted(counts.items())
+    ]
+    for start in range(0, len(rows), ROWS_PER_STATEMENT):
+        statement = dialect_insert(connection, pattern_counts).values(
+            rows[start : start + ROWS_PER_STATEMENT]
+        )
+        connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=["bucket", "pattern_id", "level"],
+                set_={"count": pattern_counts.c.count + statement.excluded.count},
+            )
+        )
+
+
+def forget_pattern_counts_between(connection: Connection, *, start: datetime, end: datetime) -> int:
+    """Forget the counts of every log in [start, end), which retention removed wholesale (a
+    dropped partition fires no delete trigger): pattern counts stay those of the logs kept.
+    Both ends are whole minutes; the rollup rows removed."""
+    if start.second or start.microsecond or end.second or end.microsecond:
+        raise ValueError("start and end must be whole minutes")
+    removed = connection.execute(
+        delete(pattern_counts).where(
+            pattern_counts.c.bucket >= start, pattern_counts.c.bucket < end
+        )
+    )
+    return int(removed.rowcount)
 
 
 def _insert_patterns(connection: Connection, seen: list[Seen]) -> dict[tuple[str, int], int]:
@@ -205,27 +274,31 @@ def _insert_patterns(connection: Connection, seen: list[Seen]) -> dict[tuple[str
 
 
 def _update_patterns(connection: Connection, seen: list[tuple[int, Seen]]) -> None:
-    """Drain generalises templates as lines come: the row keeps its id, takes the new text."""
-    if not seen:
-        return
-    first = bindparam("first", type_=UTCDateTime())
-    last = bindparam("last", type_=UTCDateTime())
-    statement = (
-        update(patterns)
-        .where(patterns.c.id == bindparam("pattern_id"))
-        .values(
-            template=bindparam("new_template"),
-            first_seen=case((patterns.c.first_seen > first, first), else_=patterns.c.first_seen),
-            last_seen=case((patterns.c.last_seen < last, last), else_=patterns.c.last_seen),
+    """Drain generalises templates as lines come: the row keeps its id, takes the new text.
+    A few statements of many rows each (an UPDATE given many parameter sets is sent one row
+    per round trip)."""
+    for start in range(0, len(seen), UPDATES_PER_STATEMENT):
+        part = seen[start : start + UPDATES_PER_STATEMENT]
+        first = _each(part, attrgetter("first"), UTCDateTime())
+        last = _each(part, attrgetter("last"), UTCDateTime())
+        connection.execute(
+            update(patterns)
+            .where(patterns.c.id.in_([pattern_id for pattern_id, _one in part]))
+            .values(
+                template=_each(part, attrgetter("template"), Text()),
+                first_seen=case(
+                    (patterns.c.first_seen > first, first), else_=patterns.c.first_seen
+                ),
+                last_seen=case((patterns.c.last_seen < last, last), else_=patterns.c.last_seen),
+            )
         )
+
+
+def _each(
+    part: list[tuple[int, Seen]], value: Callable[[Seen], Any], type_: Any
+) -> ColumnElement[Any]:
+    """Each pattern's own value of `value`, as one expression over the row's id."""
+    return case(
+        {pattern_id: literal(value(one), type_) for pattern_id, one in part},
+        value=patterns.c.id,
     )
-    rows = [
-        {
-            "pattern_id": pattern_id,
-            "new_template": one.template,
-            "first": one.first,
-            "last": one.last,
-        }
-        for pattern_id, one in seen
-    ]
-    connection.execute(statement, rows)

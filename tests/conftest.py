@@ -21,6 +21,7 @@ BACKENDS = ["sqlite", "postgres"]
 # Emptied after every test on the shared PostgreSQL database; the seed marker too, so each
 # test's app seeds the rules its own settings name.
 CLEARED_TABLES = [
+    "pattern_counts",
     "log_patterns",
     "patterns",
     "pattern_miners",

@@ -1,0 +1,149 @@
+"""Counting logs by pattern: whole minutes from the per-minute rollup (`pattern_counts`), the
+rest from the logs joined with their assignments.
+
+The rollup knows each count's minute, level and pattern (so its service too). Criteria on
+anything else (text, metadata, `anyOf`, `not`) are counted by the scan alone, and the ragged
+minutes at either end of a range by the scan too: the same answer either way. Scans are
+bounded like every read, by the statement timeout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import BigInteger, ColumnElement, Connection, Select, cast, func, select
+
+from db.logs import LogCriteria, filtered, one_of
+from db.models import log_patterns, logs, pattern_counts, patterns
+from db.stats import TICK
+
+MINUTE = timedelta(minutes=1)
+# What counts are grouped by, from a time, a level and a pattern column; `whole_minutes`
+# when the time column is the rollup's minute rather than a log's instant.
+Keys = Callable[[ColumnElement[datetime], ColumnElement[str], ColumnElement[int], bool], list[Any]]
+# Group key -> (logs counted, the first one's instant, or its minute when from the rollup).
+Tallies = dict[tuple[Any, ...], tuple[int, datetime]]
+
+
+def by_pattern(
+    _time: ColumnElement[datetime],
+    _level: ColumnElement[str],
+    pattern: ColumnElement[int],
+    _w: bool,
+) -> list[Any]:
+    return [pattern]
+
+
+def by_pattern_and_level(
+    _time: ColumnElement[datetime], level: ColumnElement[str], pattern: ColumnElement[int], _w: bool
+) -> list[Any]:
+    return [pattern, level]
+
+
+def rollup_answers(criteria: LogCriteria) -> bool:
+    """Only time, level, service and pattern: what the rollup's rows know."""
+    return not (
+        criteria.message_contains
+        or criteria.message_matches is not None
+        or criteria.metadata
+        or criteria.any_of is not None
+        or criteria.negated is not None
+    )
+
+
+def tally(
+    connection: Connection,
+    criteria: LogCriteria,
+    *,
+    keys: Keys,
+    ids: Collection[int] | None = None,
+    whole_minutes: bool = True,
+) -> Tallies:
+    """The matching logs of the patterns (of `ids`, when given) grouped by `keys`; the rollup
+    counts whole minutes unless `whole_minutes` is off (keys finer than a minute)."""
+    if criteria.matches_nothing or (ids is not None and not ids):
+        return {}
+    found: Tallies = {}
+    for statement in _statements(connection, criteria, keys, ids, whole_minutes):
+        for *key, count, first in connection.execute(statement).all():
+            group = tuple(key)
+            if group in found:
+                before, earliest = found[group]
+                found[group] = (before + int(count), min(earliest, first))
+            else:
+                found[group] = (int(count), first)
+    return {group: counted for group, counted in found.items() if counted[0] > 0}
+
+
+def _statements(
+    connection: Connection,
+    criteria: LogCriteria,
+    keys: Keys,
+    ids: Collection[int] | None,
+    whole_minutes: bool,
+) -> list[Select[Any]]:
+    """One statement over the rollup's whole minutes and scans of the edges; or one scan."""
+    if not (whole_minutes and rollup_answers(criteria)):
+        return [_scan(criteria, keys, ids)]
+    start, end = criteria.start_time, criteria.end_time
+    first = _ceil_minute(start) if start is not None else None
+    stop = _floor_minute(end + TICK) if end is not None else None
+    if first is not None and stop is not None and first >= stop:
+        return [_scan(criteria, keys, ids)]
+    statements = [_rollup(criteria, keys, ids, first=first, stop=stop)]
+    if first is not None and start != first:
+        statements.append(_scan(replace(criteria, end_time=first - TICK), keys, ids))
+    if stop is not None and end is not None and stop <= end:
+        statements.append(_scan(replace(criteria, start_time=stop), keys, ids))
+    return statements
+
+
+def _rollup(
+    criteria: LogCriteria,
+    keys: Keys,
+    ids: Collection[int] | None,
+    *,
+    first: datetime | None,
+    stop: datetime | None,
+) -> Select[Any]:
+    counts = pattern_counts.c
+    conditions: list[ColumnElement[bool]] = []
+    for chosen in (ids, criteria.patterns):
+        if chosen is not None:
+            conditions.append(counts.pattern_id.in_(sorted(chosen)))
+    if criteria.levels is not None:
+        conditions.append(one_of(counts.level, criteria.levels))
+    if criteria.services is not None:
+        of_services = select(patterns.c.id).where(one_of(patterns.c.service, criteria.services))
+        conditions.append(counts.pattern_id.in_(of_services))
+    if first is not None:
+        conditions.append(counts.bucket >= first)
+    if stop is not None:
+        conditions.append(counts.bucket < stop)
+    grouped = keys(counts.bucket, counts.level, counts.pattern_id, True)
+    total = cast(func.sum(counts.count), BigInteger)
+    return select(*grouped, total, func.min(counts.bucket)).where(*conditions).group_by(*grouped)
+
+
+def _scan(criteria: LogCriteria, keys: Keys, ids: Collection[int] | None) -> Select[Any]:
+    grouped = keys(logs.c.timestamp, logs.c.level, log_patterns.c.pattern_id, False)
+    statement = (
+        select(*grouped, func.count(), func.min(logs.c.timestamp))
+        .select_from(logs)
+        .join(log_patterns, log_patterns.c.log_id == logs.c.id)
+    )
+    if ids is not None:
+        statement = statement.where(log_patterns.c.pattern_id.in_(sorted(ids)))
+    return filtered(statement, criteria).group_by(*grouped)
+
+
+def _floor_minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+def _ceil_minute(moment: datetime) -> datetime:
+    floor = _floor_minute(moment)
+    return floor if floor == moment else floor + MINUTE
