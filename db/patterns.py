@@ -237,20 +237,6 @@ def _count(connection: Connection, counts: Counter[tuple[int, datetime, str]]) -
         )
 
 
-def forget_pattern_counts_between(connection: Connection, *, start: datetime, end: datetime) -> int:
-    """Forget the counts of every log in [start, end), which retention removed wholesale (a
-    dropped partition fires no delete trigger): pattern counts stay those of the logs kept.
-    Both ends are whole minutes; the rollup rows removed."""
-    if start.second or start.microsecond or end.second or end.microsecond:
-        raise ValueError("start and end must be whole minutes")
-    removed = connection.execute(
-        delete(pattern_counts).where(
-            pattern_counts.c.bucket >= start, pattern_counts.c.bucket < end
-        )
-    )
-    return int(removed.rowcount)
-
-
 def _insert_patterns(connection: Connection, seen: list[Seen]) -> dict[tuple[str, int], int]:
     if not seen:
         return {}

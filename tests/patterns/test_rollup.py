@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
 
-from db.patterns import forget_pattern_counts_between
+from tests.conftest import gql
 from tests.factories import create_logs
 from tests.patterns.support import query
-from tests.patterns.test_filter import declined, mined, opened
+from tests.patterns.test_filter import DECLINED, OPENED, declined, mined
 from tests.patterns.test_queries import patterns
 
 FIELDS = "id count byLevel { level count }"
@@ -77,15 +76,15 @@ def test_counts_the_rollup_cannot_answer_are_scanned_alike(client: TestClient) -
         assert found == {str(row.pattern_id): row.n for row in expected}
 
 
-def test_retention_forgets_the_counts_of_the_minutes_it_removed(client: TestClient) -> None:
-    mined(client)
-    create_logs(client, opened(9))
-    engine = client.app.state.runtime.db.engine  # type: ignore[attr-defined]
-    start = datetime(2025, 10, 9, 10, 0, tzinfo=UTC)
-    with engine.begin() as connection:
-        removed = forget_pattern_counts_between(
-            connection, start=start, end=datetime(2025, 10, 9, 11, 0, tzinfo=UTC)
-        )
-    assert removed == 3  # declined(0), (3), (6): ten o'clock's ERROR logs, a minute each
-    counts = {p["count"] for p in patterns(client, "(filter: {level: ERROR})", FIELDS)}
-    assert counts == {4}
+def test_retention_forgets_the_pattern_counts_of_the_logs_it_removed(client: TestClient) -> None:
+    ids = mined(client)  # of 2025-10-09: declined ones are ERROR, opened ones INFO
+    upsert = "mutation($r: RetentionRuleInput!) { upsertRetentionRule(input: $r) { name } }"
+    apply = "mutation { applyRetention { deletedLogs droppedPartitions } }"
+    # Some logs of a partition (row deletes), then all of them (a dropped one on PostgreSQL).
+    for rule in ({"name": "errors", "levels": ["ERROR"], "days": 30}, {"name": "all", "days": 30}):
+        assert "errors" not in gql(client, upsert, {"r": rule})
+        assert "errors" not in gql(client, apply)
+        assert rollup(client) == direct(client)
+        counts = {p["id"]: p["count"] for p in patterns(client, "", FIELDS)}
+        assert counts.get(str(ids[DECLINED]), 0) == 0
+        assert counts.get(str(ids[OPENED]), 0) == (4 if rule["name"] == "errors" else 0)

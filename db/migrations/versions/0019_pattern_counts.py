@@ -2,12 +2,12 @@
 thousand rows instead of every log (issue 26); kept exact as logs are deleted.
 
 The miner adds to it in the transaction that stores its assignments (db/patterns.py). A log
-deleted subtracts from it before the delete (a row trigger: the foreign key's cascade takes
-the log's assignment away before any statement trigger would see it). Backfilled from the
-assignments already stored.
+deleted subtracts from it before the delete (a row trigger, which sees the log's assignment
+before the delete path takes it away, db/forget.py); a dropped partition fires no trigger, and
+retention forgets its minutes there. Backfilled from the assignments already stored.
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0018
 Create Date: 2026-12-07
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019"
-down_revision: str | Sequence[str] | None = "0016"
+down_revision: str | Sequence[str] | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
