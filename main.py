@@ -126,7 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await tail_reader.start()
         compactor = RollupCompactor(db=db)
         await compactor.start()
-        pattern_miner = new_pattern_miner(db, settings)
+        pattern_miner = new_pattern_miner(db, settings, on_new=alert_engine.patterns_created)
         if settings.enable_patterns:
             await pattern_miner.start()
         broker.start()

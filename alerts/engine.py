@@ -14,6 +14,7 @@ from alerts.coalesce import Coalescer
 from alerts.evaluation import build_alert, condition_holds
 from alerts.formats import RESEND_SECONDS
 from alerts.lifecycle import Transition, advance
+from alerts.new_patterns import pattern_alerts
 from alerts.notifiers import Notifier
 from alerts.rules import could_fire
 from alerts.seeding import seed_once
@@ -22,9 +23,10 @@ from broker.hub import Hub
 from broker.redis_link import RedisLink
 from broker.tasks import stop_task
 from core.metrics import ALERTS_FIRED
+from core.new_patterns import NewPattern
 from core.outage_log import database_outage
 from db import alert_history, alert_rules
-from db.alert_history import AlertRecord, AlertState
+from db.alert_history import AlertRecord, AlertState, NewAlert
 from db.alert_rules import Rule
 from db.engine import Database, DatabaseUnavailable
 from db.logs import LogRecord
@@ -97,6 +99,23 @@ class AlertEngine:
         except Exception:
             logger.exception("could not queue alert evaluation")  # never fail the write
 
+    async def patterns_created(self, patterns: list[NewPattern]) -> None:
+        """The miner's hook, called once across processes per new pattern: fire the new-pattern
+        rules stored by now (read afresh, so a rule just stored elsewhere counts)."""
+        if not self.enabled:
+            return
+        try:
+            rules = await self.db.read(alert_rules.list_rules)
+            now = datetime.now(UTC)
+            for rule in rules:
+                if rule.on_new_pattern:
+                    for alert in pattern_alerts(rule, patterns, now=now):
+                        await self._record(alert, rule=rule)
+        except DatabaseUnavailable as error:
+            database_outage.error("could not alert on new patterns: %s", error)
+        except Exception:
+            logger.exception("could not alert on new patterns")  # never stop the miner
+
     async def rules_changed(self) -> None:
         """After a rule was stored or deleted: reload here, and tell the other processes."""
         await self.reload_rules()
@@ -160,7 +179,7 @@ class AlertEngine:
 
     async def _evaluate(self, name: str) -> None:
         rule = self._rules.get(name)
-        if rule is None or self._cooling(rule):
+        if rule is None or rule.on_new_pattern or self._cooling(rule):
             return
         if rule.lifecycle:
             now = datetime.now(UTC)
@@ -178,7 +197,10 @@ class AlertEngine:
             return
         if not await self._claims.claim(name, cooldown_seconds=rule.cooldown_seconds):
             return
-        alert = await build_alert(self.db, rule, now=now)
+        await self._record(await build_alert(self.db, rule, now=now), rule=rule)
+
+    async def _record(self, alert: NewAlert, *, rule: Rule) -> None:
+        """Store a one-shot firing in history, then tell everyone."""
         record = await self.db.write(
             lambda connection: alert_history.insert_alert(connection, alert)
         )
