@@ -137,7 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             db=db, retention=retention, interval=settings.retention_interval_seconds
         )
         await maintenance.start()
-        pattern_miner = new_pattern_miner(db, settings)
+        pattern_miner = new_pattern_miner(db, settings, on_new=alert_engine.patterns_created)
         if settings.enable_patterns:
             await pattern_miner.start()
         broker.start()

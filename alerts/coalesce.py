@@ -46,6 +46,11 @@ class Coalescer(Generic[K]):
             del self._running[key]
             self._again.discard(key)
 
+    @property
+    def busy(self) -> bool:
+        """Whether a run is in flight or queued."""
+        return bool(self._running)
+
     async def idle(self) -> None:
         """Wait until nothing is in flight or queued."""
         while self._running:

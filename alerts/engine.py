@@ -14,17 +14,20 @@ from alerts.coalesce import Coalescer
 from alerts.evaluation import build_alert, condition_holds
 from alerts.formats import RESEND_SECONDS
 from alerts.lifecycle import Transition, advance
+from alerts.new_patterns import pattern_alerts
 from alerts.notifiers import Notifier
 from alerts.rules import could_fire
 from alerts.seeding import seed_once
+from alerts.sweep import sweep_together, together
 from broker.bus import Bus
 from broker.hub import Hub
 from broker.redis_link import RedisLink
 from broker.tasks import stop_task
 from core.metrics import ALERTS_FIRED
+from core.new_patterns import NewPattern
 from core.outage_log import database_outage
 from db import alert_history, alert_rules
-from db.alert_history import AlertRecord, AlertState
+from db.alert_history import AlertRecord, AlertState, NewAlert
 from db.alert_rules import Rule
 from db.engine import Database, DatabaseUnavailable
 from db.logs import LogRecord
@@ -65,6 +68,9 @@ class AlertEngine:
         self._pushes_again = settings.alertmanager_url is not None
         self._pushed_at = time.monotonic()
         self._evaluations: Coalescer[str] = Coalescer(self._evaluate)
+        # Grouped rules due for evaluation, evaluated together by one run (alerts/sweep.py).
+        self._grouped_due: set[str] = set()
+        self._grouped: Coalescer[None] = Coalescer(lambda _: self._sweep_together())
         self._reloads: Coalescer[None] = Coalescer(lambda _: self.reload_rules())
         self._rules: dict[str, Rule] = {}
         self._overflowing: set[str] = set()  # grouped rules beyond MAX_GROUPS, warned about
@@ -80,6 +86,7 @@ class AlertEngine:
     async def stop(self) -> None:
         await stop_task(self._ticker)
         await self._evaluations.cancel()
+        await self._grouped.cancel()
         await self._reloads.cancel()
         await self._notifier.close()
 
@@ -93,9 +100,34 @@ class AlertEngine:
                 if self._cooling(rule):
                     continue  # cannot fire now; the next write or check after it will look
                 if could_fire(rule, logs, now=now):
-                    self._evaluations.request(rule.name)
+                    self._request(rule)
         except Exception:
             logger.exception("could not queue alert evaluation")  # never fail the write
+
+    def _request(self, rule: Rule) -> None:
+        """Queue the rule's evaluation: grouped rules join the next run over all of them."""
+        if not together(rule):
+            self._evaluations.request(rule.name)
+            return
+        self._grouped_due.add(rule.name)
+        self._grouped.request(None)
+
+    async def patterns_created(self, patterns: list[NewPattern]) -> None:
+        """The miner's hook, called once across processes per new pattern: fire the new-pattern
+        rules stored by now (read afresh, so a rule just stored elsewhere counts)."""
+        if not self.enabled:
+            return
+        try:
+            rules = await self.db.read(alert_rules.list_rules)
+            now = datetime.now(UTC)
+            for rule in rules:
+                if rule.on_new_pattern:
+                    for alert in pattern_alerts(rule, patterns, now=now):
+                        await self._record(alert, rule=rule)
+        except DatabaseUnavailable as error:
+            database_outage.error("could not alert on new patterns: %s", error)
+        except Exception:
+            logger.exception("could not alert on new patterns")  # never stop the miner
 
     async def rules_changed(self) -> None:
         """After a rule was stored or deleted: reload here, and tell the other processes."""
@@ -113,11 +145,13 @@ class AlertEngine:
             if old.cooldown_seconds != rule.cooldown_seconds:
                 await self._claims.resize(name, cooldown_seconds=rule.cooldown_seconds)
             if self.enabled:
-                self._evaluations.request(name)
+                self._request(rule)
 
     async def settled(self) -> None:
         """Wait until every queued evaluation has finished (tests and benchmarks)."""
-        await self._evaluations.idle()
+        while self._evaluations.busy or self._grouped.busy:
+            await self._evaluations.idle()
+            await self._grouped.idle()
 
     async def sweep(self) -> None:
         """Reload the rules and queue every one: catches what no write here announced."""
@@ -127,10 +161,29 @@ class AlertEngine:
             database_outage.error("could not reload alert rules: %s", error)
         except Exception:
             logger.exception("could not reload alert rules")
-        for name in self._rules:
-            self._evaluations.request(name)
+        for rule in self._rules.values():
+            self._request(rule)
         if self._pushes_again and time.monotonic() - self._pushed_at >= RESEND_SECONDS:
             await self.push_firing()
+
+    async def _sweep_together(self) -> None:
+        """The grouped rules due, in a few statements in all (alerts/sweep.py)."""
+        due, self._grouped_due = self._grouped_due, set()
+        rules = [self._rules[name] for name in sorted(due) if name in self._rules]
+        if not rules:
+            return
+        now = datetime.now(UTC)
+        try:
+            moved = await sweep_together(self.db, rules, now=now, warned=self._overflowing)
+        except DatabaseUnavailable as error:
+            database_outage.error("could not sweep the grouped alert rules: %s", error)
+            return
+        except Exception:
+            logger.exception("could not sweep the grouped alert rules")
+            return
+        for rule, transition in moved:
+            reaches = _reaches_receivers(transition)
+            await self._deliver(transition.record, rule=rule, to_receivers=reaches)
 
     async def push_firing(self) -> None:
         """Push every FIRING instance to Alertmanager again, as it expects of a sender; every
@@ -160,7 +213,7 @@ class AlertEngine:
 
     async def _evaluate(self, name: str) -> None:
         rule = self._rules.get(name)
-        if rule is None or self._cooling(rule):
+        if rule is None or rule.on_new_pattern or self._cooling(rule):
             return
         if rule.lifecycle:
             now = datetime.now(UTC)
@@ -178,7 +231,10 @@ class AlertEngine:
             return
         if not await self._claims.claim(name, cooldown_seconds=rule.cooldown_seconds):
             return
-        alert = await build_alert(self.db, rule, now=now)
+        await self._record(await build_alert(self.db, rule, now=now), rule=rule)
+
+    async def _record(self, alert: NewAlert, *, rule: Rule) -> None:
+        """Store a one-shot firing in history, then tell everyone."""
         record = await self.db.write(
             lambda connection: alert_history.insert_alert(connection, alert)
         )

@@ -83,4 +83,5 @@ async def build_alert(
         ends_at=ends_at,
         fingerprint=fingerprint_of(labels),
         labels=labels,
+        pattern=None,
     )

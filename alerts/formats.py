@@ -65,7 +65,7 @@ def alertmanager_alert(alert: AlertRecord, *, rule: Rule, external_url: str) -> 
     return {
         "status": "resolved" if resolved else "firing",
         "labels": alert.labels,
-        "annotations": {"summary": summary(alert)},
+        "annotations": annotations_of(alert),
         "startsAt": _rfc3339(alert.starts_at.isoformat()),
         "endsAt": NO_END if alert.ends_at is None else _rfc3339(alert.ends_at.isoformat()),
         "generatorURL": generator_url(alert, rule=rule, external_url=external_url),
@@ -109,8 +109,20 @@ def slack_message(alert: AlertRecord, *, rule: Rule, external_url: str) -> dict[
     }
 
 
+def annotations_of(alert: AlertRecord) -> dict[str, str]:
+    """The summary; a new-pattern alert adds its template and a sample line."""
+    notes = {"summary": summary(alert)}
+    if alert.pattern is not None:
+        notes["template"] = alert.pattern["template"]
+        if alert.samples:
+            notes["sample"] = str(alert.samples[0]["message"])
+    return notes
+
+
 def summary(alert: AlertRecord) -> str:
     """What happened, in one line."""
+    if alert.pattern is not None:
+        return f"new pattern in {alert.pattern['service']}: {alert.pattern['template']}"
     return (
         f"{alert.count} matching logs in the last {alert.window_seconds} s "
         f"(threshold {alert.threshold})"
@@ -118,9 +130,12 @@ def summary(alert: AlertRecord) -> str:
 
 
 def generator_url(alert: AlertRecord, *, rule: Rule, external_url: str) -> str:
-    """lograph's GraphQL IDE opened on the rule's logs in the window of this change."""
+    """lograph's GraphQL IDE opened on the rule's logs in the window of this change (of the
+    new pattern, for a new-pattern alert)."""
     end = alert.fired_at if alert.ends_at is None else alert.ends_at
     window = filter_json(effective_filter(rule))
+    if alert.pattern is not None:
+        window["patterns"] = [alert.pattern["id"]]
     window["startTime"] = (end - timedelta(seconds=rule.window_seconds)).isoformat()
     window["endTime"] = end.isoformat()
     variables = orjson.dumps({"filter": window}).decode()

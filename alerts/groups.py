@@ -57,10 +57,8 @@ async def holds_by_group(
     if rule.condition is Condition.BELOW and not watched_one_window(rule, now=now):
         return dict.fromkeys(known, False)
     counts = await _counts(db, rule, counted_criteria(rule, now=now), warned=warned)
-    if rule.condition is Condition.ABOVE:
-        return {key: counts.get(key, 0) >= rule.threshold for key in [*counts, *known]}
-    if rule.condition is Condition.BELOW:
-        return {key: counts.get(key, 0) < rule.threshold for key in [*counts, *known]}
+    if rule.condition is not Condition.RATIO_ABOVE:
+        return counted_holding(rule, counts, known)
     bases = await _counts(db, rule, base_criteria(rule, now=now), warned=warned)
     assert rule.ratio is not None  # make_rule requires it for RATIO_ABOVE
     ratio = rule.ratio
@@ -68,6 +66,25 @@ async def holds_by_group(
         key: _ratio_holds(rule, counts.get(key, 0), bases.get(key, 0), ratio)
         for key in [*counts, *known]
     }
+
+
+def counted_holding(
+    rule: Rule, counts: dict[GroupKey, int], known: Iterable[GroupKey]
+) -> dict[GroupKey, bool]:
+    """ABOVE and BELOW by group, from the groups' counts (of the window's groups and the known)."""
+    keys = [*counts, *known]
+    if rule.condition is Condition.ABOVE:
+        return {key: counts.get(key, 0) >= rule.threshold for key in keys}
+    return {key: counts.get(key, 0) < rule.threshold for key in keys}
+
+
+def largest(rule: Rule, counts: dict[GroupKey, int], *, warned: set[str]) -> dict[GroupKey, int]:
+    """The MAX_GROUPS largest of every group's count (as `count_groups` keeps them)."""
+    if len(counts) <= MAX_GROUPS:
+        return counts
+    _overflowed(rule, len(counts), warned=warned)
+    kept = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:MAX_GROUPS]
+    return dict(kept)
 
 
 def _ratio_holds(rule: Rule, matched: int, total: int, ratio: float) -> bool:
@@ -82,7 +99,14 @@ async def _counts(
     counts, total = await db.read_primary(
         lambda connection: count_groups(connection, criteria, rule.group_by, limit=MAX_GROUPS)
     )
-    if total > MAX_GROUPS and rule.name not in warned:
+    if total > MAX_GROUPS:
+        _overflowed(rule, total, warned=warned)
+    return counts
+
+
+def _overflowed(rule: Rule, total: int, *, warned: set[str]) -> None:
+    """Say once per process that a rule has more groups than are evaluated."""
+    if rule.name not in warned:
         warned.add(rule.name)
         logger.warning(
             "alert rule %r has %d groups; only the %d largest are evaluated",
@@ -90,7 +114,6 @@ async def _counts(
             total,
             MAX_GROUPS,
         )
-    return counts
 
 
 def _one(entry: str, value: str | None) -> LogCriteria:

@@ -61,6 +61,19 @@ async def advance(db: Database, rule: Rule, *, now: datetime, warned: set[str]) 
     )
     by_group = {instance.group_key: instance for instance in instances.values()}
     holding = await holds_by_group(db, rule, now=now, known=by_group, warned=warned)
+    return await apply(db, rule, holding, by_group, now=now)
+
+
+async def apply(
+    db: Database,
+    rule: Rule,
+    holding: dict[GroupKey, bool],
+    by_group: dict[GroupKey, Instance],
+    *,
+    now: datetime,
+) -> list[Transition]:
+    """Move each group's instance by whether the condition holds for it; the changes this
+    process recorded."""
     transitions = []
     for key, holds in holding.items():
         seen = by_group.get(key)

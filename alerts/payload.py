@@ -39,6 +39,7 @@ def alert_json(alert: AlertRecord) -> dict[str, Any]:
         "endsAt": None if alert.ends_at is None else alert.ends_at.isoformat(),
         "fingerprint": alert.fingerprint,
         "labels": alert.labels,
+        "pattern": alert.pattern,
     }
 
 
@@ -51,7 +52,10 @@ def webhook_json(alert: AlertRecord, *, lifecycle: bool) -> dict[str, Any]:
     data = alert_json(alert)
     if lifecycle:
         return data
-    return {key: data[key] for key in (*ONE_SHOT_KEYS, "samples")}
+    body = {key: data[key] for key in (*ONE_SHOT_KEYS, "samples")}
+    if alert.pattern is not None:  # a new-pattern alert names its pattern
+        body["pattern"] = alert.pattern
+    return body
 
 
 def alert_from_json(data: dict[str, Any]) -> AlertRecord:
@@ -71,4 +75,11 @@ def alert_from_json(data: dict[str, Any]) -> AlertRecord:
         ends_at=None if data["endsAt"] is None else datetime.fromisoformat(data["endsAt"]),
         fingerprint=str(data["fingerprint"]),
         labels={str(key): str(value) for key, value in data["labels"].items()},
+        pattern=_pattern(data.get("pattern")),  # absent from a process before new patterns
     )
+
+
+def _pattern(data: Any) -> dict[str, str] | None:
+    if data is None:
+        return None
+    return {key: str(data[key]) for key in ("id", "service", "template")}

@@ -13,8 +13,8 @@ from db.matching import matches
 
 def could_fire(rule: Rule, logs: Sequence[LogRecord], *, now: datetime) -> bool:
     """Whether any of the new logs counts towards the rule now; new logs never make a BELOW
-    rule hold (the periodic check evaluates those)."""
-    if rule.condition is Condition.BELOW:
+    rule hold (the periodic check evaluates those), and new-pattern rules fire from the miner."""
+    if rule.condition is Condition.BELOW or rule.on_new_pattern:
         return False
     criteria = rule_criteria(rule, now=now)
     return any(matches(criteria, log) for log in logs)

@@ -2,9 +2,11 @@
 
 (a) Latency: two app processes share a scratch database and Redis; a subscriber listens on
 each. Every firing trips its own rule with one write; the time runs from that write's response
-to each subscriber receiving the alert (on the writing process, and on the other via Redis).
-(b) Cost: ingest rate of 1000-log bulk batches with alerts off, on with the seeded defaults, and
-on with three more rules that fire every second. Prints markdown tables.
+to each subscriber receiving the alert (on the writing process, and on the other via Redis),
+for one-shot rules and for lifecycle rules' FIRING transitions.
+(b) Cost: ingest rate of 1000-log bulk batches over 20 services with alerts off, on with the
+seeded defaults, on with three more rules that fire every second, and on with 100 lifecycle
+rules grouped by service (bench/grouped_rules.py). Prints markdown tables.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from typing import Any
 import httpx
 
 from bench.alert_deployment import Subscriber, deployment, subscribers
+from bench.data import SERVICES
+from bench.grouped_rules import grouped_rules
 from bench.stats import median, percentile
 from testing.server import Server
 
@@ -31,7 +35,7 @@ UPSERT = "mutation($input: AlertRuleInput!) { upsertAlertRule(input: $input) { n
 # matches, with a 1 s cooldown, so they are evaluated after every batch and fire every second.
 COST_RULES: list[dict[str, Any]] = [
     {"name": "warn-and-worse", "minLevel": "WARN", "threshold": 100, "cooldownSeconds": 1},
-    {"name": "checkout", "service": "checkout", "threshold": 50, "cooldownSeconds": 1},
+    {"name": "cart", "service": "cart", "threshold": 20, "cooldownSeconds": 1},
     {"name": "timeouts", "messageContains": "timeout", "threshold": 20, "cooldownSeconds": 1},
 ]
 
@@ -77,34 +81,52 @@ async def warm_up(
     raise RuntimeError("the warm-up alert never reached every subscriber")
 
 
+KINDS: dict[str, dict[str, Any]] = {
+    "one-shot firing": {},
+    "lifecycle FIRING transition": {"lifecycle": True},
+}
+
+
 async def latencies(servers: Sequence[Server], firings: int) -> dict[str, list[float]]:
-    """Seconds from the crossing write's response to each subscriber's receipt, by its process."""
-    measured: dict[str, list[float]] = {"same process": [], "other process (Redis)": []}
+    """Seconds from the crossing write's response to each subscriber's receipt, by rule kind
+    and the subscriber's process; the kinds take turns."""
+    wheres = ("same process", "other process (Redis)")
+    measured: dict[str, list[float]] = {f"{k}, {w}": [] for k in KINDS for w in wheres}
+    names = [
+        (f"bench-{index}-{number}", kind)
+        for index in range(firings)
+        for number, kind in enumerate(KINDS)
+    ]
     async with (
         httpx.AsyncClient(trust_env=False, timeout=30) as client,
         subscribers(servers) as listening,
     ):
-        for index in range(firings):
-            name = f"bench-{index}"
-            await upsert(client, servers[0], name, service=name, threshold=THRESHOLD)
+        for name, kind in names:
+            await upsert(client, servers[0], name, service=name, threshold=THRESHOLD, **KINDS[kind])
         await warm_up(client, servers, listening)
-        for index in range(firings):
-            writer, other = servers[index % 2], servers[1 - index % 2]
-            await post_logs(client, other, [log(f"bench-{index}")] * (THRESHOLD - 1))
-            responded = await post_logs(client, writer, [log(f"bench-{index}")])
+        for index, (name, kind) in enumerate(names):
+            writer, other = servers[index // 2 % 2], servers[1 - index // 2 % 2]
+            await post_logs(client, other, [log(name)] * (THRESHOLD - 1))
+            responded = await post_logs(client, writer, [log(name)])
             for subscriber in listening:
-                arrived = await subscriber.arrival(f"bench-{index}")
-                where = "same process" if subscriber.server is writer else "other process (Redis)"
-                measured[where].append(arrived - responded)
+                arrived = await subscriber.arrival(name)
+                where = wheres[0] if subscriber.server is writer else wheres[1]
+                measured[f"{kind}, {where}"].append(arrived - responded)
     return measured
 
 
 def batch(index: int) -> list[dict[str, Any]]:
-    """1000 logs: mostly INFO, some WARN/ERROR, a few payment and checkout ones, some timeouts."""
-    services = ["auth", "search", "payment-service", "checkout", "web"]
+    """1000 logs over 20 services: mostly INFO, some WARN/ERROR, some timeouts and retries."""
     levels = ["INFO"] * 16 + ["DEBUG"] * 2 + ["WARN", "ERROR"]
-    messages = ["upstream timeout" if i % 50 == 0 else f"request {i}" for i in range(1000)]
-    return [log(services[i % 5], levels[(i + index) % 20], messages[i]) for i in range(1000)]
+    messages = [_message(i) for i in range(1000)]
+    count = len(SERVICES)
+    return [log(SERVICES[i % count], levels[(i + index) % 20], messages[i]) for i in range(1000)]
+
+
+def _message(i: int) -> str:
+    if i % 50 == 0:
+        return "upstream timeout"
+    return f"retrying request {i}" if i % 50 == 1 else f"request {i}"
 
 
 async def ingest_rate(
@@ -141,6 +163,11 @@ SCENARIOS = [
     Scenario("ENABLE_ALERTS=false", alerts=False, rules=[]),
     Scenario("ENABLE_ALERTS=true, seeded defaults only", alerts=True, rules=[]),
     Scenario("ENABLE_ALERTS=true, + 3 rules firing every second", alerts=True, rules=COST_RULES),
+    Scenario(
+        "ENABLE_ALERTS=true, + 100 lifecycle rules, groupBy service",
+        alerts=True,
+        rules=grouped_rules(100),
+    ),
 ]
 
 
@@ -148,13 +175,11 @@ def latency_rows(measured: dict[str, list[float]]) -> list[str]:
     """p50/p99; an alert that beat the write's response to the client counts as 0 ms."""
     rows = ["| alert latency (write response → subscriber) | p50 | p99 | firings | early |"]
     rows.append("| --- | --- | --- | --- | --- |")
-    for where, seconds in measured.items():
+    for what, seconds in measured.items():
         millis = [max(value, 0.0) * 1000 for value in seconds]
         p50, p99 = percentile(millis, 50), percentile(millis, 99)
         early = sum(value < 0 for value in seconds)
-        rows.append(
-            f"| subscriber on the {where} | {p50:.1f} ms | {p99:.1f} ms | {len(millis)} | {early} |"
-        )
+        rows.append(f"| {what} | {p50:.1f} ms | {p99:.1f} ms | {len(millis)} | {early} |")
     return rows
 
 

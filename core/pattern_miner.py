@@ -20,6 +20,7 @@ from functools import partial
 from broker.tasks import stop_task
 from core import metrics
 from core.mining import MinerLimits, Miners
+from core.new_patterns import OnNewPatterns, new_patterns
 from db import patterns as store
 from db.engine import Database
 from db.patterns import Assignment, Cursor, LostCursor, Seen
@@ -47,9 +48,16 @@ class PatternMiner:
     """This process's miner: idle while another process holds the lease."""
 
     def __init__(
-        self, *, db: Database, miners: Miners, interval_seconds: float, lease_seconds: float
+        self,
+        *,
+        db: Database,
+        miners: Miners,
+        interval_seconds: float,
+        lease_seconds: float,
+        on_new: OnNewPatterns | None = None,
     ) -> None:
         self._db = db
+        self._on_new = on_new
         self._miners = miners
         self._interval = interval_seconds
         self._lease = timedelta(seconds=lease_seconds)
@@ -96,8 +104,25 @@ class PatternMiner:
         if not rows and self._idle(cursor, reached, now):
             return 0
         batch = await asyncio.to_thread(self._mine, rows)
-        await self._store(cursor, reached, batch)
+        created = await self._store(cursor, reached, batch)
+        if created and self._on_new is not None:
+            await self._announce(created, batch, rows)
         return len(rows)
+
+    async def _announce(
+        self, created: dict[tuple[str, int], int], batch: MinedBatch, rows: list[TailRow]
+    ) -> None:
+        """Tell the hook about the patterns this process just stored for the first time: the
+        store commits once whoever mines, so each is announced once across processes."""
+        assert self._on_new is not None
+        templates = {key: seen.template for key, seen in batch.seen.items()}
+        found = new_patterns(
+            created,
+            templates=templates,
+            assignments=batch.assignments,
+            logs=[row.record for row in rows],
+        )
+        await self._on_new(found)
 
     async def catch_up(self) -> None:
         """Mine until every log committed before this call has its pattern (tests, tools)."""
@@ -155,7 +180,10 @@ class PatternMiner:
         ]
         batch.states = {service: self._miners.dump(service) for service in services}
 
-    async def _store(self, cursor: Cursor, reached: Cursor, batch: MinedBatch) -> None:
+    async def _store(
+        self, cursor: Cursor, reached: Cursor, batch: MinedBatch
+    ) -> dict[tuple[str, int], int]:
+        """Store the batch; the patterns it created (none when another process mined it)."""
         work = partial(
             store.store_batch,
             started=cursor,
@@ -170,7 +198,7 @@ class PatternMiner:
         try:
             created = await self._db.write(work)
         except LostCursor:  # another process mined these logs first: take its miners next
-            return
+            return {}
         self._version = cursor.version + 1
         gone = set(batch.evicted)
         self._ids = {key: value for key, value in self._ids.items() if value not in gone}
@@ -181,6 +209,7 @@ class PatternMiner:
             dropped=batch.dropped,
             evicted=len(batch.evicted),
         )
+        return created
 
     async def _run(self) -> None:
         while True:
@@ -197,8 +226,11 @@ class PatternMiner:
                 await asyncio.sleep(self._interval)
 
 
-def new_pattern_miner(db: Database, settings: Settings) -> PatternMiner:
-    """The miner `settings` describe (started by the app unless ENABLE_PATTERNS is off)."""
+def new_pattern_miner(
+    db: Database, settings: Settings, *, on_new: OnNewPatterns | None = None
+) -> PatternMiner:
+    """The miner `settings` describe (started by the app unless ENABLE_PATTERNS is off);
+    `on_new` hears of each pattern when it is first stored."""
     limits = MinerLimits(
         max_patterns=settings.pattern_max_per_service,
         max_chars=settings.pattern_max_line_chars,
@@ -209,4 +241,5 @@ def new_pattern_miner(db: Database, settings: Settings) -> PatternMiner:
         miners=Miners(limits=limits, masks=settings.pattern_masks),
         interval_seconds=settings.pattern_mine_interval_seconds,
         lease_seconds=settings.pattern_lease_seconds,
+        on_new=on_new,
     )

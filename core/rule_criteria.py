@@ -46,10 +46,12 @@ def base_filter(rule: Rule) -> LogFilter | None:
 
 def rule_criteria(rule: Rule, *, now: datetime) -> LogCriteria:
     """The logs an alert rule counts at `now`: its conditions, within the window ending then."""
-    matching = _matching(
-        rule.filter, rule.level, rule.min_level, rule.service, rule.message_contains
-    )
-    return _in_window(matching, rule, now=now)
+    return _in_window(rule_matching(rule), rule, now=now)
+
+
+def rule_matching(rule: Rule) -> LogCriteria:
+    """The logs a rule selects, whatever their time (a new pattern's, say)."""
+    return _matching(rule.filter, rule.level, rule.min_level, rule.service, rule.message_contains)
 
 
 def base_criteria(rule: Rule, *, now: datetime) -> LogCriteria:

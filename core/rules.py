@@ -36,6 +36,7 @@ def make_rule(
     lifecycle: bool = False,
     for_seconds: int = 0,
     group_by: Sequence[str] | None = None,
+    on_new_pattern: bool = False,
 ) -> Rule:
     """Validate a rule; the cooldown defaults to the window."""
     check_rule_name(name)
@@ -46,11 +47,16 @@ def make_rule(
         "messageContains": message_contains,
     }
     _check_match(level=level, min_level=min_level, service=service, contains=message_contains)
-    if filter is None and all(value is None for value in beside.values()):
+    if on_new_pattern:
+        _check_new_pattern(
+            condition=condition, threshold=threshold, cooldown=cooldown_seconds, lifecycle=lifecycle
+        )
+    elif filter is None and all(value is None for value in beside.values()):
         raise UserInputError(
             "input", "needs at least one of level, minLevel, service, messageContains, filter"
         )
-    _check_condition(condition, threshold=threshold, ratio=ratio, base_filter=base_filter)
+    counted = 1 if on_new_pattern else threshold  # what a new pattern counts: itself
+    _check_condition(condition, threshold=counted, ratio=ratio, base_filter=base_filter)
     if min_base_count < 1:
         raise UserInputError("minBaseCount", "must be 1 or more")
     _check_seconds("windowSeconds", window_seconds, minimum=1)
@@ -75,7 +81,23 @@ def make_rule(
         lifecycle=lifecycle,
         for_seconds=for_seconds,
         group_by=groups,
+        on_new_pattern=on_new_pattern,
     )
+
+
+def _check_new_pattern(
+    *, condition: Condition, threshold: int | None, cooldown: int | None, lifecycle: bool
+) -> None:
+    """A new-pattern rule is a one-shot event per pattern: nothing to count, hold or cool."""
+    given = {
+        "condition": condition is not Condition.ABOVE,
+        "threshold": threshold is not None,
+        "cooldownSeconds": cooldown is not None,
+        "lifecycle": lifecycle,
+    }
+    for field, conflicts in given.items():
+        if conflicts:
+            raise UserInputError(field, "not for onNewPattern rules: each new pattern fires once")
 
 
 def _group_by(entries: Sequence[str], *, lifecycle: bool) -> tuple[str, ...]:

@@ -4,13 +4,14 @@ rules with groupBy: one GROUP BY per evaluation, both backends reading values al
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import orjson
 from sqlalchemy import ColumnElement, Connection, func, select
 
 from db import metadata
-from db.logs import LogCriteria, filtered
+from db.logs import LogCriteria, filtered, selecting
 from db.models import logs
 
 GroupKey = tuple[str | None, ...]  # one value per groupBy entry as JSON text; None: absent/null
@@ -40,6 +41,32 @@ def count_groups(
         select(func.count()).select_from(grouped.subquery())
     ).scalar_one()
     return counts, total
+
+
+def count_groups_together(
+    connection: Connection,
+    criteria: Sequence[LogCriteria],
+    group_by: Sequence[str],
+    *,
+    start: datetime,
+    end: datetime,
+) -> list[dict[GroupKey, int]]:
+    """Every group's count for each of the criteria, all in one scan of the logs from `start`
+    to `end` (which hold each criteria's own window): one query for a set of rules."""
+    keys = [_key(connection, entry) for entry in group_by]
+    counts = [func.count().filter(selecting(one)) for one in criteria]
+    window = (logs.c.timestamp >= start) & (logs.c.timestamp <= end)
+    statement = select(*keys, *counts).where(window).group_by(*keys)
+    found: list[dict[GroupKey, int]] = [{} for _ in criteria]
+    for row in connection.execute(statement):
+        key = tuple(
+            _value(connection, entry, value)
+            for entry, value in zip(group_by, row[: len(keys)], strict=True)
+        )
+        for index, count in enumerate(row[len(keys) :]):
+            if count:
+                found[index][key] = count
+    return found
 
 
 def _key(connection: Connection, entry: str) -> ColumnElement[Any]:

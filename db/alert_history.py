@@ -41,6 +41,7 @@ class NewAlert:
     ends_at: datetime | None  # RESOLVED only
     fingerprint: str
     labels: dict[str, str]
+    pattern: dict[str, str] | None  # a new-pattern alert's {"id", "service", "template"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@ only over the version it was read at, so that of several processes one makes eac
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,13 +28,18 @@ class Instance:
 
 def of_rule(connection: Connection, *, rule: str) -> dict[str, Instance]:
     """The rule's instances by fingerprint."""
-    statement = select(alert_instances).where(alert_instances.c.rule == rule)
-    return {
-        row.fingerprint: Instance(
+    return of_rules(connection, rules=[rule]).get(rule, {})
+
+
+def of_rules(connection: Connection, *, rules: Sequence[str]) -> dict[str, dict[str, Instance]]:
+    """Each rule's instances by fingerprint, in one statement (rules without any are absent)."""
+    statement = select(alert_instances).where(alert_instances.c.rule.in_(rules))
+    found: dict[str, dict[str, Instance]] = {}
+    for row in connection.execute(statement):
+        found.setdefault(row.rule, {})[row.fingerprint] = Instance(
             AlertState(row.state), row.starts_at, row.version, tuple(orjson.loads(row.group_key))
         )
-        for row in connection.execute(statement)
-    }
+    return found
 
 
 def change(

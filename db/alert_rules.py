@@ -48,6 +48,7 @@ class Rule:
     lifecycle: bool = False  # instances go PENDING, FIRING, RESOLVED instead of one-shot firings
     for_seconds: int = 0  # lifecycle only: how long the condition holds before FIRING
     group_by: tuple[str, ...] = ()  # lifecycle only: one instance per value of these
+    on_new_pattern: bool = False  # fires once per pattern mined after it was stored, nothing else
     stored_at: datetime | None = field(default=None, compare=False)  # None until stored
 
 
@@ -144,6 +145,7 @@ def _values(rule: Rule) -> dict[str, Any]:
         "lifecycle": rule.lifecycle,
         "for_seconds": rule.for_seconds,
         "group_by": orjson.dumps(rule.group_by).decode() if rule.group_by else None,
+        "on_new_pattern": rule.on_new_pattern,
         "window_seconds": rule.window_seconds,
         "cooldown_seconds": rule.cooldown_seconds,
         "updated_at": datetime.now(UTC),
@@ -168,5 +170,6 @@ def _rule(row: Row[Any]) -> Rule:
         lifecycle=row.lifecycle,
         for_seconds=row.for_seconds,
         group_by=tuple(orjson.loads(row.group_by)) if row.group_by else (),
+        on_new_pattern=row.on_new_pattern,
         stored_at=row.updated_at,
     )

@@ -287,6 +287,11 @@ def _conditions(criteria: LogCriteria) -> list[ColumnElement[bool]]:
     return conditions
 
 
+def selecting(criteria: LogCriteria) -> ColumnElement[bool]:
+    """The criteria as one SQL condition (to count for several criteria in one scan)."""
+    return _all_of(criteria)
+
+
 def _all_of(criteria: LogCriteria) -> ColumnElement[bool]:
     if criteria.matches_nothing:
         return false()

@@ -207,6 +207,7 @@ alert_rules = Table(
     Column("lifecycle", Boolean, nullable=False, server_default=false()),
     Column("for_seconds", Integer, nullable=False, server_default="0"),
     Column("group_by", Text, nullable=True),  # JSON list of groupBy entries
+    Column("on_new_pattern", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("name", name="uq_alert_rules_name"),
 )
 
@@ -239,6 +240,8 @@ alert_history = Table(
     Column("ends_at", UTCDateTime(), nullable=True),
     Column("fingerprint", String(16), nullable=True),
     Column("labels", JSONDocument, nullable=True),
+    # A new-pattern alert's pattern as it was when it fired: {"id", "service", "template"}.
+    Column("pattern", JSONDocument, nullable=True),
     Index("ix_alerts_fired_at", "fired_at", "id"),
     Index("ix_alerts_rule_fired_at", "rule", "fired_at", "id"),
 )

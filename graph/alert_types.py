@@ -80,6 +80,12 @@ class AlertRuleInput:
         description="Lifecycle only: one instance per value of each (at most 3): `service`, "
         "`level`, or a metadata path; at most 100 groups per rule.",
     )
+    on_new_pattern: bool = strawberry.field(
+        default=False,
+        description="true: fires once for each pattern first mined after the rule was stored "
+        "whose new logs the rule's filter selects (no filter: every log); a one-shot event, "
+        "with no condition, threshold, cooldown or lifecycle.",
+    )
 
 
 @strawberry.type(
@@ -107,6 +113,7 @@ class AlertRule:
     lifecycle: bool
     for_seconds: int
     group_by: list[str]
+    on_new_pattern: bool
 
     @classmethod
     def from_rule(cls, rule: Rule) -> AlertRule:
@@ -131,7 +138,15 @@ class AlertRule:
             lifecycle=rule.lifecycle,
             for_seconds=rule.for_seconds,
             group_by=list(rule.group_by),
+            on_new_pattern=rule.on_new_pattern,
         )
+
+
+@strawberry.type(description="The new pattern a new-pattern alert is about, as it was then.")
+class AlertPattern:
+    id: strawberry.ID = strawberry.field(description="The pattern's id (as `Pattern.id`).")
+    service: str
+    template: str
 
 
 @strawberry.type(
@@ -155,6 +170,9 @@ class Alert:
     ends_at: datetime | None = strawberry.field(description="RESOLVED: when it stopped holding.")
     fingerprint: str = strawberry.field(description="Stable per rule and group.")
     labels: JSON
+    pattern: AlertPattern | None = strawberry.field(
+        description="onNewPattern rules: the new pattern; its logs of that moment are `samples`."
+    )
 
     @classmethod
     def from_record(cls, record: AlertRecord) -> Alert:
@@ -174,7 +192,16 @@ class Alert:
             ends_at=record.ends_at,
             fingerprint=record.fingerprint,
             labels=labels,
+            pattern=_pattern(record.pattern),
         )
+
+
+def _pattern(pattern: dict[str, str] | None) -> AlertPattern | None:
+    if pattern is None:
+        return None
+    return AlertPattern(
+        id=strawberry.ID(pattern["id"]), service=pattern["service"], template=pattern["template"]
+    )
 
 
 def _sample(sample: dict[str, Any]) -> Log:

@@ -118,7 +118,7 @@ def assert_silent(ws: WebSocketTestSession, *, within: float) -> None:
 
 @contextmanager
 def subscribed(
-    client: TestClient, protocol: str, *, rules: list[str] | None = None
+    client: TestClient, protocol: str, *, rules: list[str] | None = None, query: str = SUBSCRIBE
 ) -> Iterator[WebSocketTestSession]:
     """A socket with one `alerts` subscription (id "1") that the server has registered."""
     engine = engine_of(client)
@@ -127,7 +127,7 @@ def subscribed(
         ws.send_json({"type": "connection_init"})
         assert receive(ws) == {"type": "connection_ack"}
         start = "subscribe" if protocol == TRANSPORT_WS else "start"
-        payload = {"query": SUBSCRIBE, "variables": {"rules": rules}}
+        payload = {"query": query, "variables": {"rules": rules}}
         ws.send_json({"id": "1", "type": start, "payload": payload})
         wait_for(lambda: engine.hub.subscriber_count == before + 1, what="the subscription")
         yield ws
