@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from db.logs import LogRecord
+from db.patterns import Assignment
 
 PatternKey = tuple[str, int]  # (service, Drain cluster id)
 
@@ -28,15 +29,15 @@ def new_patterns(
     created: Mapping[PatternKey, int],
     *,
     templates: Mapping[PatternKey, str],
-    assignments: Sequence[tuple[int, PatternKey]],
+    assignments: Sequence[Assignment],
     logs: Sequence[LogRecord],
 ) -> list[NewPattern]:
     """The patterns one stored batch created, each with its logs of that batch."""
     by_id = {log.id: log for log in logs}
     mined: dict[PatternKey, list[LogRecord]] = {key: [] for key in created}
-    for log_id, key in assignments:
-        if key in mined:
-            mined[key].append(by_id[log_id])
+    for assignment in assignments:
+        if assignment.key in mined:
+            mined[assignment.key].append(by_id[assignment.log_id])
     return [
         NewPattern(pattern_id, key[0], templates[key], tuple(mined[key]))
         for key, pattern_id in created.items()
