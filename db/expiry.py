@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import TypeVar
 
-from sqlalchemy import Connection, delete, func, select, text
+from sqlalchemy import Connection, delete, func, select, text, tuple_
 
 from db.forget import forget_assignments, forget_counts, forget_partition_assignments
 from db.models import logs
@@ -119,10 +119,15 @@ def delete_expired_batch(connection: Connection, retention: Retention, *, days: 
         return 0
     decided = kept_days(retention.rules, retention.default) == days
     cutoff = retention.now - timedelta(days=days)
-    chosen = select(logs.c.id).where(logs.c.timestamp < cutoff, decided).limit(DELETE_BATCH)
-    ids = list(
-        connection.execute(delete(logs).where(logs.c.id.in_(chosen)).returning(logs.c.id)).scalars()
+    chosen = select(logs.c.id, logs.c.timestamp).where(logs.c.timestamp < cutoff, decided)
+    # By the whole key, and the time bound again: each row is found in its own partition only.
+    statement = (
+        delete(logs)
+        .where(logs.c.timestamp < cutoff)
+        .where(tuple_(logs.c.id, logs.c.timestamp).in_(chosen.limit(DELETE_BATCH)))
+        .returning(logs.c.id)
     )
+    ids = list(connection.execute(statement).scalars())
     forget_assignments(connection, ids)
     return len(ids)
 

@@ -244,9 +244,11 @@ def find_logs(
         statement = filtered(select(*LOG_COLUMNS), criteria).order_by(*order).limit(limit)
         return [log_record(row) for row in connection.execute(statement)]
     # Deferred join: skipping walks the index alone; only the page's rows are read in full.
-    page = filtered(select(logs.c.id), criteria).order_by(*order).offset(skip).limit(limit)
-    page_ids = page.subquery("page")
-    statement = select(*LOG_COLUMNS).join(page_ids, logs.c.id == page_ids.c.id).order_by(*order)
+    # Joined by the whole key: each row is looked up in its own partition only.
+    page = filtered(select(logs.c.id, logs.c.timestamp), criteria)
+    page_ids = page.order_by(*order).offset(skip).limit(limit).subquery("page")
+    same_key = and_(logs.c.id == page_ids.c.id, logs.c.timestamp == page_ids.c.timestamp)
+    statement = select(*LOG_COLUMNS).join(page_ids, same_key).order_by(*order)
     return [log_record(row) for row in connection.execute(statement)]
 
 

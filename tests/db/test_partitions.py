@@ -162,13 +162,15 @@ def test_a_detach_left_pending_is_finished_and_counted_by_the_next_pass(pg_url: 
     holder = engine.connect()
     holder.execute(text("BEGIN ISOLATION LEVEL REPEATABLE READ"))
     holder.execute(text("SELECT count(*) FROM logs"))  # an old snapshot the detach waits for
-    detacher = make_engine(pg_url, autocommit=True).connect()
-    detacher.execute(text("SET statement_timeout = '1s'"))
-    with pytest.raises(Exception, match=r"statement timeout|canceling"):
-        detacher.execute(text(f"ALTER TABLE logs DETACH PARTITION {partition.name} CONCURRENTLY"))
+    autocommit = make_engine(pg_url, autocommit=True)
+    with autocommit.connect() as detacher:
+        detacher.execute(text("SET statement_timeout = '1s'"))
+        detach = text(f"ALTER TABLE logs DETACH PARTITION {partition.name} CONCURRENTLY")
+        with pytest.raises(Exception, match=r"statement timeout|canceling"):
+            detacher.execute(detach)
+    autocommit.dispose()
     holder.rollback()
     holder.close()
-    detacher.close()
     with engine.begin() as connection:
         (pending,) = [p for p in list_partitions(connection) if p.name == partition.name]
         assert pending.detach_pending
@@ -182,6 +184,6 @@ def test_a_detach_left_pending_is_finished_and_counted_by_the_next_pass(pg_url: 
         counted = count_by_level_and_service(connection, LogCriteria())
         assert sum(row.count for row in counted) == 1
         assert connection.execute(select(func.count()).select_from(logs)).scalar_one() == 1
-    KNOWN.forget(database_key(engine.connect()))
+        KNOWN.forget(database_key(connection))
     db.close()
     engine.dispose()
