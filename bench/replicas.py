@@ -19,6 +19,7 @@ import asyncio
 import itertools
 import os
 import secrets
+import signal
 import statistics
 import time
 from dataclasses import dataclass
@@ -148,6 +149,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--pairs", type=int, default=10_000)
     args = parser.parse_args()
+    # A SIGTERM (`timeout`, a CI limit) unwinds as Ctrl-C does: servers and cluster stopped.
+    signal.signal(signal.SIGTERM, _exit)
     with replicated_cluster(apply_delay="500ms") as cluster:
         envs = {
             "primary": app_env(cluster, replica=False),
@@ -194,6 +197,10 @@ def report_pairs(tally: PairCount, *, elapsed: float, on_replica: int) -> None:
     print(f"| reads that missed their write | {tally.misses} |")
     print(f"| requests sent again after a broken connection | {tally.retried} |")
     print(f"| statements run on the replica meanwhile (reads and probes) | {on_replica:,} |")
+
+
+def _exit(_signal: int, _frame: object) -> None:
+    raise SystemExit(1)
 
 
 def _load() -> str:
