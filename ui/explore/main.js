@@ -14,6 +14,8 @@ import { matchFilter, rangeFilter, searchFromState, stateFromSearch, timeBounds 
 
 const status = document.getElementById("status");
 let state = stateFromSearch(location.search);
+// The shown search's first page: resolves to its tail cursor, where the live tail starts.
+let firstPage = Promise.resolve(null);
 
 function say(message, isError = false) {
   status.textContent = message;
@@ -99,7 +101,7 @@ function toggleTail() {
   tailButton.setAttribute("aria-pressed", String(on));
   pauseButton.hidden = !on;
   pauseButton.textContent = "Pause";
-  if (on) tail.start(matchFilter(state));
+  if (on) tail.start(matchFilter(state), firstPage);
   else tail.stop();
 }
 
@@ -116,10 +118,10 @@ function run() {
   const bounds = timeBounds(state, Date.now());
   const filter = rangeFilter(state, bounds);
   document.getElementById("order").textContent = state.order === "asc" ? "Oldest first" : "Newest first";
-  results.load(filter, state.order);
+  firstPage = results.load(filter, state.order);
   histogram.load(filter, bounds);
   facets.load(filter);
-  if (tail.active) tail.start(matchFilter(state));
+  if (tail.active) tail.start(matchFilter(state), firstPage);
   pauseButton.textContent = "Pause";
   if (state.log) detail.showById(state.log, state.order);
   else if (detail.isOpen) detail.close();
