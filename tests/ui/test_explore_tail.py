@@ -21,13 +21,13 @@ def write_log(server: Server, message: str, service: str = "tailed") -> None:
     assert created.status_code == 200, created.text
 
 
-def start_tail(page: Page, server: Server) -> None:
+def start_tail(page: Page, server: Server, service: str = "tailed") -> None:
     """Turn the tail on and write until a log arrives, so the stream is surely running."""
     page.get_by_role("button", name="Live tail").click()
     expect(page.locator("#tail-status")).to_contain_text("Live")
     first = page.locator("#results .message", has_text="tail warm-up")
     for attempt in range(100):
-        write_log(server, f"tail warm-up {attempt}")
+        write_log(server, f"tail warm-up {attempt}", service=service)
         if first.count():
             return
         page.wait_for_timeout(200)

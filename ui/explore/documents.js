@@ -23,6 +23,13 @@ export const HISTOGRAM = `query ExploreHistogram($filter: LogFilter, $interval: 
   histogram(filter: $filter, interval: $interval) { start count byLevel { level count } }
 }`;
 
+export const PATTERNS = `query ExplorePatterns($filter: LogFilter, $first: Int, $interval: HistogramInterval!) {
+  patterns(filter: $filter, first: $first, order: COUNT_DESC) {
+    id service template count
+    histogram(interval: $interval) { count }
+  }
+}`;
+
 export const FACETS = `query ExploreFacets($filter: LogFilter) {
   stats(filter: $filter) {
     totalLogs
