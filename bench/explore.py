@@ -30,7 +30,7 @@ from bench import corpus, rollups
 from bench.report import Metric, markdown_table, write_json
 from bench.stats import median
 from testing.browser import CHROMIUM, CHROMIUM_FLAGS
-from testing.database import scratch_database, server_version
+from testing.database import ScratchDatabase, kept_database, scratch_database, server_version
 from testing.server import Server, running_server
 
 FIRST_VIEWS = 5
@@ -205,28 +205,46 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--rate", type=int, default=1000)
     parser.add_argument("--scroll-rows", type=int, default=100_000)
     parser.add_argument("--tail-seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--database",
+        help="load into this database (created if missing) and keep it, to measure again "
+        "without loading; drop it yourself afterwards",
+    )
     return parser.parse_args(argv)
+
+
+def filled(database: ScratchDatabase, rows: int) -> None:
+    """Load `rows` logs over the 30 days before now, unless the database holds logs already."""
+    with closing(database.connect()) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM logs)")
+        if cursor.fetchone()[0]:
+            progress(f"{database.name} holds logs already: measuring them")
+            return
+    end = datetime.now(UTC).replace(microsecond=0)
+    progress(f"loading {rows:,} rows over 30 days")
+    corpus.load(
+        database.dsn,
+        rows,
+        end - timedelta(days=30),
+        end,
+        processes=2,
+        rebuild_indexes=True,
+        progress=progress,
+    )
+    with closing(database.connect()) as connection:
+        progress(rollups.describe(rollups.settle_rollups(connection)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
     started = time.strftime("%Y%m%d-%H%M%S")
     with ExitStack() as stack:
-        database = stack.enter_context(scratch_database("lograph_explore"))
+        if args.database:
+            database = kept_database(args.database)
+        else:
+            database = stack.enter_context(scratch_database("lograph_explore"))
         server = stack.enter_context(running_server(database_url=database.sqlalchemy_url))
-        end = datetime.now(UTC).replace(microsecond=0)
-        progress(f"loading {args.rows:,} rows over 30 days")
-        corpus.load(
-            database.dsn,
-            args.rows,
-            end - timedelta(days=30),
-            end,
-            processes=2,
-            rebuild_indexes=True,
-            progress=progress,
-        )
-        with closing(database.connect()) as connection:
-            progress(rollups.describe(rollups.settle_rollups(connection)))
+        filled(database, args.rows)
         metrics = measure(server, args)
     print(markdown_table(metrics))
     version = int(server_version())

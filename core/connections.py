@@ -14,10 +14,12 @@ from core.errors import UserInputError
 from core.filters import LogFilter
 from core.logs import SortOrder
 from core.runtime import Runtime
+from core.tail_cursor import cursor_text, start_at
 from core.validation import MAX_PAGE_SIZE
-from db import stats
+from db import stats, tail
 from db.cursors import Position, keyset_page
 from db.logs import LogCriteria, LogRecord
+from db.tail import Snapshot
 
 DEFAULT_PAGE_SIZE = 50
 
@@ -42,6 +44,7 @@ class LogPage:
     has_next_page: bool
     has_previous_page: bool
     total: Callable[[], Awaitable[int]]
+    tail_cursor: str | None = None
 
 
 async def logs_page(
@@ -54,12 +57,17 @@ async def logs_page(
     before: str | None = None,
     order: SortOrder = SortOrder.DESC,
     behind: bool = True,
+    tail_from: bool = False,
 ) -> LogPage:
     """One page of matching logs, `first` after a cursor or `last` before one.
 
     `behind`: find out whether any match lies behind the starting cursor (the previous page
     paging forward, the next one paging backward). That is one more query, so a deep page
     would cost more than the first; surfaces ask it only when their client does.
+
+    `tail_from`: also a live-tail cursor for the moment before the page is read, so a reader
+    who tails on from it misses nothing committed since (the page may hold a few of those
+    logs too: the tail's reader skips ids it has).
     """
     request = PageRequest(
         size=_page_size(first=first, last=last),
@@ -69,16 +77,18 @@ async def logs_page(
     )
     criteria = await read_criteria(runtime, log_filter)
     descending = order is SortOrder.DESC
-    records, has_more, has_earlier = await runtime.db.read(
-        lambda connection: _page(
-            connection, criteria, request, descending=descending, behind=behind
-        )
-    )
+
+    def read(connection: Connection) -> tuple[Snapshot | None, tuple[list[LogRecord], bool, bool]]:
+        head = tail.head(connection) if tail_from else None  # before the page: no gap
+        return head, _page(connection, criteria, request, descending=descending, behind=behind)
+
+    head, (records, has_more, has_earlier) = await runtime.db.read(read)
     return LogPage(
         edges=[(encode_cursor(record, order), record) for record in records],
         has_next_page=has_more if request.forward else has_earlier,
         has_previous_page=has_earlier if request.forward else has_more,
         total=partial(_total, runtime, criteria),
+        tail_cursor=None if head is None else cursor_text(start_at(head)),
     )
 
 

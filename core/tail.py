@@ -67,6 +67,8 @@ from core.tail_cursor import (
     TailCursor,
     TailEdge,
     edges,
+    is_position,
+    start_at,
 )
 from core.tail_cursor import decode as decode_cursor
 from db import tail
@@ -95,10 +97,9 @@ async def tail_logs(
         raise UserInputError(
             "patterns", "not in a live tail: a log gets its pattern after it is written"
         )
+    # Starting now is resuming from where the database is now, with nothing yet sent.
     if after is None:
-        # Starting now is resuming from where the database is now, with nothing yet sent.
-        now = await runtime.db.read_primary(tail.head)
-        start = TailCursor(Batch(int(time.time()), now, now), tx=0, log_id=0)
+        start = start_at(await runtime.db.read_primary(tail.head))
     else:
         start = decode_cursor(after)
     try:
@@ -109,7 +110,7 @@ async def tail_logs(
     last = after
     async with runtime.tail_reader.follow(criteria) as (subscriber, position):
         with subscription_active("logs"):
-            if after is not None:
+            if not is_position(start):  # a position names no log that could be deleted
                 await _check_resumable(runtime, start)
             async for edge in _replay(runtime, start, position, criteria):
                 last = edge.cursor

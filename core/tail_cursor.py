@@ -3,7 +3,9 @@
 A cursor names the batch its edge came in (the reader's positions before and after the read,
 `since` and `upto`) and the edge's (tx, id) within it. What follows the edge is exactly: the
 logs `upto` saw and `since` did not, after (tx, id), then every log `upto` did not see. See
-core/tail.py for why that makes resuming exact.
+core/tail.py for why that makes resuming exact. A cursor may also name a bare position, before
+any edge (`since` = `upto`, tx and id 0): what follows it is every log that position did not
+see. `logsConnection { tailCursor }` hands one out, so a page's reader tails on from its page.
 """
 
 from __future__ import annotations
@@ -73,6 +75,21 @@ class TailEdge:
     node: LogRecord
 
 
+def start_at(snapshot: Snapshot) -> TailCursor:
+    """The stream where it stands at `snapshot`, before any edge."""
+    return TailCursor(Batch(int(time.time()), snapshot, snapshot), tx=0, log_id=0)
+
+
+def is_position(cursor: TailCursor) -> bool:
+    """Whether the cursor names a bare position rather than a delivered edge (ids start at 1,
+    transaction ids at 3, so 0 names no edge)."""
+    return cursor.log_id == 0 and cursor.tx == 0 and cursor.batch.since == cursor.batch.upto
+
+
+def cursor_text(cursor: TailCursor) -> str:
+    return encode(cursor.batch.prefix(), cursor.tx, cursor.log_id)
+
+
 def edges(batch: Batch, rows: Sequence[TailRow]) -> list[TailEdge]:
     """The batch's rows as edges. A live batch's edges are made once, by the reader, and
     every subscriber of the process yields the same objects (so GraphQL can share their
@@ -104,6 +121,8 @@ def _decode(text: str) -> TailCursor:
     issued, since, upto = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
     found = Batch(int(issued), Snapshot.parse(since), Snapshot.parse(upto))
     edge = int(tx)
+    if is_position(TailCursor(found, edge, int(log_id))):
+        return TailCursor(found, edge, int(log_id))
     if not found.upto.covers(found.since) or found.since.sees(edge) or not found.upto.sees(edge):
         raise ValueError(text)
     return TailCursor(found, edge, int(log_id))

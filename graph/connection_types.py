@@ -39,6 +39,7 @@ class LogConnection:
     edges: list[LogEdge]
     page_info: PageInfo
     count: strawberry.Private[Callable[[], Awaitable[int]]]
+    tail_from: strawberry.Private[str | None] = None
 
     @strawberry.field
     def nodes(self) -> list[Log]:
@@ -47,6 +48,16 @@ class LogConnection:
     @strawberry.field
     async def total_count(self) -> int:
         return await self.count()
+
+    @strawberry.field(
+        description="A live-tail cursor for the moment before this page was read: "
+        "`Subscription.logs(after:)` from it delivers every matching log committed since, a few "
+        "of which this page may already hold (skip the ids you have)."
+    )
+    def tail_cursor(self) -> str:
+        if self.tail_from is None:  # read with the page whenever the selection may hold it
+            raise RuntimeError("tailCursor was not read with its page")
+        return self.tail_from
 
     @classmethod
     def from_page(cls, page: LogPage) -> LogConnection:
@@ -62,4 +73,5 @@ class LogConnection:
                 end_cursor=cursors[-1] if cursors else None,
             ),
             count=page.total,
+            tail_from=page.tail_cursor,
         )

@@ -95,6 +95,7 @@ class Query(KeyQueries, RetentionQueries):
             before=before,
             order=order or SortOrder.DESC,
             behind=start is not None and may_select(info, "pageInfo", behind),
+            tail_from=may_select(info, "tailCursor"),
         )
         return LogConnection.from_page(page)
 

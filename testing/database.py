@@ -54,6 +54,16 @@ def scratch_database(prefix: str) -> Iterator[ScratchDatabase]:
         _admin(f'DROP DATABASE IF EXISTS "{database.name}" WITH (FORCE)')
 
 
+def kept_database(name: str) -> ScratchDatabase:
+    """The database `name`, created if missing and never dropped here (a bench measures it
+    again without loading it again; whoever named it drops it)."""
+    with _admin_connection() as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    return ScratchDatabase(name)
+
+
 def server_version() -> str:
     """PostgreSQL's version string, for the results file."""
     with _admin_connection() as connection:

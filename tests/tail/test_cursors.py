@@ -48,6 +48,26 @@ def test_resuming_keeps_the_filter(client: TestClient) -> None:
         assert_silent(resumed, within=0.3)
 
 
+PAGE_WITH_TAIL_CURSOR = """query($filter: LogFilter) {
+  logsConnection(filter: $filter, first: 2) { edges { node { id } } tailCursor }
+}"""
+
+
+def test_a_pages_tail_cursor_tails_on_with_every_log_committed_after_the_page(
+    client: TestClient,
+) -> None:
+    create_logs(client, log_json(service="api"), log_json(service="api"))
+    variables = {"filter": {"service": "api"}}
+    body = client.post("/graphql", json={"query": PAGE_WITH_TAIL_CURSOR, "variables": variables})
+    cursor = body.json()["data"]["logsConnection"]["tailCursor"]
+    later = create_logs(client, log_json(service="api"), log_json(service="web"))
+    with tailing(client, filter={"service": "api"}, after=cursor) as resumed:
+        assert ids(edges(resumed, 1)) == [later[0]["id"]]
+        newer = create_logs(client, log_json(service="api"))
+        assert ids(edges(resumed, 1)) == [newer[0]["id"]]
+        assert_silent(resumed, within=0.3)
+
+
 CONNECTION_CURSOR = base64.b64encode(b"2025-10-09T12:00:00+00:00|42").decode()
 
 

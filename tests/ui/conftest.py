@@ -10,7 +10,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, Route, expect, sync_playwright
+from playwright.sync_api import (
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Route,
+    expect,
+    sync_playwright,
+)
 
 from testing.browser import CHROMIUM, CHROMIUM_FLAGS
 from testing.server import Server, running_server
@@ -67,11 +74,31 @@ def browser(server: Server, blocked_urls: list[str]) -> Iterator[BrowserContext]
 
 
 @pytest.fixture
-def page(server: Server, browser: BrowserContext, blocked_urls: list[str]) -> Iterator[Page]:
+def expected_console_errors() -> list[str]:
+    """Console errors a module's tests provoke on purpose (a server answering 401, say)."""
+    return []
+
+
+@pytest.fixture
+def page(
+    server: Server,
+    browser: BrowserContext,
+    blocked_urls: list[str],
+    expected_console_errors: list[str],
+) -> Iterator[Page]:
+    """A page whose uncaught exceptions and console errors fail the test."""
     opened = browser.new_page()
     opened.set_viewport_size({"width": 1280, "height": 800})
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
+
+    def console(message: ConsoleMessage) -> None:
+        if message.type == "error" and not any(
+            expected in message.text for expected in expected_console_errors
+        ):
+            errors.append(f"console: {message.text}")
+
+    opened.on("console", console)
     expect.set_options(timeout=30_000)
     yield opened
     opened.close()

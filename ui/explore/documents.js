@@ -6,6 +6,7 @@ const LOG_FIELDS = "id timestamp level service message metadata";
 export const FIRST_PAGE = `query ExploreFirstPage($filter: LogFilter, $first: Int, $order: SortOrder) {
   logsConnection(filter: $filter, first: $first, order: $order) {
     totalCount
+    tailCursor
     edges { cursor node { ${LOG_FIELDS} } }
     pageInfo { hasNextPage endCursor }
   }
@@ -20,6 +21,13 @@ export const NEXT_PAGE = `query ExploreNextPage($filter: LogFilter, $first: Int,
 
 export const HISTOGRAM = `query ExploreHistogram($filter: LogFilter, $interval: HistogramInterval!) {
   histogram(filter: $filter, interval: $interval) { start count byLevel { level count } }
+}`;
+
+export const PATTERNS = `query ExplorePatterns($filter: LogFilter, $first: Int, $interval: HistogramInterval!) {
+  patterns(filter: $filter, first: $first, order: COUNT_DESC) {
+    id service template count
+    histogram(interval: $interval) { count }
+  }
 }`;
 
 export const FACETS = `query ExploreFacets($filter: LogFilter) {

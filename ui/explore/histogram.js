@@ -14,10 +14,10 @@ const MAX_BARS = 200;
 const HEIGHT = 130;
 const MIN_DRAG_PX = 4;
 
-/** The narrowest interval that gives at most MAX_BARS buckets over [start, end] (ms). */
-export function chooseInterval(start, end) {
+/** The narrowest interval that gives at most `bars` buckets over [start, end] (ms). */
+export function chooseInterval(start, end, bars = MAX_BARS) {
   const seconds = (end - start) / 1000;
-  return INTERVALS.find(([, width]) => seconds / width <= MAX_BARS) || INTERVALS.at(-1);
+  return INTERVALS.find(([, width]) => seconds / width <= bars) || INTERVALS.at(-1);
 }
 
 function levelColour(level) {

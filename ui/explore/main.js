@@ -9,11 +9,14 @@ import { Facets } from "./facets.js";
 import { request } from "./api.js";
 import { Histogram } from "./histogram.js";
 import { LiveTail } from "./tail.js";
+import { PatternList } from "./patterns.js";
 import { ResultList } from "./results.js";
 import { matchFilter, rangeFilter, searchFromState, stateFromSearch, timeBounds } from "./state.js";
 
 const status = document.getElementById("status");
 let state = stateFromSearch(location.search);
+// The shown search's first page: resolves to its tail cursor, where the live tail starts.
+let firstPage = Promise.resolve(null);
 
 function say(message, isError = false) {
   status.textContent = message;
@@ -82,6 +85,24 @@ const facets = new Facets(document.getElementById("facets"), {
   onError: fail,
 });
 
+const patterns = new PatternList(document.getElementById("patterns"), {
+  onPick: ({ id }) => navigate({ ...state, patterns: [id], tab: "logs", log: "" }),
+  onError: fail,
+});
+
+/** Show the state's tab (listing the patterns when it is theirs) and its pattern filter. */
+function showTab(filter, bounds) {
+  const onPatterns = state.tab === "patterns";
+  document.getElementById("tab-logs").setAttribute("aria-selected", String(!onPatterns));
+  document.getElementById("tab-patterns").setAttribute("aria-selected", String(onPatterns));
+  document.getElementById("logs-panel").hidden = onPatterns;
+  document.getElementById("patterns").hidden = !onPatterns;
+  if (onPatterns) patterns.load(filter, bounds);
+  const names = state.patterns.map((id) => patterns.template(id) || `#${id}`);
+  document.getElementById("pattern-filter").hidden = !names.length;
+  document.getElementById("pattern-filter-text").textContent = `Pattern: ${names.join(" or ")}`;
+}
+
 const tailButton = document.getElementById("tail");
 const pauseButton = document.getElementById("tail-pause");
 const tail = new LiveTail({
@@ -99,7 +120,7 @@ function toggleTail() {
   tailButton.setAttribute("aria-pressed", String(on));
   pauseButton.hidden = !on;
   pauseButton.textContent = "Pause";
-  if (on) tail.start(matchFilter(state));
+  if (on) tail.start(matchFilter(state), firstPage);
   else tail.stop();
 }
 
@@ -116,10 +137,11 @@ function run() {
   const bounds = timeBounds(state, Date.now());
   const filter = rangeFilter(state, bounds);
   document.getElementById("order").textContent = state.order === "asc" ? "Oldest first" : "Newest first";
-  results.load(filter, state.order);
+  firstPage = results.load(filter, state.order);
   histogram.load(filter, bounds);
   facets.load(filter);
-  if (tail.active) tail.start(matchFilter(state));
+  showTab(filter, bounds);
+  if (tail.active) tail.start(matchFilter(state), firstPage);
   pauseButton.textContent = "Pause";
   if (state.log) detail.showById(state.log, state.order);
   else if (detail.isOpen) detail.close();
@@ -171,6 +193,14 @@ document.getElementById("order").addEventListener("click", () => {
 });
 document.addEventListener("keydown", onKey);
 tailButton.addEventListener("click", toggleTail);
+for (const tab of ["logs", "patterns"]) {
+  document.getElementById(`tab-${tab}`).addEventListener("click", () => {
+    if (state.tab !== tab) navigate({ ...state, tab, log: "" });
+  });
+}
+document.getElementById("pattern-filter-remove").addEventListener("click", () => {
+  navigate({ ...state, patterns: [], log: "" });
+});
 pauseButton.addEventListener("click", togglePause);
 window.addEventListener("popstate", () => {
   state = stateFromSearch(location.search);

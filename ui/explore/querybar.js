@@ -57,7 +57,7 @@ const names = (text) => text.split(",").map((name) => name.trim()).filter(Boolea
 
 /** The state the controls describe; `base` supplies what the bar does not show. */
 export function read(base) {
-  const state = { ...emptyState(), order: base.order };
+  const state = { ...emptyState(), order: base.order, tab: base.tab, patterns: base.patterns };
   state.text = field("text").value.trim();
   state.regex = field("regex").checked;
   state.levels = [...form.querySelectorAll('input[name="level"]:checked')].map((box) => box.value);

@@ -28,10 +28,11 @@ export class ResultList {
     });
   }
 
-  /** Start over with a new search. */
+  /** Start over with a new search; resolves to the first page's tail cursor (null when a
+   * newer search replaced this one or it failed). */
   async load(filter, order) {
     this.generation += 1;
-    Object.assign(this, { filter, order, edges: [], selected: -1, total: 0 });
+    Object.assign(this, { filter, order, edges: [], ids: new Set(), selected: -1, total: 0 });
     this.hasNext = false;
     this.loading = true;
     this.container.scrollTop = 0;
@@ -40,11 +41,13 @@ export class ResultList {
     try {
       const variables = { filter, first: FIRST_SIZE, order: order.toUpperCase() };
       const { logsConnection } = await request(FIRST_PAGE, variables);
-      if (generation !== this.generation) return;
+      if (generation !== this.generation) return null;
       this.total = logsConnection.totalCount;
       this.accept(logsConnection);
+      return logsConnection.tailCursor;
     } catch (error) {
       if (generation === this.generation) this.fail(error);
+      return null;
     }
   }
 
@@ -64,7 +67,10 @@ export class ResultList {
 
   accept(connection) {
     const first = !this.edges.length;
-    this.edges.push(...connection.edges);
+    // A live log the tail brought in before this page came is not listed twice.
+    const fresh = connection.edges.filter((edge) => !this.ids.has(edge.node.id));
+    for (const edge of fresh) this.ids.add(edge.node.id);
+    this.edges.push(...fresh);
     this.hasNext = connection.pageInfo.hasNextPage;
     this.endCursor = connection.pageInfo.endCursor;
     this.loading = false;
@@ -80,19 +86,29 @@ export class ResultList {
     this.draw();
   }
 
-  /** Live logs, newest last in `edges`, placed where the current order puts new logs. */
+  /** Live logs, newest last in `edges`, placed where the current order puts new logs; those
+   * the list already holds (the first page may have read them too) are skipped. */
   addLive(edges) {
-    const marked = edges.map((edge) => ({ ...edge, fresh: true }));
-    this.total += edges.length;
-    if (this.order === "desc") {
-      this.edges.unshift(...marked.reverse());
-      if (this.selected >= 0) this.selected += edges.length;
-      if (this.container.scrollTop > 0) this.container.scrollTop += edges.length * ROW_HEIGHT;
-    } else if (!this.hasNext) {
-      this.edges.push(...marked);
+    const unseen = edges.filter((edge) => !this.ids.has(edge.node.id));
+    if (!unseen.length) return;
+    this.total += unseen.length;
+    // Oldest first with the end not loaded yet, the pages bring these in their place.
+    if (this.order === "desc" || !this.hasNext) {
+      for (const edge of unseen) this.ids.add(edge.node.id);
+      this.place(unseen.map((edge) => ({ ...edge, fresh: true })));
     }
     this.callbacks.onTotal(this.total, this.edges.length);
     this.draw();
+  }
+
+  place(marked) {
+    if (this.order === "asc") {
+      this.edges.push(...marked);
+      return;
+    }
+    this.edges.unshift(...marked.reverse());
+    if (this.selected >= 0) this.selected += marked.length;
+    if (this.container.scrollTop > 0) this.container.scrollTop += marked.length * ROW_HEIGHT;
   }
 
   /** Render the rows in view (and a margin), and fetch the next page before it is needed. */

@@ -6,12 +6,13 @@ export const METADATA_OPERATORS = [
 ];
 export const RELATIVE_RANGES = ["15m", "1h", "24h", "7d"];
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 };
-const LIST_PARAMS = { level: "levels", service: "services", exclude: "exclude" };
+const LIST_PARAMS = { level: "levels", service: "services", exclude: "exclude", pattern: "patterns" };
+export const TABS = ["logs", "patterns"];
 
 export function emptyState() {
   return {
     text: "", regex: false, levels: [], minLevel: "", services: [], exclude: [], meta: [],
-    range: "24h", from: "", to: "", order: "desc", log: "",
+    range: "24h", from: "", to: "", order: "desc", log: "", patterns: [], tab: "logs",
   };
 }
 
@@ -32,6 +33,7 @@ export function stateFromSearch(search) {
   state.range = state.from && state.to ? "" : params.get("range") || "24h";
   state.order = params.get("order") === "asc" ? "asc" : "desc";
   state.log = params.get("log") || "";
+  state.tab = TABS.includes(params.get("tab")) ? params.get("tab") : "logs";
   return state;
 }
 
@@ -55,6 +57,7 @@ export function searchFromState(state) {
   }
   if (state.order === "asc") params.set("order", "asc");
   if (state.log) params.set("log", state.log);
+  if (state.tab !== "logs") params.set("tab", state.tab);
   return "?" + params.toString();
 }
 
@@ -109,6 +112,7 @@ export function matchFilter(state) {
   if (state.services.length) filter.services = state.services;
   if (state.exclude.length) filter.not = { services: state.exclude };
   if (state.meta.length) filter.metadata = state.meta.map(conditionInput);
+  if (state.patterns.length) filter.patterns = state.patterns;
   return filter;
 }
 

@@ -1,6 +1,8 @@
-// The live tail: Subscription.logs with the current filter, into the top of the list. A pause
-// holds arriving logs aside (shown as a count) and resume releases them, so none is lost; when
-// the server cuts the stream or the socket drops, it says so and resumes from the last cursor.
+// The live tail: Subscription.logs with the current filter, into the top of the list. It starts
+// from the tail cursor of the first page shown, so nothing written since that page was read is
+// missed. A pause ends the stream and keeps the last cursor received; resume subscribes again
+// from it, so nothing is lost and nothing is held in the page meanwhile. When the server cuts
+// the stream or the socket drops, it says so and resumes from the last cursor the same way.
 
 import { TAIL } from "./documents.js";
 import { socketClient } from "./api.js";
@@ -9,6 +11,8 @@ const FLUSH_MS = 200;
 const RATE_WINDOW_MS = 5000;
 const RETRY_MS = [500, 1000, 2000, 5000, 10_000];
 const KEY_CLOSES = { 4401: "the API key is missing or was refused", 4403: "the API key lacks READ" };
+// Errors a retry cannot mend: the filter itself is refused.
+const FINAL_CODES = new Set(["BAD_USER_INPUT", "UNAUTHENTICATED", "FORBIDDEN"]);
 
 function describe(error) {
   if (Array.isArray(error)) return error.map((item) => item.message).join("; ");
@@ -19,43 +23,54 @@ function describe(error) {
   return error?.message || String(error);
 }
 
+function codeOf(error) {
+  return Array.isArray(error) ? error[0]?.extensions?.code : undefined;
+}
+
 export class LiveTail {
   constructor({ onLogs, onStatus }) {
     this.callbacks = { onLogs, onStatus };
     this.client = socketClient({});
     this.active = false;
     this.paused = false;
-    this.held = [];
     this.pending = [];
     this.arrivals = [];
     this.failures = 0;
     setInterval(() => this.report(), 1000);
   }
 
-  /** Stream logs matching `filter` from now on. */
-  start(filter) {
+  /** Stream logs matching `filter` committed after `cursor` (a value or a promise of one,
+   * such as the first page's tail cursor; from now when null). */
+  async start(filter, cursor) {
     this.stopStream();
-    Object.assign(this, { filter, active: true, paused: false, held: [], cursor: null, failures: 0 });
-    this.subscribe();
+    this.drop();
+    const run = (this.run = {});
+    Object.assign(this, { filter, cursor: null, active: true, paused: false, failures: 0, message: "" });
     this.report();
+    const after = await cursor;
+    if (this.run !== run || !this.active) return;
+    this.cursor = after;
+    if (!this.paused) this.subscribe();
   }
 
   stop() {
     this.stopStream();
-    Object.assign(this, { active: false, paused: false, held: [] });
+    this.flush();
+    Object.assign(this, { active: false, paused: false, message: "" });
     this.report();
   }
 
+  /** End the stream, keeping the cursor of the last log received. */
   pause() {
+    this.stopStream();
+    this.flush();
     this.paused = true;
     this.report();
   }
 
   resume() {
     this.paused = false;
-    this.pending.push(...this.held);
-    this.held = [];
-    this.flush();
+    this.subscribe();
     this.report();
   }
 
@@ -63,7 +78,7 @@ export class LiveTail {
     const variables = { filter: this.filter, after: this.cursor };
     let stream;
     const dispose = this.client.subscribe({ query: TAIL, variables }, {
-      next: ({ data, errors }) => (data ? this.receive(data.logs) : this.cut(stream, errors)),
+      next: ({ data, errors }) => (data ? this.receive(stream, data.logs) : this.cut(stream, errors)),
       error: (error) => this.cut(stream, error),
       complete: () => this.cut(stream, { message: "the server ended the stream" }),
     });
@@ -77,14 +92,21 @@ export class LiveTail {
     this.dispose = null;
   }
 
-  receive(edge) {
+  receive(stream, edge) {
+    if (stream !== this.dispose) return; // a stream already ended: its logs come again
     this.cursor = edge.cursor;
     this.failures = 0;
-    this.cutMessage = "";
+    this.message = "";
     this.arrivals.push(Date.now());
-    (this.paused ? this.held : this.pending).push(edge);
-    if (this.paused) this.report();
-    else this.flushSoon ??= setTimeout(() => this.flush(), FLUSH_MS);
+    this.pending.push(edge);
+    this.flushSoon ??= setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  /** Forget logs not yet shown: the list they were for is gone. */
+  drop() {
+    clearTimeout(this.flushSoon);
+    this.flushSoon = null;
+    this.pending = [];
   }
 
   flush() {
@@ -99,12 +121,23 @@ export class LiveTail {
   /** The stream ended without being asked to: say why, and resume from the last cursor. */
   cut(stream, error) {
     if (!this.active || stream !== this.dispose) return;
-    const resumeAfter = Array.isArray(error) ? error[0]?.extensions?.after : null;
-    if (resumeAfter) this.cursor = resumeAfter;
+    this.flush();
+    this.dispose = null;
+    const code = codeOf(error);
+    if (FINAL_CODES.has(code)) {
+      this.message = `Live tail stopped: ${describe(error)}.`;
+      this.report();
+      return;
+    }
+    let resuming = "Resuming from the last log received…";
+    if (code === "SUBSCRIBER_TOO_SLOW") this.cursor = error[0].extensions.after || this.cursor;
+    if (code === "CURSOR_EXPIRED") {
+      this.cursor = null;
+      resuming = "Starting again from now: logs written meanwhile are not shown.";
+    }
     const wait = RETRY_MS[Math.min(this.failures, RETRY_MS.length - 1)];
     this.failures += 1;
-    this.cutMessage = `Live tail interrupted: ${describe(error)}. Resuming from the last log received…`;
-    this.dispose = null;
+    this.message = `Live tail interrupted: ${describe(error)}. ${resuming}`;
     this.retry = setTimeout(() => this.subscribe(), wait);
     this.report();
   }
@@ -120,8 +153,7 @@ export class LiveTail {
       this.callbacks.onStatus({ text: "", alert: "" });
       return;
     }
-    const rate = `${this.rate().toFixed(1)} logs/s`;
-    const text = this.paused ? `Paused · ${this.held.length} new · ${rate}` : `Live · ${rate}`;
-    this.callbacks.onStatus({ text, alert: this.cutMessage || "" });
+    const text = this.paused ? "Paused" : `Live · ${this.rate().toFixed(1)} logs/s`;
+    this.callbacks.onStatus({ text, alert: this.message || "" });
   }
 }
