@@ -119,14 +119,13 @@ def delete_expired_batch(connection: Connection, retention: Retention, *, days: 
         return 0
     decided = kept_days(retention.rules, retention.default) == days
     cutoff = retention.now - timedelta(days=days)
-    chosen = select(logs.c.id, logs.c.timestamp).where(logs.c.timestamp < cutoff, decided)
-    # By the whole key, and the time bound again: each row is found in its own partition only.
-    statement = (
-        delete(logs)
-        .where(logs.c.timestamp < cutoff)
-        .where(tuple_(logs.c.id, logs.c.timestamp).in_(chosen.limit(DELETE_BATCH)))
-        .returning(logs.c.id)
-    )
+    postgres = connection.dialect.name == "postgresql"
+    # PostgreSQL: by the whole key, and the time bound again, so each row is looked for in its
+    # own partition only (by id alone every partition is probed). SQLite: one table, by id.
+    key = [logs.c.id, logs.c.timestamp] if postgres else [logs.c.id]
+    chosen = select(*key).where(logs.c.timestamp < cutoff, decided).limit(DELETE_BATCH)
+    matched = tuple_(*key).in_(chosen) if postgres else logs.c.id.in_(chosen)
+    statement = delete(logs).where(logs.c.timestamp < cutoff).where(matched).returning(logs.c.id)
     ids = list(connection.execute(statement).scalars())
     forget_assignments(connection, ids)
     return len(ids)

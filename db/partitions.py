@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # db.engine imports db.logs, which imports this module
 T = TypeVar("T")
 # pg_advisory_xact_lock's key: the ASCII bytes of "lgpart01" as one signed 64-bit number.
 PARTITION_LOCK_KEY = int.from_bytes(b"lgpart01", "big")
+_KIND = text("SELECT relkind FROM pg_class WHERE oid = 'logs'::regclass")
 _LIST = text(
     "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid), i.inhdetachpending"
     " FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
@@ -128,6 +129,8 @@ def list_partitions(connection: Connection) -> list[Partition]:
 def create_partitions(connection: Connection, instants: Iterable[datetime]) -> list[Bounds]:
     """Create the partitions the instants lack; every partition's bounds afterwards."""
     connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PARTITION_LOCK_KEY})
+    if connection.execute(_KIND).scalar_one() != "p":  # downgraded below migration 0017
+        return []
     known = [partition.bounds for partition in list_partitions(connection)]
     now = datetime.now(UTC)
     for instant in sorted(instants):

@@ -116,7 +116,16 @@ def test_startup_line_says_in_process_without_redis() -> None:
     line = startup_summary(load_settings(enable_alerts=False), version="1.0.0")
     assert "shared state in-process" in line
     assert "alerts off (ENABLE_ALERTS=false)" in line
-    assert line.endswith("API keys optional (AUTH_REQUIRED=false)")
+    assert "API keys optional (AUTH_REQUIRED=false);" in line
+
+
+def test_startup_line_says_the_retention_default() -> None:
+    forever = startup_summary(load_settings(), version="1.0.0")
+    assert forever.endswith(
+        "retention default keep forever (no RETENTION_DAYS), applied every 3600 s"
+    )
+    days = startup_summary(load_settings(retention_days=90), version="1.0.0")
+    assert "retention default 90 days" in days
 
 
 def test_app_start_logs_the_startup_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
