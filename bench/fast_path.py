@@ -1,20 +1,32 @@
-"""Server CPU per request with the shortcuts and without (docs/fast-path.md, "The switches").
+"""Server CPU per request with the fast path, with each of its shortcuts taken out, and without
+any of it (docs/fast-path.md, "The switches" and "The map").
 
-Two app processes on one scratch PostgreSQL database, one with the shortcuts and one without,
-answer the same requests in interleaved rounds; each round sends ROUND requests one at a time
-and reads the server's CPU time from /proc before and after. Prints medians as a markdown table:
+One app process per variant, all on one scratch PostgreSQL database: the defaults ("on"), one
+per shortcut taken out (bench/ablation.py) and every switch off ("off"). They answer the same
+requests in interleaved rounds: for each path, each variant in turn is sent REQUESTS requests
+one at a time, its CPU read from /proc before and after; the live tail's path is TAIL_BULKS
+bulks of 100 logs written while TAILS subscribers receive every one. Prints a markdown table:
+per path, the median CPU of "on" and what taking each out adds, as a share of the path's CPU
+without it (median of the rounds' shares, and their range):
 
-    .venv/bin/python -m bench.fast_path [--rounds 7] [--requests 200]
+    .venv/bin/python -m bench.fast_path [--rounds 7] [--requests 300]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import statistics
+import sys
 from collections.abc import Callable
+from contextlib import ExitStack
 
 import httpx
+from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
 
+from bench.ablation import TAKE_OUT
 from bench.cpu import process_cpu_seconds
 from testing.database import scratch_database
 from testing.server import Server, running_servers
@@ -29,58 +41,138 @@ CREATE = {
     "variables": {"i": {"level": "INFO", "service": "api", "message": "m"}},
 }
 LOG = {"level": "INFO", "service": "api", "message": "m", "metadata_": {"user": 1}}
-SWITCHES = {
-    "fast": {},
-    "plain": {
-        "GRAPHQL_FAST_PATH": "false",
-        "REST_FAST_PATH": "false",
-        "DATABASE_FAST_PATH": "false",
-    },
+OFF = {"GRAPHQL_FAST_PATH": "false", "REST_FAST_PATH": "false", "DATABASE_FAST_PATH": "false"}
+# name: (the app uvicorn serves, its environment)
+VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
+    "on": ("main:app", {}),
+    **{name: ("bench.ablated:app", {"WITHOUT": name}) for name in TAKE_OUT},
+    "off": ("main:app", OFF),
 }
+TAILS = 10
+TAIL_BULKS = 5
+TAIL_SERVICE = "tailbench"
+TAIL = (
+    "subscription($f: LogFilter) { logs(filter: $f) "
+    "{ cursor node { id timestamp level service message metadata } } }"
+)
+TAIL_WAIT_S = 120.0
 Send = Callable[[httpx.Client], httpx.Response]
-PATHS: dict[str, Send] = {
-    "GraphQL page of 50 logs (filter)": lambda client: client.post("/graphql", json=PAGE),
+REQUESTS: dict[str, Send] = {
+    "GraphQL page of 50 logs": lambda client: client.post("/graphql", json=PAGE),
     "GraphQL createLog": lambda client: client.post("/graphql", json=CREATE),
     "REST POST /api/v1/logs": lambda client: client.post("/api/v1/logs/", json=LOG),
 }
+TAIL_PATH = f"live tail, per 100 logs to {TAILS} tails"
+PATHS = [*REQUESTS, TAIL_PATH]
 
 
-def cpu_ms_per_request(server: Server, client: httpx.Client, send: Send, requests: int) -> float:
-    before = process_cpu_seconds(server.pid)
-    for _ in range(requests):
-        send(client).raise_for_status()
-    return (process_cpu_seconds(server.pid) - before) / requests * 1000
+def cpu_ms_per_request(server: Server, send: Send, requests: int) -> float:
+    with httpx.Client(base_url=server.base_url) as client:
+        send(client).raise_for_status()  # a connection, and the operation cached
+        before = process_cpu_seconds(server.pid)
+        for _ in range(requests):
+            send(client).raise_for_status()
+        return (process_cpu_seconds(server.pid) - before) / requests * 1000
+
+
+async def tail_cpu_ms(server: Server) -> float:
+    """Server CPU per bulk of 100 logs written while TAILS subscribers receive each."""
+    variables = {"f": {"service": TAIL_SERVICE}}
+    subscribe = {"query": TAIL, "variables": variables}
+    protocol = [Subprotocol("graphql-transport-ws")]
+    sockets = [
+        await connect(server.ws, subprotocols=protocol, max_size=None, ping_interval=None)
+        for _ in range(TAILS)
+    ]
+    try:
+        for ws in sockets:
+            await ws.send(json.dumps({"type": "connection_init"}))
+            await ws.recv()
+            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": subscribe}))
+        await asyncio.sleep(1.0)  # the subscriptions register
+        before = process_cpu_seconds(server.pid)
+        bulk = [{**LOG, "service": TAIL_SERVICE}] * 100
+        expected = TAIL_BULKS * len(bulk)
+        async with asyncio.timeout(TAIL_WAIT_S):
+            receiving = asyncio.gather(*(_receive(ws, expected) for ws in sockets))
+            async with httpx.AsyncClient(base_url=server.base_url) as client:
+                for _ in range(TAIL_BULKS):
+                    (await client.post("/api/v1/bulk_logs", json=bulk)).raise_for_status()
+            await receiving
+        return (process_cpu_seconds(server.pid) - before) / TAIL_BULKS * 1000
+    finally:
+        for ws in sockets:
+            await ws.close()
+
+
+async def _receive(ws: object, expected: int) -> None:
+    received = 0
+    async for text in ws:  # type: ignore[attr-defined]
+        message = json.loads(text)
+        if message["type"] != "next" or "errors" in message["payload"]:
+            raise RuntimeError(f"the tail sent {text[:300]}")
+        received += 1
+        if received == expected:
+            return
+
+
+def measure(servers: dict[str, Server], *, rounds: int, requests: int) -> dict[str, list[float]]:
+    """CPU per request, by (path, variant) as 'path|variant', one value per round."""
+    results: dict[str, list[float]] = {}
+    for index in range(rounds):
+        for path in PATHS:
+            for name, server in servers.items():
+                if path == TAIL_PATH:
+                    cpu = asyncio.run(tail_cpu_ms(server))
+                else:
+                    cpu = cpu_ms_per_request(server, REQUESTS[path], requests)
+                results.setdefault(f"{path}|{name}", []).append(cpu)
+        print(f"round {index + 1} of {rounds}: {results}", file=sys.stderr, flush=True)
+    return results
+
+
+def table(results: dict[str, list[float]]) -> list[str]:
+    """Per path: "on"'s CPU, and each variant's share of its own CPU that "on" saves."""
+    names = [name for name in VARIANTS if name != "on"]
+    lines = [
+        "| path | on (ms CPU) | " + " | ".join(f"without {name}" for name in names) + " |",
+        "|---|---|" + "---|" * len(names),
+    ]
+    for path in PATHS:
+        on = results[f"{path}|on"]
+        cells = []
+        for name in names:
+            without = results[f"{path}|{name}"]
+            saved = [(w - o) / w for w, o in zip(without, on, strict=True)]
+            cells.append(f"{statistics.median(saved):+.0%} ({min(saved):+.0%}..{max(saved):+.0%})")
+        lines.append(f"| {path} | {statistics.median(on):.3f} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--requests", type=int, default=300)
     args = parser.parse_args()
-    results: dict[tuple[str, str], list[float]] = {}
     with scratch_database("lograph_fastpath") as database:
-        base = {"DATABASE_URL": database.sqlalchemy_url, "ENABLE_ALERTS": "false"}
-        envs = [base | env for env in SWITCHES.values()]
-        with (
-            running_servers(1, env=envs[0]) as (fast,),
-            running_servers(1, env=envs[1]) as (plain,),
-        ):
-            servers = dict(zip(SWITCHES, (fast, plain), strict=True))
-            clients = {name: httpx.Client(base_url=s.base_url) for name, s in servers.items()}
+        base = {
+            "DATABASE_URL": database.sqlalchemy_url,
+            "ENABLE_ALERTS": "false",
+            "ENABLE_PATTERNS": "false",
+        }
+        with running_servers(1, env=base) as (first,):
             batch = [{**LOG, "level": "ERROR"}] * 500
-            clients["fast"].post("/api/v1/bulk_logs", json=batch).raise_for_status()
-            for _ in range(args.rounds):
-                for path, send in PATHS.items():
-                    for name, server in servers.items():
-                        cpu = cpu_ms_per_request(server, clients[name], send, args.requests)
-                        results.setdefault((path, name), []).append(cpu)
-    print("| path | fast path (ms CPU/request) | plain (ms CPU/request) | fast path saves |")
-    print("|---|---|---|---|")
-    for path in PATHS:
-        fast_ms = statistics.median(results[(path, "fast")])
-        plain_ms = statistics.median(results[(path, "plain")])
-        saved = (plain_ms - fast_ms) / plain_ms
-        print(f"| {path} | {fast_ms:.3f} | {plain_ms:.3f} | {saved:.0%} |")
+            httpx.post(f"{first.base_url}/api/v1/bulk_logs", json=batch).raise_for_status()
+        servers: dict[str, Server] = {}
+        with ExitStack() as stack:
+            for name, (app, env) in VARIANTS.items():
+                started = stack.enter_context(running_servers(1, env=base | env, app=app))
+                servers[name] = started[0]
+            results = measure(servers, rounds=args.rounds, requests=args.requests)
+    print("\n".join(table(results)))
+    print(f"\nmedian ms CPU per request (tail: per 100 logs), {args.rounds} rounds:")
+    for key, values in results.items():
+        print(f"- {key}: {statistics.median(values):.3f}")
 
 
 if __name__ == "__main__":

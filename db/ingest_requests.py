@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, delete, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from db.models import ingest_requests as table
@@ -23,12 +23,20 @@ class StoredAnswer:
 
 
 def claim(
-    connection: Connection, *, scope: str, now: datetime, window: timedelta, lease: timedelta
+    connection: Connection,
+    *,
+    scope: str,
+    holder: str,
+    now: datetime,
+    window: timedelta,
+    lease: timedelta,
 ) -> StoredAnswer | bool:
-    """Claim the scope (True), or find it in flight (False) or answered (the answer).
+    """Claim the scope for `holder` (True), or find it in flight (False) or answered (the
+    answer).
 
-    Answers older than the window, and claims not renewed within the lease (their process died
-    or lost the database), no longer count."""
+    Answers older than the window, and claims not renewed within the lease (their process died,
+    stalled or lost the database), no longer count: their holder can no longer touch the scope,
+    whose new claim names another."""
     connection.execute(
         delete(table).where(
             table.c.scope == scope,
@@ -41,7 +49,7 @@ def claim(
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     inserted = connection.execute(
         dialect.insert(table)
-        .values(scope=scope, claimed_at=now)
+        .values(scope=scope, claimed_at=now, holder=holder)
         .on_conflict_do_nothing(index_elements=[table.c.scope])
     )
     if inserted.rowcount == 1:
@@ -58,18 +66,18 @@ def claim(
     )
 
 
-def renew(connection: Connection, *, scope: str, now: datetime) -> None:
-    """Extend an unanswered claim's lease: its holder is still at work."""
+def renew(connection: Connection, *, scope: str, holder: str, now: datetime) -> None:
+    """Extend the holder's unanswered claim's lease: it is still at work."""
     connection.execute(
-        update(table).where(table.c.scope == scope, table.c.status.is_(None)).values(claimed_at=now)
+        update(table).where(_held(scope, holder), table.c.status.is_(None)).values(claimed_at=now)
     )
 
 
-def store_answer(connection: Connection, *, scope: str, answer: StoredAnswer) -> None:
-    """Keep the answer that retries of this scope will get."""
+def store_answer(connection: Connection, *, scope: str, holder: str, answer: StoredAnswer) -> None:
+    """Keep the answer that retries of this scope will get, if `holder` still holds it."""
     connection.execute(
         update(table)
-        .where(table.c.scope == scope)
+        .where(_held(scope, holder))
         .values(
             status=answer.status,
             content_type=answer.content_type,
@@ -79,9 +87,13 @@ def store_answer(connection: Connection, *, scope: str, answer: StoredAnswer) ->
     )
 
 
-def release(connection: Connection, *, scope: str) -> None:
-    """Drop an unanswered claim, so that a retry runs the request again."""
-    connection.execute(delete(table).where(table.c.scope == scope, table.c.status.is_(None)))
+def release(connection: Connection, *, scope: str, holder: str) -> None:
+    """Drop the holder's unanswered claim, so that a retry runs the request again."""
+    connection.execute(delete(table).where(_held(scope, holder), table.c.status.is_(None)))
+
+
+def _held(scope: str, holder: str) -> ColumnElement[bool]:
+    return and_(table.c.scope == scope, table.c.holder == holder)
 
 
 def purge_expired(connection: Connection, *, before: datetime) -> None:

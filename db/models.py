@@ -294,6 +294,8 @@ ingest_requests = Table(
     # SHA-256 of the request, hex; null when the first request was answered before its body
     # was read whole (nothing to compare retries with).
     Column("digest", String(64), nullable=True),
+    # Which request holds the claim: a holder whose lease lapsed may no longer touch it.
+    Column("holder", String(32), nullable=True),
     Index("ix_ingest_requests_claimed_at", "claimed_at"),
 )
 

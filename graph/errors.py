@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 import strawberry
 from graphql import DocumentNode, GraphQLError
@@ -63,6 +63,17 @@ def _refused_pattern(error: BaseException | None) -> bool:
 _PATTERN_CODES = {"2201B", "54001"}
 
 
+class Operation(NamedTuple):
+    """What Strawberry's execute is handed for one operation, besides the types it may run."""
+
+    query: str | None
+    variable_values: dict[str, Any] | None
+    context_value: Any
+    root_value: Any
+    operation_name: str | None
+    operation_extensions: dict[str, Any] | None
+
+
 class CodedSchema(strawberry.Schema):
     """A schema whose every error carries `extensions.code` and leaks no internals, and that
     never runs a subscription as if it were a query."""
@@ -83,14 +94,23 @@ class CodedSchema(strawberry.Schema):
         allowed_operation_types: Iterable[OperationType] | None = None,
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
+        operation = Operation(
+            query, variable_values, context_value, root_value, operation_name, operation_extensions
+        )
+        return await self.execute_allowed(operation, executable_types(allowed_operation_types))
+
+    async def execute_allowed(
+        self, operation: Operation, allowed: set[OperationType]
+    ) -> ExecutionResult:
+        """Strawberry's execute, refusing what is not `allowed` (graph/fast/ goes around it)."""
         return await super().execute(
-            query,
-            variable_values,
-            context_value,
-            root_value,
-            operation_name,
-            executable_types(allowed_operation_types),
-            operation_extensions,
+            operation.query,
+            operation.variable_values,
+            operation.context_value,
+            operation.root_value,
+            operation.operation_name,
+            allowed,
+            operation.operation_extensions,
         )
 
 

@@ -100,8 +100,17 @@ class _GuardedSocket:
                 self._key_watch.cancel()
             release(self.context)
 
-    def watch_key(self) -> None:
-        """Admitted: from now on, close the socket once its key is revoked."""
+    async def handle_connection_init(self, message: Any) -> None:
+        """Admitted: the protocol's own start, then the key is watched; else `refuse`."""
+        refusal = await admit(self.context, message.get("payload"))
+        if refusal is not None:
+            await self.refuse(*refusal)
+            return
+        self._watch_key()
+        await super().handle_connection_init(message)  # type: ignore[misc]
+
+    def _watch_key(self) -> None:
+        """From now on, close the socket once its key is revoked."""
         credential = self.context.credential
         if credential is not None:
             closing = self._close_when_revoked(credential)
@@ -115,31 +124,25 @@ class _GuardedSocket:
     async def end_operations(self) -> None:
         raise NotImplementedError
 
+    async def refuse(self, code: int, reason: str) -> None:
+        """Close the socket as the protocol refuses a connection."""
+        raise NotImplementedError
+
 
 class TransportWSHandler(_GuardedSocket, BaseGraphQLTransportWSHandler[Context, None]):
     async def end_operations(self) -> None:
         await self.shutdown()
 
-    async def handle_connection_init(self, message: Any) -> None:
-        refusal = await admit(self.context, message.get("payload"))
-        if refusal is None:
-            self.watch_key()
-            await super().handle_connection_init(message)
-            return
+    async def refuse(self, code: int, reason: str) -> None:
         if self.connection_init_timeout_task:
             self.connection_init_timeout_task.cancel()
-        await self.websocket.close(code=refusal[0], reason=refusal[1][:120])
+        await self.websocket.close(code=code, reason=reason[:120])
 
 
 class LegacyWSHandler(_GuardedSocket, BaseGraphQLWSHandler[Context, None]):
     async def end_operations(self) -> None:
         await self.cleanup()
 
-    async def handle_connection_init(self, message: Any) -> None:
-        refusal = await admit(self.context, message.get("payload"))
-        if refusal is None:
-            self.watch_key()
-            await super().handle_connection_init(message)
-            return
-        await self.send_message({"type": "connection_error", "payload": {"message": refusal[1]}})
-        await self.websocket.close(code=refusal[0], reason=refusal[1][:120])
+    async def refuse(self, code: int, reason: str) -> None:
+        await self.send_message({"type": "connection_error", "payload": {"message": reason}})
+        await self.websocket.close(code=code, reason=reason[:120])

@@ -1,10 +1,11 @@
 """Idempotency-Key: a retry within the window gets the first answer and writes nothing again,
 whichever process it reaches (the claims live in the database every process shares).
 
-A claim is a lease its holder renews while it works: when the holder dies (or loses the
-database) the claim lapses within the lease, and a retry runs the request again. A retry
-whose request differs from the first (its body, query or content headers) is refused with
-422, as the IETF Idempotency-Key draft answers a reused key.
+A claim is a lease its holder renews while it works: when the holder dies (or stalls, or loses
+the database) the claim lapses within the lease, and a retry runs the request again; the late
+holder then can no longer answer or release the retry's claim. A retry whose request differs
+from the first (its body, query or content headers) is refused with 422, as the IETF
+Idempotency-Key draft answers a reused key.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import asyncio
 import contextlib
 import hashlib
 import random
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
@@ -73,11 +75,12 @@ async def idempotent(request: Request, runtime: Runtime, *, caller: Caller, run:
     if key is None:
         return await run(request.stream())
     scope = _scope(caller.key_name or "", request.url.path, key)
+    holder = uuid.uuid4().hex
     now = datetime.now(UTC)
     lease = timedelta(seconds=runtime.idempotency_lease_seconds)
     claimed = await runtime.db.write(
         lambda connection: claims.claim(
-            connection, scope=scope, now=now, window=_WINDOW, lease=lease
+            connection, scope=scope, holder=holder, now=now, window=_WINDOW, lease=lease
         )
     )
     digest = _Digest(request)
@@ -85,16 +88,18 @@ async def idempotent(request: Request, runtime: Runtime, *, caller: Caller, run:
         raise IngestError(409, "a request with this Idempotency-Key is still in flight")
     if isinstance(claimed, claims.StoredAnswer):
         return await _replay(claimed, digest)
-    renewing = asyncio.create_task(_renew(runtime, scope=scope))
+    renewing = asyncio.create_task(_renew(runtime, scope=scope, holder=holder))
     try:
         response = await run(digest.body())
     except BaseException:
         with anyio.CancelScope(shield=True):  # a client that hung up must not leave a claim
             renewing.cancel()
-            await runtime.db.write(lambda connection: claims.release(connection, scope=scope))
+            await runtime.db.write(
+                lambda connection: claims.release(connection, scope=scope, holder=holder)
+            )
         raise
     renewing.cancel()
-    await _settle(runtime, scope=scope, response=response, digest=digest.value())
+    await _settle(runtime, scope=scope, holder=holder, response=response, digest=digest.value())
     if random.randrange(_PURGE_ONE_IN) == 0:
         await runtime.db.write(
             lambda connection: claims.purge_expired(connection, before=now - _WINDOW)
@@ -111,20 +116,26 @@ async def _replay(answer: claims.StoredAnswer, digest: _Digest) -> Response:
     return Response(answer.body, answer.status, headers, answer.content_type)
 
 
-async def _renew(runtime: Runtime, *, scope: str) -> None:
+async def _renew(runtime: Runtime, *, scope: str, holder: str) -> None:
     """Keep the claim's lease while the request runs; a renewal the database misses is tried
     again at the next turn (the lease spans several)."""
     while True:
         await asyncio.sleep(runtime.idempotency_lease_seconds / _RENEWALS_PER_LEASE)
         with contextlib.suppress(DatabaseUnavailable):
             await runtime.db.write(
-                lambda connection: claims.renew(connection, scope=scope, now=datetime.now(UTC))
+                lambda connection: claims.renew(
+                    connection, scope=scope, holder=holder, now=datetime.now(UTC)
+                )
             )
 
 
-async def _settle(runtime: Runtime, *, scope: str, response: Response, digest: str | None) -> None:
+async def _settle(
+    runtime: Runtime, *, scope: str, holder: str, response: Response, digest: str | None
+) -> None:
     if response.status_code >= 500 or response.status_code in _NOT_KEPT:
-        await runtime.db.write(lambda connection: claims.release(connection, scope=scope))
+        await runtime.db.write(
+            lambda connection: claims.release(connection, scope=scope, holder=holder)
+        )
         return
     answer = claims.StoredAnswer(
         status=response.status_code,
@@ -133,7 +144,9 @@ async def _settle(runtime: Runtime, *, scope: str, response: Response, digest: s
         digest=digest,
     )
     await runtime.db.write(
-        lambda connection: claims.store_answer(connection, scope=scope, answer=answer)
+        lambda connection: claims.store_answer(
+            connection, scope=scope, holder=holder, answer=answer
+        )
     )
 
 

@@ -60,12 +60,13 @@ def launch(
     workers: int = 1,
     options: Sequence[str] = (),
     quiet: bool = True,
+    app: str = "main:app",
 ) -> Server:
     """Start one app process with these environment overrides and uvicorn `options`; it is not
     ready yet. Unless `quiet`, it logs as `make run` does (info lines, access lines)."""
     port = free_port()
     command = [
-        *(sys.executable, "-m", "uvicorn", "main:app"),
+        *(sys.executable, "-m", "uvicorn", app),
         *("--host", HOST, "--port", str(port), "--workers", str(workers)),
         *(QUIET if quiet else ()),
         *options,
@@ -91,6 +92,7 @@ def running_servers(
     workers: int = 1,
     log_dir: Path | None = None,
     options: Sequence[str] = (),
+    app: str = "main:app",
 ) -> Iterator[list[Server]]:
     """`count` app processes sharing these settings, all ready; each stopped by PID on exit."""
     with ExitStack() as stack:
@@ -98,7 +100,7 @@ def running_servers(
         started = []
         for index in range(count):
             log = folder / f"server-{index}.log"
-            server = launch(env=env, log=log, workers=workers, options=options)
+            server = launch(env=env, log=log, workers=workers, options=options, app=app)
             stack.callback(stop, server.process)
             started.append(server)
         for server in started:

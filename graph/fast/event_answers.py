@@ -15,8 +15,10 @@ answers are only read afterwards (encoded to JSON), never changed.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from time import monotonic
 from typing import Any
 
 from graphql import (
@@ -93,10 +95,15 @@ class PlainEvent:
 
 
 # Subscribers read the same batches a few milliseconds apart; one that lags further behind
-# than this many answers computes its own, the same.
+# than this many answers, or this long, computes its own, the same. Each answer keeps its plan
+# and event alive (so their ids cannot be reused while it is here): both bounds cap what the
+# answers hold on to after the live tail's queues let go of their events.
 RECENT_ANSWERS = 4096
-# Each entry keeps its plan and event alive, so their ids cannot be reused while it is here.
-_recent: dict[tuple[int, int], tuple[Plan, object, dict[str, Any] | None]] = {}
+RECENT_SECONDS = 5.0
+# (plan id, event id): (made at, plan, event, answer), oldest first.
+_recent: OrderedDict[tuple[int, int], tuple[float, Plan, object, dict[str, Any] | None]] = (
+    OrderedDict()
+)
 
 
 def answer(plan: Plan, event: object) -> dict[str, Any] | None:
@@ -104,9 +111,16 @@ def answer(plan: Plan, event: object) -> dict[str, Any] | None:
     key = (id(plan), id(event))
     recent = _recent.get(key)
     if recent is not None:
-        return recent[2]
+        return recent[3]
+    now = monotonic()
+    _forget_before(now - RECENT_SECONDS)
     completed = plan.answer(event)
     if len(_recent) >= RECENT_ANSWERS:
-        del _recent[next(iter(_recent))]
-    _recent[key] = (plan, event, completed)
+        _recent.popitem(last=False)
+    _recent[key] = (now, plan, event, completed)
     return completed
+
+
+def _forget_before(moment: float) -> None:
+    while _recent and next(iter(_recent.values()))[0] < moment:
+        _recent.popitem(last=False)

@@ -8,7 +8,7 @@ skip; the schema refuses to be built with one, so a new extension cannot be sile
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
@@ -16,7 +16,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from graph.caches import QueryCacheExtension
-from graph.errors import CodedSchema, code_errors, executable_types
+from graph.errors import CodedSchema, Operation, code_errors
 from graph.fast.checked import checked_operation, execute_checked
 from graph.observability import Observability
 from internals.strawberry import graphql_core_schema
@@ -65,36 +65,22 @@ class FastSchema(CodedSchema):
         if skipped:
             raise TypeError(f"graph/fast/checked.py would skip {', '.join(skipped)}")
 
-    async def execute(
-        self,
-        query: str | None,
-        variable_values: dict[str, Any] | None = None,
-        context_value: Any | None = None,
-        root_value: Any | None = None,
-        operation_name: str | None = None,
-        allowed_operation_types: Iterable[OperationType] | None = None,
-        operation_extensions: dict[str, Any] | None = None,
+    async def execute_allowed(
+        self, operation: Operation, allowed: set[OperationType]
     ) -> ExecutionResult:
-        allowed = executable_types(allowed_operation_types)
         graph_schema = graphql_core_schema(self)
-        checked = checked_operation(graph_schema, query, operation_name, allowed)
+        checked = checked_operation(
+            graph_schema, operation.query, operation.operation_name, allowed
+        )
         if checked is None:
-            return await super().execute(
-                query,
-                variable_values,
-                context_value,
-                root_value,
-                operation_name,
-                allowed,
-                operation_extensions,
-            )
+            return await super().execute_allowed(operation, allowed)
         return await execute_checked(
             graph_schema,
             checked,
-            variable_values=variable_values,
-            context_value=context_value,
-            root_value=root_value,
-            operation_name=operation_name,
-            operation_extensions=operation_extensions,
+            variable_values=operation.variable_values,
+            context_value=operation.context_value,
+            root_value=operation.root_value,
+            operation_name=operation.operation_name,
+            operation_extensions=operation.operation_extensions,
             code_errors=code_errors,
         )

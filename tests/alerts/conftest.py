@@ -8,10 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
+from fastapi.testclient import TestClient
 
 from alerts import notifiers
-from tests.alerts.support import Receiver
-from tests.conftest import FAST_PATHS, fast_path_params
+from main import create_app
+from tests.alerts.support import Receiver, wait_for
+from tests.conftest import FAST_PATHS, app_settings, fast_path_params
 
 
 @pytest.fixture
@@ -55,3 +58,28 @@ def fast_paths(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Every test here runs with the fast path and without: both must answer the same."""
     settings: dict[str, Any] = FAST_PATHS[request.param]
     return settings
+
+
+@pytest.fixture
+def shared_redis(redis_url: str) -> Iterator[redis.Redis]:
+    with redis.Redis.from_url(redis_url) as connection:
+        yield connection
+
+
+@pytest.fixture
+def other(
+    client: TestClient,
+    database_url: str,
+    settings_overrides: dict[str, Any],
+    shared_redis: redis.Redis,
+) -> Iterator[TestClient]:
+    """A second app on the same database and Redis, as another worker would be."""
+    app = create_app(app_settings(database_url=database_url, **settings_overrides))
+    with TestClient(app) as second:
+        database = shared_redis.connection_pool.connection_kwargs.get("db") or 0
+        channel = f"lograph:db{database}:alerts"
+        wait_for(
+            lambda: shared_redis.pubsub_numsub(channel) == [(channel.encode(), 2)],
+            what="both apps on the alerts channel",
+        )
+        yield second

@@ -43,6 +43,7 @@ def notified(receiver: Receiver, status: str) -> bool:
     return any(body["status"] == status for body in receiver.bodies)
 
 
+@pytest.mark.slow  # a real Alertmanager process, and waits for its API
 def test_alertmanager_reports_the_instance_firing_then_resolved(
     client: TestClient, alertmanager: str, receiver: Receiver
 ) -> None:

@@ -3,14 +3,11 @@ every subscriber of either app receives it once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import redis
 from fastapi.testclient import TestClient
 
-from main import create_app
 from tests.alerts.support import (
     GRAPHQL_WS,
     TRANSPORT_WS,
@@ -19,11 +16,9 @@ from tests.alerts.support import (
     subscribed,
     sweep,
     upsert_rule,
-    wait_for,
     write_logs,
 )
 from tests.alerts.test_lifecycle import delete_logs, states
-from tests.conftest import app_settings
 
 pytestmark = pytest.mark.redis
 
@@ -31,22 +26,6 @@ pytestmark = pytest.mark.redis
 @pytest.fixture
 def settings_overrides(alert_settings: dict[str, Any], redis_url: str) -> dict[str, Any]:
     return {**alert_settings, "redis_url": redis_url}
-
-
-@pytest.fixture
-def other(
-    client: TestClient, database_url: str, settings_overrides: dict[str, Any], redis_url: str
-) -> Iterator[TestClient]:
-    """A second app on the same database and Redis, as another worker would be."""
-    app = create_app(app_settings(database_url=database_url, **settings_overrides))
-    with TestClient(app) as second, redis.Redis.from_url(redis_url) as shared:
-        database = shared.connection_pool.connection_kwargs.get("db") or 0
-        channel = f"lograph:db{database}:alerts"
-        wait_for(
-            lambda: shared.pubsub_numsub(channel) == [(channel.encode(), 2)],
-            what="both apps on the alerts channel",
-        )
-        yield second
 
 
 def test_each_state_change_is_recorded_once_and_reaches_every_subscriber_once(

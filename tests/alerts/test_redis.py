@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import redis
 from fastapi.testclient import TestClient
 
-from main import create_app
 from tests.alerts.support import (
     GRAPHQL_WS,
     TRANSPORT_WS,
@@ -21,7 +19,6 @@ from tests.alerts.support import (
     wait_for,
     write_logs,
 )
-from tests.conftest import app_settings
 
 pytestmark = pytest.mark.redis
 
@@ -32,27 +29,14 @@ def settings_overrides(alert_settings: dict[str, Any], redis_url: str) -> dict[s
 
 
 @pytest.fixture
-def shared_redis(redis_url: str) -> Iterator[redis.Redis]:
-    connection = redis.Redis.from_url(redis_url)
-    yield connection
-    connection.close()
+def other(checkout_rule: None, other: TestClient) -> TestClient:
+    """The second app, started once the rule exists (fixtures are set up in the order named)."""
+    return other
 
 
 @pytest.fixture
-def other(
-    client: TestClient, database_url: str, settings_overrides: dict[str, Any], shared_redis: Any
-) -> Iterator[TestClient]:
-    """A second app on the same database and Redis, as another worker would be."""
+def checkout_rule(client: TestClient) -> None:
     upsert_rule(client, name="checkout", service="checkout", threshold=3)
-    app = create_app(app_settings(database_url=database_url, **settings_overrides))
-    with TestClient(app) as second:
-        database = shared_redis.connection_pool.connection_kwargs.get("db") or 0
-        channel = f"lograph:db{database}:alerts"
-        wait_for(
-            lambda: shared_redis.pubsub_numsub(channel) == [(channel.encode(), 2)],
-            what="both apps on the alerts channel",
-        )
-        yield second
 
 
 def test_an_alert_fires_once_and_reaches_every_apps_subscribers(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -54,12 +53,6 @@ class TestWithRedis:
     @pytest.fixture
     def settings_overrides(self, alert_settings: dict[str, Any], redis_url: str) -> Any:
         return {**alert_settings, "redis_url": redis_url}
-
-    @pytest.fixture
-    def shared_redis(self, redis_url: str) -> Iterator[redis.Redis]:
-        connection = redis.Redis.from_url(redis_url)
-        yield connection
-        connection.close()
 
     def test_a_shortened_cooldown_shortens_the_shared_claim(
         self, client: TestClient, shared_redis: redis.Redis

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from anyio.from_thread import BlockingPortal
 from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
 
 from core.runtime import Runtime
+from core.tail import tail_logs
+from core.tail_cursor import SubscriberTooSlow, TailEdge
 from tests.alerts.support import GRAPHQL_WS, TRANSPORT_WS, receive, wait_for
 
 NODE = "id timestamp level service message metadata"
@@ -76,3 +80,48 @@ def edges(ws: WebSocketTestSession, count: int, *, timeout: float = 5.0) -> list
 
 def ids(received: list[dict[str, Any]]) -> list[int]:
     return [int(edge["node"]["id"]) for edge in received]
+
+
+def waiting_stream(
+    runtime: Runtime, portal: BlockingPortal
+) -> tuple[AsyncIterator[TailEdge], asyncio.Future[TailEdge]]:
+    """A tail from now on, once the hub counts it, and its first edge awaited meanwhile."""
+    stream = tail_logs(runtime, log_filter=None, after=None)
+    # Wrapped in a list: the portal would await a bare future. The task subscribes at once.
+    (first,) = portal.call(lambda: [asyncio.ensure_future(anext(stream))])
+    for _ in range(500):
+        if runtime.log_hub.subscriber_count:
+            break
+        portal.call(asyncio.sleep, 0.01)
+    return stream, first
+
+
+def assert_cut_off_and_resumed(
+    runtime: Runtime,
+    portal: BlockingPortal,
+    *,
+    stream: AsyncIterator[TailEdge],
+    first: asyncio.Future[TailEdge],
+    written: list[int],
+) -> None:
+    """The stream ends with SUBSCRIBER_TOO_SLOW naming the last edge it gave, before all of
+    `written`; resuming after that edge gives the rest, each once."""
+
+    async def drain() -> tuple[list[TailEdge], SubscriberTooSlow]:
+        received = [await first]
+        try:
+            while True:
+                received.append(await anext(stream))
+        except SubscriberTooSlow as error:
+            return received, error
+
+    received, error = portal.call(asyncio.wait_for, drain(), 10)
+    assert error.extensions == {"code": "SUBSCRIBER_TOO_SLOW", "after": received[-1].cursor}
+    assert len(received) < len(written)
+
+    async def resume() -> list[TailEdge]:
+        rest = tail_logs(runtime, log_filter=None, after=error.after)
+        return [await anext(rest) for _ in range(len(written) - len(received))]
+
+    rest = portal.call(asyncio.wait_for, resume(), 10)
+    assert [edge.node.id for edge in received + rest] == written

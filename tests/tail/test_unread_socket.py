@@ -23,7 +23,7 @@ from tests.tail.workers import (
     write_until_cut_off,
 )
 
-pytestmark = [pytest.mark.postgres]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]  # a real server, its socket filled
 
 QUEUE_BYTES = 1024 * 1024
 MAX_BULKS = 24  # one batch each: far fewer than the 512 batches a queue holds
