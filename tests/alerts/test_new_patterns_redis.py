@@ -9,7 +9,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.alerts.support import GRAPHQL_WS, TRANSPORT_WS, assert_silent, receive, subscribed
-from tests.alerts.test_lifecycle_redis import other  # noqa: F401 (a fixture)
 from tests.alerts.test_new_patterns import (
     DECLINED,
     declined_lines,
@@ -28,7 +27,7 @@ def settings_overrides(alert_settings: dict[str, Any], redis_url: str) -> dict[s
 
 def test_a_new_pattern_is_alerted_once_across_processes(
     client: TestClient,
-    other: TestClient,  # noqa: F811
+    other: TestClient,
 ) -> None:
     new_pattern_rule(client)  # stored through one app, mined by both
     with subscribed(client, TRANSPORT_WS) as here, subscribed(other, GRAPHQL_WS) as there:
