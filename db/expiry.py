@@ -21,13 +21,30 @@ from sqlalchemy import Connection, delete, func, select, text, tuple_
 
 from db.forget import forget_assignments, forget_counts, forget_partition_assignments
 from db.models import logs
-from db.partitions import KNOWN, PARTITION_LOCK_KEY, Partition, database_key, list_partitions
+from db.partitions import (
+    KNOWN,
+    PARTITION_LOCK_KEY,
+    Partition,
+    bounds_sql,
+    database_key,
+    list_partitions,
+    parse_bounds,
+)
 from db.retention_rules import RetentionRule, kept_days, longest_days
 
 T = TypeVar("T")
 DELETE_BATCH = 5_000
 # pg_advisory_lock's key: one retention pass at a time across every process.
 PASS_LOCK_KEY = int.from_bytes(b"lgkeep01", "big")
+# A partition's comment before its detach: a pass cut short after the detach leaves a table
+# that is no partition any more, and the next pass finds it, with its bounds, by this note.
+DROPPING = "lograph: detached to be dropped, "
+_DETACHED = text(
+    "SELECT c.relname, obj_description(c.oid, 'pg_class') FROM pg_class c"
+    " WHERE c.relkind = 'r' AND NOT c.relispartition"
+    " AND c.relnamespace = current_schema()::regnamespace"
+    " AND obj_description(c.oid, 'pg_class') LIKE :note"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +111,7 @@ def release_pass_lock(connection: Connection) -> None:
 def drop_expired_partitions(connection: Connection, retention: Retention) -> int:
     """Finish detaches a cut-short pass left pending, then detach and drop every partition
     whose logs have all expired; how many were dropped. Outside a transaction."""
-    dropped = 0
+    dropped = _drop_detached(connection)
     for partition in _in_transaction(connection, list_partitions):
         if partition.detach_pending:
             connection.execute(text(f"ALTER TABLE logs DETACH PARTITION {partition.name} FINALIZE"))
@@ -131,6 +148,20 @@ def delete_expired_batch(connection: Connection, retention: Retention, *, days: 
     return len(ids)
 
 
+def _drop_detached(connection: Connection) -> int:
+    """Drop, and forget the counts of, what a pass cut short detached and did not drop."""
+    left = connection.execute(_DETACHED, {"note": DROPPING + "%"}).all()
+    for name, note in left:
+        _drop(connection, Partition(name, parse_bounds(note.removeprefix(DROPPING)), False))
+    return len(left)
+
+
+def mark_for_drop(connection: Connection, partition: Partition) -> None:
+    """Note on the partition, before it is detached, that it goes and which logs it held."""
+    note = DROPPING + "FOR VALUES " + bounds_sql(partition.bounds)
+    connection.execute(text(f"COMMENT ON TABLE {partition.name} IS :note"), {"note": note})
+
+
 def oldest_kept(connection: Connection) -> datetime | None:
     return connection.execute(select(func.min(logs.c.timestamp))).scalar()
 
@@ -142,6 +173,7 @@ def _detach_and_drop(connection: Connection, partition: Partition) -> None:
     key = {"key": PARTITION_LOCK_KEY}
     connection.execute(text("SELECT pg_advisory_lock(:key)"), key)
     try:
+        mark_for_drop(connection, partition)
         connection.execute(text(f"ALTER TABLE logs DETACH PARTITION {partition.name} CONCURRENTLY"))
         _drop(connection, partition)
     finally:

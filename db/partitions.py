@@ -122,7 +122,7 @@ def list_partitions(connection: Connection) -> list[Partition]:
     in a transaction)."""
     connection.execute(text("SET LOCAL TIME ZONE 'UTC'"))
     rows = connection.execute(_LIST).all()
-    found = [Partition(name, _parse_bounds(bound), bool(pending)) for name, bound, pending in rows]
+    found = [Partition(name, parse_bounds(bound), bool(pending)) for name, bound, pending in rows]
     return sorted(found, key=lambda partition: partition.bounds)
 
 
@@ -159,7 +159,7 @@ def bounds_sql(bounds: Bounds) -> str:
     return f"FROM ({low}) TO ({high})"
 
 
-def _parse_bounds(expression: str) -> Bounds:
+def parse_bounds(expression: str) -> Bounds:
     """ "FOR VALUES FROM ('2026-12-07 00:00:00+00') TO (MAXVALUE)" as Bounds."""
     low_text, high_text = expression.removeprefix("FOR VALUES FROM (").split(") TO (")
     return Bounds(_instant(low_text, LOWEST), _instant(high_text.removesuffix(")"), HIGHEST))
