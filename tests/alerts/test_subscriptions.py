@@ -120,4 +120,5 @@ def record(alert_id: int) -> AlertRecord:
         ends_at=None,
         fingerprint="0" * 16,
         labels={"alertname": "r"},
+        pattern=None,
     )
