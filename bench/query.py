@@ -344,7 +344,8 @@ def histograms(plan: Plan, server: Server, data: corpus.Corpus) -> list[Metric]:
     day = data.end.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
     last = timedelta(days=1) - timedelta(microseconds=1)  # endTime is inclusive
     one_day = {"startTime": day.isoformat(), "endTime": (day + last).isoformat()}
-    month = {"startTime": data.start.isoformat(), "endTime": data.end.isoformat()}
+    month_start = max(data.start, data.end - timedelta(days=30))  # --days 365 spans a year
+    month = {"startTime": month_start.isoformat(), "endTime": data.end.isoformat()}
     cases = [
         ("histogram(1 day, MINUTE)", one_day, "MINUTE"),
         ("histogram(30 days, HOUR)", month, "HOUR"),
