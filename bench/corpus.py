@@ -276,7 +276,12 @@ def secondary_indexes(cursor: psycopg2.extensions.cursor) -> list[tuple[str, str
                                    WHERE conrelid = 'logs'::regclass)
            ORDER BY indexname"""
     )
-    return [(str(name), str(definition)) for name, definition in cursor.fetchall()]
+    # A partitioned table's definitions read `ON ONLY logs`, which would build an invalid index
+    # on the parent alone; `ON logs` builds it on every partition too.
+    return [
+        (str(name), str(definition).replace(" ON ONLY ", " ON ", 1))
+        for name, definition in cursor.fetchall()
+    ]
 
 
 def _heaps(cursor: psycopg2.extensions.cursor) -> list[str]:
