@@ -336,6 +336,9 @@ def load(
 
 def _create_index(job: tuple[str, str]) -> None:
     dsn, definition = job
+    # pg_indexes names a partitioned table's index `ON ONLY logs`: run as it reads, it builds
+    # an invalid index on the parent and none on the partitions, which every query then scans.
+    definition = definition.replace(" ON ONLY ", " ON ", 1)
     with closing(psycopg2.connect(dsn)) as connection, connection.cursor() as cursor:
         connection.autocommit = True
         cursor.execute("SET maintenance_work_mem = '256MB'")
