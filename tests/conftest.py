@@ -94,7 +94,9 @@ def client(
     app = create_app(app_settings(database_url=database_url, **settings))
     with TestClient(app) as test_client:
         yield test_client
-        with app.state.runtime.db.engine.begin() as connection:
+        engine = app.state.runtime.db.engine
+        engine.dispose()  # the pooled connections a test had the server drop go with the pool
+        with engine.begin() as connection:
             for table in CLEARED_TABLES:
                 connection.execute(text(f"DELETE FROM {table}"))
 
