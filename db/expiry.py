@@ -21,6 +21,7 @@ from sqlalchemy import Connection, delete, func, select, text, tuple_
 
 from db.forget import forget_assignments, forget_counts, forget_partition_assignments
 from db.models import logs
+from db.partition_layout import LOWEST
 from db.partitions import (
     KNOWN,
     PARTITION_LOCK_KEY,
@@ -67,6 +68,13 @@ class Retention:
     @property
     def longest(self) -> int | None:
         return longest_days(self.rules, self.default)
+
+    def cutoff(self, days: int) -> datetime:
+        """The instant before which logs kept `days` days have expired; the first instant
+        there is when that is before year 1 (a rule may keep logs longer than any can be old)."""
+        if days >= (self.now - LOWEST).days:
+            return LOWEST
+        return self.now - timedelta(days=days)
 
     def day_counts(self) -> set[int]:
         """Every number of days some log is kept."""
@@ -120,7 +128,7 @@ def drop_expired_partitions(connection: Connection, retention: Retention) -> int
     longest = retention.longest
     if longest is None:
         return dropped
-    cutoff = retention.now - timedelta(days=longest)
+    cutoff = retention.cutoff(longest)
     for partition in _in_transaction(connection, list_partitions):
         if partition.bounds.high <= cutoff:
             _detach_and_drop(connection, partition)
@@ -135,7 +143,7 @@ def delete_expired_batch(connection: Connection, retention: Retention, *, days: 
     if connection.dialect.name == "postgresql" and days == retention.longest:
         return 0
     decided = kept_days(retention.rules, retention.default) == days
-    cutoff = retention.now - timedelta(days=days)
+    cutoff = retention.cutoff(days)
     postgres = connection.dialect.name == "postgresql"
     # PostgreSQL: by the whole key, and the time bound again, so each row is looked for in its
     # own partition only (by id alone every partition is probed). SQLite: one table, by id.

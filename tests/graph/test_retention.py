@@ -112,3 +112,14 @@ def test_a_pass_never_removes_a_log_younger_than_its_rule_promised(client: TestC
     create_logs(client, log_json(timestamp=ago(days=9, hours=23)))
     gql(client, APPLY)
     assert gql(client, COUNTS)["data"]["stats"]["totalLogs"] == 1
+
+
+def test_a_rule_keeping_logs_past_year_one_keeps_them_and_the_pass_runs(
+    client: TestClient,
+) -> None:
+    create_logs(client, log_json(timestamp=ago(days=3)))
+    assert "errors" not in upsert(client, name="forever", days=1_000_000)
+    run = gql(client, APPLY)
+    assert "errors" not in run, run
+    assert run["data"]["applyRetention"]["deletedLogs"] == 0
+    assert gql(client, COUNTS)["data"]["stats"]["totalLogs"] == 1
