@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,7 +21,7 @@ from db.logs import LogCriteria, NewLog, write_logs
 from db.migrate import ALEMBIC_INI, upgrade_database
 from db.models import logs
 from db.partition_layout import HIGHEST, LOWEST, Bounds, bounds_for
-from db.partitions import KNOWN, database_key, list_partitions
+from db.partitions import KNOWN, Partition, database_key, list_partitions
 from db.stats import count_by_level_and_service
 from testing.services import scratch_postgres_database
 
@@ -150,9 +151,9 @@ def test_writers_racing_passes_in_two_processes_lose_nothing(pg_url: str) -> Non
     assert kept == stored  # every recent log kept, every expired one gone after the last pass
 
 
-@pytest.mark.slow
-@pytest.mark.postgres
-def test_a_detach_left_pending_is_finished_and_counted_by_the_next_pass(pg_url: str) -> None:
+@contextmanager
+def a_partition_to_expire(pg_url: str) -> Iterator[tuple[Engine, Database, Partition]]:
+    """A database with two logs 50 days old, alone in their partition, and one of now."""
     engine = make_engine(pg_url)
     upgrade_database(engine)
     old = datetime.now(UTC) - 50 * DAY
@@ -160,34 +161,50 @@ def test_a_detach_left_pending_is_finished_and_counted_by_the_next_pass(pg_url: 
     asyncio.run(write_logs(db, [new_log(old), new_log(old), new_log(datetime.now(UTC))]))
     with engine.begin() as connection:
         (partition,) = [p for p in list_partitions(connection) if p.bounds.holds(old)]
-    holder = engine.connect()
-    holder.execute(text("BEGIN ISOLATION LEVEL REPEATABLE READ"))
-    holder.execute(text("SELECT count(*) FROM logs"))  # an old snapshot the detach waits for
-    autocommit = make_engine(pg_url, autocommit=True)
-    with autocommit.connect() as detacher:
-        detacher.execute(text("SET statement_timeout = '1s'"))
-        detach = text(f"ALTER TABLE logs DETACH PARTITION {partition.name} CONCURRENTLY")
-        with pytest.raises(Exception, match=r"statement timeout|canceling"):
-            detacher.execute(detach)
-    autocommit.dispose()
-    holder.rollback()
-    holder.close()
-    with engine.begin() as connection:
-        (pending,) = [p for p in list_partitions(connection) if p.name == partition.name]
-        assert pending.detach_pending
+    try:
+        yield engine, db, partition
+    finally:
+        with engine.begin() as connection:
+            KNOWN.forget(database_key(connection))
+        db.close()
+        engine.dispose()
 
+
+def pass_leaves_the_new_log_counted(engine: Engine, db: Database) -> None:
+    """A pass keeping 30 days drops the old partition; the counts say one log is left."""
     run = asyncio.run(Retention(db=db, default_days=30).apply())
-
     assert run is not None
     assert run.dropped_partitions >= 1
     with engine.begin() as connection:
-        assert partition.name not in {p.name for p in list_partitions(connection)}
         counted = count_by_level_and_service(connection, LogCriteria())
         assert sum(row.count for row in counted) == 1
         assert connection.execute(select(func.count()).select_from(logs)).scalar_one() == 1
-        KNOWN.forget(database_key(connection))
-    db.close()
-    engine.dispose()
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_a_detach_left_pending_is_finished_and_counted_by_the_next_pass(pg_url: str) -> None:
+    with a_partition_to_expire(pg_url) as (engine, db, partition):
+        holder = engine.connect()
+        holder.execute(text("BEGIN ISOLATION LEVEL REPEATABLE READ"))
+        holder.execute(text("SELECT count(*) FROM logs"))  # an old snapshot the detach waits for
+        autocommit = make_engine(pg_url, autocommit=True)
+        with autocommit.connect() as detacher:
+            detacher.execute(text("SET statement_timeout = '1s'"))
+            detach = text(f"ALTER TABLE logs DETACH PARTITION {partition.name} CONCURRENTLY")
+            with pytest.raises(Exception, match=r"statement timeout|canceling"):
+                detacher.execute(detach)
+        autocommit.dispose()
+        holder.rollback()
+        holder.close()
+        with engine.begin() as connection:
+            (pending,) = [p for p in list_partitions(connection) if p.name == partition.name]
+            assert pending.detach_pending
+
+        pass_leaves_the_new_log_counted(engine, db)
+
+        with engine.begin() as connection:
+            assert partition.name not in {p.name for p in list_partitions(connection)}
 
 
 @pytest.mark.slow
@@ -195,25 +212,13 @@ def test_a_detach_left_pending_is_finished_and_counted_by_the_next_pass(pg_url: 
 def test_a_partition_detached_by_a_pass_cut_short_is_dropped_and_forgotten_by_the_next(
     pg_url: str,
 ) -> None:
-    engine = make_engine(pg_url)
-    upgrade_database(engine)
-    old = datetime.now(UTC) - 50 * DAY
-    db = Database(pg_url, fast_path=False)
-    asyncio.run(write_logs(db, [new_log(old), new_log(old), new_log(datetime.now(UTC))]))
-    with engine.begin() as connection:
-        (partition,) = [p for p in list_partitions(connection) if p.bounds.holds(old)]
-        mark_for_drop(connection, partition)  # what a pass does first, then it died after:
-        connection.execute(text(f"ALTER TABLE logs DETACH PARTITION {partition.name}"))
+    with a_partition_to_expire(pg_url) as (engine, db, partition):
+        with engine.begin() as connection:
+            mark_for_drop(connection, partition)  # what a pass does first, then it died after:
+            connection.execute(text(f"ALTER TABLE logs DETACH PARTITION {partition.name}"))
 
-    run = asyncio.run(Retention(db=db, default_days=30).apply())
+        pass_leaves_the_new_log_counted(engine, db)
 
-    assert run is not None
-    assert run.dropped_partitions >= 1
-    with engine.begin() as connection:
-        left = connection.execute(text("SELECT to_regclass(:name)"), {"name": partition.name})
-        assert left.scalar_one() is None
-        counted = count_by_level_and_service(connection, LogCriteria())
-        assert sum(row.count for row in counted) == 1
-        KNOWN.forget(database_key(connection))
-    db.close()
-    engine.dispose()
+        with engine.begin() as connection:
+            left = connection.execute(text("SELECT to_regclass(:name)"), {"name": partition.name})
+            assert left.scalar_one() is None
