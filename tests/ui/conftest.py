@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,7 +21,7 @@ from playwright.sync_api import (
 )
 
 from testing.browser import CHROMIUM, CHROMIUM_FLAGS
-from testing.server import Server, running_server
+from testing.server import Server, running_servers
 
 
 def require_chromium() -> None:
@@ -33,11 +34,19 @@ def require_chromium() -> None:
     pytest.skip(message)
 
 
+@contextmanager
+def browsed_server(factory: pytest.TempPathFactory, name: str, **env: str) -> Iterator[Server]:
+    """A server for the browser on a new SQLite database, alerts off unless `env` says."""
+    require_chromium()
+    database = factory.mktemp(name) / "lograph.db"
+    settings = {"DATABASE_URL": f"sqlite:///{database}", "ENABLE_ALERTS": "false", **env}
+    with running_servers(1, env=settings) as (started,):
+        yield started
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    require_chromium()  # the server is there for the browser
-    database = tmp_path_factory.mktemp("ui") / "lograph.db"
-    with running_server(database_url=f"sqlite:///{database}") as started:
+    with browsed_server(tmp_path_factory, "ui") as started:
         yield started
 
 

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from testing.server import Server, running_servers
-from tests.ui.conftest import require_chromium
+from testing.server import Server
+from tests.ui.conftest import browsed_server
 from tests.ui.explorer import screenshot
 
 ADMIN_KEY = "explorer-admin-key-0123456789"
@@ -21,15 +21,13 @@ ADMIN_KEY = "explorer-admin-key-0123456789"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """Keys required, alerts on (the ui conftest's browser uses this server)."""
-    require_chromium()
-    database = tmp_path_factory.mktemp("keys") / "lograph.db"
-    env = {
-        "DATABASE_URL": f"sqlite:///{database}",
-        "ENABLE_ALERTS": "true",
-        "AUTH_REQUIRED": "true",
-        "ADMIN_API_KEY": ADMIN_KEY,
-    }
-    with running_servers(1, env=env) as (started,):
+    with browsed_server(
+        tmp_path_factory,
+        "keys",
+        ENABLE_ALERTS="true",
+        AUTH_REQUIRED="true",
+        ADMIN_API_KEY=ADMIN_KEY,
+    ) as started:
         yield started
 
 

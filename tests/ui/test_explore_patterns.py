@@ -12,8 +12,8 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from testing.server import Server, running_servers
-from tests.ui.conftest import require_chromium
+from testing.server import Server
+from tests.ui.conftest import browsed_server
 from tests.ui.explorer import open_explorer, rows, screenshot, url_params
 
 # Template -> how many logs of it; each log's number differs, so each template is one pattern.
@@ -24,15 +24,9 @@ COUNTED = "query { patterns(first: 10) { template count } }"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """Mining on (the ui conftest's browser uses this server), the logs seeded and mined."""
-    require_chromium()
-    database = tmp_path_factory.mktemp("patterns") / "lograph.db"
-    env = {
-        "DATABASE_URL": f"sqlite:///{database}",
-        "ENABLE_ALERTS": "false",
-        "ENABLE_PATTERNS": "true",
-        "PATTERN_MINE_INTERVAL_SECONDS": "0.2",
-    }
-    with running_servers(1, env=env) as (started,):
+    with browsed_server(
+        tmp_path_factory, "patterns", ENABLE_PATTERNS="true", PATTERN_MINE_INTERVAL_SECONDS="0.2"
+    ) as started:
         seed(started)
         yield started
 
