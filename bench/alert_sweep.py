@@ -37,7 +37,6 @@ from db.migrate import upgrade_database
 from db.timeouts import Timeouts
 from settings import load_settings
 from testing.database import ScratchDatabase, _admin, scratch_database
-from testing.partitions import partitions_for
 
 # The corpus's 30 days end this far after the load starts, so that every rule's window holds
 # logs at the corpus's rate (rows / 30 days) throughout the measurement.
@@ -89,17 +88,8 @@ def load(database: ScratchDatabase, rows: int) -> None:
     """Migrate, then COPY the corpus into the empty `logs` (as bench.query does)."""
     migrate(database)
     end = datetime.now(UTC).replace(microsecond=0) + AHEAD
-    partitions_for(database.sqlalchemy_url, end - timedelta(days=30), end)
     progress(f"loading {rows:,} logs")
-    _, report = corpus.load(
-        database.dsn,
-        rows,
-        end - timedelta(days=30),
-        end,
-        processes=2,
-        rebuild_indexes=True,
-        progress=progress,
-    )
+    report = corpus.load_recent(database, rows, end=end, days=30, progress=progress)
     took = report.copy_s + report.index_s + report.vacuum_s
     progress(f"loaded {rows:,} logs in {took:.0f} s")
 

@@ -27,6 +27,8 @@ from multiprocessing import get_context
 import psycopg2
 
 from bench.data import LEVEL_WEIGHTS, LEVELS, SERVICE_WEIGHTS, SERVICES
+from testing.database import ScratchDatabase
+from testing.partitions import partitions_for
 
 COLUMNS = "(id, timestamp, level, service, message, metadata)"
 CHUNK_ROWS = 100_000
@@ -290,6 +292,24 @@ def _heaps(cursor: psycopg2.extensions.cursor) -> list[str]:
         "SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = 'logs'::regclass"
     )
     return [str(name) for (name,) in cursor.fetchall()] or ["logs"]
+
+
+def load_recent(
+    database: ScratchDatabase,
+    rows: int,
+    *,
+    end: datetime,
+    days: int,
+    progress: Callable[[str], None],
+) -> LoadReport:
+    """Fill the empty `logs` with `rows` logs over the `days` before `end`, into the partitions
+    the app would have made for them: two COPY processes, indexes rebuilt afterwards."""
+    start = end - timedelta(days=days)
+    partitions_for(database.sqlalchemy_url, start, end)
+    _, report = load(
+        database.dsn, rows, start, end, processes=2, rebuild_indexes=True, progress=progress
+    )
+    return report
 
 
 def load(

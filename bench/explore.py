@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Sequence
 from contextlib import ExitStack, closing
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -31,7 +31,6 @@ from bench.report import Metric, markdown_table, write_json
 from bench.stats import median
 from testing.browser import CHROMIUM, CHROMIUM_FLAGS
 from testing.database import ScratchDatabase, kept_database, scratch_database, server_version
-from testing.partitions import partitions_for
 from testing.server import Server, running_server
 
 FIRST_VIEWS = 5
@@ -236,17 +235,8 @@ def filled(database: ScratchDatabase, rows: int) -> None:
         progress(f"{database.name} holds logs already: measuring them")
     else:
         end = datetime.now(UTC).replace(microsecond=0)
-        partitions_for(database.sqlalchemy_url, end - timedelta(days=30), end)
         progress(f"loading {rows:,} rows over 30 days")
-        corpus.load(
-            database.dsn,
-            rows,
-            end - timedelta(days=30),
-            end,
-            processes=2,
-            rebuild_indexes=True,
-            progress=progress,
-        )
+        corpus.load_recent(database, rows, end=end, days=30, progress=progress)
     # A database another bench loaded (bench.alert_sweep's) may hold deltas nothing folded yet.
     with closing(database.connect()) as connection:
         progress(rollups.describe(rollups.settle_rollups(connection)))
