@@ -21,6 +21,7 @@ from db.models import (
     log_level_counts_minute,
     log_patterns,
     pattern_counts,
+    pattern_counts_hourly,
 )
 
 # The fold's lock (migration 0010): no fold moves a delta of the range while it is forgotten.
@@ -35,6 +36,7 @@ COUNTED_BY_TIME = (
     log_level_counts_minute,
     log_counts_delta,
     pattern_counts,
+    pattern_counts_hourly,
 )
 
 

@@ -322,18 +322,26 @@ log_patterns = Table(
     Column("pattern_id", BigInteger, nullable=False),
     Index("ix_log_patterns_pattern", "pattern_id", "log_id"),
 )
-# Logs per (minute, pattern, level) that the miner assigned, for counts that read no logs
-# (migration 0019): the miner adds as it assigns, a log's delete subtracts (a trigger), an
-# evicted pattern's rows go with it; retention forgets whole minutes (db/patterns.py).
-pattern_counts = Table(
-    "pattern_counts",
-    metadata,
-    Column("bucket", UTCDateTime(), primary_key=True),
-    Column("pattern_id", BigInteger, primary_key=True),
-    Column("level", String(5), primary_key=True),
-    Column("count", BigInteger, nullable=False),
-    Index("ix_pattern_counts_pattern", "pattern_id", "bucket"),
-)
+
+
+def _pattern_rollup(name: str) -> Table:
+    """Logs per (time bucket, pattern, level) that the miner assigned, for counts that read no
+    logs: the miner adds as it assigns, a log's delete subtracts (a trigger), an evicted
+    pattern's rows go with it; retention forgets whole buckets (db/forget.py)."""
+    return Table(
+        name,
+        metadata,
+        Column("bucket", UTCDateTime(), primary_key=True),
+        Column("pattern_id", BigInteger, primary_key=True),
+        Column("level", String(5), primary_key=True),
+        Column("count", BigInteger, nullable=False),
+        Index(f"ix_{name}_pattern", "pattern_id", "bucket"),
+    )
+
+
+# Per minute (migration 0019) and per hour (migration 0022): a day reads 24 rows a pattern.
+pattern_counts = _pattern_rollup("pattern_counts")
+pattern_counts_hourly = _pattern_rollup("pattern_counts_hourly")
 # Each service's Drain, as drain3 snapshots it, written with the assignments it made.
 pattern_miners = Table(
     "pattern_miners",

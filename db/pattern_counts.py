@@ -1,10 +1,13 @@
-"""Counting logs by pattern: whole minutes from the per-minute rollup (`pattern_counts`), the
-rest from the logs joined with their assignments.
+"""Counting logs by pattern: whole hours from the hourly rollup (`pattern_counts_hourly`),
+whole minutes around them from the per-minute one (`pattern_counts`), the rest from the logs
+joined with their assignments.
 
-The rollup knows each count's minute, level and pattern (so its service too). Criteria on
+The rollups know each count's bucket, level and pattern (so its service too). Criteria on
 anything else (text, metadata, `anyOf`, `not`) are counted by the scan alone, and the ragged
-minutes at either end of a range by the scan too: the same answer either way. Scans are
-bounded like every read, by the statement timeout.
+minutes at either end of a range by the scan too: the same answer either way. A range with no
+start reads no hours, so that each group's first match is known to the minute (where a
+histogram without startTime begins). Scans are bounded like every read, by the statement
+timeout.
 """
 
 from __future__ import annotations
@@ -14,15 +17,17 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Connection, Select, cast, func, select
+from sqlalchemy import BigInteger, ColumnElement, Connection, Select, Table, cast, func, select
 
+from db.histogram import floor_to
 from db.logs import LogCriteria, filtered, one_of
-from db.models import log_patterns, logs, pattern_counts, patterns
+from db.models import log_patterns, logs, pattern_counts, pattern_counts_hourly, patterns
 from db.stats import TICK
 
 MINUTE = timedelta(minutes=1)
-# What counts are grouped by, from a time, a level and a pattern column; `whole_minutes`
-# when the time column is the rollup's minute rather than a log's instant.
+HOUR = timedelta(hours=1)
+# What counts are grouped by, from a time, a level and a pattern column; the flag is set
+# when the time column is a rollup's bucket rather than a log's instant.
 Keys = Callable[[ColumnElement[datetime], ColumnElement[str], ColumnElement[int], bool], list[Any]]
 # Group key -> (logs counted, the first one's instant, or its minute when from the rollup).
 Tallies = dict[tuple[Any, ...], tuple[int, datetime]]
@@ -60,14 +65,14 @@ def tally(
     *,
     keys: Keys,
     ids: Collection[int] | None = None,
-    whole_minutes: bool = True,
+    coarsest: timedelta | None = HOUR,
 ) -> Tallies:
-    """The matching logs of the patterns (of `ids`, when given) grouped by `keys`; the rollup
-    counts whole minutes unless `whole_minutes` is off (keys finer than a minute)."""
+    """The matching logs of the patterns (of `ids`, when given) grouped by `keys`, from
+    rollup buckets up to `coarsest` (None: keys finer than a minute, the logs alone)."""
     if criteria.matches_nothing or (ids is not None and not ids):
         return {}
     found: Tallies = {}
-    for statement in _statements(connection, criteria, keys, ids, whole_minutes):
+    for statement in _statements(criteria, keys, ids, coarsest):
         for *key, count, first in connection.execute(statement).all():
             group = tuple(key)
             if group in found:
@@ -79,21 +84,23 @@ def tally(
 
 
 def _statements(
-    connection: Connection,
     criteria: LogCriteria,
     keys: Keys,
     ids: Collection[int] | None,
-    whole_minutes: bool,
+    coarsest: timedelta | None,
 ) -> list[Select[Any]]:
-    """One statement over the rollup's whole minutes and scans of the edges; or one scan."""
-    if not (whole_minutes and rollup_answers(criteria)):
+    """Statements over the rollups' whole buckets and scans of the edges; or one scan."""
+    if coarsest is None or not rollup_answers(criteria):
         return [_scan(criteria, keys, ids)]
     start, end = criteria.start_time, criteria.end_time
-    first = _ceil_minute(start) if start is not None else None
-    stop = _floor_minute(end + TICK) if end is not None else None
+    first = _ceil(start, MINUTE) if start is not None else None
+    stop = floor_to(end + TICK, MINUTE) if end is not None else None
     if first is not None and stop is not None and first >= stop:
         return [_scan(criteria, keys, ids)]
-    statements = [_rollup(criteria, keys, ids, first=first, stop=stop)]
+    statements = [
+        _rollup(table, criteria, keys, ids, first=low, stop=high)
+        for table, low, high in _buckets(first, stop, hours=coarsest >= HOUR)
+    ]
     if first is not None and start != first:
         statements.append(_scan(replace(criteria, end_time=first - TICK), keys, ids))
     if stop is not None and end is not None and stop <= end:
@@ -101,7 +108,28 @@ def _statements(
     return statements
 
 
+Span = tuple[Table, datetime | None, datetime | None]
+
+
+def _buckets(first: datetime | None, stop: datetime | None, *, hours: bool) -> list[Span]:
+    """[first, stop) of whole minutes as rollup spans: whole hours from the hourly rollup,
+    the minutes either side from the per-minute one."""
+    if not hours or first is None:
+        return [(pattern_counts, first, stop)]
+    low = _ceil(first, HOUR)
+    high = floor_to(stop, HOUR) if stop is not None else None
+    if high is not None and low >= high:
+        return [(pattern_counts, first, stop)]
+    spans: list[Span] = [(pattern_counts_hourly, low, high)]
+    if first < low:
+        spans.append((pattern_counts, first, low))
+    if high is not None and stop is not None and high < stop:
+        spans.append((pattern_counts, high, stop))
+    return spans
+
+
 def _rollup(
+    table: Table,
     criteria: LogCriteria,
     keys: Keys,
     ids: Collection[int] | None,
@@ -109,7 +137,7 @@ def _rollup(
     first: datetime | None,
     stop: datetime | None,
 ) -> Select[Any]:
-    counts = pattern_counts.c
+    counts = table.c
     conditions: list[ColumnElement[bool]] = []
     for chosen in (ids, criteria.patterns):
         if chosen is not None:
@@ -140,10 +168,6 @@ def _scan(criteria: LogCriteria, keys: Keys, ids: Collection[int] | None) -> Sel
     return filtered(statement, criteria).group_by(*grouped)
 
 
-def _floor_minute(moment: datetime) -> datetime:
-    return moment.replace(second=0, microsecond=0)
-
-
-def _ceil_minute(moment: datetime) -> datetime:
-    floor = _floor_minute(moment)
-    return floor if floor == moment else floor + MINUTE
+def _ceil(moment: datetime, unit: timedelta) -> datetime:
+    floor = floor_to(moment, unit)
+    return floor if floor == moment else floor + unit

@@ -1,7 +1,7 @@
 """Reading patterns: which exist, how many logs of each match criteria, and of which logs.
 
-Counts come from the per-minute rollup by pattern where it can answer, else from the logs
-joined with their assignments (db/pattern_counts.py): the same answer either way.
+Counts come from the hourly and per-minute rollups by pattern where they can answer, else
+from the logs joined with their assignments (db/pattern_counts.py): the same answer either way.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, select
 
 from db import pattern_counts as counting
-from db.histogram import BucketCounts, bucket_number
+from db.histogram import EPOCH, BucketCounts, bucket_number
 from db.logs import LOG_COLUMNS, LogCriteria, LogRecord, filtered, log_record
 from db.models import log_patterns, logs, patterns
 
@@ -159,7 +159,7 @@ def count_by_pattern_and_bucket(
     width: timedelta,
 ) -> dict[int, BucketCounts]:
     """Each pattern's matching logs (none before `origin`) by bucket number and level; from
-    the rollup when buckets are whole minutes."""
+    the rollups when buckets are whole minutes (whole hours: from the hourly one too)."""
 
     def keys(
         time: ColumnElement[datetime], level: ColumnElement[str], pattern: Any, whole: bool
@@ -173,9 +173,17 @@ def count_by_pattern_and_bucket(
         replace(criteria, start_time=since),
         keys=keys,
         ids=ids,
-        whole_minutes=width % counting.MINUTE == timedelta(0) and origin.second == 0,
+        coarsest=_coarsest_bucket(origin, width),
     )
     counts: dict[int, BucketCounts] = {}
     for (pattern_id, number, level), (count, _first) in found.items():
         counts.setdefault(pattern_id, {}).setdefault(number, {})[level] = count
     return counts
+
+
+def _coarsest_bucket(origin: datetime, width: timedelta) -> timedelta | None:
+    """The largest rollup bucket that falls wholly within one histogram bucket."""
+    for unit in (counting.HOUR, counting.MINUTE):
+        if width % unit == timedelta(0) and (origin - EPOCH) % unit == timedelta(0):
+            return unit
+    return None

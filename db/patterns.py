@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Table,
     Text,
     case,
     delete,
@@ -35,6 +36,7 @@ from db.models import (
     dialect_insert,
     log_patterns,
     pattern_counts,
+    pattern_counts_hourly,
     pattern_cursor,
     pattern_miners,
     patterns,
@@ -173,7 +175,12 @@ def store_batch(
     rows = [{"log_id": one.log_id, "pattern_id": ids[one.key]} for one in assignments]
     if rows:
         connection.execute(insert(log_patterns), rows)
-        _count(connection, Counter((ids[one.key], one.minute, one.level) for one in assignments))
+        minutes = Counter((ids[one.key], one.minute, one.level) for one in assignments)
+        hours: Counter[tuple[int, datetime, str]] = Counter()
+        for (pattern_id, minute, level), n in minutes.items():
+            hours[pattern_id, minute.replace(minute=0), level] += n
+        _count(connection, pattern_counts, minutes)
+        _count(connection, pattern_counts_hourly, hours)
     if states:
         connection.execute(delete(pattern_miners).where(pattern_miners.c.service.in_(states)))
         connection.execute(
@@ -215,24 +222,27 @@ def _drop_patterns(connection: Connection, ids: list[int]) -> None:
     """Evicted clusters' patterns go with their assignments, so the tables stay bounded."""
     if ids:
         connection.execute(delete(log_patterns).where(log_patterns.c.pattern_id.in_(ids)))
-        connection.execute(delete(pattern_counts).where(pattern_counts.c.pattern_id.in_(ids)))
+        for rollup in (pattern_counts, pattern_counts_hourly):
+            connection.execute(delete(rollup).where(rollup.c.pattern_id.in_(ids)))
         connection.execute(delete(patterns).where(patterns.c.id.in_(ids)))
 
 
-def _count(connection: Connection, counts: Counter[tuple[int, datetime, str]]) -> None:
-    """Add the batch's logs to the per-minute rollup (in key order: no lock cycles)."""
+def _count(
+    connection: Connection, rollup: Table, counts: Counter[tuple[int, datetime, str]]
+) -> None:
+    """Add the batch's logs to a rollup (in key order: no lock cycles)."""
     rows = [
         {"pattern_id": pattern_id, "bucket": minute, "level": level, "count": n}
         for (pattern_id, minute, level), n in sorted(counts.items())
     ]
     for start in range(0, len(rows), ROWS_PER_STATEMENT):
-        statement = dialect_insert(connection, pattern_counts).values(
+        statement = dialect_insert(connection, rollup).values(
             rows[start : start + ROWS_PER_STATEMENT]
         )
         connection.execute(
             statement.on_conflict_do_update(
                 index_elements=["bucket", "pattern_id", "level"],
-                set_={"count": pattern_counts.c.count + statement.excluded.count},
+                set_={"count": rollup.c.count + statement.excluded.count},
             )
         )
 

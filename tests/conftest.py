@@ -22,6 +22,7 @@ BACKENDS = ["sqlite", "postgres"]
 # test's app seeds the rules its own settings name.
 CLEARED_TABLES = [
     "pattern_counts",
+    "pattern_counts_hourly",
     "log_patterns",
     "patterns",
     "pattern_miners",
