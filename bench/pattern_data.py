@@ -43,10 +43,14 @@ ASSIGN = [
     """INSERT INTO pattern_counts (pattern_id, bucket, level, count)
        SELECT p.id, date_trunc('minute', m.timestamp, 'UTC'), m.level, count(*)
        FROM bench_masked m JOIN patterns p USING (service, template) GROUP BY 1, 2, 3""",
+    """INSERT INTO pattern_counts_hourly (pattern_id, bucket, level, count)
+       SELECT pattern_id, date_trunc('hour', bucket, 'UTC'), level, sum(count)
+       FROM pattern_counts GROUP BY 1, 2, 3""",
     "DROP TABLE bench_masked",
     "VACUUM (ANALYZE) patterns",
     "VACUUM (ANALYZE) log_patterns",
     "VACUUM (ANALYZE) pattern_counts",
+    "VACUUM (ANALYZE) pattern_counts_hourly",
 ]
 
 

@@ -1,11 +1,13 @@
-"""Gives every log a pattern in the background, off the write path, in one process at a time.
+"""Gives every log a pattern in the background, off the write path, each service in one
+process at a time.
 
-Every process runs a miner; the one holding the lease (a row in the database, renewed by each
-batch it stores) mines, the others check every interval whether it lapsed. Mining reads the
-logs written since the stored place, masks and clusters them in memory (a worker thread, not
-the event loop), then stores the assignments, patterns, miner states and the new place in one
-transaction that fails if the place moved meanwhile (db/patterns.py): a log is assigned
-exactly once whoever mines, and mining resumes after a restart where it stopped.
+Every process runs a miner. Each round it gives newly written services a cursor, claims its
+share of the services (db/pattern_claims.py: leases per service, shared among the miners
+alive), reads the logs of those services written since their cursors, masks and clusters them
+in memory (a worker thread, not the event loop), then stores the assignments, patterns, miner
+states and the cursors' new places in one transaction that fails if a cursor moved meanwhile
+(db/patterns.py): a log is assigned exactly once whoever mines, and mining resumes after a
+restart where it stopped.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -21,10 +24,12 @@ from broker.tasks import stop_task
 from core import metrics
 from core.mining import MinerLimits, Miners
 from core.new_patterns import OnNewPatterns, new_patterns
+from db import pattern_claims as claims
 from db import patterns as store
 from db.engine import Database
-from db.patterns import Assignment, Cursor, LostCursor, Seen
-from db.tail import TailRow
+from db.pattern_claims import Cursor, LostCursor
+from db.pattern_reads import logs_by_id
+from db.patterns import Assignment, MinedLog, Seen
 from settings import Settings
 
 logger = logging.getLogger("lograph.patterns")
@@ -45,7 +50,7 @@ class MinedBatch:
 
 
 class PatternMiner:
-    """This process's miner: idle while another process holds the lease."""
+    """This process's miner: it mines the services whose leases it holds."""
 
     def __init__(
         self,
@@ -62,100 +67,96 @@ class PatternMiner:
         self._interval = interval_seconds
         self._lease = timedelta(seconds=lease_seconds)
         self.owner = uuid.uuid4().hex
-        self._version: int | None = None  # the stored cursor version our miners match
+        self._versions: dict[str, int] = {}  # the stored cursor version each miner matches
         self._ids: dict[tuple[str, int], int] = {}
         self._task: asyncio.Task[None] | None = None
         self._failing = False
+        self._behind = False  # the last round left logs in a window: mine again at once
         self._one_at_a_time = asyncio.Lock()  # the background loop and `catch_up` callers
 
     async def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
-        """Stop mining and hand the lease over (a restart need not wait for it to lapse)."""
+        """Stop mining and hand the leases over (a restart need not wait for them to lapse)."""
         await stop_task(self._task)
-        release = partial(store.release_lease, owner=self.owner, now=datetime.now(UTC))
+        release = partial(claims.release, owner=self.owner, now=datetime.now(UTC))
         try:
-            await self._db.write_statement(release)
-        except Exception as error:  # the database is away: the lease lapses by itself
-            logger.warning("cannot release the pattern miner's lease: %s", error)
+            await self._db.write(release)
+        except Exception as error:  # the database is away: the leases lapse by themselves
+            logger.warning("cannot release the pattern miner's leases: %s", error)
 
     async def mine_once(self) -> int:
-        """Mine and store one batch if this process holds (or may take) the lease; how many
-        logs it took in (0: nothing new, or another process mines)."""
+        """Mine and store one batch of the services this process holds (or may take); how
+        many logs it took in (0: nothing new, or other processes mine)."""
         async with self._one_at_a_time:
             return await self._mine_once()
 
     async def _mine_once(self) -> int:
-        now = datetime.now(UTC)
-        cursor = await self._db.read_primary(store.read_cursor)
-        if cursor is None:
-            cursor = await self._db.read_primary(
-                partial(store.first_cursor, owner=self.owner, now=now)
-            )
-        elif cursor.owner != self.owner and cursor.lease_until > now:
-            return 0
-        if self._version != cursor.version:
-            await self._restore()
-        reached, rows = await self._db.read_primary(
-            partial(store.next_batch, cursor=cursor, limit=BATCH)
+        with suppress(LostCursor):  # another miner looked at the same logs meanwhile
+            await self._db.write(claims.discover)
+        claim = partial(claims.claim, owner=self.owner, now=datetime.now(UTC), lease=self._lease)
+        cursors = await self._db.write(claim)
+        await self._restore(
+            [one for one in cursors if self._versions.get(one.service) != one.version]
         )
-        reached = replace(reached, owner=self.owner, lease_until=now + self._lease)
-        if not rows and self._idle(cursor, reached, now):
+        reached, rows = await self._db.read_primary(
+            partial(store.next_batch, cursors=cursors, limit=BATCH)
+        )
+        self._behind = any(one.after is not None for one in reached.values())
+        if not rows and all(reached[one.service] == one for one in cursors):
             return 0
         batch = await asyncio.to_thread(self._mine, rows)
-        created = await self._store(cursor, reached, batch)
+        created = await self._store(cursors, reached, batch)
         if created and self._on_new is not None:
-            await self._announce(created, batch, rows)
+            await self._announce(created, batch)
         return len(rows)
 
-    async def _announce(
-        self, created: dict[tuple[str, int], int], batch: MinedBatch, rows: list[TailRow]
-    ) -> None:
+    async def _announce(self, created: dict[tuple[str, int], int], batch: MinedBatch) -> None:
         """Tell the hook about the patterns this process just stored for the first time: the
         store commits once whoever mines, so each is announced once across processes."""
         assert self._on_new is not None
         templates = {key: seen.template for key, seen in batch.seen.items()}
+        theirs = [one.log_id for one in batch.assignments if one.key in created]
+        logs = await self._db.read_primary(lambda connection: logs_by_id(connection, theirs))
         found = new_patterns(
-            created,
-            templates=templates,
-            assignments=batch.assignments,
-            logs=[row.record for row in rows],
+            created, templates=templates, assignments=batch.assignments, logs=list(logs.values())
         )
         await self._on_new(found)
 
     async def catch_up(self) -> None:
-        """Mine until every log committed before this call has its pattern (tests, tools)."""
+        """Mine until every log of the services this process may mine, committed before this
+        call, has its pattern (tests, tools)."""
         while await self.mine_once() or await self.mine_once():
             pass
 
-    def _idle(self, cursor: Cursor, reached: Cursor, now: datetime) -> bool:
-        """Nothing to store: no new window, and our lease is far from lapsing."""
-        same_place = (cursor.since, cursor.upto) == (reached.since, reached.upto)
-        fresh = cursor.owner == self.owner and cursor.lease_until - now > self._lease / 2
-        return same_place and fresh
+    async def _restore(self, cursors: list[Cursor]) -> None:
+        """Take the stored miners of these services: ours are behind (another process mined
+        them, or a store failed)."""
+        if not cursors:
+            return
+        services = {one.service for one in cursors}
+        states, ids = await self._db.read_primary(partial(store.load_states, services=services))
+        self._miners.restore(services, states)
+        self._ids = {key: n for key, n in self._ids.items() if key[0] not in services} | ids
+        self._versions |= {one.service: one.version for one in cursors}
 
-    async def _restore(self) -> None:
-        """Take the stored miners: ours are behind (another process mined, or a store failed)."""
-        states, ids = await self._db.read_primary(store.load_states)
-        self._miners.restore(states)
-        self._ids = ids
-
-    def _mine(self, rows: list[TailRow]) -> MinedBatch:
+    def _mine(self, rows: list[MinedLog]) -> MinedBatch:
         batch = MinedBatch()
-        for row in rows:
-            log = row.record
-            if not self._miners.fits(log.message):
+        fits, mine, seen = self._miners.fits, self._miners.mine, batch.seen
+        for log in rows:
+            if not fits(log.message):
                 batch.over_caps += 1
                 continue
-            mined = self._miners.mine(log.service, log.message)
-            key = (mined.service, mined.cluster_id)
+            key = (log.service, mine(log.service, log.message))
             minute = log.timestamp.replace(second=0, microsecond=0)
-            batch.assignments.append(Assignment(log.id, key, minute, log.level.value))
-            seen = batch.seen.get(key)
-            first = log.timestamp if seen is None else min(seen.first, log.timestamp)
-            last = log.timestamp if seen is None else max(seen.last, log.timestamp)
-            batch.seen[key] = Seen(mined.service, mined.cluster_id, "", first, last)
+            batch.assignments.append(Assignment(log.id, key, minute, log.level))
+            before = seen.get(key)
+            if before is None:
+                seen[key] = Seen(log.service, key[1], "", log.timestamp, log.timestamp)
+            elif not before.first <= log.timestamp <= before.last:
+                first, last = min(before.first, log.timestamp), max(before.last, log.timestamp)
+                seen[key] = Seen(log.service, key[1], "", first, last)
         self._settle(batch)
         return batch
 
@@ -181,12 +182,12 @@ class PatternMiner:
         batch.states = {service: self._miners.dump(service) for service in services}
 
     async def _store(
-        self, cursor: Cursor, reached: Cursor, batch: MinedBatch
+        self, cursors: list[Cursor], reached: dict[str, Cursor], batch: MinedBatch
     ) -> dict[tuple[str, int], int]:
         """Store the batch; the patterns it created (none when another process mined it)."""
         work = partial(
             store.store_batch,
-            started=cursor,
+            started=cursors,
             reached=reached,
             seen=list(batch.seen.values()),
             known=dict(self._ids),
@@ -194,12 +195,13 @@ class PatternMiner:
             assignments=batch.assignments,
             states=batch.states,
         )
-        self._version = None  # until stored: a failure leaves our miners ahead of the database
+        for one in cursors:  # until stored: a failure leaves our miners ahead of the database
+            self._versions.pop(one.service, None)
         try:
             created = await self._db.write(work)
-        except LostCursor:  # another process mined these logs first: take its miners next
+        except LostCursor:  # another process mined some of these logs first: take its miners
             return {}
-        self._version = cursor.version + 1
+        self._versions |= {one.service: one.version + 1 for one in cursors}
         gone = set(batch.evicted)
         self._ids = {key: value for key, value in self._ids.items() if value not in gone}
         self._ids.update(created)
@@ -222,7 +224,7 @@ class PatternMiner:
                 took = 0
             else:
                 self._failing = False
-            if took < BATCH:
+            if not (took and self._behind):
                 await asyncio.sleep(self._interval)
 
 

@@ -349,12 +349,13 @@ pattern_miners = Table(
     Column("service", String(MAX_SERVICE_LENGTH), primary_key=True),
     Column("state", LargeBinary, nullable=False),
 )
-# The miner's place in the logs (tail positions, db/tail.py) and its lease; one row. Every
-# write moves `version` on, and one made from a stale version is refused.
-pattern_cursor = Table(
-    "pattern_cursor",
+# Each service's place in the logs (tail positions, db/tail.py) and which miner holds its
+# lease (migration 0023). Every write moves `version` on, and one made from a stale version is
+# refused.
+pattern_cursors = Table(
+    "pattern_cursors",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("service", String(MAX_SERVICE_LENGTH), primary_key=True),
     Column("version", BigInteger, nullable=False),
     Column("since", Text, nullable=False),
     Column("upto", Text, nullable=False),
@@ -362,6 +363,20 @@ pattern_cursor = Table(
     Column("after_id", BigInteger, nullable=True),
     Column("owner", String(64), nullable=False),
     Column("lease_until", UTCDateTime(), nullable=False),
+)
+# How far the logs were looked through for services without a place yet; one row.
+pattern_discovery = Table(
+    "pattern_discovery",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("since", Text, nullable=False),
+)
+# The miners alive, so that each takes its share of the services.
+pattern_processes = Table(
+    "pattern_processes",
+    metadata,
+    Column("owner", String(64), primary_key=True),
+    Column("alive_until", UTCDateTime(), nullable=False),
 )
 
 # Retention rules (issue 23, core/retention.py): how long the logs of some services and levels

@@ -1,16 +1,19 @@
-"""The pattern miner's statements: its place in the logs, its state, and what it assigns.
+"""The pattern miner's statements: the logs it mines, its state, and what it assigns.
 
-The miner reads logs in commit order through the live tail's positions (db/tail.py), a window
-(since, upto] at a time, `after` marking how far into the window it got. Each batch's
-assignments, patterns, miner states and new place commit in one transaction that also checks
-the place it started from is still the stored one: a log is assigned exactly once even when
-two processes' miners overlap.
+The miner reads each service's logs in commit order through the live tail's positions
+(db/tail.py), from the service's cursor (db/pattern_claims.py). Each batch's assignments,
+patterns, miner states and the cursors' new places commit in one transaction that also checks
+every cursor it started from is still the stored one: a log is assigned exactly once even
+when two processes' miners overlap.
+
+On PostgreSQL the batch's rows go as arrays, one statement a table (`unnest`): a statement
+of many VALUES rows costs more to build in SQLAlchemy than the database takes to run it.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from operator import attrgetter
@@ -26,103 +29,84 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    text,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 
-from db.logs import LogCriteria
 from db.models import (
     UTCDateTime,
     dialect_insert,
     log_patterns,
+    logs,
     pattern_counts,
     pattern_counts_hourly,
-    pattern_cursor,
     pattern_miners,
     patterns,
 )
-from db.tail import Snapshot, TailRow, head, replay
+from db.pattern_claims import Cursor, move
+from db.tail import head, window
 
-CURSOR_ID = 1
-# Rows of one multi-row INSERT: an upsert given as many parameter sets would be sent one row
-# per round trip; 4 parameters a row stays within SQLite's 999.
+# Rows of one multi-row INSERT on SQLite: 4 parameters a row stays within its 999.
 ROWS_PER_STATEMENT = 200
 UPDATES_PER_STATEMENT = 50
-START = Snapshot(1, 1)  # before every log
-
-
-class LostCursor(Exception):
-    """Another miner moved the cursor since this one read it: the batch is not stored."""
+Place = tuple[Any, ...]
 
 
 @dataclass(frozen=True, slots=True)
-class Cursor:
-    """Where mining is: logs `upto` saw and `since` did not, after (tx, id) `after`."""
+class MinedLog:
+    """What mining reads of a log: no metadata (decoding it cost more than masking)."""
 
-    version: int
-    since: Snapshot
-    upto: Snapshot
-    after: tuple[int, int] | None
-    owner: str
-    lease_until: datetime
-
-
-def read_cursor(connection: Connection) -> Cursor | None:
-    """The stored place; None before the first batch was stored."""
-    row = connection.execute(select(pattern_cursor)).first()
-    if row is None:
-        return None
-    after = None if row.after_tx is None else (row.after_tx, row.after_id)
-    return Cursor(
-        row.version,
-        Snapshot.parse(row.since),
-        Snapshot.parse(row.upto),
-        after,
-        row.owner,
-        row.lease_until,
-    )
-
-
-def release_lease(connection: Connection, *, owner: str, now: datetime) -> None:
-    """End `owner`'s lease now, so that another process's miner takes over without waiting."""
-    connection.execute(
-        update(pattern_cursor).where(pattern_cursor.c.owner == owner).values(lease_until=now)
-    )
-
-
-def first_cursor(connection: Connection, *, owner: str, now: datetime) -> Cursor:
-    """The place of a miner that never ran: every log written so far is ahead of it."""
-    return Cursor(0, START, head(connection), None, owner, now)
+    tx: int
+    id: int
+    timestamp: datetime
+    level: str
+    service: str
+    message: str
 
 
 def next_batch(
-    connection: Connection, *, cursor: Cursor, limit: int
-) -> tuple[Cursor, list[TailRow]]:
-    """Up to `limit` logs after the cursor, and the cursor past them (into the next window
-    once this one is done)."""
-    rows = replay(
-        connection,
-        since=cursor.since,
-        upto=cursor.upto,
-        after=cursor.after,
-        criteria=LogCriteria(),
-        limit=limit,
-    )
-    if len(rows) == limit:
-        last = rows[-1]
-        return replace(cursor, after=(last.tx, last.record.id)), rows
-    return replace(cursor, since=cursor.upto, upto=head(connection), after=None), rows
+    connection: Connection, *, cursors: Sequence[Cursor], limit: int
+) -> tuple[dict[str, Cursor], list[MinedLog]]:
+    """Up to `limit` logs of each place after the cursors (services at the same place are
+    read together), and each cursor past them (into the next window once this one is done)."""
+    places: dict[Place, list[Cursor]] = defaultdict(list)
+    for cursor in cursors:
+        places[cursor.place].append(cursor)
+    reached: dict[str, Cursor] = {}
+    found: list[MinedLog] = []
+    now = None
+    for (since, upto, after), held in places.items():
+        tx, conditions = window(connection, since=since, upto=upto, after=after)
+        statement = (
+            select(tx, logs.c.id, logs.c.timestamp, logs.c.level, logs.c.service, logs.c.message)
+            .where(logs.c.service.in_([one.service for one in held]), *conditions)
+            .order_by(tx, logs.c.id)
+            .limit(limit)
+        )
+        rows = [MinedLog(*row) for row in connection.execute(statement)]
+        found += rows
+        if len(rows) == limit:
+            last = (rows[-1].tx, rows[-1].id)
+            reached |= {one.service: replace(one, after=last) for one in held}
+        else:
+            now = head(connection) if now is None else now
+            reached |= {one.service: replace(one, since=upto, upto=now, after=None) for one in held}
+    return reached, found
 
 
 def load_states(
-    connection: Connection,
+    connection: Connection, services: Collection[str]
 ) -> tuple[list[tuple[str, bytes]], dict[tuple[str, int], int]]:
-    """Every service's stored miner, and the pattern id of each (service, cluster)."""
-    states = [(row.service, row.state) for row in connection.execute(select(pattern_miners))]
+    """The services' stored miners, and the pattern id of each of their (service, cluster)."""
+    chosen = sorted(services)
+    rows = connection.execute(select(pattern_miners).where(pattern_miners.c.service.in_(chosen)))
+    states = [(row.service, row.state) for row in rows]
     ids = {
         (row.service, row.cluster_id): row.id
         for row in connection.execute(
-            select(patterns.c.id, patterns.c.service, patterns.c.cluster_id)
+            select(patterns.c.id, patterns.c.service, patterns.c.cluster_id).where(
+                patterns.c.service.in_(chosen)
+            )
         )
     }
     return states, ids
@@ -152,8 +136,8 @@ class Assignment:
 def store_batch(
     connection: Connection,
     *,
-    started: Cursor,
-    reached: Cursor,
+    started: Sequence[Cursor],
+    reached: Mapping[str, Cursor],
     seen: Sequence[Seen],
     known: Mapping[tuple[str, int], int],
     evicted: Iterable[int],
@@ -161,8 +145,9 @@ def store_batch(
     states: Mapping[str, bytes],
 ) -> dict[tuple[str, int], int]:
     """Store one batch's work atomically; the ids of the patterns it created. LostCursor
-    (rolling everything back) when the stored cursor is no longer `started`."""
-    _move_cursor(connection, started=started, reached=reached)
+    (rolling everything back) when a stored cursor is no longer where `started` has it."""
+    for cursor in started:
+        move(connection, started=cursor, reached=reached[cursor.service])
     _drop_patterns(connection, list(evicted))
     created = _insert_patterns(
         connection, [one for one in seen if (one.service, one.cluster_id) not in known]
@@ -172,9 +157,10 @@ def store_batch(
         [(known[key], one) for one in seen if (key := (one.service, one.cluster_id)) in known],
     )
     ids = {**known, **created}
-    rows = [{"log_id": one.log_id, "pattern_id": ids[one.key]} for one in assignments]
-    if rows:
-        connection.execute(insert(log_patterns), rows)
+    if assignments:
+        _assign(
+            connection, [one.log_id for one in assignments], [ids[one.key] for one in assignments]
+        )
         minutes = Counter((ids[one.key], one.minute, one.level) for one in assignments)
         hours: Counter[tuple[int, datetime, str]] = Counter()
         for (pattern_id, minute, level), n in minutes.items():
@@ -190,32 +176,24 @@ def store_batch(
     return created
 
 
-def _move_cursor(connection: Connection, *, started: Cursor, reached: Cursor) -> None:
-    values = {
-        "version": started.version + 1,
-        "since": str(reached.since),
-        "upto": str(reached.upto),
-        "after_tx": None if reached.after is None else reached.after[0],
-        "after_id": None if reached.after is None else reached.after[1],
-        "owner": reached.owner,
-        "lease_until": reached.lease_until,
-    }
-    if started.version == 0:
-        exists = connection.execute(select(pattern_cursor.c.id)).first()
-        if exists is not None:
-            raise LostCursor
-        try:
-            connection.execute(insert(pattern_cursor).values(id=CURSOR_ID, **values))
-        except IntegrityError:  # another process's first batch was stored meanwhile
-            raise LostCursor from None
-        return
-    moved = connection.execute(
-        update(pattern_cursor)
-        .where(pattern_cursor.c.id == CURSOR_ID, pattern_cursor.c.version == started.version)
-        .values(**values)
-    )
-    if moved.rowcount != 1:
-        raise LostCursor
+_ASSIGN = text(
+    "INSERT INTO log_patterns (log_id, pattern_id)"
+    " SELECT * FROM unnest(CAST(:logs AS bigint[]), CAST(:patterns AS bigint[]))"
+)
+_COUNT = """INSERT INTO {table} AS c (pattern_id, bucket, level, count)
+SELECT * FROM unnest(CAST(:patterns AS bigint[]), CAST(:buckets AS timestamptz[]),
+                     CAST(:levels AS varchar[]), CAST(:counts AS bigint[]))
+ON CONFLICT (bucket, pattern_id, level) DO UPDATE SET count = c.count + excluded.count"""
+
+
+def _assign(connection: Connection, log_ids: list[int], pattern_ids: list[int]) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(_ASSIGN, {"logs": log_ids, "patterns": pattern_ids})
+    else:
+        rows = [
+            {"log_id": log, "pattern_id": n} for log, n in zip(log_ids, pattern_ids, strict=True)
+        ]
+        connection.execute(insert(log_patterns), rows)
 
 
 def _drop_patterns(connection: Connection, ids: list[int]) -> None:
@@ -231,9 +209,16 @@ def _count(
     connection: Connection, rollup: Table, counts: Counter[tuple[int, datetime, str]]
 ) -> None:
     """Add the batch's logs to a rollup (in key order: no lock cycles)."""
+    ordered = sorted(counts.items())
+    if connection.dialect.name == "postgresql":
+        columns = list(zip(*(key for key, _n in ordered), strict=True))
+        values = {"patterns": list(columns[0]), "buckets": list(columns[1])}
+        values |= {"levels": list(columns[2]), "counts": [n for _key, n in ordered]}
+        connection.execute(text(_COUNT.format(table=rollup.name)), values)
+        return
     rows = [
-        {"pattern_id": pattern_id, "bucket": minute, "level": level, "count": n}
-        for (pattern_id, minute, level), n in sorted(counts.items())
+        {"pattern_id": pattern_id, "bucket": bucket, "level": level, "count": n}
+        for (pattern_id, bucket, level), n in ordered
     ]
     for start in range(0, len(rows), ROWS_PER_STATEMENT):
         statement = dialect_insert(connection, rollup).values(

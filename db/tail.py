@@ -175,6 +175,18 @@ def _wanted(new: ColumnElement[bool], wanted: LogCriteria | None) -> ColumnEleme
     return narrowed
 
 
+def window(
+    connection: Connection, *, since: Snapshot, upto: Snapshot, after: tuple[int, int] | None
+) -> tuple[ColumnElement[int], list[ColumnElement[bool]]]:
+    """The column of a log's transaction, and the conditions keeping the logs `upto` saw and
+    `since` did not, after (tx, id): what reading them in commit order filters on."""
+    tx = _tx(connection)
+    conditions = [_unseen(tx, since.xmax, sorted(since.xip) or None), _seen(tx, upto)]
+    if after is not None:
+        conditions.append(tuple_(tx, logs.c.id) > tuple_(*after))
+    return tx, conditions
+
+
 def replay(
     connection: Connection,
     *,
@@ -187,10 +199,7 @@ def replay(
     """Matching logs `upto` saw and `since` did not, after (tx, id), in (tx, id) order."""
     if criteria.matches_nothing:
         return []
-    tx = _tx(connection)
-    conditions = [_unseen(tx, since.xmax, sorted(since.xip) or None), _seen(tx, upto)]
-    if after is not None:
-        conditions.append(tuple_(tx, logs.c.id) > tuple_(*after))
+    tx, conditions = window(connection, since=since, upto=upto, after=after)
     statement = filtered(select(tx, *LOG_COLUMNS).where(*conditions), criteria)
     result = connection.execute(statement.order_by(tx, logs.c.id).limit(limit))
     return [TailRow(row[0], log_record(row[1:])) for row in result]

@@ -1,4 +1,5 @@
-"""Two OS processes mining one PostgreSQL database: every log assigned once, counted once."""
+"""Two OS processes mining one PostgreSQL database: each mines its share of the services at
+the same time as the other, and every log is assigned once, counted once."""
 
 from __future__ import annotations
 
@@ -7,13 +8,19 @@ from contextlib import closing
 
 import httpx
 import psycopg2
+import pytest
 
-from testing.server import running_servers
+from testing.server import Server, running_servers
 from testing.services import scratch_postgres_database
+from tests.factories import log_json
+from tests.ops.test_metrics import sample
 from tests.patterns.test_mining import login, payment
 
 # A lease shorter than a batch's turn: the processes keep taking mining from each other.
 RACING = {"PATTERN_MINE_INTERVAL_SECONDS": "0.05", "PATTERN_LEASE_SECONDS": "0.1"}
+# Leases that hold: the processes share the services out and keep them.
+SHARING = {"PATTERN_MINE_INTERVAL_SECONDS": "0.05", "PATTERN_LEASE_SECONDS": "3"}
+SERVICES = ["payment-service", "auth-service", "search-service", "cart"]
 
 
 def rows(url: str, sql: str) -> list[tuple[int, ...]]:
@@ -23,21 +30,66 @@ def rows(url: str, sql: str) -> list[tuple[int, ...]]:
         return list(cursor.fetchall())
 
 
-def test_two_processes_assign_each_log_once_and_count_it_once() -> None:
+def post(server: Server, bodies: list[dict[str, object]]) -> None:
+    bulk = f"{server.base_url}/api/v1/bulk_logs/"
+    httpx.post(bulk, json=bodies, timeout=60).raise_for_status()
+
+
+def wait_for(url: str, sql: str, expected: object) -> None:
+    deadline = time.monotonic() + 120  # generous: a busy machine
+    while rows(url, sql) != expected:
+        assert time.monotonic() < deadline, f"{sql}: {rows(url, sql)}, not {expected}"
+        time.sleep(0.2)
+
+
+def assert_each_log_assigned_and_counted_once(url: str, logs: int) -> None:
+    assert rows(url, "SELECT count(*), count(DISTINCT log_id) FROM log_patterns") == [(logs, logs)]
+    for rollup in ("pattern_counts", "pattern_counts_hourly"):
+        assert rows(url, f"SELECT sum(count) FROM {rollup}") == [(logs,)]
+
+
+@pytest.mark.slow
+def test_two_processes_racing_for_leases_assign_each_log_once_and_count_it_once() -> None:
     with scratch_postgres_database() as url:
         env = {"DATABASE_URL": url, "ENABLE_ALERTS": "false", **RACING}
         with running_servers(2, env=env) as servers:
             for n in range(0, 200, 20):
                 for server, make in zip(servers, (payment, login), strict=True):
-                    bodies = [make(k) for k in range(n, n + 20)]
-                    bulk = f"{server.base_url}/api/v1/bulk_logs/"
-                    httpx.post(bulk, json=bodies, timeout=60).raise_for_status()
-            deadline = time.monotonic() + 120  # generous: a busy machine
-            while rows(url, "SELECT count(*) FROM log_patterns")[0][0] < 400:
-                assert time.monotonic() < deadline, "the logs were not all mined"
-                time.sleep(0.2)
-        assert rows(url, "SELECT count(*), count(DISTINCT log_id) FROM log_patterns") == [
-            (400, 400)
-        ]
-        assert rows(url, "SELECT sum(count) FROM pattern_counts") == [(400,)]
+                    post(server, [make(k) for k in range(n, n + 20)])
+            wait_for(url, "SELECT count(*) FROM log_patterns", [(400,)])
+        assert_each_log_assigned_and_counted_once(url, 400)
         assert len(rows(url, "SELECT id FROM patterns")) == 2
+
+
+def logs_of(service: str, n: int) -> list[dict[str, object]]:
+    return [
+        log_json(service=service, message=f"{service} handled request {n}-{k} in {k} ms")
+        for k in range(25)
+    ]
+
+
+def assigned(server: Server) -> float:
+    metrics = httpx.get(f"{server.base_url}/metrics", timeout=30).text
+    return sample(metrics, "lograph_pattern_logs_total", outcome="assigned")
+
+
+@pytest.mark.slow
+def test_two_processes_mine_different_services_at_once_and_never_the_same_log() -> None:
+    shares = "SELECT count(*) FROM pattern_cursors WHERE lease_until > now() GROUP BY owner"
+    with scratch_postgres_database() as url:
+        env = {"DATABASE_URL": url, "ENABLE_ALERTS": "false", **SHARING}
+        with running_servers(2, env=env) as servers:
+            for service in SERVICES:
+                post(servers[0], logs_of(service, 0))
+            wait_for(url, shares, [(2,), (2,)])  # the services were shared out
+            before = [assigned(server) for server in servers]
+            for n in range(1, 9):
+                for service, server in zip(SERVICES, servers * 2, strict=True):
+                    post(server, logs_of(service, n))
+                time.sleep(0.1)
+            total = 25 * len(SERVICES) * 9
+            wait_for(url, "SELECT count(*) FROM log_patterns", [(total,)])
+            mined = [assigned(server) - was for server, was in zip(servers, before, strict=True)]
+            assert sorted(mined) == [2 * 25 * 8] * 2  # each mined its own two services' logs
+        assert_each_log_assigned_and_counted_once(url, total)
+        assert len(rows(url, "SELECT id FROM patterns")) == len(SERVICES)
