@@ -21,6 +21,7 @@ import orjson
 
 from bench.corpus import Chunk, chunk_text, load
 from testing.database import ScratchDatabase
+from testing.partitions import partitions_for
 
 MASKED = (
     r"regexp_replace(regexp_replace(message, '[0-9a-f]{8,}', '<HEX>', 'g'), '[0-9]+', '<NUM>', 'g')"
@@ -79,6 +80,7 @@ def fill_with_patterns(
 ) -> float:
     """COPY `rows` corpus logs over the day before `end`, then give each a pattern; seconds."""
     started = time.perf_counter()
+    partitions_for(database.sqlalchemy_url, end - timedelta(days=1), end)
     with closing(database.connect()) as connection, connection.cursor() as cursor:
         for index in UNUSED_INDEXES:
             cursor.execute(f"DROP INDEX IF EXISTS {index}")

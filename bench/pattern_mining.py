@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from drain3 import TemplateMiner
 
@@ -13,6 +13,7 @@ from bench.corpus import Chunk, chunk_text, copy_chunks
 from bench.cpu import process_cpu_seconds
 from bench.pattern_serving import server
 from testing.database import ScratchDatabase
+from testing.partitions import partitions_for
 
 CHUNK = 100_000
 LIVE_RATE = 10_000  # logs/s the backlog is stamped at
@@ -55,6 +56,8 @@ class Backlog:
 def mine_backlog(database: ScratchDatabase, planned: list[Chunk]) -> Backlog:
     """COPY the planned logs, then start a server that mines (one process: one core, as
     its miner holds the GIL while it mines) and time it until every log has its pattern."""
+    start = datetime.fromtimestamp(min(one.start for one in planned), UTC)
+    partitions_for(database.sqlalchemy_url, start, datetime.fromtimestamp(planned[-1].end, UTC))
     for _count in copy_chunks(database.dsn, planned, processes=1):
         pass
     with closing(database.connect()) as connection, connection.cursor() as cursor:

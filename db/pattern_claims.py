@@ -62,7 +62,7 @@ def discover(connection: Connection) -> list[str]:
     services = connection.execute(select(logs.c.service).where(*conditions).distinct())
     new = [
         {"service": service, "version": 0, "since": str(since), "upto": str(upto)}
-        for service in services.scalars()
+        for service in sorted(services.scalars())
     ]
     if new:
         statement = dialect_insert(connection, pattern_cursors).values(owner="", lease_until=LAPSED)
@@ -95,7 +95,7 @@ def claim(connection: Connection, *, owner: str, now: datetime, lease: timedelta
     held = [row.service for row in rows if row.owner == owner and row.lease_until > now]
     lapsed = [row.service for row in rows if row.lease_until <= now]
     keep, surplus = held[:share], held[share:]
-    wanted = keep + lapsed[: share - len(keep)]
+    wanted = sorted(keep + lapsed[: share - len(keep)])
     taken = []
     for service in wanted:  # in name order: two claims never wait on each other in a cycle
         moved = connection.execute(
@@ -145,8 +145,12 @@ def _alive(connection: Connection, *, owner: str, until: datetime, now: datetime
     connection.execute(
         statement.on_conflict_do_update(index_elements=["owner"], set_={"alive_until": until})
     )
-    gone = now - (until - now) * 10
-    connection.execute(delete(pattern_processes).where(pattern_processes.c.alive_until < gone))
+    gone = select(pattern_processes.c.owner).where(
+        pattern_processes.c.alive_until < now - (until - now) * 10
+    )
+    if connection.dialect.name == "postgresql":  # rows other claims hold are theirs to renew
+        gone = gone.with_for_update(skip_locked=True)
+    connection.execute(delete(pattern_processes).where(pattern_processes.c.owner.in_(gone)))
 
 
 def _let_go(connection: Connection, *, owner: str, services: list[str], now: datetime) -> None:

@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -146,7 +146,7 @@ def store_batch(
 ) -> dict[tuple[str, int], int]:
     """Store one batch's work atomically; the ids of the patterns it created. LostCursor
     (rolling everything back) when a stored cursor is no longer where `started` has it."""
-    for cursor in started:
+    for cursor in sorted(started, key=attrgetter("service")):  # as claims lock them
         move(connection, started=cursor, reached=reached[cursor.service])
     _drop_patterns(connection, list(evicted))
     created = _insert_patterns(
@@ -256,8 +256,18 @@ def _insert_patterns(connection: Connection, seen: list[Seen]) -> dict[tuple[str
 
 def _update_patterns(connection: Connection, seen: list[tuple[int, Seen]]) -> None:
     """Drain generalises templates as lines come: the row keeps its id, takes the new text.
-    A few statements of many rows each (an UPDATE given many parameter sets is sent one row
-    per round trip)."""
+    One statement of arrays on PostgreSQL, else a few of many rows each (an UPDATE given many
+    parameter sets is sent one row per round trip)."""
+    seen = sorted(seen, key=itemgetter(0))  # in id order: no lock cycles
+    if seen and connection.dialect.name == "postgresql":
+        values = {
+            "ids": [pattern_id for pattern_id, _one in seen],
+            "templates": [one.template for _id, one in seen],
+            "firsts": [one.first for _id, one in seen],
+            "lasts": [one.last for _id, one in seen],
+        }
+        connection.execute(_UPDATE, values)
+        return
     for start in range(0, len(seen), UPDATES_PER_STATEMENT):
         part = seen[start : start + UPDATES_PER_STATEMENT]
         first = _each(part, attrgetter("first"), UTCDateTime())
@@ -273,6 +283,16 @@ def _update_patterns(connection: Connection, seen: list[tuple[int, Seen]]) -> No
                 last_seen=case((patterns.c.last_seen < last, last), else_=patterns.c.last_seen),
             )
         )
+
+
+_UPDATE = text(
+    """UPDATE patterns AS p SET template = u.template,
+    first_seen = LEAST(p.first_seen, u.first_seen), last_seen = GREATEST(p.last_seen, u.last_seen)
+FROM unnest(CAST(:ids AS bigint[]), CAST(:templates AS text[]),
+            CAST(:firsts AS timestamptz[]), CAST(:lasts AS timestamptz[]))
+     AS u(id, template, first_seen, last_seen)
+WHERE p.id = u.id"""
+)
 
 
 def _each(
