@@ -157,3 +157,40 @@ def test_the_background_miner_assigns_new_logs_by_itself(url: str) -> None:
         while len(assignments(client)) < 20 and time.monotonic() < deadline:
             time.sleep(0.05)
         assert len(assignments(client)) == 20
+
+
+def test_a_service_first_written_after_mining_began_is_mined_from_its_first_log(
+    url: str,
+) -> None:
+    with app_on(url) as client:
+        write(client, *(payment(n) for n in range(10)))
+        catch_up(client)
+        write(client, *(login(n) for n in range(10)), *(payment(n) for n in range(10, 15)))
+        catch_up(client)
+        assert len(assignments(client)) == 25
+
+
+def assigned(client: TestClient) -> int:
+    count: int = query(client, "SELECT count(*) AS n FROM log_patterns")[0].n
+    return count
+
+
+def holders(client: TestClient) -> list[int]:
+    rows = query(client, "SELECT owner, count(*) AS n FROM pattern_cursors GROUP BY owner")
+    return sorted(row.n for row in rows)
+
+
+def test_a_second_miner_takes_half_of_the_services_and_each_mines_its_own(url: str) -> None:
+    services = [f"service-{n}" for n in range(4)]
+    with app_on(url) as one, app_on(url) as two:
+        write(one, *(log_json(service=name, message="request 1 done") for name in services))
+        catch_up(one)
+        assert holders(one) == [4]
+        for client in (two, one, two):  # two says it is alive; one lets go; two takes
+            client.portal.call(miner(client).mine_once)  # type: ignore[union-attr]
+        assert holders(one) == [2, 2]
+        write(one, *(log_json(service=name, message="request 2 done") for name in services))
+        catch_up(one)
+        assert assigned(one) == 6  # one mined its own two services only
+        catch_up(two)
+        assert assigned(one) == 8
