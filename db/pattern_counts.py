@@ -1,6 +1,7 @@
 """Counting logs by pattern: whole hours from the hourly rollup (`pattern_counts_hourly`),
-whole minutes around them from the per-minute one (`pattern_counts`), the rest from the logs
-joined with their assignments.
+whole minutes around them from the per-minute one (`pattern_counts`; an end of more than half
+an hour as its hour less the minutes outside the range), the rest from the logs joined with
+their assignments.
 
 The rollups know each count's bucket, level and pattern (so its service too). Criteria on
 anything else (text, metadata, `anyOf`, `not`) are counted by the scan alone, and the ragged
@@ -13,7 +14,7 @@ timeout.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +27,7 @@ from db.stats import TICK
 
 MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
+HALF_HOUR = HOUR / 2
 # What counts are grouped by, from a time, a level and a pattern column; the flag is set
 # when the time column is a rollup's bucket rather than a log's instant.
 Keys = Callable[[ColumnElement[datetime], ColumnElement[str], ColumnElement[int], bool], list[Any]]
@@ -98,8 +100,7 @@ def _statements(
     if first is not None and stop is not None and first >= stop:
         return [_scan(criteria, keys, ids)]
     statements = [
-        _rollup(table, criteria, keys, ids, first=low, stop=high)
-        for table, low, high in _buckets(first, stop, hours=coarsest >= HOUR)
+        _rollup(span, criteria, keys, ids) for span in _buckets(first, stop, hours=coarsest >= HOUR)
     ]
     if first is not None and start != first:
         statements.append(_scan(replace(criteria, end_time=first - TICK), keys, ids))
@@ -108,36 +109,44 @@ def _statements(
     return statements
 
 
-Span = tuple[Table, datetime | None, datetime | None]
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Buckets of a rollup in [low, high), added to the counts or, `subtracted`, taken out."""
+
+    table: Table
+    low: datetime | None
+    high: datetime | None
+    subtracted: bool = False
 
 
 def _buckets(first: datetime | None, stop: datetime | None, *, hours: bool) -> list[Span]:
-    """[first, stop) of whole minutes as rollup spans: whole hours from the hourly rollup,
-    the minutes either side from the per-minute one."""
+    """[first, stop) of whole minutes as rollup spans: whole hours from the hourly rollup and
+    the minutes at either end from the per-minute one, at most half an hour of them an end:
+    an end of more is its whole hour less the minutes outside the range."""
     if not hours or first is None:
-        return [(pattern_counts, first, stop)]
+        return [Span(pattern_counts, first, stop)]
     low = _ceil(first, HOUR)
     high = floor_to(stop, HOUR) if stop is not None else None
     if high is not None and low >= high:
-        return [(pattern_counts, first, stop)]
-    spans: list[Span] = [(pattern_counts_hourly, low, high)]
-    if first < low:
-        spans.append((pattern_counts, first, low))
-    if high is not None and stop is not None and high < stop:
-        spans.append((pattern_counts, high, stop))
-    return spans
+        return [Span(pattern_counts, first, stop)]
+    edges: list[Span] = []
+    if low - first > HALF_HOUR:
+        low -= HOUR
+        edges.append(Span(pattern_counts, low, first, subtracted=True))
+    elif first < low:
+        edges.append(Span(pattern_counts, first, low))
+    if high is not None and stop is not None and stop - high > HALF_HOUR:
+        high += HOUR
+        edges.append(Span(pattern_counts, stop, high, subtracted=True))
+    elif high is not None and stop is not None and high < stop:
+        edges.append(Span(pattern_counts, high, stop))
+    return [Span(pattern_counts_hourly, low, high), *edges]
 
 
 def _rollup(
-    table: Table,
-    criteria: LogCriteria,
-    keys: Keys,
-    ids: Collection[int] | None,
-    *,
-    first: datetime | None,
-    stop: datetime | None,
+    span: Span, criteria: LogCriteria, keys: Keys, ids: Collection[int] | None
 ) -> Select[Any]:
-    counts = table.c
+    counts = span.table.c
     conditions: list[ColumnElement[bool]] = []
     for chosen in (ids, criteria.patterns):
         if chosen is not None:
@@ -147,12 +156,14 @@ def _rollup(
     if criteria.services is not None:
         of_services = select(patterns.c.id).where(one_of(patterns.c.service, criteria.services))
         conditions.append(counts.pattern_id.in_(of_services))
-    if first is not None:
-        conditions.append(counts.bucket >= first)
-    if stop is not None:
-        conditions.append(counts.bucket < stop)
+    if span.low is not None:
+        conditions.append(counts.bucket >= span.low)
+    if span.high is not None:
+        conditions.append(counts.bucket < span.high)
     grouped = keys(counts.bucket, counts.level, counts.pattern_id, True)
-    total = cast(func.sum(counts.count), BigInteger)
+    total: ColumnElement[int] = cast(func.sum(counts.count), BigInteger)
+    if span.subtracted:
+        total = -total
     return select(*grouped, total, func.min(counts.bucket)).where(*conditions).group_by(*grouped)
 
 

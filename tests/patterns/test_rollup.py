@@ -3,6 +3,7 @@ logs gives, whatever range is asked."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -125,6 +126,7 @@ def at(minutes: float) -> str:
 
 RANGES = [
     (at(37.5), at(6 * 60 + 11.25)),  # ragged minutes and partial hours at both ends
+    (at(12.5), at(5 * 60 + 50.5)),  # most of an hour at either end: the hour less minutes
     (at(60), at(5 * 60)),  # whole hours, the end inclusive
     (at(75), at(118)),  # within one hour
     (at(2 * 60 + 59), at(3 * 60 + 1)),  # across an hour's edge
@@ -170,8 +172,8 @@ def test_a_day_of_counts_reads_the_hourly_rollup(client: TestClient) -> None:
 
 def test_histograms_by_the_hour_and_minute_equal_the_logs_histogram(client: TestClient) -> None:
     spread(client)
-    for interval in ("HOUR", "MINUTE", "DAY"):
-        window = f'startTime: "{at(37.5)}", endTime: "{at(6 * 60 + 11.25)}"'
+    for interval, (start, end) in itertools.product(("HOUR", "MINUTE", "DAY"), RANGES[:2]):
+        window = f'startTime: "{start}", endTime: "{end}"'
         histogram = f"histogram(interval: {interval}) {{ start count }}"
         document = f"{{ patterns(filter: {{{window}}}) {{ id {histogram} }} }}"
         for found in gql(client, document)["data"]["patterns"]:
