@@ -16,7 +16,7 @@ from alerts.formats import RESEND_SECONDS
 from alerts.lifecycle import Transition, advance
 from alerts.new_patterns import pattern_alerts
 from alerts.notifiers import Notifier
-from alerts.rules import could_fire
+from alerts.rules import Tripwires
 from alerts.seeding import seed_once
 from alerts.sweep import sweep_together, together
 from broker.bus import Bus
@@ -73,6 +73,7 @@ class AlertEngine:
         self._grouped: Coalescer[None] = Coalescer(lambda _: self._sweep_together())
         self._reloads: Coalescer[None] = Coalescer(lambda _: self.reload_rules())
         self._rules: dict[str, Rule] = {}
+        self._tripwires = Tripwires(())
         self._overflowing: set[str] = set()  # grouped rules beyond MAX_GROUPS, warned about
         self._ticker: asyncio.Task[None] | None = None
 
@@ -95,11 +96,8 @@ class AlertEngine:
         if not self.enabled:
             return
         try:
-            now = datetime.now(UTC)
-            for rule in self._rules.values():
-                if self._cooling(rule):
-                    continue  # cannot fire now; the next write or check after it will look
-                if could_fire(rule, logs, now=now):
+            for rule in self._tripwires.tripped(logs, now=datetime.now(UTC)):
+                if not self._cooling(rule):  # else the next write or check after it will look
                     self._request(rule)
         except Exception:
             logger.exception("could not queue alert evaluation")  # never fail the write
@@ -138,6 +136,7 @@ class AlertEngine:
         """Load the rules; a changed rule applies from its next evaluation, which is queued now."""
         rules = await self.db.read_primary(alert_rules.list_rules)
         before, self._rules = self._rules, {rule.name: rule for rule in rules}
+        self._tripwires = Tripwires(rules)
         for name, rule in self._rules.items():
             old = before.get(name)
             if old is None or old == rule:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from alerts.coalesce import Coalescer
-from alerts.rules import could_fire
+from alerts.rules import Tripwires
 from core.rules import make_rule
 from db.levels import Level
 from db.logs import LogRecord
@@ -48,7 +48,22 @@ def test_a_rule_is_queued_only_for_logs_it_would_count(
     conditions: dict[str, object], log: LogRecord, expected: bool
 ) -> None:
     rule = make_rule(name="r", threshold=1, window_seconds=60, **conditions)  # type: ignore[arg-type]
-    assert could_fire(rule, [log], now=NOW) is expected
+    assert (Tripwires([rule]).tripped([log], now=NOW) == [rule]) is expected
+
+
+def test_rules_sharing_a_filter_are_each_tripped_by_a_log_within_their_own_window() -> None:
+    windows = {"1m": 60, "10m": 600, "1h": 3600}
+    rules = [
+        make_rule(name=name, threshold=1, window_seconds=seconds, level=Level.ERROR)
+        for name, seconds in windows.items()
+    ]
+    other = make_rule(name="web", threshold=1, window_seconds=3600, service="web")
+    wires = Tripwires([*rules, other])
+    old = written_log(timestamp=NOW - timedelta(seconds=300))
+    recent = written_log(timestamp=NOW - timedelta(seconds=5))
+    assert {rule.name for rule in wires.tripped([old], now=NOW)} == {"10m", "1h"}
+    assert {rule.name for rule in wires.tripped([old, recent], now=NOW)} == {"1m", "10m", "1h"}
+    assert wires.tripped([written_log(timestamp=NOW + timedelta(seconds=1))], now=NOW) == []
 
 
 def test_requests_during_a_run_collapse_into_one_more_run() -> None:
