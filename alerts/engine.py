@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from alerts.bus import AlertBus
 from alerts.claims import Claims
-from alerts.coalesce import Coalescer
+from alerts.coalesce import Coalescer, guarded
 from alerts.evaluation import build_alert, condition_holds
 from alerts.formats import RESEND_SECONDS
 from alerts.lifecycle import Transition, advance
@@ -67,10 +67,14 @@ class AlertEngine:
         )
         self._pushes_again = settings.alertmanager_url is not None
         self._pushed_at = time.monotonic()
+        # Two lanes, so that a write's evaluation never waits behind a whole sweep: what writes
+        # (and rule changes) ask for, each rule or the grouped rules due at once; and the
+        # periodic sweep, one pass at a time, its rules one after another.
         self._evaluations: Coalescer[str] = Coalescer(self._evaluate)
         # Grouped rules due for evaluation, evaluated together by one run (alerts/sweep.py).
         self._grouped_due: set[str] = set()
-        self._grouped: Coalescer[None] = Coalescer(lambda _: self._sweep_together())
+        self._grouped: Coalescer[None] = Coalescer(lambda _: self._grouped_now())
+        self._sweeps: Coalescer[None] = Coalescer(lambda _: self._sweep_pass())
         self._reloads: Coalescer[None] = Coalescer(lambda _: self.reload_rules())
         self._rules: dict[str, Rule] = {}
         self._tripwires = Tripwires(())
@@ -88,6 +92,7 @@ class AlertEngine:
         await stop_task(self._ticker)
         await self._evaluations.cancel()
         await self._grouped.cancel()
+        await self._sweeps.cancel()
         await self._reloads.cancel()
         await self._notifier.close()
 
@@ -148,27 +153,43 @@ class AlertEngine:
 
     async def settled(self) -> None:
         """Wait until every queued evaluation has finished (tests and benchmarks)."""
-        while self._evaluations.busy or self._grouped.busy:
-            await self._evaluations.idle()
-            await self._grouped.idle()
+        lanes = (self._evaluations, self._grouped, self._sweeps)
+        while any(lane.busy for lane in lanes):
+            for lane in lanes:
+                await lane.idle()
 
     async def sweep(self) -> None:
-        """Reload the rules and queue every one: catches what no write here announced."""
+        """Reload the rules and queue a pass over every one: catches what no write here
+        announced."""
         try:
             await self.reload_rules()
         except DatabaseUnavailable as error:
             database_outage.error("could not reload alert rules: %s", error)
         except Exception:
             logger.exception("could not reload alert rules")
-        for rule in self._rules.values():
-            self._request(rule)
+        if self.enabled:
+            self._sweeps.request(None)
         if self._pushes_again and time.monotonic() - self._pushed_at >= RESEND_SECONDS:
             await self.push_firing()
 
-    async def _sweep_together(self) -> None:
-        """The grouped rules due, in a few statements in all (alerts/sweep.py)."""
+    async def _sweep_pass(self) -> None:
+        """Every rule once, in the sweep's own lane: the grouped ones together, then the others
+        one at a time, so that the sweep holds one database thread and connection at most and
+        a write's evaluation, in its own lane, runs beside it. A rule the write lane evaluates
+        meanwhile is safe twice over: claims and instance versions let one evaluation record."""
+        rules = list(self._rules.values())
+        await self._together([rule for rule in rules if together(rule)])
+        for rule in rules:
+            if not together(rule):
+                await guarded(self._evaluate, rule.name)
+
+    async def _grouped_now(self) -> None:
+        """The grouped rules writes made due, together."""
         due, self._grouped_due = self._grouped_due, set()
-        rules = [self._rules[name] for name in sorted(due) if name in self._rules]
+        await self._together([self._rules[name] for name in sorted(due) if name in self._rules])
+
+    async def _together(self, rules: list[Rule]) -> None:
+        """Grouped rules in a few statements in all (alerts/sweep.py)."""
         if not rules:
             return
         now = datetime.now(UTC)
