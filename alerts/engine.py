@@ -13,6 +13,7 @@ from alerts.claims import Claims
 from alerts.coalesce import Coalescer, guarded
 from alerts.evaluation import build_alert, condition_holds
 from alerts.formats import RESEND_SECONDS
+from alerts.known import KnownStates, movable
 from alerts.lifecycle import Transition, advance
 from alerts.new_patterns import pattern_alerts
 from alerts.notifiers import Notifier
@@ -78,6 +79,7 @@ class AlertEngine:
         self._reloads: Coalescer[None] = Coalescer(lambda _: self.reload_rules())
         self._rules: dict[str, Rule] = {}
         self._tripwires = Tripwires(())
+        self._known = KnownStates()  # the grouped rules' instances, for writes to skip some
         self._overflowing: set[str] = set()  # grouped rules beyond MAX_GROUPS, warned about
         self._ticker: asyncio.Task[None] | None = None
 
@@ -101,9 +103,11 @@ class AlertEngine:
         if not self.enabled:
             return
         try:
-            for rule in self._tripwires.tripped(logs, now=datetime.now(UTC)):
-                if not self._cooling(rule):  # else the next write or check after it will look
-                    self._request(rule)
+            tripped = self._tripwires.tripped(logs, now=datetime.now(UTC))
+            # A rule cooling down is looked at by the next write or check after its cooldown.
+            warm = [rule for rule in tripped if not self._cooling(rule)]
+            for rule in movable(warm, logs, self._known):
+                self._request(rule)
         except Exception:
             logger.exception("could not queue alert evaluation")  # never fail the write
 
@@ -142,6 +146,7 @@ class AlertEngine:
         rules = await self.db.read_primary(alert_rules.list_rules)
         before, self._rules = self._rules, {rule.name: rule for rule in rules}
         self._tripwires = Tripwires(rules)
+        self._known.keep(name for name, rule in self._rules.items() if before.get(name) == rule)
         for name, rule in self._rules.items():
             old = before.get(name)
             if old is None or old == rule:
@@ -194,7 +199,9 @@ class AlertEngine:
             return
         now = datetime.now(UTC)
         try:
-            moved = await sweep_together(self.db, rules, now=now, warned=self._overflowing)
+            moved = await sweep_together(
+                self.db, rules, now=now, warned=self._overflowing, known=self._known
+            )
         except DatabaseUnavailable as error:
             database_outage.error("could not sweep the grouped alert rules: %s", error)
             return
@@ -268,9 +275,11 @@ class AlertEngine:
         self._notifier.notify(record, rule=rule, post=to_receivers)
 
     def _remember(self, alert: AlertRecord) -> None:
-        """Another process fired: skip this one-shot rule here for the rest of its cooldown."""
+        """Another process fired: skip this one-shot rule here for the rest of its cooldown;
+        a lifecycle instance it moved is no longer known here."""
         rule = self._rules.get(alert.rule)
         if rule is not None and rule.lifecycle:
+            self._known.changed_elsewhere(alert.rule, alert.fingerprint)
             return
         elapsed = (datetime.now(UTC) - alert.fired_at).total_seconds()
         self._claims.remember(alert.rule, seconds_ago=elapsed)

@@ -30,10 +30,11 @@ class Change:
 
 @dataclass(frozen=True, slots=True)
 class Transition:
-    """A recorded state change, and the state the instance left."""
+    """A recorded state change, the state the instance left and the instance it made."""
 
     record: AlertRecord
     was: AlertState | None
+    instance: Instance
 
 
 def next_change(rule: Rule, seen: Instance | None, *, holds: bool, now: datetime) -> Change | None:
@@ -99,7 +100,10 @@ async def _move(
         group=group_criteria(rule, key),
     )
     record = await db.write(lambda connection: _record(connection, alert, seen=seen, key=key))
-    return None if record is None else Transition(record, change.was)
+    if record is None:
+        return None
+    version = 1 if seen is None else seen.version + 1
+    return Transition(record, change.was, Instance(change.state, change.starts_at, version, key))
 
 
 def _record(

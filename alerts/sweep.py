@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection
 
@@ -25,6 +26,9 @@ from db.alert_instances import Instance
 from db.alert_rules import Condition, Rule
 from db.engine import Database
 
+if TYPE_CHECKING:  # alerts.known asks `together` which rules it may skip
+    from alerts.known import KnownStates
+
 COLUMN_GROUPS = (("service",), ("level",))
 GroupBy = tuple[str, ...]
 
@@ -36,9 +40,10 @@ def together(rule: Rule) -> bool:
 
 
 async def sweep_together(
-    db: Database, rules: Sequence[Rule], *, now: datetime, warned: set[str]
+    db: Database, rules: Sequence[Rule], *, now: datetime, warned: set[str], known: KnownStates
 ) -> list[tuple[Rule, Transition]]:
-    """Evaluate the rules (each `together`) at `now`; the changes this process recorded."""
+    """Evaluate the rules (each `together`) at `now`; the changes this process recorded.
+    `known` learns every instance read and changed."""
     sets: dict[GroupBy, list[Rule]] = defaultdict(list)
     for rule in rules:
         sets[rule.group_by].append(rule)
@@ -47,9 +52,12 @@ async def sweep_together(
     counted = await db.read(lambda connection: _count_sets(connection, sets, now=now))
     transitions = []
     for rule in rules:
+        known.saw(rule, instances.get(rule.name, {}))
         by_group = {one.group_key: one for one in instances.get(rule.name, {}).values()}
         holding = _holding(rule, counted[rule.name], by_group, now=now, warned=warned)
-        transitions += [(rule, one) for one in await apply(db, rule, holding, by_group, now=now)]
+        for one in await apply(db, rule, holding, by_group, now=now):
+            known.moved(rule, one.record.fingerprint, one.instance)
+            transitions.append((rule, one))
     return transitions
 
 

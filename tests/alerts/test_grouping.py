@@ -95,6 +95,18 @@ def test_beyond_100_groups_the_rest_are_counted_and_warned_about_once(
     assert caplog.text.count("has 101 groups; only the 100 largest are evaluated") == 1
 
 
+def test_a_write_to_a_firing_group_leaves_its_end_to_the_sweep(client: TestClient) -> None:
+    """New logs only add to an ABOVE rule's counts: a write that only counts in groups FIRING
+    already does not evaluate the rule, and their end is found by the next evaluation."""
+    grouped_rule(client, groupBy=["service"])
+    created = write_logs(client, 2, service="a")
+    delete_logs(client, created)
+    write_logs(client, 1, service="a")  # a no longer holds, but a write does not look
+    assert [c["state"] for c in changes(client)] == ["FIRING"]
+    sweep(client)
+    assert [c["state"] for c in changes(client)] == ["FIRING", "RESOLVED"]
+
+
 SHARED_RULES: dict[str, dict[str, Any]] = {
     "errors-1m": {"minLevel": "ERROR", "windowSeconds": 60, "threshold": 1},
     "errors-10m": {"minLevel": "ERROR", "windowSeconds": 600, "threshold": 2},
