@@ -12,6 +12,8 @@ began earlier. Nothing is recorded from it, so exactly-once never depends on it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from operator import attrgetter
+from typing import Any
 
 import orjson
 
@@ -31,6 +33,7 @@ class KnownStates:
     def __init__(self) -> None:
         self._instances: dict[str, dict[GroupKey, Instance]] = {}
         self._groups: dict[tuple[str, str], GroupKey] = {}  # (rule, fingerprint): its group
+        self._firing: dict[str, set[GroupKey]] = {}  # derived: each rule's FIRING groups
 
     def saw(self, rule: Rule, instances: Mapping[str, Instance]) -> None:
         """A read of the rule's instances, by fingerprint."""
@@ -40,26 +43,34 @@ class KnownStates:
     def moved(self, rule: Rule, fingerprint: str, instance: Instance) -> None:
         """An instance as read or as this process just changed it."""
         known = self._instances.setdefault(rule.name, {})
-        before = known.get(instance.group_key)
+        key = instance.group_key
+        before = known.get(key)
         if before is None or before.version < instance.version:
-            known[instance.group_key] = instance
-            self._groups[(rule.name, fingerprint)] = instance.group_key
+            known[key] = instance
+            self._groups[(rule.name, fingerprint)] = key
+            firing = self._firing.setdefault(rule.name, set())
+            if instance.state is AlertState.FIRING:
+                firing.add(key)
+            else:
+                firing.discard(key)
 
     def changed_elsewhere(self, rule: str, fingerprint: str) -> None:
         """Another process changed this instance: its state here is no longer known."""
         key = self._groups.pop((rule, fingerprint), None)
         if key is not None:
             self._instances.get(rule, {}).pop(key, None)
+            self._firing.get(rule, set()).discard(key)
 
     def keep(self, rules: Iterable[str]) -> None:
         """Forget the rules that are gone or changed (the others' names)."""
         kept = set(rules)
         self._instances = {name: one for name, one in self._instances.items() if name in kept}
         self._groups = {pair: key for pair, key in self._groups.items() if pair[0] in kept}
+        self._firing = {name: keys for name, keys in self._firing.items() if name in kept}
 
-    def firing(self, rule: str, key: GroupKey) -> bool:
-        instance = self._instances.get(rule, {}).get(key)
-        return instance is not None and instance.state is AlertState.FIRING
+    def firing(self, rule: str) -> set[GroupKey]:
+        """The rule's groups known FIRING."""
+        return self._firing.get(rule, set())
 
 
 def movable(rules: Sequence[Rule], logs: Sequence[LogRecord], known: KnownStates) -> list[Rule]:
@@ -74,42 +85,46 @@ def movable(rules: Sequence[Rule], logs: Sequence[LogRecord], known: KnownStates
 
 
 class WrittenGroups:
-    """The groups of a batch of new logs that each filter selects, worked out once per filter
-    and grouping, and only when a rule asks."""
+    """A batch of new logs by group, and whether a filter selects any of a group's logs,
+    worked out once per filter and group, and only when a rule asks."""
 
     def __init__(self, logs: Sequence[LogRecord]) -> None:
         self._logs = logs
-        self._keys: dict[tuple[str, ...], list[GroupKey]] = {}
-        self._touched: dict[tuple[int, tuple[str, ...]], tuple[LogCriteria, set[GroupKey]]] = {}
+        self._groups: dict[tuple[str, ...], dict[GroupKey, list[LogRecord]]] = {}
+        self._counted: dict[tuple[int, tuple[str, ...], GroupKey], bool] = {}
+        self._asked: list[LogCriteria] = []  # alive while their id() keys `_counted`
 
     def all_firing(self, rule: Rule, criteria: LogCriteria, known: KnownStates) -> bool:
         """Whether every group of this ABOVE rule the logs count in is FIRING already (the
         logs' times are not looked at: more groups, never fewer)."""
         if rule.condition is not Condition.ABOVE:
             return False
-        touched = self._touched_by(criteria, rule.group_by)
-        return all(known.firing(rule.name, key) for key in touched)
+        groups = self._groups_of(rule.group_by)
+        others = groups.keys() - known.firing(rule.name)
+        return not any(self._counts_in(criteria, rule.group_by, key) for key in others)
 
-    def _touched_by(self, criteria: LogCriteria, group_by: tuple[str, ...]) -> set[GroupKey]:
-        asked = (id(criteria), group_by)  # the criteria is kept alive beside its answer
-        if asked not in self._touched:
-            keys = self._keys_of(group_by)
-            found: set[GroupKey] = set()
-            for key, log in zip(keys, self._logs, strict=True):
-                if key not in found and matches(criteria, log):
-                    found.add(key)
-            self._touched[asked] = (criteria, found)
-        return self._touched[asked][1]
+    def _counts_in(self, criteria: LogCriteria, group_by: tuple[str, ...], key: GroupKey) -> bool:
+        asked = (id(criteria), group_by, key)
+        if asked not in self._counted:
+            self._asked.append(criteria)
+            logs = self._groups_of(group_by)[key]
+            self._counted[asked] = any(matches(criteria, log) for log in logs)
+        return self._counted[asked]
 
-    def _keys_of(self, group_by: tuple[str, ...]) -> list[GroupKey]:
-        """Each log's group as the grouped counts give it (service and level only)."""
-        if group_by not in self._keys:
-            self._keys[group_by] = [
-                tuple(orjson.dumps(_column(log, entry)).decode() for entry in group_by)
-                for log in self._logs
-            ]
-        return self._keys[group_by]
+    def _groups_of(self, group_by: tuple[str, ...]) -> dict[GroupKey, list[LogRecord]]:
+        """The logs by group, as the grouped counts give groups (by `service` or `level`:
+        attributes of a log, whose JSON text is the group's key)."""
+        if group_by not in self._groups:
+            value_of = attrgetter(*group_by)
+            by_value: dict[Any, list[LogRecord]] = {}
+            for log in self._logs:
+                by_value.setdefault(value_of(log), []).append(log)
+            self._groups[group_by] = {
+                _key(value if len(group_by) > 1 else (value,)): logs
+                for value, logs in by_value.items()
+            }
+        return self._groups[group_by]
 
 
-def _column(log: LogRecord, entry: str) -> str:
-    return log.service if entry == "service" else log.level.value
+def _key(values: tuple[Any, ...]) -> GroupKey:
+    return tuple(orjson.dumps(value).decode() for value in values)  # a Level as its name

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from alerts.coalesce import Coalescer
+from alerts.known import KnownStates, movable
 from alerts.rules import Tripwires
 from core.rules import make_rule
+from db.alert_history import AlertState
+from db.alert_instances import Instance
 from db.levels import Level
 from db.logs import LogRecord
 
@@ -127,3 +131,27 @@ def test_an_outage_failing_every_rule_is_logged_once_not_once_per_rule(
         asyncio.run(scenario())
     assert len([r for r in caplog.records if "alert work" in r.getMessage()]) <= 1
     assert not [r for r in caplog.records if r.name == "lograph.alerts"]
+
+
+@pytest.mark.parametrize("group_by", [("service",), ("level",)])
+def test_a_write_skips_a_grouped_above_rule_only_while_its_groups_all_fire(
+    group_by: tuple[str, ...],
+) -> None:
+    rule = make_rule(
+        name="r",
+        threshold=1,
+        window_seconds=60,
+        min_level=Level.WARN,
+        lifecycle=True,
+        group_by=group_by,
+    )
+    error, warn = written_log(), replace(written_log(), level=Level.WARN, service="web")
+    info = replace(written_log(), level=Level.INFO, service="db")  # counts in no group
+    key = ('"api"',) if group_by == ("service",) else ('"ERROR"',)
+    known = KnownStates()
+    assert movable([rule], [error], known) == [rule]
+    known.moved(rule, "f", Instance(AlertState.FIRING, NOW, 1, key))
+    assert movable([rule], [error, info], known) == []
+    assert movable([rule], [error, warn], known) == [rule]
+    known.moved(rule, "f", Instance(AlertState.RESOLVED, NOW, 2, key))
+    assert movable([rule], [error], known) == [rule]
