@@ -145,7 +145,8 @@ class AlertEngine:
         """Load the rules; a changed rule applies from its next evaluation, which is queued now."""
         rules = await self.db.read_primary(alert_rules.list_rules)
         before, self._rules = self._rules, {rule.name: rule for rule in rules}
-        self._tripwires = Tripwires(rules)
+        if self._rules != before:
+            self._tripwires = Tripwires(rules)
         self._known.keep(name for name, rule in self._rules.items() if before.get(name) == rule)
         for name, rule in self._rules.items():
             old = before.get(name)
