@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
-from alerts.evaluation import build_alert
+from alerts.evaluation import alert_at
 from alerts.groups import group_criteria, holds_by_group, labels_of
 from db import alert_history, alert_instances
 from db.alert_groups import GroupKey
-from db.alert_history import AlertRecord, AlertState, NewAlert
+from db.alert_history import AlertRecord, AlertState, fingerprint_of
 from db.alert_instances import Instance
 from db.alert_rules import Rule
 from db.engine import Database
@@ -89,17 +89,9 @@ async def apply(
 async def _move(
     db: Database, rule: Rule, key: GroupKey, change: Change, *, seen: Instance | None, now: datetime
 ) -> Transition | None:
-    alert = await build_alert(
-        db,
-        rule,
-        now=now,
-        state=change.state,
-        starts_at=change.starts_at,
-        ends_at=change.ends_at,
-        labels=labels_of(rule, key),
-        group=group_criteria(rule, key),
+    record = await db.write(
+        lambda connection: _record(connection, rule, key, change, seen=seen, now=now)
     )
-    record = await db.write(lambda connection: _record(connection, alert, seen=seen, key=key))
     if record is None:
         return None
     version = 1 if seen is None else seen.version + 1
@@ -107,16 +99,37 @@ async def _move(
 
 
 def _record(
-    connection: Connection, alert: NewAlert, *, seen: Instance | None, key: GroupKey
+    connection: Connection,
+    rule: Rule,
+    key: GroupKey,
+    change: Change,
+    *,
+    seen: Instance | None,
+    now: datetime,
 ) -> AlertRecord | None:
-    """The change and its history row in one transaction, only over the state it was decided on."""
+    """The change and its history row in one transaction, only over the state it was decided
+    on; the alert's count and samples are read only once the change is this process's (when
+    several evaluate at once, the others stop at the instance)."""
+    labels = labels_of(rule, key)
     moved = alert_instances.change(
         connection,
-        rule=alert.rule,
-        fingerprint=alert.fingerprint,
+        rule=rule.name,
+        fingerprint=fingerprint_of(labels),
         seen=seen,
-        state=alert.state,
-        starts_at=alert.starts_at,
+        state=change.state,
+        starts_at=change.starts_at,
         group_key=key,
     )
-    return alert_history.insert_alert(connection, alert) if moved else None
+    if not moved:
+        return None
+    alert = alert_at(
+        connection,
+        rule,
+        now=now,
+        state=change.state,
+        starts_at=change.starts_at,
+        ends_at=change.ends_at,
+        labels=labels,
+        group=group_criteria(rule, key),
+    )
+    return alert_history.insert_alert(connection, alert)
