@@ -66,13 +66,15 @@ def alert_at(
     ends_at: datetime | None = None,
     labels: dict[str, str] | None = None,
     group: LogCriteria | None = None,
+    count: int | None = None,
 ) -> NewAlert:
     """The alert recorded at `now` (a one-shot firing unless told otherwise), read on this
-    connection: the window's full count and its newest matches."""
+    connection: the window's full count (unless the evaluation counted it) and its newest
+    matches."""
     criteria = counted_criteria(rule, now=now)
     if group is not None:
         criteria = both(criteria, group)
-    window = count_in_window(connection, criteria, samples=SAMPLE_SIZE)
+    window = count_in_window(connection, criteria, samples=SAMPLE_SIZE, count=count)
     labels = rule_labels(rule) if labels is None else labels
     return NewAlert(
         rule=rule.name,

@@ -3,6 +3,7 @@ instance moves to, recorded by exactly one process."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -72,25 +73,35 @@ async def apply(
     by_group: dict[GroupKey, Instance],
     *,
     now: datetime,
+    counts: Mapping[GroupKey, int] | None = None,
 ) -> list[Transition]:
     """Move each group's instance by whether the condition holds for it; the changes this
-    process recorded."""
+    process recorded. `counts`: every group's count in the window, where the evaluation has
+    them all (a group absent counted none), so that the alerts need not count again."""
     transitions = []
     for key, holds in holding.items():
         seen = by_group.get(key)
         change = next_change(rule, seen, holds=holds, now=now)
         if change is not None:
-            transition = await _move(db, rule, key, change, seen=seen, now=now)
+            count = None if counts is None else counts.get(key, 0)
+            transition = await _move(db, rule, key, change, seen=seen, now=now, count=count)
             if transition is not None:
                 transitions.append(transition)
     return transitions
 
 
 async def _move(
-    db: Database, rule: Rule, key: GroupKey, change: Change, *, seen: Instance | None, now: datetime
+    db: Database,
+    rule: Rule,
+    key: GroupKey,
+    change: Change,
+    *,
+    seen: Instance | None,
+    now: datetime,
+    count: int | None,
 ) -> Transition | None:
     record = await db.write(
-        lambda connection: _record(connection, rule, key, change, seen=seen, now=now)
+        lambda connection: _record(connection, rule, key, change, seen=seen, now=now, count=count)
     )
     if record is None:
         return None
@@ -106,6 +117,7 @@ def _record(
     *,
     seen: Instance | None,
     now: datetime,
+    count: int | None,
 ) -> AlertRecord | None:
     """The change and its history row in one transaction, only over the state it was decided
     on; the alert's count and samples are read only once the change is this process's (when
@@ -131,5 +143,6 @@ def _record(
         ends_at=change.ends_at,
         labels=labels,
         group=group_criteria(rule, key),
+        count=count,
     )
     return alert_history.insert_alert(connection, alert)

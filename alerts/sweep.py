@@ -48,14 +48,17 @@ async def sweep_together(
     for rule in rules:
         sets[rule.group_by].append(rule)
     names = [rule.name for rule in rules]
-    instances = await db.read(lambda connection: alert_instances.of_rules(connection, rules=names))
-    counted = await db.read(lambda connection: _count_sets(connection, sets, now=now))
+    instances = await db.read_primary(
+        lambda connection: alert_instances.of_rules(connection, rules=names)
+    )
+    counted = await db.read_primary(lambda connection: _count_sets(connection, sets, now=now))
     transitions = []
     for rule in rules:
         known.saw(rule, instances.get(rule.name, {}))
         by_group = {one.group_key: one for one in instances.get(rule.name, {}).values()}
         holding = _holding(rule, counted[rule.name], by_group, now=now, warned=warned)
-        for one in await apply(db, rule, holding, by_group, now=now):
+        counts = counted[rule.name]
+        for one in await apply(db, rule, holding, by_group, now=now, counts=counts):
             known.moved(rule, one.record.fingerprint, one.instance)
             transitions.append((rule, one))
     return transitions
