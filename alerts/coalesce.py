@@ -35,12 +35,7 @@ class Coalescer(Generic[K]):
             again = True
             while again:
                 self._again.discard(key)
-                try:
-                    await self._work(key)
-                except DatabaseUnavailable as error:  # every rule fails alike: one line a while
-                    database_outage.error("alert work for %r failed: %s", key, error)
-                except Exception:
-                    logger.exception("alert work for %r failed", key)
+                await guarded(self._work, key)
                 again = key in self._again
         finally:
             del self._running[key]
@@ -62,3 +57,13 @@ class Coalescer(Generic[K]):
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def guarded(work: Callable[[K], Awaitable[None]], key: K) -> None:
+    """Run `work(key)`, logging its failure: one rule's failure never stops the others'."""
+    try:
+        await work(key)
+    except DatabaseUnavailable as error:  # every rule fails alike: one line a while
+        database_outage.error("alert work for %r failed: %s", key, error)
+    except Exception:
+        logger.exception("alert work for %r failed", key)

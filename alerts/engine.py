@@ -10,13 +10,14 @@ from datetime import UTC, datetime
 
 from alerts.bus import AlertBus
 from alerts.claims import Claims
-from alerts.coalesce import Coalescer
+from alerts.coalesce import Coalescer, guarded
 from alerts.evaluation import build_alert, condition_holds
 from alerts.formats import RESEND_SECONDS
+from alerts.known import KnownStates, movable
 from alerts.lifecycle import Transition, advance
 from alerts.new_patterns import pattern_alerts
 from alerts.notifiers import Notifier
-from alerts.rules import could_fire
+from alerts.rules import Tripwires
 from alerts.seeding import seed_once
 from alerts.sweep import sweep_together, together
 from broker.bus import Bus
@@ -67,12 +68,18 @@ class AlertEngine:
         )
         self._pushes_again = settings.alertmanager_url is not None
         self._pushed_at = time.monotonic()
+        # Two lanes, so that a write's evaluation never waits behind a whole sweep: what writes
+        # (and rule changes) ask for, each rule or the grouped rules due at once; and the
+        # periodic sweep, one pass at a time, its rules one after another.
         self._evaluations: Coalescer[str] = Coalescer(self._evaluate)
         # Grouped rules due for evaluation, evaluated together by one run (alerts/sweep.py).
         self._grouped_due: set[str] = set()
-        self._grouped: Coalescer[None] = Coalescer(lambda _: self._sweep_together())
+        self._grouped: Coalescer[None] = Coalescer(lambda _: self._grouped_now())
+        self._sweeps: Coalescer[None] = Coalescer(lambda _: self._sweep_pass())
         self._reloads: Coalescer[None] = Coalescer(lambda _: self.reload_rules())
         self._rules: dict[str, Rule] = {}
+        self._tripwires = Tripwires(())
+        self._known = KnownStates()  # the grouped rules' instances, for writes to skip some
         self._overflowing: set[str] = set()  # grouped rules beyond MAX_GROUPS, warned about
         self._ticker: asyncio.Task[None] | None = None
 
@@ -87,6 +94,7 @@ class AlertEngine:
         await stop_task(self._ticker)
         await self._evaluations.cancel()
         await self._grouped.cancel()
+        await self._sweeps.cancel()
         await self._reloads.cancel()
         await self._notifier.close()
 
@@ -95,12 +103,11 @@ class AlertEngine:
         if not self.enabled:
             return
         try:
-            now = datetime.now(UTC)
-            for rule in self._rules.values():
-                if self._cooling(rule):
-                    continue  # cannot fire now; the next write or check after it will look
-                if could_fire(rule, logs, now=now):
-                    self._request(rule)
+            tripped = self._tripwires.tripped(logs, now=datetime.now(UTC))
+            # A rule cooling down is looked at by the next write or check after its cooldown.
+            warm = [rule for rule in tripped if not self._cooling(rule)]
+            for rule in movable(warm, logs, self._known):
+                self._request(rule)
         except Exception:
             logger.exception("could not queue alert evaluation")  # never fail the write
 
@@ -138,6 +145,9 @@ class AlertEngine:
         """Load the rules; a changed rule applies from its next evaluation, which is queued now."""
         rules = await self.db.read_primary(alert_rules.list_rules)
         before, self._rules = self._rules, {rule.name: rule for rule in rules}
+        if self._rules != before:
+            self._tripwires = Tripwires(rules)
+        self._known.keep(name for name, rule in self._rules.items() if before.get(name) == rule)
         for name, rule in self._rules.items():
             old = before.get(name)
             if old is None or old == rule:
@@ -149,32 +159,50 @@ class AlertEngine:
 
     async def settled(self) -> None:
         """Wait until every queued evaluation has finished (tests and benchmarks)."""
-        while self._evaluations.busy or self._grouped.busy:
-            await self._evaluations.idle()
-            await self._grouped.idle()
+        lanes = (self._evaluations, self._grouped, self._sweeps)
+        while any(lane.busy for lane in lanes):
+            for lane in lanes:
+                await lane.idle()
 
     async def sweep(self) -> None:
-        """Reload the rules and queue every one: catches what no write here announced."""
+        """Reload the rules and queue a pass over every one: catches what no write here
+        announced."""
         try:
             await self.reload_rules()
         except DatabaseUnavailable as error:
             database_outage.error("could not reload alert rules: %s", error)
         except Exception:
             logger.exception("could not reload alert rules")
-        for rule in self._rules.values():
-            self._request(rule)
+        if self.enabled:
+            self._sweeps.request(None)
         if self._pushes_again and time.monotonic() - self._pushed_at >= RESEND_SECONDS:
             await self.push_firing()
 
-    async def _sweep_together(self) -> None:
-        """The grouped rules due, in a few statements in all (alerts/sweep.py)."""
+    async def _sweep_pass(self) -> None:
+        """Every rule once, in the sweep's own lane: the grouped ones together, then the others
+        one at a time, so that the sweep holds one database thread and connection at most and
+        a write's evaluation, in its own lane, runs beside it. A rule the write lane evaluates
+        meanwhile is safe twice over: claims and instance versions let one evaluation record."""
+        rules = list(self._rules.values())
+        await self._together([rule for rule in rules if together(rule)])
+        for rule in rules:
+            if not together(rule):
+                await guarded(self._evaluate, rule.name)
+
+    async def _grouped_now(self) -> None:
+        """The grouped rules writes made due, together."""
         due, self._grouped_due = self._grouped_due, set()
-        rules = [self._rules[name] for name in sorted(due) if name in self._rules]
+        await self._together([self._rules[name] for name in sorted(due) if name in self._rules])
+
+    async def _together(self, rules: list[Rule]) -> None:
+        """Grouped rules in a few statements in all (alerts/sweep.py)."""
         if not rules:
             return
         now = datetime.now(UTC)
         try:
-            moved = await sweep_together(self.db, rules, now=now, warned=self._overflowing)
+            moved = await sweep_together(
+                self.db, rules, now=now, warned=self._overflowing, known=self._known
+            )
         except DatabaseUnavailable as error:
             database_outage.error("could not sweep the grouped alert rules: %s", error)
             return
@@ -248,9 +276,11 @@ class AlertEngine:
         self._notifier.notify(record, rule=rule, post=to_receivers)
 
     def _remember(self, alert: AlertRecord) -> None:
-        """Another process fired: skip this one-shot rule here for the rest of its cooldown."""
+        """Another process fired: skip this one-shot rule here for the rest of its cooldown;
+        a lifecycle instance it moved is no longer known here."""
         rule = self._rules.get(alert.rule)
         if rule is not None and rule.lifecycle:
+            self._known.changed_elsewhere(alert.rule, alert.fingerprint)
             return
         elapsed = (datetime.now(UTC) - alert.fired_at).total_seconds()
         self._claims.remember(alert.rule, seconds_ago=elapsed)

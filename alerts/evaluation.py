@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import Connection
+
 from alerts.payload import sample_json
 from core.rule_criteria import base_criteria, both, counted_criteria
 from db.alert_history import AlertState, NewAlert, fingerprint_of
@@ -49,8 +51,13 @@ def rule_labels(rule: Rule) -> dict[str, str]:
     return {"alertname": rule.name}
 
 
-async def build_alert(
-    db: Database,
+async def build_alert(db: Database, rule: Rule, *, now: datetime) -> NewAlert:
+    """A one-shot firing recorded at `now`: the window's full count and its newest matches."""
+    return await db.read_primary(lambda connection: alert_at(connection, rule, now=now))
+
+
+def alert_at(
+    connection: Connection,
     rule: Rule,
     *,
     now: datetime,
@@ -59,15 +66,15 @@ async def build_alert(
     ends_at: datetime | None = None,
     labels: dict[str, str] | None = None,
     group: LogCriteria | None = None,
+    count: int | None = None,
 ) -> NewAlert:
-    """The alert recorded at `now` (a one-shot firing unless told otherwise): the window's full
-    count and its newest matches."""
+    """The alert recorded at `now` (a one-shot firing unless told otherwise), read on this
+    connection: the window's full count (unless the evaluation counted it) and its newest
+    matches."""
     criteria = counted_criteria(rule, now=now)
     if group is not None:
         criteria = both(criteria, group)
-    window = await db.read_primary(
-        lambda connection: count_in_window(connection, criteria, samples=SAMPLE_SIZE)
-    )
+    window = count_in_window(connection, criteria, samples=SAMPLE_SIZE, count=count)
     labels = rule_labels(rule) if labels is None else labels
     return NewAlert(
         rule=rule.name,

@@ -3,16 +3,17 @@ instance moves to, recorded by exactly one process."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
-from alerts.evaluation import build_alert
+from alerts.evaluation import alert_at
 from alerts.groups import group_criteria, holds_by_group, labels_of
 from db import alert_history, alert_instances
 from db.alert_groups import GroupKey
-from db.alert_history import AlertRecord, AlertState, NewAlert
+from db.alert_history import AlertRecord, AlertState, fingerprint_of
 from db.alert_instances import Instance
 from db.alert_rules import Rule
 from db.engine import Database
@@ -30,10 +31,11 @@ class Change:
 
 @dataclass(frozen=True, slots=True)
 class Transition:
-    """A recorded state change, and the state the instance left."""
+    """A recorded state change, the state the instance left and the instance it made."""
 
     record: AlertRecord
     was: AlertState | None
+    instance: Instance
 
 
 def next_change(rule: Rule, seen: Instance | None, *, holds: bool, now: datetime) -> Change | None:
@@ -71,48 +73,76 @@ async def apply(
     by_group: dict[GroupKey, Instance],
     *,
     now: datetime,
+    counts: Mapping[GroupKey, int] | None = None,
 ) -> list[Transition]:
     """Move each group's instance by whether the condition holds for it; the changes this
-    process recorded."""
+    process recorded. `counts`: every group's count in the window, where the evaluation has
+    them all (a group absent counted none), so that the alerts need not count again."""
     transitions = []
     for key, holds in holding.items():
         seen = by_group.get(key)
         change = next_change(rule, seen, holds=holds, now=now)
         if change is not None:
-            transition = await _move(db, rule, key, change, seen=seen, now=now)
+            count = None if counts is None else counts.get(key, 0)
+            transition = await _move(db, rule, key, change, seen=seen, now=now, count=count)
             if transition is not None:
                 transitions.append(transition)
     return transitions
 
 
 async def _move(
-    db: Database, rule: Rule, key: GroupKey, change: Change, *, seen: Instance | None, now: datetime
+    db: Database,
+    rule: Rule,
+    key: GroupKey,
+    change: Change,
+    *,
+    seen: Instance | None,
+    now: datetime,
+    count: int | None,
 ) -> Transition | None:
-    alert = await build_alert(
-        db,
+    record = await db.write(
+        lambda connection: _record(connection, rule, key, change, seen=seen, now=now, count=count)
+    )
+    if record is None:
+        return None
+    version = 1 if seen is None else seen.version + 1
+    return Transition(record, change.was, Instance(change.state, change.starts_at, version, key))
+
+
+def _record(
+    connection: Connection,
+    rule: Rule,
+    key: GroupKey,
+    change: Change,
+    *,
+    seen: Instance | None,
+    now: datetime,
+    count: int | None,
+) -> AlertRecord | None:
+    """The change and its history row in one transaction, only over the state it was decided
+    on; the alert's count and samples are read only once the change is this process's (when
+    several evaluate at once, the others stop at the instance)."""
+    labels = labels_of(rule, key)
+    moved = alert_instances.change(
+        connection,
+        rule=rule.name,
+        fingerprint=fingerprint_of(labels),
+        seen=seen,
+        state=change.state,
+        starts_at=change.starts_at,
+        group_key=key,
+    )
+    if not moved:
+        return None
+    alert = alert_at(
+        connection,
         rule,
         now=now,
         state=change.state,
         starts_at=change.starts_at,
         ends_at=change.ends_at,
-        labels=labels_of(rule, key),
+        labels=labels,
         group=group_criteria(rule, key),
+        count=count,
     )
-    record = await db.write(lambda connection: _record(connection, alert, seen=seen, key=key))
-    return None if record is None else Transition(record, change.was)
-
-
-def _record(
-    connection: Connection, alert: NewAlert, *, seen: Instance | None, key: GroupKey
-) -> AlertRecord | None:
-    """The change and its history row in one transaction, only over the state it was decided on."""
-    moved = alert_instances.change(
-        connection,
-        rule=alert.rule,
-        fingerprint=alert.fingerprint,
-        seen=seen,
-        state=alert.state,
-        starts_at=alert.starts_at,
-        group_key=key,
-    )
-    return alert_history.insert_alert(connection, alert) if moved else None
+    return alert_history.insert_alert(connection, alert)

@@ -38,9 +38,9 @@ from db.timeouts import Timeouts
 from settings import load_settings
 from testing.database import ScratchDatabase, _admin, scratch_database
 
-# The corpus's 30 days end this far after the load starts, so that every rule's window holds
-# logs at the corpus's rate (rows / 30 days) throughout the measurement.
-AHEAD = timedelta(hours=1)
+# The corpus's 30 days end this far after the load starts (--ahead-hours), so that every
+# rule's window holds logs at the corpus's rate (rows / 30 days) throughout the measurement.
+AHEAD_HOURS = 1.0
 
 
 def progress(message: str) -> None:
@@ -48,11 +48,13 @@ def progress(message: str) -> None:
 
 
 @contextmanager
-def filled(name: str | None, *, rows: int, keep: bool) -> Iterator[ScratchDatabase]:
+def filled(
+    name: str | None, *, rows: int, keep: bool, ahead: timedelta
+) -> Iterator[ScratchDatabase]:
     """A database holding `rows` logs: `name`'s if it has them already, else loaded now."""
     if name is None:
         with scratch_database("lograph_bench_sweep") as database:
-            load(database, rows)
+            load(database, rows, ahead=ahead)
             yield database
         return
     database = ScratchDatabase(name)
@@ -60,7 +62,7 @@ def filled(name: str | None, *, rows: int, keep: bool) -> Iterator[ScratchDataba
         _admin(f'CREATE DATABASE "{name}"')
     try:
         if stored_rows(database) < rows:
-            load(database, rows)
+            load(database, rows, ahead=ahead)
         yield database
     finally:
         if not keep:
@@ -84,10 +86,10 @@ def migrate(database: ScratchDatabase) -> None:
         engine.dispose()
 
 
-def load(database: ScratchDatabase, rows: int) -> None:
+def load(database: ScratchDatabase, rows: int, *, ahead: timedelta) -> None:
     """Migrate, then COPY the corpus into the empty `logs` (as bench.query does)."""
     migrate(database)
-    end = datetime.now(UTC).replace(microsecond=0) + AHEAD
+    end = datetime.now(UTC).replace(microsecond=0) + ahead
     progress(f"loading {rows:,} logs")
     report = corpus.load_recent(database, rows, end=end, days=30, progress=progress)
     took = report.copy_s + report.index_s + report.vacuum_s
@@ -161,10 +163,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--database", help="load into this database, or reuse its logs")
     parser.add_argument("--keep", action="store_true", help="keep --database at the end")
     parser.add_argument("--load-only", action="store_true")
+    parser.add_argument(
+        "--ahead-hours",
+        type=float,
+        default=AHEAD_HOURS,
+        help="the corpus ends this long after the load: how long a kept database stays usable",
+    )
     parser.add_argument("--rules", type=int, default=100)
     parser.add_argument("--passes", type=int, default=10, help="of each kind, in turns")
     args = parser.parse_args(argv)
-    with filled(args.database, rows=args.rows, keep=args.keep) as database:
+    ahead = timedelta(hours=args.ahead_hours)
+    with filled(args.database, rows=args.rows, keep=args.keep, ahead=ahead) as database:
         if args.load_only:
             return 0
         migrate(database)  # a kept database may predate the latest migrations

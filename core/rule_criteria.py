@@ -61,10 +61,15 @@ def base_criteria(rule: Rule, *, now: datetime) -> LogCriteria:
 
 def counted_criteria(rule: Rule, *, now: datetime) -> LogCriteria:
     """The logs an alert counts: a RATIO_ABOVE rule's matches among its base, else its matches."""
-    criteria = rule_criteria(rule, now=now)
+    return _in_window(counted_matching(rule), rule, now=now)
+
+
+def counted_matching(rule: Rule) -> LogCriteria:
+    """The logs an alert counts, whatever their time (`counted_criteria` without the window)."""
+    matching = rule_matching(rule)
     if rule.base_filter is None:
-        return criteria
-    return both(criteria, _matching(rule.base_filter, None, None, None, None))
+        return matching
+    return both(matching, _matching(rule.base_filter, None, None, None, None))
 
 
 def both(first: LogCriteria, second: LogCriteria) -> LogCriteria:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Connection, func, select
+from sqlalchemy import ColumnElement, Connection, case, func, select
 
 from db import metadata
 from db.logs import LogCriteria, filtered, selecting
@@ -16,6 +16,7 @@ from db.models import logs
 
 GroupKey = tuple[str | None, ...]  # one value per groupBy entry as JSON text; None: absent/null
 COLUMNS = {"service": logs.c.service, "level": logs.c.level}
+SLICE = "window_slice"
 
 
 def count_groups(
@@ -45,28 +46,53 @@ def count_groups(
 
 def count_groups_together(
     connection: Connection,
-    criteria: Sequence[LogCriteria],
+    counted: Sequence[tuple[LogCriteria, datetime]],
     group_by: Sequence[str],
     *,
-    start: datetime,
     end: datetime,
 ) -> list[dict[GroupKey, int]]:
-    """Every group's count for each of the criteria, all in one scan of the logs from `start`
-    to `end` (which hold each criteria's own window): one query for a set of rules."""
+    """Every group's count for each (criteria, start) pair, the logs from its start to `end`
+    (the criteria give no time of their own): one scan of the longest window for them all.
+
+    Each distinct criteria is one `FILTER` count, shared by every pair that gives it; each row
+    is counted in the slice of time it falls in (the newest window's, the next one's, ...),
+    and a window's count is the sum of its slices."""
+    if not counted:
+        return []
+    starts = sorted({start for _, start in counted}, reverse=True)
+    shared = {repr(criteria): criteria for criteria, _ in counted}  # repr tells 1, 1.0, true apart
     keys = [_key(connection, entry) for entry in group_by]
-    counts = [func.count().filter(selecting(one)) for one in criteria]
-    window = (logs.c.timestamp >= start) & (logs.c.timestamp <= end)
-    statement = select(*keys, *counts).where(window).group_by(*keys)
-    found: list[dict[GroupKey, int]] = [{} for _ in criteria]
+    slices = [_slice_of(starts)] if len(starts) > 1 else []
+    counts = [func.count().filter(selecting(criteria)) for criteria in shared.values()]
+    window = (logs.c.timestamp >= starts[-1]) & (logs.c.timestamp <= end)
+    by_slice = [SLICE] if slices else []  # by its name: one expression, however bound
+    statement = select(*keys, *slices, *counts).where(window).group_by(*keys, *by_slice)
+    # Per distinct criteria, per group: the count in each slice of time.
+    sliced: dict[str, dict[GroupKey, list[int]]] = {name: {} for name in shared}
     for row in connection.execute(statement):
         key = tuple(
             _value(connection, entry, value)
             for entry, value in zip(group_by, row[: len(keys)], strict=True)
         )
-        for index, count in enumerate(row[len(keys) :]):
+        at = row[len(keys)] if slices else 0
+        for name, count in zip(shared, row[len(keys) + len(slices) :], strict=True):
             if count:
-                found[index][key] = count
-    return found
+                sliced[name].setdefault(key, [0] * len(starts))[at] += count
+    return [
+        _summed(sliced[repr(criteria)], upto=starts.index(start)) for criteria, start in counted
+    ]
+
+
+def _slice_of(starts: Sequence[datetime]) -> ColumnElement[int]:
+    """Which slice of time a log falls in: 0 from the newest start on, 1 from the next, ..."""
+    whens = [(logs.c.timestamp >= start, index) for index, start in enumerate(starts[:-1])]
+    return case(*whens, else_=len(starts) - 1).label(SLICE)
+
+
+def _summed(groups: dict[GroupKey, list[int]], *, upto: int) -> dict[GroupKey, int]:
+    """Each group's count over the slices 0..upto (a window), groups without any left out."""
+    summed = {key: sum(slices[: upto + 1]) for key, slices in groups.items()}
+    return {key: count for key, count in summed.items() if count}
 
 
 def _key(connection: Connection, entry: str) -> ColumnElement[Any]:

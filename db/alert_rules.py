@@ -122,9 +122,13 @@ def count_all(connection: Connection, criteria: LogCriteria) -> int:
     return count
 
 
-def count_in_window(connection: Connection, criteria: LogCriteria, *, samples: int) -> WindowCount:
-    """The full matching count and the newest matches (once per firing, so the cost is rare)."""
-    count = count_all(connection, criteria)
+def count_in_window(
+    connection: Connection, criteria: LogCriteria, *, samples: int, count: int | None = None
+) -> WindowCount:
+    """The full matching count (unless counted already) and the newest matches (once per
+    firing, so the cost is rare)."""
+    if count is None:
+        count = count_all(connection, criteria)
     newest = find_logs(connection, criteria, skip=0, limit=samples, descending=True)
     return WindowCount(count=count, samples=newest)
 

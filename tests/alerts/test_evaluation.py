@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from alerts.coalesce import Coalescer
-from alerts.rules import could_fire
+from alerts.known import KnownStates, movable
+from alerts.rules import Tripwires
 from core.rules import make_rule
+from db.alert_history import AlertState
+from db.alert_instances import Instance
 from db.levels import Level
 from db.logs import LogRecord
 
@@ -48,7 +52,22 @@ def test_a_rule_is_queued_only_for_logs_it_would_count(
     conditions: dict[str, object], log: LogRecord, expected: bool
 ) -> None:
     rule = make_rule(name="r", threshold=1, window_seconds=60, **conditions)  # type: ignore[arg-type]
-    assert could_fire(rule, [log], now=NOW) is expected
+    assert (Tripwires([rule]).tripped([log], now=NOW) == [rule]) is expected
+
+
+def test_rules_sharing_a_filter_are_each_tripped_by_a_log_within_their_own_window() -> None:
+    windows = {"1m": 60, "10m": 600, "1h": 3600}
+    rules = [
+        make_rule(name=name, threshold=1, window_seconds=seconds, level=Level.ERROR)
+        for name, seconds in windows.items()
+    ]
+    other = make_rule(name="web", threshold=1, window_seconds=3600, service="web")
+    wires = Tripwires([*rules, other])
+    old = written_log(timestamp=NOW - timedelta(seconds=300))
+    recent = written_log(timestamp=NOW - timedelta(seconds=5))
+    assert {rule.name for rule in wires.tripped([old], now=NOW)} == {"10m", "1h"}
+    assert {rule.name for rule in wires.tripped([old, recent], now=NOW)} == {"1m", "10m", "1h"}
+    assert wires.tripped([written_log(timestamp=NOW + timedelta(seconds=1))], now=NOW) == []
 
 
 def test_requests_during_a_run_collapse_into_one_more_run() -> None:
@@ -112,3 +131,27 @@ def test_an_outage_failing_every_rule_is_logged_once_not_once_per_rule(
         asyncio.run(scenario())
     assert len([r for r in caplog.records if "alert work" in r.getMessage()]) <= 1
     assert not [r for r in caplog.records if r.name == "lograph.alerts"]
+
+
+@pytest.mark.parametrize("group_by", [("service",), ("level",)])
+def test_a_write_skips_a_grouped_above_rule_only_while_its_groups_all_fire(
+    group_by: tuple[str, ...],
+) -> None:
+    rule = make_rule(
+        name="r",
+        threshold=1,
+        window_seconds=60,
+        min_level=Level.WARN,
+        lifecycle=True,
+        group_by=group_by,
+    )
+    error, warn = written_log(), replace(written_log(), level=Level.WARN, service="web")
+    info = replace(written_log(), level=Level.INFO, service="db")  # counts in no group
+    key = ('"api"',) if group_by == ("service",) else ('"ERROR"',)
+    known = KnownStates()
+    assert movable([rule], [error], known) == [rule]
+    known.moved(rule, "f", Instance(AlertState.FIRING, NOW, 1, key))
+    assert movable([rule], [error, info], known) == []
+    assert movable([rule], [error, warn], known) == [rule]
+    known.moved(rule, "f", Instance(AlertState.RESOLVED, NOW, 2, key))
+    assert movable([rule], [error], known) == [rule]

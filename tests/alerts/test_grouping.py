@@ -95,6 +95,75 @@ def test_beyond_100_groups_the_rest_are_counted_and_warned_about_once(
     assert caplog.text.count("has 101 groups; only the 100 largest are evaluated") == 1
 
 
+def test_a_write_to_a_firing_group_leaves_its_end_to_the_sweep(client: TestClient) -> None:
+    """New logs only add to an ABOVE rule's counts: a write that only counts in groups FIRING
+    already does not evaluate the rule, and their end is found by the next evaluation."""
+    grouped_rule(client, groupBy=["service"])
+    created = write_logs(client, 2, service="a")
+    delete_logs(client, created)
+    write_logs(client, 1, service="a")  # a no longer holds, but a write does not look
+    assert [c["state"] for c in changes(client)] == ["FIRING"]
+    sweep(client)
+    assert [c["state"] for c in changes(client)] == ["FIRING", "RESOLVED"]
+
+
+SHARED_RULES: dict[str, dict[str, Any]] = {
+    "errors-1m": {"minLevel": "ERROR", "windowSeconds": 60, "threshold": 1},
+    "errors-10m": {"minLevel": "ERROR", "windowSeconds": 600, "threshold": 2},
+    "errors-1h": {"minLevel": "ERROR", "windowSeconds": 3600, "threshold": 3},
+    "few-errors-1h": {
+        "minLevel": "ERROR",
+        "windowSeconds": 3600,
+        "threshold": 3,
+        "condition": "BELOW",
+    },
+    "flag-one": {
+        "filter": {"metadata": [{"path": "flag", "equals": 1}]},
+        "windowSeconds": 3600,
+        "threshold": 1,
+    },
+    "flag-true": {
+        "filter": {"metadata": [{"path": "flag", "equals": True}]},
+        "windowSeconds": 3600,
+        "threshold": 1,
+    },
+}
+
+
+def test_rules_sharing_a_filter_each_count_their_own_window_and_equal_is_typed(
+    client: TestClient,
+) -> None:
+    """The sweep counts each distinct filter once for every window: the answers stay each
+    rule's own (1 and true are different metadata values, so two filters)."""
+    for name, fields in SHARED_RULES.items():
+        upsert_rule(client, name=name, lifecycle=True, groupBy=["service"], **fields)
+    stored_long_ago(client, "few-errors-1h")
+    errors = {"a": (30, 300, 1200), "b": (300, 1200, 1200), "c": (1200,)}
+    bodies = [
+        log_json(service=service, level="ERROR", timestamp=ago(age))
+        for service, ages in errors.items()
+        for age in ages
+    ]
+    bodies += [
+        log_json(service="a", timestamp=ago(100), metadata_={"flag": 1}),
+        log_json(service="b", timestamp=ago(100), metadata_={"flag": True}),
+    ]
+    create_logs(client, *bodies)
+    sweep(client)
+    query = "{ alerts(state: FIRING, limit: 1000) { rule count labels } }"
+    fired: dict[str, list[tuple[str, int]]] = {name: [] for name in SHARED_RULES}
+    for alert in gql(client, query)["data"]["alerts"]:
+        fired[alert["rule"]].append((alert["labels"]["service"], alert["count"]))
+    assert {name: sorted(each) for name, each in fired.items()} == {
+        "errors-1m": [("a", 1)],
+        "errors-10m": [("a", 2)],
+        "errors-1h": [("a", 3), ("b", 3)],
+        "few-errors-1h": [("c", 1)],
+        "flag-one": [("a", 1)],
+        "flag-true": [("b", 1)],
+    }
+
+
 @pytest.mark.parametrize(
     ("fields", "field", "reason"),
     [

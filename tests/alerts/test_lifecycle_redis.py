@@ -51,3 +51,22 @@ def test_each_state_change_is_recorded_once_and_reaches_every_subscriber_once(
     assert states(client) == ["FIRING", "RESOLVED"]
     assert len({alert["id"] for alert in firing}) == len({alert["id"] for alert in resolved}) == 1
     assert firing[0]["id"] != resolved[0]["id"]
+
+
+def test_a_group_resolved_by_another_process_fires_again_on_a_write_here(
+    client: TestClient, other: TestClient
+) -> None:
+    """A write skips the groups it knows FIRING; another process's change makes it forget."""
+    rule = {"name": "checkout", "service": "checkout", "threshold": 2, "lifecycle": True}
+    rule["groupBy"] = ["service"]
+    upsert_rule(client, **rule)
+    sweep(other)
+    with subscribed(client, TRANSPORT_WS) as here:
+        created = write_logs(client, 2, service="checkout")
+        receive(here)
+        delete_logs(client, created)
+        sweep(other)
+        receive(here)  # the end, recorded there, heard here
+        write_logs(client, 2, service="checkout")
+        receive(here)
+    assert states(client) == ["FIRING", "RESOLVED", "FIRING"]
