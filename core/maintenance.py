@@ -18,8 +18,7 @@ from broker.tasks import stop_task
 from core import metrics
 from core.retention import Retention
 from db.engine import Database
-from db.partition_layout import days_ahead
-from db.partitions import create_partitions
+from db.partitions import create_days_ahead
 
 logger = logging.getLogger("lograph.retention")
 DAYS_AHEAD = 7  # day partitions created ahead of need
@@ -44,8 +43,10 @@ class Maintenance:
     async def run_once(self) -> None:
         """Partitions for the coming days, then a retention pass unless one is running."""
         if not self._db.is_sqlite:
-            ahead = days_ahead(datetime.now(UTC), days=DAYS_AHEAD)
-            await self._db.write(lambda connection: create_partitions(connection, ahead))
+            now = datetime.now(UTC)
+            await self._db.write(
+                lambda connection: create_days_ahead(connection, now, days=DAYS_AHEAD)
+            )
         run = await self._retention.apply(wait=False)
         if run is None:
             return

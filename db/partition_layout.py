@@ -60,10 +60,17 @@ def bounds_for(instant: datetime, *, known: Sequence[Bounds], now: datetime) -> 
     return Bounds(low, high)
 
 
-def days_ahead(now: datetime, *, days: int) -> list[datetime]:
-    """Noon of today and each of the next `days` days: what maintenance creates early."""
-    noon = _midnight(now) + DAY / 2
-    return [noon + DAY * ahead for ahead in range(days + 1)]
+def first_gap(known: Sequence[Bounds], start: datetime, end: datetime) -> datetime | None:
+    """The first instant of [start, end) that no known (sorted) partition holds."""
+    at = start
+    while at < end:
+        held = covering(known, at)
+        if held is None:
+            return at
+        if held.high == HIGHEST:
+            return None
+        at = held.high
+    return None
 
 
 def _natural(instant: datetime, *, now: datetime) -> Bounds:

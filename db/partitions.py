@@ -22,7 +22,7 @@ import psycopg2
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
-from db.partition_layout import HIGHEST, LOWEST, Bounds, bounds_for, covering
+from db.partition_layout import DAY, HIGHEST, LOWEST, Bounds, bounds_for, covering, first_gap
 
 if TYPE_CHECKING:  # db.engine imports db.logs, which imports this module
     from db.engine import Database
@@ -128,18 +128,43 @@ def list_partitions(connection: Connection) -> list[Partition]:
 
 def create_partitions(connection: Connection, instants: Iterable[datetime]) -> list[Bounds]:
     """Create the partitions the instants lack; every partition's bounds afterwards."""
-    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PARTITION_LOCK_KEY})
-    if connection.execute(_KIND).scalar_one() != "p":  # downgraded below migration 0017
+    known = _locked_bounds(connection)
+    if known is None:
         return []
-    known = [partition.bounds for partition in list_partitions(connection)]
     now = datetime.now(UTC)
     for instant in sorted(instants):
         if covering(known, instant) is None:
-            bounds = bounds_for(instant, known=known, now=now)
-            _create(connection, bounds)
-            known = sorted([*known, bounds])
+            known = _add(connection, known, bounds_for(instant, known=known, now=now))
     KNOWN.replace(database_key(connection), known)
     return known
+
+
+def create_days_ahead(connection: Connection, now: datetime, *, days: int) -> list[Bounds]:
+    """Partitions for every instant from today's midnight to `days` days ahead: what
+    maintenance and the upgrade make early. Gaps are sought, not one instant a day, because a
+    day may be held in part only (the upgrade's old table ends at the instant it ran)."""
+    known = _locked_bounds(connection)
+    if known is None:
+        return []
+    start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    end = start + DAY * (days + 1)
+    while (gap := first_gap(known, start, end)) is not None:
+        known = _add(connection, known, bounds_for(gap, known=known, now=now))
+    KNOWN.replace(database_key(connection), known)
+    return known
+
+
+def _locked_bounds(connection: Connection) -> list[Bounds] | None:
+    """Every partition's bounds, read under the creation lock; None below migration 0017."""
+    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PARTITION_LOCK_KEY})
+    if connection.execute(_KIND).scalar_one() != "p":  # downgraded below migration 0017
+        return None
+    return [partition.bounds for partition in list_partitions(connection)]
+
+
+def _add(connection: Connection, known: list[Bounds], bounds: Bounds) -> list[Bounds]:
+    _create(connection, bounds)
+    return sorted([*known, bounds])
 
 
 def _create(connection: Connection, bounds: Bounds) -> None:

@@ -20,8 +20,14 @@ from db.levels import Level
 from db.logs import LogCriteria, NewLog, write_logs
 from db.migrate import ALEMBIC_INI, upgrade_database
 from db.models import logs
-from db.partition_layout import HIGHEST, LOWEST, Bounds, bounds_for
-from db.partitions import KNOWN, Partition, database_key, list_partitions
+from db.partition_layout import HIGHEST, LOWEST, Bounds, bounds_for, first_gap
+from db.partitions import (
+    KNOWN,
+    Partition,
+    create_days_ahead,
+    database_key,
+    list_partitions,
+)
 from db.stats import count_by_level_and_service
 from testing.services import scratch_postgres_database
 
@@ -55,6 +61,14 @@ def test_the_first_and_last_years_are_open_ended() -> None:
     assert bounds_for(first, known=[], now=NOW).low == LOWEST
     assert bounds_for(last, known=[], now=NOW).high == HIGHEST
     assert bounds_for(last, known=[], now=NOW).holds(last)
+
+
+def test_the_first_gap_is_where_no_partition_holds_an_instant() -> None:
+    known = [Bounds(day(0), day(1) + timedelta(hours=13)), Bounds(day(2), day(3))]
+    assert first_gap(known, day(0), day(3)) == day(1) + timedelta(hours=13)
+    assert first_gap(known, day(2), day(3)) is None
+    assert first_gap(known, day(2), day(4)) == day(3)
+    assert first_gap([Bounds(day(0), HIGHEST)], day(5), day(9)) is None
 
 
 @pytest.fixture
@@ -222,3 +236,42 @@ def test_a_partition_detached_by_a_pass_cut_short_is_dropped_and_forgotten_by_th
         with engine.begin() as connection:
             left = connection.execute(text("SELECT to_regclass(:name)"), {"name": partition.name})
             assert left.scalar_one() is None
+
+
+@pytest.mark.postgres
+def test_a_coming_day_partly_held_by_another_partition_gets_the_rest(pg_url: str) -> None:
+    """The upgrade's old table ends at the instant it ran, mid-day: the day's remaining hours
+    need a partition of their own before the next write, whatever the hour."""
+    engine = make_engine(pg_url)
+    try:
+        upgrade_database(engine)
+        now = datetime.now(UTC)
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0) + DAY * 3
+        cut = midnight + timedelta(hours=13)
+        with engine.begin() as connection:
+            held = next(p for p in list_partitions(connection) if p.bounds.holds(midnight))
+            connection.execute(text(f"ALTER TABLE logs DETACH PARTITION {held.name}"))
+            connection.execute(text(f"DROP TABLE {held.name}"))
+            connection.execute(
+                text("CREATE TABLE early (LIKE logs INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+            )
+            connection.execute(
+                text(
+                    "ALTER TABLE logs ATTACH PARTITION early"
+                    f" FOR VALUES FROM ('{midnight}') TO ('{cut}')"
+                )
+            )
+        with engine.begin() as connection:
+            create_days_ahead(connection, now, days=7)
+        with engine.begin() as connection:
+            bounds = [partition.bounds for partition in list_partitions(connection)]
+            assert first_gap(bounds, now, now + DAY * 7) is None
+            connection.execute(
+                text(
+                    "INSERT INTO logs (timestamp, level, service, message)"
+                    " VALUES (:at, 'INFO', 'raw', 'm')"
+                ),
+                {"at": cut + timedelta(hours=5)},
+            )
+    finally:
+        engine.dispose()

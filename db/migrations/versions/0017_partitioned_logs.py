@@ -25,8 +25,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from alembic import op
 
-from db.partition_layout import days_ahead
-from db.partitions import create_partitions
+from db.partitions import create_days_ahead
 
 revision: str = "0017"
 down_revision: str | Sequence[str] | None = "0016"
@@ -80,7 +79,7 @@ def upgrade() -> None:
     _attach_or_drop_old()
     # The coming days' partitions at once, by the database's clock (the app adds its own).
     now = op.get_bind().execute(sa.text("SELECT now()")).scalar_one()
-    create_partitions(op.get_bind(), days_ahead(now, days=DAYS_AHEAD))
+    create_days_ahead(op.get_bind(), now, days=DAYS_AHEAD)
 
 
 def downgrade() -> None:
