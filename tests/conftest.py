@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,8 @@ import redis
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from db.engine import Database
+from db.engine import Database, make_engine
+from db.migrate import upgrade_database
 from main import create_app
 from settings import Settings, load_settings
 from testing.services import REDIS_URL, require_redis, scratch_postgres_database
@@ -38,17 +40,50 @@ CLEARED_TABLES = [
 TEST_HOST = "testserver"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`make test-quick` spreads tests over worker processes (pytest-xdist, `--dist loadgroup`):
+    the tests that share the one test Redis database run in one worker, one after another, as
+    every test does without workers. Each worker has its own PostgreSQL and SQLite databases."""
+    for item in items:
+        if _uses_test_redis(item):
+            item.add_marker(pytest.mark.xdist_group("redis"))
+
+
+def _uses_test_redis(item: pytest.Item) -> bool:
+    """Through the fixture, the `redis` marker, or the URL imported from testing.services."""
+    return (
+        "redis_url" in getattr(item, "fixturenames", ())
+        or item.get_closest_marker("redis") is not None
+        or hasattr(getattr(item, "module", None), "REDIS_URL")
+    )
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     with scratch_postgres_database() as url:
         yield url
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file for every test to copy: migrating a new file costs more than
+    most tests do (the app's start-up finds the copy at head and migrates nothing)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "lograph.db"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        upgrade_database(engine)
+    finally:
+        engine.dispose()  # the last connection folds the write-ahead log into the file
+    return path
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Every test that asks for the app runs once on SQLite and once on PostgreSQL."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'lograph.db'}"
+        path = tmp_path / "lograph.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
     url: str = request.getfixturevalue("postgres_url")
     return url
 
@@ -95,10 +130,11 @@ def client(
     with TestClient(app) as test_client:
         yield test_client
         engine = app.state.runtime.db.engine
+        if engine.dialect.name == "sqlite":
+            return  # the test's own file, left with its folder
         engine.dispose()  # the pooled connections a test had the server drop go with the pool
         with engine.begin() as connection:
-            for table in CLEARED_TABLES:
-                connection.execute(text(f"DELETE FROM {table}"))
+            connection.execute(text("; ".join(f"DELETE FROM {table}" for table in CLEARED_TABLES)))
 
 
 DEAD_DATABASE = "postgresql+psycopg2://postgres@127.0.0.1:1/test"
