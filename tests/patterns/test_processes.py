@@ -7,6 +7,7 @@ from contextlib import closing
 
 import httpx
 import psycopg2
+import pytest
 
 from testing.server import running_servers
 from testing.services import scratch_postgres_database
@@ -23,6 +24,7 @@ def rows(url: str, sql: str) -> list[tuple[int, ...]]:
         return list(cursor.fetchall())
 
 
+@pytest.mark.slow
 def test_two_processes_assign_each_log_once_and_count_it_once() -> None:
     with scratch_postgres_database() as url:
         env = {"DATABASE_URL": url, "ENABLE_ALERTS": "false", **RACING}
