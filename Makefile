@@ -57,11 +57,11 @@ format: setup
 test: lint
 	$(BIN)/python -m pytest
 
-# The edit-and-check loop: no linters, no tests marked slow, one worker process per core
-# (tests/conftest.py keeps the tests that share the test Redis database in one worker), and
-# not the fuzzer's pytest plugins (loading hypothesis costs each process seconds).
+# The edit-and-check loop: no linters, no tests marked slow, one worker process per core (the
+# tests sharing the test Redis database take turns: tests/conftest.py), and not the fuzzer's
+# pytest plugins (loading hypothesis costs each process seconds).
 test-quick: setup
-	$(BIN)/python -m pytest -m "not slow" -n auto --dist loadgroup -p no:schemathesis -p no:hypothesispytest
+	$(BIN)/python -m pytest -m "not slow" -n auto -p no:schemathesis -p no:hypothesispytest
 
 # The whole suite with every Python process's wall clock 1,200 days ahead (testing/clock): no
 # test may pass only near the day it was written.

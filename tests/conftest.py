@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
 import shutil
+import tempfile
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
@@ -40,15 +45,6 @@ CLEARED_TABLES = [
 TEST_HOST = "testserver"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """`make test-quick` spreads tests over worker processes (pytest-xdist, `--dist loadgroup`):
-    the tests that share the one test Redis database run in one worker, one after another, as
-    every test does without workers. Each worker has its own PostgreSQL and SQLite databases."""
-    for item in items:
-        if _uses_test_redis(item):
-            item.add_marker(pytest.mark.xdist_group("redis"))
-
-
 def _uses_test_redis(item: pytest.Item) -> bool:
     """Through the fixture, the `redis` marker, or the URL imported from testing.services."""
     return (
@@ -56,6 +52,22 @@ def _uses_test_redis(item: pytest.Item) -> bool:
         or item.get_closest_marker("redis") is not None
         or hasattr(getattr(item, "module", None), "REDIS_URL")
     )
+
+
+@pytest.fixture(autouse=True)
+def one_test_at_a_time_on_the_test_redis(request: pytest.FixtureRequest) -> Iterator[None]:
+    """`make test-quick` runs tests in several processes (pytest-xdist); the tests that use
+    the one test Redis database (they empty it) take turns, holding a lock file named for it."""
+    if not _uses_test_redis(request.node):
+        yield
+        return
+    digest = hashlib.sha256(REDIS_URL.encode()).hexdigest()[:16]
+    with open(Path(tempfile.gettempdir()) / f"lograph-test-redis-{digest}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")
@@ -77,11 +89,20 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def sqlite_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where each SQLite test's database is, one test after another: one path, so that the
+    tests of one process with the same settings share one built app (`built_app`)."""
+    return tmp_path_factory.mktemp("sqlite") / "lograph.db"
+
+
 @pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def database_url(request: pytest.FixtureRequest) -> str:
     """Every test that asks for the app runs once on SQLite and once on PostgreSQL."""
     if request.param == "sqlite":
-        path = tmp_path / "lograph.db"
+        path: Path = request.getfixturevalue("sqlite_path")
+        for old in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
+            old.unlink(missing_ok=True)  # a new file: a connection left open keeps the old one
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
     url: str = request.getfixturevalue("postgres_url")
@@ -121,17 +142,35 @@ def app_settings(**overrides: Any) -> Settings:
     return load_settings(**{"allowed_hosts": [TEST_HOST], **overrides})
 
 
+# Apps `client` built, by their settings; the last few are kept.
+_built_apps: OrderedDict[str, FastAPI] = OrderedDict()
+KEPT_APPS = 8
+
+
+def built_app(settings: Settings) -> FastAPI:
+    """The app for these settings, built once per process. Each TestClient runs the app's
+    lifespan, which opens the database and makes every service, cache and background task
+    anew: tests share only the FastAPI object and the routes it sets up on its first request,
+    which together cost more than most tests."""
+    key = settings.model_dump_json()
+    app = _built_apps.pop(key, None) or create_app(settings)
+    _built_apps[key] = app
+    while len(_built_apps) > KEPT_APPS:
+        _built_apps.popitem(last=False)
+    return app
+
+
 @pytest.fixture
 def client(
     database_url: str, fast_paths: dict[str, Any], settings_overrides: dict[str, Any]
 ) -> Iterator[TestClient]:
     settings = {**fast_paths, **settings_overrides}
-    app = create_app(app_settings(database_url=database_url, **settings))
+    app = built_app(app_settings(database_url=database_url, **settings))
     with TestClient(app) as test_client:
         yield test_client
         engine = app.state.runtime.db.engine
         if engine.dialect.name == "sqlite":
-            return  # the test's own file, left with its folder
+            return  # the next test gets a new file
         engine.dispose()  # the pooled connections a test had the server drop go with the pool
         with engine.begin() as connection:
             connection.execute(text("; ".join(f"DELETE FROM {table}" for table in CLEARED_TABLES)))
