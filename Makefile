@@ -57,8 +57,11 @@ format: setup
 test: lint
 	$(BIN)/python -m pytest
 
-test-quick: setup  # the edit-and-check loop: no linters, no tests marked slow
-	$(BIN)/python -m pytest -m "not slow"
+# The edit-and-check loop: no linters, no tests marked slow, one worker process per core (the
+# tests sharing the test Redis database take turns: tests/conftest.py), and not the fuzzer's
+# pytest plugins (loading hypothesis costs each process seconds).
+test-quick: setup
+	$(BIN)/python -m pytest -m "not slow" -n auto -p no:schemathesis -p no:hypothesispytest
 
 # The whole suite with every Python process's wall clock 1,200 days ahead (testing/clock): no
 # test may pass only near the day it was written.

@@ -4,6 +4,7 @@ environment names that lograph would silently ignore (a typo, or another service
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -130,8 +131,13 @@ def check_url_scheme(value: str | None, schemes: tuple[str, ...]) -> str | None:
 
 def intended_setting(key: str, known: Iterable[str]) -> str | None:
     """The setting an unknown key most likely meant, or None when it looks unrelated."""
-    name = key.strip().upper()
-    known = sorted(known)
+    return _closest(key.strip().upper(), tuple(sorted(known)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _closest(name: str, known: tuple[str, ...]) -> str | None:
+    """Cached: every app start asks about the same environment names, and difflib's scores for
+    a usual environment cost more than the rest of the start-up summary."""
     if name in known:
         return None
     if name in PREDECESSOR_NAMES and PREDECESSOR_NAMES[name] in known:

@@ -4,7 +4,9 @@ when configured."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import ssl
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,6 +35,13 @@ def log_alert(alert: AlertRecord) -> None:
     logger.warning("alert %s %s", what, orjson.dumps(fields).decode(), extra={"alert": fields})
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """httpx's default TLS settings, built once per process: loading the CA bundle costs tens of
+    milliseconds, which every app start (and so every test's app) would pay again."""
+    return httpx.create_ssl_context()
+
+
 class Notifier:
     """Logs every alert; POSTs it to the webhook and pushes it to Alertmanager in the
     background, never on the write path."""
@@ -49,7 +58,7 @@ class Notifier:
         self._form: WebhookFormat = form
         self._external_url = external_url
         self._alertmanager = None if alertmanager_url is None else push_url(alertmanager_url)
-        self._client = httpx.AsyncClient(timeout=WEBHOOK_TIMEOUT_SECONDS)
+        self._client = httpx.AsyncClient(timeout=WEBHOOK_TIMEOUT_SECONDS, verify=_tls())
         self._pending: set[asyncio.Task[None]] = set()
 
     def notify(self, alert: AlertRecord, *, rule: Rule, post: bool) -> None:

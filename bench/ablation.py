@@ -16,7 +16,6 @@ import graph.fast.execution
 import graph.fast.posts
 import graph.fast.schema
 import rest.posts
-from db.driver import DRIVER_CURSORS
 from graph.fast.event_answers import NOT_PLAIN_EVENTS
 from graph.fast.plans import NOT_PLAIN
 
@@ -48,17 +47,6 @@ def _no_event_answers() -> None:
     graph.fast.execution.plan_events = lambda *args: NOT_PLAIN_EVENTS  # type: ignore[attr-defined]
 
 
-def _no_driver_cursors() -> None:
-    connect = db.engine.Database._connect
-
-    def through_sqlalchemy(self: db.engine.Database, engine: Any) -> Any:
-        connection = connect(self, engine)
-        connection.execution_options(**{DRIVER_CURSORS: False})
-        return connection
-
-    db.engine.Database._connect = through_sqlalchemy  # type: ignore[method-assign]
-
-
 def _no_loop_writes() -> None:
     init = db.engine.Database.__init__
 
@@ -78,6 +66,5 @@ TAKE_OUT: dict[str, Callable[[], None]] = {
     "plans": _no_plans,
     "event-answers": _no_event_answers,
     "rest-lane": _no_rest_lane,
-    "driver-cursors": _no_driver_cursors,
     "loop-writes": _no_loop_writes,
 }

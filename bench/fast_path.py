@@ -19,6 +19,7 @@ import asyncio
 import json
 import statistics
 import sys
+import time
 from collections.abc import Callable
 from contextlib import ExitStack
 
@@ -56,6 +57,8 @@ TAIL = (
     "{ cursor node { id timestamp level service message metadata } } }"
 )
 TAIL_WAIT_S = 120.0
+RETRIES = 2
+RETRY_PAUSE_S = 5.0
 Send = Callable[[httpx.Client], httpx.Response]
 REQUESTS: dict[str, Send] = {
     "GraphQL page of 50 logs": lambda client: client.post("/graphql", json=PAGE),
@@ -122,13 +125,28 @@ def measure(servers: dict[str, Server], *, rounds: int, requests: int) -> dict[s
     for index in range(rounds):
         for path in PATHS:
             for name, server in servers.items():
-                if path == TAIL_PATH:
-                    cpu = asyncio.run(tail_cpu_ms(server))
-                else:
-                    cpu = cpu_ms_per_request(server, REQUESTS[path], requests)
+                cpu = _measured_once(server, path, requests)
                 results.setdefault(f"{path}|{name}", []).append(cpu)
         print(f"round {index + 1} of {rounds}: {results}", file=sys.stderr, flush=True)
     return results
+
+
+def _measured_once(server: Server, path: str, requests: int) -> float:
+    """One measurement, taken again after a failure that was not the app's: on a machine
+    whose PostgreSQL is shared, a burst of other clients can refuse a connection midway."""
+    for _ in range(RETRIES):
+        try:
+            return _measured(server, path, requests)
+        except (httpx.HTTPError, RuntimeError, TimeoutError) as error:
+            print(f"{path}: {error!r:.300}; measuring again", file=sys.stderr, flush=True)
+            time.sleep(RETRY_PAUSE_S)
+    return _measured(server, path, requests)
+
+
+def _measured(server: Server, path: str, requests: int) -> float:
+    if path == TAIL_PATH:
+        return asyncio.run(tail_cpu_ms(server))
+    return cpu_ms_per_request(server, REQUESTS[path], requests)
 
 
 def table(results: dict[str, list[float]]) -> list[str]:

@@ -16,7 +16,6 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from db import metadata
-from db.driver import DRIVER_CURSORS
 from db.loop_writes import LoopWrites
 from db.matching import sqlite_metadata_function, sqlite_metadata_value
 from db.positions import PRIMARY_POSITION, primary_position
@@ -168,8 +167,6 @@ class Database:
         replicas: ReplicaSettings = NO_REPLICAS,
     ) -> None:
         self.timeouts = timeouts
-        # DATABASE_FAST_PATH: false runs every statement through SQLAlchemy in a worker thread.
-        self.fast_path = fast_path
         self.engine = make_engine(url, timeouts=timeouts)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         # Reads run outside transactions on PostgreSQL: no BEGIN and ROLLBACK round trips.
@@ -181,7 +178,8 @@ class Database:
         # Its own threads rather than anyio's: the hop to a thread and back is most of the
         # overhead of a quick read (db/threads.py).
         self._threads = Workers(MAX_THREADS, name="lograph-db")
-        # The quickest writes skip the hop altogether on PostgreSQL (db/loop_writes.py).
+        # The quickest writes skip the hop altogether on PostgreSQL (db/loop_writes.py), unless
+        # DATABASE_FAST_PATH=false: then every statement runs in a worker thread.
         self.loop_writes = (
             None
             if self.is_sqlite or not fast_path
@@ -358,6 +356,4 @@ class Database:
             raise self._no_free_connection(exc) from exc
         except DBAPIError as exc:
             raise DatabaseUnavailable(str(exc.orig)) from exc
-        if not self.fast_path:
-            connection.execution_options(**{DRIVER_CURSORS: False})
         return connection

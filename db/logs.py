@@ -23,7 +23,6 @@ from sqlalchemy.dialects.postgresql import psycopg2
 
 from db import pages
 from db.copy import copy_logs
-from db.driver import driver_rows
 from db.forget import forget_assignments
 from db.levels import BY_NAME, Level
 from db.metadata import MetadataTest
@@ -127,7 +126,7 @@ LOG_COLUMNS = (
 
 # Built once: constructing the statement showed up in profiles of single creates.
 _INSERT_RETURNING_IDS = insert(logs).returning(logs.c.id, sort_by_parameter_order=True)
-# One log on PostgreSQL: this text on the driver's cursor (db/driver.py) or awaited on the loop
+# One log on PostgreSQL: this text through `exec_driver_sql` or awaited on the loop
 # (db/loop_writes.py), the metadata as the JSON text validation made (no metadata is SQL NULL,
 # as in a COPY).
 _INSERTED = ["timestamp", "level", "service", "message", "metadata"]
@@ -190,7 +189,7 @@ async def _insert_one(db: Database, new_log: NewLog) -> int:
 
 
 def _insert_one_postgres(connection: Connection, log: NewLog) -> list[int]:
-    rows = driver_rows(connection, _INSERT_ONE_POSTGRES, _insert_params(log))
+    rows = connection.exec_driver_sql(_INSERT_ONE_POSTGRES, _insert_params(log)).all()
     return [row[0] for row in rows]
 
 

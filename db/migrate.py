@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import functools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +12,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
 from db.engine import make_engine
@@ -26,6 +28,8 @@ _in_process_lock = threading.Lock()
 
 def upgrade_database(engine: Engine) -> None:
     """Apply pending migrations, so the app never runs against an older schema."""
+    if _at_head(engine):
+        return
     with (
         _in_process_lock,
         engine.connect() as connection,
@@ -40,6 +44,20 @@ def current_revision(engine: Engine) -> str | None:
     """The revision the database is at, for start-up logs and checks."""
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def _at_head(engine: Engine) -> bool:
+    """Whether nothing is pending: one read of the version table, where Alembic's own no-op
+    upgrade would load every migration script and run env.py again on each start."""
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_heads()
+    return set(current) == set(_script_heads())
+
+
+@functools.cache
+def _script_heads() -> tuple[str, ...]:
+    """The migrations' heads, read once per process: the scripts do not change under it."""
+    return tuple(ScriptDirectory.from_config(Config(str(ALEMBIC_INI))).get_heads())
 
 
 def _alembic_config(connection: Connection) -> Config:

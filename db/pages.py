@@ -6,9 +6,8 @@ statement per shape, with bound parameters, goes straight to SQLAlchemy's compil
 the statement `db.logs` builds for the same criteria, with the values bound instead of inlined.
 
 On PostgreSQL, a shape without IN lists compiles to one fixed SQL text, and `page_rows` runs
-that text on the driver's cursor (db/driver.py): SQLAlchemy's execution cost more CPU than the
-rest of the read (bench/HISTORY.md). Its two conversions are done here instead (instants in
-UTC, in and out).
+that text with `exec_driver_sql`, which skips compiling; its two conversions are done here
+(instants in UTC, in and out).
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, select
 
 from db import logs as log_sql
-from db.driver import driver_rows
 from db.models import as_utc, logs
 
 # (levels, services): 0 no condition, 1 one value (=), 2 several (IN); then start, end, order.
@@ -99,7 +97,7 @@ def page_rows(
     for name in ("start", "end"):
         if name in params:
             params[name] = as_utc(params[name])
-    rows = driver_rows(connection, sql, params)
+    rows = connection.exec_driver_sql(sql, params).all()
     return [(*row[:TIMESTAMP], as_utc(row[TIMESTAMP]), *row[TIMESTAMP + 1 :]) for row in rows]
 
 

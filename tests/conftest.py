@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
+import shutil
+import tempfile
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from db.engine import Database
+from db.engine import Database, make_engine
+from db.migrate import upgrade_database
 from main import create_app
 from settings import Settings, load_settings
 from testing.services import REDIS_URL, require_redis, scratch_postgres_database
@@ -41,17 +48,66 @@ CLEARED_TABLES = [
 TEST_HOST = "testserver"
 
 
+def _uses_test_redis(item: pytest.Item) -> bool:
+    """Through the fixture, the `redis` marker, or the URL imported from testing.services."""
+    return (
+        "redis_url" in getattr(item, "fixturenames", ())
+        or item.get_closest_marker("redis") is not None
+        or hasattr(getattr(item, "module", None), "REDIS_URL")
+    )
+
+
+@pytest.fixture(autouse=True)
+def one_test_at_a_time_on_the_test_redis(request: pytest.FixtureRequest) -> Iterator[None]:
+    """`make test-quick` runs tests in several processes (pytest-xdist); the tests that use
+    the one test Redis database (they empty it) take turns, holding a lock file named for it."""
+    if not _uses_test_redis(request.node):
+        yield
+        return
+    digest = hashlib.sha256(REDIS_URL.encode()).hexdigest()[:16]
+    with open(Path(tempfile.gettempdir()) / f"lograph-test-redis-{digest}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     with scratch_postgres_database() as url:
         yield url
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file for every test to copy: migrating a new file costs more than
+    most tests do (the app's start-up finds the copy at head and migrates nothing)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "lograph.db"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        upgrade_database(engine)
+    finally:
+        engine.dispose()  # the last connection folds the write-ahead log into the file
+    return path
+
+
+@pytest.fixture(scope="session")
+def sqlite_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where each SQLite test's database is, one test after another: one path, so that the
+    tests of one process with the same settings share one built app (`built_app`)."""
+    return tmp_path_factory.mktemp("sqlite") / "lograph.db"
+
+
 @pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def database_url(request: pytest.FixtureRequest) -> str:
     """Every test that asks for the app runs once on SQLite and once on PostgreSQL."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'lograph.db'}"
+        path: Path = request.getfixturevalue("sqlite_path")
+        for old in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
+            old.unlink(missing_ok=True)  # a new file: a connection left open keeps the old one
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
     url: str = request.getfixturevalue("postgres_url")
     return url
 
@@ -89,19 +145,38 @@ def app_settings(**overrides: Any) -> Settings:
     return load_settings(**{"allowed_hosts": [TEST_HOST], **overrides})
 
 
+# Apps `client` built, by their settings; the last few are kept.
+_built_apps: OrderedDict[str, FastAPI] = OrderedDict()
+KEPT_APPS = 8
+
+
+def built_app(settings: Settings) -> FastAPI:
+    """The app for these settings, built once per process. Each TestClient runs the app's
+    lifespan, which opens the database and makes every service, cache and background task
+    anew: tests share only the FastAPI object and the routes it sets up on its first request,
+    which together cost more than most tests."""
+    key = settings.model_dump_json()
+    app = _built_apps.pop(key, None) or create_app(settings)
+    _built_apps[key] = app
+    while len(_built_apps) > KEPT_APPS:
+        _built_apps.popitem(last=False)
+    return app
+
+
 @pytest.fixture
 def client(
     database_url: str, fast_paths: dict[str, Any], settings_overrides: dict[str, Any]
 ) -> Iterator[TestClient]:
     settings = {**fast_paths, **settings_overrides}
-    app = create_app(app_settings(database_url=database_url, **settings))
+    app = built_app(app_settings(database_url=database_url, **settings))
     with TestClient(app) as test_client:
         yield test_client
         engine = app.state.runtime.db.engine
+        if engine.dialect.name == "sqlite":
+            return  # the next test gets a new file
         engine.dispose()  # the pooled connections a test had the server drop go with the pool
         with engine.begin() as connection:
-            for table in CLEARED_TABLES:
-                connection.execute(text(f"DELETE FROM {table}"))
+            connection.execute(text("; ".join(f"DELETE FROM {table}" for table in CLEARED_TABLES)))
 
 
 DEAD_DATABASE = "postgresql+psycopg2://postgres@127.0.0.1:1/test"

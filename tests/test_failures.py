@@ -89,9 +89,8 @@ def test_reads_survive_the_database_dropping_pooled_connections(client: TestClie
 def test_one_dropped_connection_fails_one_create_then_the_pool_is_renewed(
     client: TestClient,
 ) -> None:
-    """Single creates run on the driver's cursor (db/driver.py): a disconnect there must
-    renew the whole pool, as SQLAlchemy's own execution does, or every dead connection
-    still pooled would fail a write in turn."""
+    """A disconnect during a single create must renew the whole pool, or every dead
+    connection still pooled would fail a write in turn."""
     db: Database = client.app.state.runtime.db  # type: ignore[attr-defined]
     held = [db.engines[-1].connect() for _ in range(3)]  # the pool single creates use
     for connection in held:  # several pooled connections, all to be dropped

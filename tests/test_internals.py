@@ -15,7 +15,7 @@ import pytest
 from internals import Shape
 
 ROOT = Path(__file__).resolve().parents[1]
-FRAMEWORKS = ["strawberry", "graphql_core", "starlette", "uvicorn", "sqlalchemy"]
+FRAMEWORKS = ["strawberry", "graphql_core", "starlette", "uvicorn"]
 # Packages the code imports under another name than the one it is installed by.
 DISTRIBUTIONS = {
     "graphql": "graphql-core",

@@ -29,6 +29,7 @@ def _random_key() -> str:
     return "lg_" + secrets.token_urlsafe(32)
 
 
+@pytest.mark.slow
 def test_a_flood_of_random_keys_is_refused_with_429_after_the_budget(client: TestClient) -> None:
     reader = create_key(client, "reader", "READ")
     assert client.get("/api/v1/logs/", headers=bearer(reader)).status_code == 200  # now cached
@@ -48,6 +49,7 @@ def test_a_flood_of_random_keys_is_refused_with_429_after_the_budget(client: Tes
     assert client.get("/api/v1/logs/", headers=bearer(reader)).status_code == 200
 
 
+@pytest.mark.slow
 def test_a_socket_with_a_random_key_after_the_budget_is_refused(client: TestClient) -> None:
     fresh_window(5)
     assert client.get("/api/v1/logs/", headers=bearer(_random_key())).status_code == 401

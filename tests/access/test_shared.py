@@ -77,6 +77,7 @@ def test_a_rate_limit_is_shared_by_the_processes(client: TestClient, other: Test
     assert 1 <= int(refused.headers["retry-after"]) <= 2
 
 
+@pytest.mark.slow
 def test_a_rate_limit_holds_per_process_with_redis_dead(client: TestClient) -> None:
     key = create_key(client, "limited", "READ", rate=3)
     fresh_window(1)
@@ -120,6 +121,7 @@ def test_a_revocation_reaches_another_os_process(redis_url: str) -> None:
             )
 
 
+@pytest.mark.slow
 @pytest.mark.redis
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 @pytest.mark.parametrize("where", ["same process", "other process"])
@@ -129,6 +131,7 @@ def test_a_revoked_keys_open_socket_is_closed(
     _closed_after_revocation(client, client if where == "same process" else other, protocol)
 
 
+@pytest.mark.slow
 def test_with_redis_dead_another_process_closes_it_once_its_cache_forgets_the_key(
     client: TestClient, other: TestClient
 ) -> None:

@@ -24,6 +24,7 @@ def settings_overrides() -> dict[str, Any]:
     return {"enable_alerts": False, "auth_required": True, "admin_api_key": ADMIN_KEY}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_operations_over_a_socket_count_against_the_rate_limit(
     client: TestClient, protocol: str

@@ -69,6 +69,7 @@ def test_samples_are_the_five_newest_matches(client: TestClient) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_cooldown_holds_back_the_next_alert_until_it_ends(client: TestClient) -> None:
     upsert_rule(client, name="auth", service="auth", threshold=1, cooldownSeconds=1)
     fired = time.monotonic()  # no later than the first alert, which fires within the write

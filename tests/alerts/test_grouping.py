@@ -83,6 +83,7 @@ def test_below_fires_for_each_group_with_too_few_logs(client: TestClient) -> Non
     assert (a["state"], a["labels"]["service"], a["count"]) == ("FIRING", "a", 1)
 
 
+@pytest.mark.slow
 def test_beyond_100_groups_the_rest_are_counted_and_warned_about_once(
     client: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -52,6 +52,7 @@ def delete_logs(client: TestClient, created: list[dict[str, Any]]) -> None:
         assert "errors" not in gql(client, DELETE_LOG, {"id": str(log["id"])})
 
 
+@pytest.mark.slow
 def test_an_instance_fires_once_while_it_holds_and_resolves_when_it_stops(
     client: TestClient,
 ) -> None:
@@ -103,6 +104,7 @@ def test_a_pending_instance_that_stops_holding_never_fires(client: TestClient) -
     assert changes(client, "FIRING") == []
 
 
+@pytest.mark.slow
 def test_a_pending_instance_fires_once_it_held_for_for_seconds(client: TestClient) -> None:
     lifecycle_rule(client, forSeconds=1)
     write_logs(client, 2, service="checkout")
@@ -148,6 +150,7 @@ class TestWebhook:
     ) -> dict[str, Any]:
         return {**alert_settings, "alert_webhook_url": receiver.url}
 
+    @pytest.mark.slow
     def test_the_webhook_hears_of_firing_and_resolved_but_not_pending(
         self, client: TestClient, receiver: Receiver
     ) -> None:

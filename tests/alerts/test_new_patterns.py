@@ -62,6 +62,7 @@ def new_pattern_rule(client: TestClient, **fields: Any) -> None:
     upsert_rule(client, name="new-in-web", onNewPattern=True, service="web", **fields)
 
 
+@pytest.mark.slow
 def test_a_new_template_fires_once_and_one_seen_before_the_rule_does_not(
     client: TestClient,
 ) -> None:

@@ -25,6 +25,7 @@ def settings_overrides(alert_settings: dict[str, Any], redis_url: str) -> dict[s
     return {**alert_settings, "redis_url": redis_url, "enable_patterns": False}
 
 
+@pytest.mark.slow
 def test_a_new_pattern_is_alerted_once_across_processes(
     client: TestClient,
     other: TestClient,

@@ -44,6 +44,7 @@ def test_subscribers_receive_each_alert_once(
         assert_silent(ws, within=0.2)
 
 
+@pytest.mark.slow
 def test_a_subscription_can_name_the_rules_it_wants(client: TestClient) -> None:
     with subscribed(client, TRANSPORT_WS, rules=["wanted"]) as ws:
         fire(client, "other")

@@ -138,6 +138,7 @@ def check_alerts_fire_once(workers: list[Server], subscribers: list[Subscriber])
     assert history[0]["count"] >= 6
 
 
+@pytest.mark.slow
 def test_websockets_from_unlisted_origins_get_403(workers: list[Server]) -> None:
     server = workers[0]
     with (

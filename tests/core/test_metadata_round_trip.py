@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from db.partitions import ensure_partitions
 from tests.alerts.support import history, upsert_rule, write_logs
 from tests.conftest import gql
 from tests.factories import create_logs, log_json
@@ -131,13 +132,16 @@ def test_nan_in_graphql_variables_is_refused(client: TestClient) -> None:
 def test_rows_stored_before_with_huge_integers_read_back(client: TestClient) -> None:
     """Rows written before validation existed (or by another writer) never poison a read."""
     engine = client.app.state.runtime.db.engine  # type: ignore[attr-defined]
+    at = datetime(2025, 1, 1, tzinfo=UTC)
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":  # a partition for it, as the app makes one
+            ensure_partitions(connection, [at])
         connection.execute(
             text(
                 "INSERT INTO logs (timestamp, level, service, message, metadata) "
                 "VALUES (:at, 'INFO', 's', 'm', :metadata)"
             ),
-            {"at": datetime(2025, 1, 1, tzinfo=UTC), "metadata": '{"n": 1' + "0" * 30 + "}"},
+            {"at": at, "metadata": '{"n": 1' + "0" * 30 + "}"},
         )
     page = client.get("/api/v1/logs/")
     assert page.status_code == 200, page.text

@@ -90,6 +90,7 @@ def rows(engine: Engine) -> list[tuple[object, ...]]:
         return [tuple(row) for row in connection.execute(statement.order_by(logs.c.id))]
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_upgrade_attaches_the_old_table_keeping_every_log_and_id(pg_url: str) -> None:
     engine = make_engine(pg_url)

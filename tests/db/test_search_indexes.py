@@ -46,6 +46,7 @@ def index_names(engine: Engine) -> set[str]:
     return {index["name"] for index in inspect(engine).get_indexes("logs")}
 
 
+@pytest.mark.slow
 def test_upgrade_builds_both_gin_indexes() -> None:
     with scratch_postgres_database() as url, engine_as(url, None) as engine:
         upgrade_database(engine)

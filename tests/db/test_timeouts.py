@@ -81,6 +81,7 @@ def test_statement_timeout_answers_503_saying_so_on_rest(locked_logs: TestClient
         assert took < WAIT_SECONDS
 
 
+@pytest.mark.slow
 def test_statement_timeout_is_code_timeout_on_graphql(locked_logs: TestClient) -> None:
     body, took = timed(lambda: gql_503(locked_logs, "{ logs { id } }"))
     (error,) = body["errors"]
@@ -129,6 +130,7 @@ def test_no_free_connection_answers_503_saying_so(client: TestClient) -> None:
     assert client.get("/api/v1/logs/").status_code == 200
 
 
+@pytest.mark.slow
 def test_no_free_connection_for_a_write_on_the_loop_answers_503_saying_so(
     client: TestClient,
 ) -> None:

@@ -47,6 +47,7 @@ def test_an_event_is_answered_once_for_every_subscriber(clock: Clock) -> None:
     assert answer(PLAN, event) is first
 
 
+@pytest.mark.slow
 def test_at_most_recent_answers_are_kept_and_the_dropped_events_go(clock: Clock) -> None:
     events = [Event(str(index)) for index in range(RECENT_ANSWERS + 10)]
     dropped = [weakref.ref(event) for event in events[:10]]

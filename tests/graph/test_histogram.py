@@ -84,6 +84,7 @@ def expected(start: str, end: str, width: timedelta, levels: set[str]) -> list[t
     return [((first + i * width).isoformat(), counts[first + i * width]) for i in range(steps)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("interval", ["MINUTE", "FIFTEEN_MINUTES", "HOUR", "SIX_HOURS", "DAY"])
 def test_buckets_are_aligned_zero_filled_and_count_right_at_every_edge(
     client: TestClient, interval: str
@@ -131,6 +132,7 @@ def test_without_end_time_buckets_reach_now(client: TestClient) -> None:
     assert datetime.fromisoformat(found[-1]["start"]) == before
 
 
+@pytest.mark.slow
 def test_bucket_count_is_capped(client: TestClient) -> None:
     span = {"startTime": "2025-01-01T00:00:00Z", "endTime": "2025-01-07T22:39:00Z"}
     assert len(buckets(client, "MINUTE", **span)) == 10_000

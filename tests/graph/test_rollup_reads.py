@@ -89,6 +89,7 @@ def test_reads_from_another_app_equal_a_scan_right_after_each_write_and_delete(
     assert_rollup_answers_equal_a_scan(reader)
 
 
+@pytest.mark.slow
 def test_answers_stay_the_same_once_the_deltas_are_folded(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

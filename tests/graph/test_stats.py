@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from itertools import product
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
@@ -50,6 +51,7 @@ def expected_total(start: str | None, end: str | None) -> int:
     return 2 * sum(inside(stamp) for stamp in STAMPS)
 
 
+@pytest.mark.slow
 def test_stats_match_exact_counts_at_every_hour_edge(client: TestClient) -> None:
     seed(client)
     for start, end in product(BOUNDS, BOUNDS):

@@ -48,6 +48,7 @@ def test_records_sent_by_python_logging_loki_arrive_mapped(server: Server) -> No
     assert logs[0]["metadata_"] == {"labels": {"env": "prod", "logger": logger.name}}
 
 
+@pytest.mark.slow
 def test_python_logging_loki_application_tag_names_the_service(server: Server) -> None:
     service = f"svc-{uuid.uuid4().hex[:12]}"
     handler = logging_loki.LokiHandler(
@@ -158,6 +159,7 @@ def test_malformed_pushes_are_refused_in_plain_text(
     assert stored(client) == []
 
 
+@pytest.mark.slow
 def test_entries_over_the_cap_are_413_before_the_rest_is_decoded(server: Server) -> None:
     """The count is checked while decoding: the malformed tail is never reached."""
     empty_entries = b"\x12\x00" * (2 * 1024 * 1024)
@@ -172,6 +174,7 @@ def test_entries_over_the_cap_are_413_before_the_rest_is_decoded(server: Server)
     assert (response.status_code, response.text) == (413, "at most 10000 entries per push\n")
 
 
+@pytest.mark.slow
 def test_a_json_push_of_too_many_values_is_413_before_it_is_parsed(server: Server) -> None:
     values = b'["1", ""],' * (limits.MAX_JSON_VALUES // 2)
     body = b'{"streams": [{"stream": {}, "values": [' + values + b"{"  # never valid JSON
@@ -180,6 +183,7 @@ def test_a_json_push_of_too_many_values_is_413_before_it_is_parsed(server: Serve
     assert response.text == f"at most {limits.MAX_JSON_VALUES} JSON values per push\n"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "values",
     [

@@ -64,6 +64,7 @@ def test_a_rebound_websocket_handshake_gets_400(server: Server) -> None:
     assert raw_request(server, handshake.encode()).startswith(b"HTTP/1.1 400 ")
 
 
+@pytest.mark.slow
 def test_websockets_beyond_max_websockets_get_503(server: Server) -> None:
     with ExitStack() as stack:
         for _ in range(MAX_WEBSOCKETS):
@@ -84,6 +85,7 @@ def test_websockets_beyond_max_websockets_get_503(server: Server) -> None:
             time.sleep(0.1)
 
 
+@pytest.mark.slow
 def test_a_websocket_message_over_the_size_limit_closes_the_socket(server: Server) -> None:
     with connect(server.ws, subprotocols=[TRANSPORT_WS], proxy=None) as ws:  # type: ignore[list-item]
         ws.send("x" * (WS_MAX_SIZE + 1))
@@ -116,11 +118,13 @@ def test_idle_connections_and_unfinished_heads_are_closed(server: Server) -> Non
         assert silent.recv(4096) == b""
 
 
+@pytest.mark.slow
 def test_a_head_over_64_kib_gets_431(server: Server) -> None:
     head = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"x" * (MAX_HEAD_BYTES + 1)
     assert raw_request(server, head).startswith(b"HTTP/1.1 431 ")
 
 
+@pytest.mark.slow
 def test_a_head_and_a_large_body_in_one_read_are_served(server: Server) -> None:
     """Only the head counts towards its 64 KiB: a body that arrives with it does not."""
     line = b'{"level": "INFO", "service": "one-read", "message": "m"}\n'
@@ -159,6 +163,7 @@ def test_a_body_that_stops_coming_gets_408(server: Server) -> None:
     assert all(answer.startswith(b"HTTP/1.1 408 ") for answer in answers.values()), answers
 
 
+@pytest.mark.slow
 def test_server_logged_no_errors(server: Server) -> None:
     log = Path(server.log).read_text()
     assert "Traceback" not in log

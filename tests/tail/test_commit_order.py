@@ -76,6 +76,7 @@ def test_a_log_committed_after_a_higher_id_is_delivered_once(
         assert_silent(resumed, within=0.6)
 
 
+@pytest.mark.slow
 def test_a_resume_from_before_the_late_commit_gets_it(
     client: TestClient, connect: type[PgConnection]
 ) -> None:

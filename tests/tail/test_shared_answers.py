@@ -19,6 +19,7 @@ OTHER = """subscription($filter: LogFilter) {
 }"""
 
 
+@pytest.mark.slow
 def test_the_same_selection_shares_answers_and_another_gets_its_own(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

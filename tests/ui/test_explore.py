@@ -23,6 +23,8 @@ from tests.ui.explorer import (
     url_params,
 )
 
+pytestmark = pytest.mark.slow  # each test drives Chromium against a real server
+
 TIMEOUT_MS = 30_000
 DECLINED = SEEDED // DECLINED_EVERY
 

@@ -15,6 +15,8 @@ from testing.server import Server
 from tests.ui.conftest import browsed_server
 from tests.ui.explorer import screenshot
 
+pytestmark = pytest.mark.slow  # each test drives Chromium against a real server
+
 ADMIN_KEY = "explorer-admin-key-0123456789"
 
 

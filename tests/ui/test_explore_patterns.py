@@ -16,6 +16,8 @@ from testing.server import Server
 from tests.ui.conftest import browsed_server
 from tests.ui.explorer import open_explorer, rows, screenshot, url_params
 
+pytestmark = pytest.mark.slow  # each test drives Chromium against a real server
+
 # Template -> how many logs of it; each log's number differs, so each template is one pattern.
 TEMPLATES = {"user {} logged in": 30, "payment {} declined": 20, "cache miss for key {}": 10}
 COUNTED = "query { patterns(first: 10) { template count } }"

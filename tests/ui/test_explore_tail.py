@@ -7,10 +7,13 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
 from playwright.sync_api import Page, expect
 
 from testing.server import Server
 from tests.ui.explorer import open_explorer, rows, screenshot
+
+pytestmark = pytest.mark.slow  # each test drives Chromium against a real server
 
 
 def write_log(server: Server, message: str, service: str = "tailed") -> None:

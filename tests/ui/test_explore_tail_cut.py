@@ -11,11 +11,14 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 from playwright.sync_api import Page, WebSocketRoute, expect
 
 from testing.server import Server
 from tests.ui.explorer import open_explorer
 from tests.ui.test_explore_tail import expect_alert_said, messages_with, record_alerts, start_tail
+
+pytestmark = pytest.mark.slow  # each test drives Chromium against a real server
 
 CUT_AT = 3  # edges of the burst forwarded before the cut
 BURST = 10
