@@ -42,12 +42,13 @@ def assign_code(error: GraphQLError) -> None:
         error.original_error = None
         error.extensions = {"code": "BAD_USER_INPUT", "field": "messageMatches"}
         return
-    if error.path is None:
-        # Parse, validation and variable errors: the client's document or variables.
-        code = "BAD_USER_INPUT"
-    elif isinstance(original, DatabaseUnavailable):
+    if isinstance(original, DatabaseUnavailable):
+        # Also where no field is at fault: a subscription's stream failing as it starts.
         database_outage.error("database unavailable at %s: %s", error.path, original)
         code, error.message = "SERVICE_UNAVAILABLE", "Service unavailable"
+    elif error.path is None:
+        # Parse, validation and variable errors: the client's document or variables.
+        code = "BAD_USER_INPUT"
     else:
         logger.error("unexpected error at %s", error.path, exc_info=original)
         code, error.message = "INTERNAL", "Internal server error"

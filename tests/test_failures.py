@@ -100,3 +100,17 @@ def test_one_dropped_connection_fails_one_create_then_the_pool_is_renewed(
     statuses = [client.post("/api/v1/logs/", json=log).status_code for _ in range(4)]
     assert statuses[0] in (200, 503)
     assert statuses[1:] == [200, 200, 200]
+
+
+def test_a_live_tail_says_unavailable_when_the_database_is_down(
+    dead_database: TestClient,
+) -> None:
+    with dead_database.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json({"type": "connection_init"})
+        assert ws.receive_json()["type"] == "connection_ack"
+        query = "subscription { logs { cursor node { id } } }"
+        ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": query}})
+        message = ws.receive_json()
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    assert [error["extensions"] for error in errors] == [{"code": "SERVICE_UNAVAILABLE"}]
+    assert errors[0]["message"] == "Service unavailable"
