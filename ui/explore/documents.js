@@ -5,7 +5,6 @@ const LOG_FIELDS = "id timestamp level service message metadata";
 
 export const FIRST_PAGE = `query ExploreFirstPage($filter: LogFilter, $first: Int, $order: SortOrder) {
   logsConnection(filter: $filter, first: $first, order: $order) {
-    totalCount
     tailCursor
     edges { cursor node { ${LOG_FIELDS} } }
     pageInfo { hasNextPage endCursor }
