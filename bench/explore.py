@@ -223,6 +223,12 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         help="load into this database (created if missing) and keep it, to measure again "
         "without loading; drop it yourself afterwards",
     )
+    parser.add_argument("--load-only", action="store_true", help="load, then stop")
+    parser.add_argument(
+        "--mining",
+        action="store_true",
+        help="keep the app's pattern miner on: it then mines the whole load meanwhile",
+    )
     return parser.parse_args(argv)
 
 
@@ -250,16 +256,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             database = kept_database(args.database)
         else:
             database = stack.enter_context(scratch_database("lograph_explore"))
-        server = stack.enter_context(running_server(database_url=database.sqlalchemy_url))
+        # A miner catching up on a load of millions, in the app's own process, is not how a
+        # server that has held these logs for a while serves them (bench.patterns measures it).
+        patterns = {"ENABLE_PATTERNS": "true" if args.mining else "false"}
+        url = database.sqlalchemy_url
+        server = stack.enter_context(running_server(database_url=url, env=patterns))
         filled(database, args.rows)
+        if args.load_only:
+            return 0
         metrics = measure(server, args)
     print(markdown_table(metrics))
     version = int(server_version())
     print(
         f"\n- {args.rows:,} rows; PostgreSQL {version // 10000}.{version % 10000}; "
-        f"{os.cpu_count()} cores shared by Chromium, the app (one worker) and PostgreSQL."
+        f"{os.cpu_count()} cores shared by Chromium, the app (one worker) and PostgreSQL; "
+        f"pattern miner {'on' if args.mining else 'off'}."
     )
     context = {"rows": args.rows, "postgres": server_version(), "cpus": os.cpu_count()}
+    context["mining"] = args.mining
     print(f"\nSaved {write_json('explore', started=started, context=context, metrics=metrics)}")
     return 0
 
