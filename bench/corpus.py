@@ -228,10 +228,27 @@ def chunk_text(chunk: Chunk) -> str:
     return "".join(lines)
 
 
+CONNECT_PATIENCE_S = 300.0
+
+
+def connect_patiently(dsn: str) -> psycopg2.extensions.connection:
+    """A connection, waiting while the server refuses for want of free slots: on a machine
+    shared with other suites a 10M-row load opens 100 connections, one a chunk, and a single
+    "too many clients" lost a whole load (twice on 2026-12-07)."""
+    deadline = time.monotonic() + CONNECT_PATIENCE_S
+    while True:
+        try:
+            return psycopg2.connect(dsn)
+        except psycopg2.OperationalError as error:
+            if "too many clients" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(1.0)
+
+
 def _copy_chunk(job: tuple[str, Chunk]) -> int:
     dsn, chunk = job
     text = chunk_text(chunk)
-    with closing(psycopg2.connect(dsn)) as connection, connection.cursor() as cursor:
+    with closing(connect_patiently(dsn)) as connection, connection.cursor() as cursor:
         cursor.execute("SET synchronous_commit = off")
         cursor.copy_expert(f"COPY logs {COLUMNS} FROM STDIN", io.StringIO(text))
         connection.commit()

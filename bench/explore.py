@@ -27,6 +27,7 @@ import httpx
 from playwright.sync_api import Page, sync_playwright
 
 from bench import corpus, rollups
+from bench.explore_timeline import Timeline
 from bench.report import Metric, markdown_table, write_json
 from bench.stats import median
 from testing.browser import CHROMIUM, CHROMIUM_FLAGS
@@ -70,19 +71,23 @@ def drawn(page: Page, script: str) -> float:
     return value
 
 
-def first_views(new_page: Any, server: Server) -> list[float]:
+def first_views(new_page: Any, server: Server, *, timeline: bool) -> list[float]:
     """ms from navigation to the rows and the histogram of the last 24 h, on fresh pages."""
     timings = []
     for _ in range(FIRST_VIEWS):
         page = new_page()
+        requests = Timeline(page) if timeline else None
         page.goto(f"{server.base_url}/explore?range=24h")
         timings.append(drawn(page, FROM_NAVIGATION))
+        if requests:
+            progress(f"  first view drawn at {timings[-1]:.0f} ms: {requests.last_search()}")
         page.close()
     return timings
 
 
-def searches(page: Page, count: int) -> list[float]:
+def searches(page: Page, count: int, *, timeline: bool) -> list[float]:
     """ms from submitting a new search to its rows and histogram drawn."""
+    requests = Timeline(page) if timeline else None
     texts = ["", *corpus.RARE_WORDS, "timeout", "payment"]
     ranges = ["24h", "1h", "7d"]
     timings = []
@@ -95,6 +100,9 @@ def searches(page: Page, count: int) -> list[float]:
             timings.append(drawn(page, DRAWN))
         except PageError as error:
             raise PageError(f"search {index + 1} ({text!r} over {span}): {error}") from error
+        if requests:
+            sent = requests.last_search()
+            progress(f"  {text!r} over {span} drawn at {timings[-1]:.0f} ms: {sent}")
     return timings
 
 
@@ -160,12 +168,12 @@ def measure(server: Server, args: argparse.Namespace) -> list[Metric]:
         )
         context.add_init_script(LONGEST_TASK)
         progress(f"first views ({FIRST_VIEWS} fresh pages)")
-        first = first_views(context.new_page, server)
+        first = first_views(context.new_page, server, timeline=args.timeline)
         page = context.new_page()
         page.goto(f"{server.base_url}/explore")
         drawn(page, FROM_NAVIGATION)
         progress(f"{args.searches} searches")
-        typed = searches(page, args.searches)
+        typed = searches(page, args.searches, timeline=args.timeline)
         progress(f"scrolling to {args.scroll_rows:,} rows")
         scrolled, scroll_task, dom_rows = scroll_far(page, server, args.scroll_rows)
         progress(f"live tail at {args.rate} logs/s for {args.tail_seconds:g} s")
@@ -223,6 +231,18 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         help="load into this database (created if missing) and keep it, to measure again "
         "without loading; drop it yourself afterwards",
     )
+    parser.add_argument("--load-only", action="store_true", help="load, then stop")
+    parser.add_argument(
+        "--timeline",
+        action="store_true",
+        help="print each view's GraphQL requests, ms from its start (waits for the network "
+        "to be quiet after each view: the scroll and tail figures are then not comparable)",
+    )
+    parser.add_argument(
+        "--mining",
+        action="store_true",
+        help="keep the app's pattern miner on: it then mines the whole load meanwhile",
+    )
     return parser.parse_args(argv)
 
 
@@ -250,16 +270,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             database = kept_database(args.database)
         else:
             database = stack.enter_context(scratch_database("lograph_explore"))
-        server = stack.enter_context(running_server(database_url=database.sqlalchemy_url))
+        # A miner catching up on a load of millions, in the app's own process, is not how a
+        # server that has held these logs for a while serves them (bench.patterns measures it).
+        patterns = {"ENABLE_PATTERNS": "true" if args.mining else "false"}
+        url = database.sqlalchemy_url
+        server = stack.enter_context(running_server(database_url=url, env=patterns))
         filled(database, args.rows)
+        if args.load_only:
+            return 0
         metrics = measure(server, args)
     print(markdown_table(metrics))
     version = int(server_version())
     print(
         f"\n- {args.rows:,} rows; PostgreSQL {version // 10000}.{version % 10000}; "
-        f"{os.cpu_count()} cores shared by Chromium, the app (one worker) and PostgreSQL."
+        f"{os.cpu_count()} cores shared by Chromium, the app (one worker) and PostgreSQL; "
+        f"pattern miner {'on' if args.mining else 'off'}."
     )
     context = {"rows": args.rows, "postgres": server_version(), "cpus": os.cpu_count()}
+    context["mining"] = args.mining
     print(f"\nSaved {write_json('explore', started=started, context=context, metrics=metrics)}")
     return 0
 

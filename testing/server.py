@@ -119,11 +119,15 @@ def production_options() -> list[str]:
 
 @contextmanager
 def running_server(
-    *, database_url: str, workers: int = 1, options: Sequence[str] = ()
+    *,
+    database_url: str,
+    workers: int = 1,
+    options: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[Server]:
-    """One app process on this database, alerts off, ready to serve."""
-    env = {"DATABASE_URL": database_url, "ENABLE_ALERTS": "false"}
-    with running_servers(1, env=env, workers=workers, options=options) as (server,):
+    """One app process on this database, alerts off unless `env` says, ready to serve."""
+    settings = {"DATABASE_URL": database_url, "ENABLE_ALERTS": "false", **(env or {})}
+    with running_servers(1, env=settings, workers=workers, options=options) as (server,):
         yield server
 
 

@@ -55,6 +55,17 @@ def test_typed_search_shows_matching_rows_and_lands_in_the_url(page: Page, seede
     screenshot(page, "02-search")
 
 
+def test_the_page_fetches_each_of_its_files_once_by_version(page: Page, seeded: Server) -> None:
+    """Versioned URLs are what lets a browser keep the files (the tests' request routing turns
+    Chromium's cache off, so the keeping itself is checked on the headers alone)."""
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    open_explorer(page, seeded)
+    own = [url for url in asked if "/ui/explore/" in url]
+    assert len(own) == len(set(own)) >= 15
+    assert all("?v=" in url for url in own), own
+
+
 def test_back_and_forward_move_between_searches(page: Page, seeded: Server) -> None:
     open_explorer(page, seeded)
     page.get_by_label("ERROR", exact=True).check()

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from graphql import build_schema, parse, validate
 
 from ui.assets import ASSETS, NODE_MODULES
-from ui.explore import SOURCES, source_names
+from ui.explore import SOURCES, source_names, source_version
 
 SCHEMA = build_schema((Path(__file__).resolve().parents[2] / "schema.graphql").read_text())
 BUDGET_BYTES = 200_000
@@ -63,3 +63,16 @@ def test_explore_module_is_served_with_its_type(client: TestClient, name: str) -
 def test_explore_serves_nothing_else_from_its_folder(client: TestClient) -> None:
     assert client.get("/ui/explore/..%2F..%2Fmain.py").status_code == 404
     assert client.get("/ui/explore/missing.js").status_code == 404
+
+
+def test_explore_modules_asked_for_by_version_are_kept_and_others_revalidated(
+    client: TestClient,
+) -> None:
+    page = client.get("/explore").text
+    version = source_version("main.js")
+    assert f'"/ui/explore/main.js": "/ui/explore/main.js?v={version}"' in page  # the import map
+    assert '<link rel="modulepreload" href="/ui/explore/results.js?v=' in page
+    kept = client.get(f"/ui/explore/main.js?v={version}").headers["cache-control"]
+    assert kept == "public, max-age=31536000, immutable"
+    for stale in ("/ui/explore/main.js", "/ui/explore/main.js?v=0000"):
+        assert client.get(stale).headers["cache-control"] == "no-cache"

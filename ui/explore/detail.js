@@ -47,7 +47,25 @@ export class Detail {
     this.contextEdges = { before: [edge], after: [edge] };
     panel.hidden = false;
     body.replaceChildren(...this.fields(edge.node), this.contextSection());
+    this.loadMetadata();
     this.loadContext();
+  }
+
+  /** A row from a list has no metadata: fetch the whole log and show its tree. */
+  async loadMetadata() {
+    const showing = this.edge;
+    if (showing.node.metadata !== undefined) return;
+    try {
+      const { log } = await request(LOG, { id: showing.node.id });
+      if (showing !== this.edge) return;
+      this.metadataSlot.replaceWith(this.metadataTree(log?.metadata));
+    } catch (error) {
+      this.metadataSlot.textContent = error.message;
+    }
+  }
+
+  metadataTree(metadata) {
+    return jsonTree(metadata, (condition) => this.callbacks.onFilter({ condition }));
   }
 
   /** Show a log known only by id (a copied link): look it up, then find its cursor. */
@@ -58,7 +76,7 @@ export class Detail {
       const at = { services: [log.service], startTime: log.timestamp, endTime: log.timestamp };
       const { logsConnection } = await request(LOG_AT, { filter: at, order: order.toUpperCase() });
       const edge = logsConnection.edges.find((candidate) => candidate.node.id === log.id);
-      this.show(edge || { cursor: null, node: log }, order);
+      this.show({ cursor: edge?.cursor ?? null, node: log }, order);
     } catch (error) {
       panel.hidden = false;
       body.textContent = error.message;
@@ -92,7 +110,13 @@ export class Detail {
     link.setAttribute("aria-label", "Link to this log");
     const metadata = document.createElement("h3");
     metadata.textContent = "metadata";
-    return [list, service, link, metadata, jsonTree(log.metadata, (condition) => this.callbacks.onFilter({ condition }))];
+    if (log.metadata === undefined) {
+      this.metadataSlot = document.createElement("p");
+      this.metadataSlot.textContent = "Loading…";
+    } else {
+      this.metadataSlot = this.metadataTree(log.metadata);
+    }
+    return [list, service, link, metadata, this.metadataSlot];
   }
 
   async copyLink() {

@@ -1,5 +1,5 @@
 // The sidebar: counts of the current search by level and by service (`stats`), each a button
-// that narrows the search to it.
+// that narrows the search to it; their sum is the search's total.
 
 import { FACETS } from "./documents.js";
 import { request } from "./api.js";
@@ -24,10 +24,10 @@ function facetButton(name, count, label, onClick) {
 }
 
 export class Facets {
-  constructor(container, { onLevel, onService, onError }) {
+  constructor(container, { onCount, onLevel, onService, onError }) {
     this.levels = container.querySelector("#facet-levels");
     this.services = container.querySelector("#facet-services");
-    this.callbacks = { onLevel, onService, onError };
+    this.callbacks = { onCount, onLevel, onService, onError };
     this.generation = 0;
   }
 
@@ -37,6 +37,7 @@ export class Facets {
     try {
       const { stats } = await request(FACETS, { filter });
       if (generation !== this.generation) return;
+      this.callbacks.onCount(stats.totalLogs);
       this.levels.replaceChildren(...stats.byLevel.filter((entry) => entry.count).map((entry) => {
         const item = facetButton(entry.level, entry.count, "Filter level", () => this.callbacks.onLevel(entry.level));
         item.firstChild.classList.add("level", entry.level);

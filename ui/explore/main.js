@@ -30,10 +30,12 @@ function fail(error) {
   else say(error.message, true);
 }
 
+/** The total once the facets counted it; until then, how many rows are loaded. */
 function showTotal(total, loaded) {
-  const count = total.toLocaleString();
-  document.getElementById("total").textContent =
-    `${count} log${total === 1 ? "" : "s"} match · ${loaded.toLocaleString()} loaded`;
+  const shown = `${loaded.toLocaleString()} loaded`;
+  document.getElementById("total").textContent = total === null
+    ? shown
+    : `${total.toLocaleString()} log${total === 1 ? "" : "s"} match · ${shown}`;
 }
 
 /** Record the opened log in the URL without a new history entry. */
@@ -80,6 +82,7 @@ const histogram = new Histogram(document.getElementById("histogram"), {
 });
 
 const facets = new Facets(document.getElementById("facets"), {
+  onCount: (total) => results.count(total),
   onLevel: (level) => navigate({ ...state, levels: [level], minLevel: "", log: "" }),
   onService: (service) => addFilter({ service }),
   onError: fail,
@@ -130,21 +133,30 @@ function togglePause() {
   pauseButton.textContent = tail.paused ? "Resume" : "Pause";
 }
 
-/** Draw every view for the current state. */
+let searches = 0;
+
+/** Draw every view for the current state; resolves once the rows and the histogram are
+ * drawn (or failed). The facets, which also count the total, are asked for only then: on two
+ * busy cores, counting alongside would slow what the person looks at first. */
 function run() {
   performance.mark("explore:search");
+  searches += 1;
+  const search = searches;
   say("");
   const bounds = timeBounds(state, Date.now());
   const filter = rangeFilter(state, bounds);
   document.getElementById("order").textContent = state.order === "asc" ? "Oldest first" : "Newest first";
   firstPage = results.load(filter, state.order);
-  histogram.load(filter, bounds);
-  facets.load(filter);
+  const drawn = Promise.allSettled([firstPage, histogram.load(filter, bounds)]);
+  drawn.then(() => {
+    if (search === searches) facets.load(filter);
+  });
   showTab(filter, bounds);
   if (tail.active) tail.start(matchFilter(state), firstPage);
   pauseButton.textContent = "Pause";
   if (state.log) detail.showById(state.log, state.order);
   else if (detail.isOpen) detail.close();
+  return drawn;
 }
 
 /** A new state: a new history entry (so Back returns to the last search), then draw it. */
@@ -211,6 +223,8 @@ const alerts = new AlertsPanel({ onError: fail });
 keys.setup();
 
 querybar.fill(state);
-run();
-suggestServices();
-alerts.start();
+// What the first view does not show waits until it is drawn.
+run().then(() => {
+  suggestServices();
+  alerts.start();
+});

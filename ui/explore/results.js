@@ -1,5 +1,6 @@
 // The result list: cursor pages fetched as the person scrolls, and only the rows in view in
-// the DOM, so a hundred thousand scrolled rows cost no more to draw than fifty.
+// the DOM, so a hundred thousand scrolled rows cost no more to draw than fifty. Rows that stay
+// in view are kept as they are: a scrolled frame creates only the rows coming into view.
 
 import { FIRST_PAGE, NEXT_PAGE } from "./documents.js";
 import { request } from "./api.js";
@@ -9,7 +10,9 @@ const ROW_HEIGHT = 26;
 const FIRST_SIZE = 200;
 const PAGE_SIZE = 500;
 const OVERSCAN = 20;
-const PREFETCH_ROWS = 300;
+// The next page is asked for once the view comes this close to the end: not at once after the
+// first page, whose search is still being drawn (the histogram, the facets).
+const PREFETCH_ROWS = 150;
 
 export class ResultList {
   constructor(container, { onOpen, onTotal, onError }) {
@@ -19,9 +22,11 @@ export class ResultList {
     container.append(this.spacer);
     this.callbacks = { onOpen, onTotal, onError };
     this.edges = [];
+    this.shown = new Map(); // index in `edges` → its row in the DOM
     this.selected = -1;
     this.generation = 0;
-    container.addEventListener("scroll", () => this.draw());
+    this.frame = 0;
+    container.addEventListener("scroll", () => this.drawSoon(), { passive: true });
     container.addEventListener("click", (event) => {
       const row = event.target.closest(".log");
       if (row) this.open(Number(row.dataset.index));
@@ -29,26 +34,37 @@ export class ResultList {
   }
 
   /** Start over with a new search; resolves to the first page's tail cursor (null when a
-   * newer search replaced this one or it failed). */
+   * newer search replaced this one or it failed). The total comes later, by `count`. */
   async load(filter, order) {
     this.generation += 1;
-    Object.assign(this, { filter, order, edges: [], ids: new Set(), selected: -1, total: 0 });
-    this.hasNext = false;
-    this.loading = true;
+    Object.assign(this, { filter, order, edges: [], ids: new Set(), selected: -1 });
+    Object.assign(this, { counted: null, live: 0, hasNext: false, loading: true });
     this.container.scrollTop = 0;
+    this.forget();
     this.draw();
     const generation = this.generation;
     try {
       const variables = { filter, first: FIRST_SIZE, order: order.toUpperCase() };
       const { logsConnection } = await request(FIRST_PAGE, variables);
       if (generation !== this.generation) return null;
-      this.total = logsConnection.totalCount;
       this.accept(logsConnection);
+      performance.mark("explore:rows"); // bench/explore.py reads these marks
       return logsConnection.tailCursor;
     } catch (error) {
       if (generation === this.generation) this.fail(error);
       return null;
     }
+  }
+
+  /** The search's total, counted apart from its pages (by the facets' `stats`). */
+  count(total) {
+    this.counted = total;
+    this.report();
+  }
+
+  report() {
+    const total = this.counted === null ? null : this.counted + this.live;
+    this.callbacks.onTotal(total, this.edges.length);
   }
 
   async loadMore() {
@@ -66,17 +82,17 @@ export class ResultList {
   }
 
   accept(connection) {
-    const first = !this.edges.length;
     // A live log the tail brought in before this page came is not listed twice.
-    const fresh = connection.edges.filter((edge) => !this.ids.has(edge.node.id));
-    for (const edge of fresh) this.ids.add(edge.node.id);
-    this.edges.push(...fresh);
+    for (const edge of connection.edges) {
+      if (this.ids.has(edge.node.id)) continue;
+      this.ids.add(edge.node.id);
+      this.edges.push(edge);
+    }
     this.hasNext = connection.pageInfo.hasNextPage;
     this.endCursor = connection.pageInfo.endCursor;
     this.loading = false;
-    this.callbacks.onTotal(this.total, this.edges.length);
+    this.report();
     this.draw();
-    if (first) performance.mark("explore:rows"); // bench/explore.py reads these marks
   }
 
   fail(error) {
@@ -87,17 +103,18 @@ export class ResultList {
   }
 
   /** Live logs, newest last in `edges`, placed where the current order puts new logs; those
-   * the list already holds (the first page may have read them too) are skipped. */
+   * the list already holds (the first page may have read them too) are skipped. They come
+   * after the total was counted, so they add to it. */
   addLive(edges) {
     const unseen = edges.filter((edge) => !this.ids.has(edge.node.id));
     if (!unseen.length) return;
-    this.total += unseen.length;
+    this.live += unseen.length;
     // Oldest first with the end not loaded yet, the pages bring these in their place.
     if (this.order === "desc" || !this.hasNext) {
       for (const edge of unseen) this.ids.add(edge.node.id);
       this.place(unseen.map((edge) => ({ ...edge, fresh: true })));
     }
-    this.callbacks.onTotal(this.total, this.edges.length);
+    this.report();
     this.draw();
   }
 
@@ -107,20 +124,50 @@ export class ResultList {
       return;
     }
     this.edges.unshift(...marked.reverse());
+    this.forget(); // every index moved
     if (this.selected >= 0) this.selected += marked.length;
     if (this.container.scrollTop > 0) this.container.scrollTop += marked.length * ROW_HEIGHT;
   }
 
-  /** Render the rows in view (and a margin), and fetch the next page before it is needed. */
+  /** Drop every row from the DOM (their indexes no longer say which log they show). */
+  forget() {
+    this.shown.clear();
+    this.placeholder = null;
+    this.spacer.replaceChildren();
+  }
+
+  /** Draw on the next frame: scroll events come faster than frames. */
+  drawSoon() {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.draw();
+    });
+  }
+
+  /** Render the rows in view (and a margin), and fetch the next page before it is needed.
+   * Reads the scroll position first and then only writes, so the browser lays out once. */
   draw() {
     const { scrollTop, clientHeight } = this.container;
-    this.spacer.style.height = `${this.edges.length * ROW_HEIGHT}px`;
+    const height = `${this.edges.length * ROW_HEIGHT}px`;
+    if (this.spacer.style.height !== height) this.spacer.style.height = height;
     const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
     const last = Math.min(this.edges.length, Math.ceil((scrollTop + clientHeight) / ROW_HEIGHT) + OVERSCAN);
-    const rows = [];
-    for (let index = first; index < last; index += 1) rows.push(this.row(index));
-    if (!this.edges.length) rows.push(this.placeholder());
-    this.spacer.replaceChildren(...rows);
+    for (const [index, row] of this.shown) {
+      if (index >= first && index < last) continue;
+      row.remove();
+      this.shown.delete(index);
+    }
+    const added = [];
+    for (let index = first; index < last; index += 1) {
+      const row = this.shown.get(index);
+      if (row) row.setAttribute("aria-selected", String(index === this.selected));
+      else added.push(this.row(index));
+    }
+    this.placeholder?.remove();
+    this.placeholder = this.edges.length ? null : this.emptyNote();
+    if (this.placeholder) added.push(this.placeholder);
+    if (added.length) this.spacer.append(...added);
     this.container.setAttribute("aria-activedescendant", this.selected >= 0 ? `log-${this.selected}` : "");
     if (this.hasNext && !this.loading && last + PREFETCH_ROWS > this.edges.length) this.loadMore();
   }
@@ -142,10 +189,11 @@ export class ResultList {
     message.className = "message";
     message.textContent = node.message;
     row.append(timeElement(node.timestamp), levelElement(node.level), service, message);
+    this.shown.set(index, row);
     return row;
   }
 
-  placeholder() {
+  emptyNote() {
     const empty = document.createElement("p");
     empty.className = "empty";
     empty.textContent = this.loading ? "Loading…" : "No logs match this search.";
