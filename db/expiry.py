@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import TypeVar
 
-from sqlalchemy import Connection, delete, func, select, text, tuple_
+from sqlalchemy import Connection, delete, select, text, tuple_
 
 from db.forget import forget_assignments, forget_counts, forget_partition_assignments
 from db.models import logs
@@ -32,6 +32,7 @@ from db.partitions import (
     parse_bounds,
 )
 from db.retention_rules import RetentionRule, kept_days, longest_days
+from db.storage import oldest_log
 
 T = TypeVar("T")
 DELETE_BATCH = 5_000
@@ -99,7 +100,7 @@ def postgres_pass(
                     connection, partial(delete_expired_batch, retention=retention, days=days)
                 )
                 deleted += batch
-        return RetentionRun(dropped, deleted, oldest_kept(connection))
+        return RetentionRun(dropped, deleted, _in_transaction(connection, oldest_log))
     finally:
         release_pass_lock(connection)
 
@@ -168,10 +169,6 @@ def mark_for_drop(connection: Connection, partition: Partition) -> None:
     """Note on the partition, before it is detached, that it goes and which logs it held."""
     note = DROPPING + "FOR VALUES " + bounds_sql(partition.bounds)
     connection.execute(text(f"COMMENT ON TABLE {partition.name} IS :note"), {"note": note})
-
-
-def oldest_kept(connection: Connection) -> datetime | None:
-    return connection.execute(select(func.min(logs.c.timestamp))).scalar()
 
 
 def _detach_and_drop(connection: Connection, partition: Partition) -> None:

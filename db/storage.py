@@ -11,6 +11,8 @@ from db.models import logs
 from db.partition_layout import HIGHEST, LOWEST
 from db.partitions import list_partitions
 
+FIRST_GROUP = 1  # partitions read by the first query for the oldest log; each next reads twice
+
 _SIZES = text(
     "SELECT c.relname, greatest(c.reltuples, 0)::float8, pg_total_relation_size(c.oid)::float8"
     " FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
@@ -38,7 +40,7 @@ class StorageInfo:
 def storage_info(connection: Connection) -> StorageInfo:
     """On PostgreSQL each partition's planner estimate of rows and its bytes with indexes;
     SQLite has one table, shown as one partition of the file's size. Run in a transaction."""
-    oldest = connection.execute(select(func.min(logs.c.timestamp))).scalar()
+    oldest = oldest_log(connection)
     if connection.dialect.name != "postgresql":
         size = float(connection.execute(_SQLITE_BYTES).scalar_one())
         rows = float(connection.execute(select(func.count()).select_from(logs)).scalar_one())
@@ -54,3 +56,34 @@ def storage_info(connection: Connection) -> StorageInfo:
         for partition in list_partitions(connection)
     ]
     return StorageInfo(partitions, oldest, sum(partition.bytes for partition in partitions))
+
+
+def oldest_log(connection: Connection) -> datetime | None:
+    """The oldest log's timestamp. On PostgreSQL `min(timestamp)` over `logs` would plan every
+    partition, hundreds of them, for an answer the first non-empty one holds: partitions are
+    read in bound order instead, a group at a time (1, 2, 4, ... of them, each query pruned to
+    its group's range at planning), up to the first group holding a log. Run in a transaction
+    (the partitions' bounds are read in UTC)."""
+    if connection.dialect.name != "postgresql":
+        return _oldest_within(connection, LOWEST, HIGHEST)
+    bounds = [partition.bounds for partition in list_partitions(connection)]
+    at, size = 0, FIRST_GROUP
+    while at < len(bounds):
+        group = bounds[at : at + size]
+        oldest = _oldest_within(connection, group[0].low, group[-1].high)
+        if oldest is not None:
+            return oldest
+        at, size = at + size, size * 2
+    return None
+
+
+def _oldest_within(connection: Connection, low: datetime, high: datetime) -> datetime | None:
+    conditions = []
+    if low != LOWEST:
+        conditions.append(logs.c.timestamp >= low)
+    if high != HIGHEST:
+        conditions.append(logs.c.timestamp < high)
+    oldest: datetime | None = connection.execute(
+        select(func.min(logs.c.timestamp)).where(*conditions)
+    ).scalar()
+    return oldest
