@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import psycopg2
 
-from db import pages
+from db import needles, pages
 from db.copy import copy_logs
 from db.driver import driver_rows
 from db.forget import forget_assignments
@@ -238,6 +238,8 @@ def find_logs(
     )
     if prepared is not None:
         return [log_record(row) for row in pages.page_rows(connection, *prepared)]
+    if skip == 0 and descending and not by_id and needles.applies(connection, criteria):
+        return needles.newest_matches(connection, criteria, limit=limit)
     keys = [logs.c.id] if by_id else [logs.c.timestamp, logs.c.id]
     order = [key.desc() if descending else key.asc() for key in keys]
     if skip == 0:

@@ -1,0 +1,128 @@
+"""Newest-first searches for a needle (a metadata value, a word) with no lower time bound, on
+PostgreSQL's partitioned `logs`.
+
+Such a search reads every partition: a year makes hundreds, and planning the query over all of
+them costs far more than running it (an index probe per partition, a few milliseconds in all;
+bench/HISTORY.md). So the search runs in two parts:
+
+1. Today and later, planned as usual: pruned to the few partitions there at planning. When
+   these hold a whole page, nothing older can be in it, and the search is done.
+2. Everything older, as a prepared statement planned once per connection with a generic plan:
+   the matches are collected first (MATERIALIZED: each partition probes its index for the
+   needle, whatever the value) and only then ordered, and partitions after the time bound are
+   pruned at run time. Planned for no value in particular, it must not be an ordered scan that
+   filters as it goes, which a rare needle would walk to the end.
+
+A needle is what an index finds without a scan: a metadata `equals` (its containment test uses
+the GIN index) or `messageContains` of at least three characters (trigrams). The answer is the
+one `db.logs.find_logs` gives; the statement is only planned differently.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Connection, bindparam, select
+
+from db import logs as log_sql
+from db.driver import driver_rows
+from db.metadata import Operator
+from db.models import as_utc, logs
+
+TRIGRAM = 3  # the shortest text a trigram index finds
+MAX_PREPARED = 64  # statements kept per connection; then all are deallocated
+PREPARED = "lograph.generic_statements"  # the pooled connection's info: SQL text -> name
+_PARAMETER = re.compile(r"%\((\w+)\)s|%%")
+TICK = timedelta(microseconds=1)
+TIMESTAMP = 1  # the column of LOG_COLUMNS holding the instant
+
+
+def applies(connection: Connection, criteria: log_sql.LogCriteria) -> bool:
+    """Whether the criteria search for a needle on PostgreSQL, with no lower time bound to
+    prune the partitions."""
+    if connection.dialect.name != "postgresql" or criteria.start_time is not None:
+        return False
+    words = criteria.message_contains is not None and len(criteria.message_contains) >= TRIGRAM
+    return words or any(
+        test.operator is Operator.EQUALS and not any(key.isdigit() for key in test.path)
+        for test in criteria.metadata
+    )
+
+
+def newest_matches(
+    connection: Connection, criteria: log_sql.LogCriteria, *, limit: int
+) -> list[log_sql.LogRecord]:
+    """The first `limit` matches, newest first (timestamp, then id)."""
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    found: list[log_sql.LogRecord] = []
+    if criteria.end_time is None or criteria.end_time >= today:
+        recent = replace(criteria, start_time=today)
+        found = log_sql.find_logs(connection, recent, skip=0, limit=limit, descending=True)
+        if len(found) == limit:
+            return found
+        before = today
+    else:
+        before = criteria.end_time + TICK
+    older = replace(criteria, end_time=None)
+    return found + _generic_page(connection, older, before=before, limit=limit - len(found))
+
+
+def _generic_page(
+    connection: Connection, criteria: log_sql.LogCriteria, *, before: datetime, limit: int
+) -> list[log_sql.LogRecord]:
+    inner = log_sql.filtered(select(*log_sql.LOG_COLUMNS), criteria)
+    hits = inner.where(logs.c.timestamp < bindparam("before")).cte("hits")
+    hits = hits.prefix_with("MATERIALIZED")
+    statement = (
+        select(hits).order_by(hits.c.timestamp.desc(), hits.c.id.desc()).limit(bindparam("limit"))
+    )
+    compiled = statement.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    values = compiled.params | {"before": as_utc(before), "limit": limit}
+    names: list[str] = []
+    sql = _PARAMETER.sub(lambda found: _numbered(found, names), compiled.string)
+    name = _prepared(connection, sql)
+    placeholders = ", ".join(["%s"] * len(names))
+    parameters = tuple(values[parameter] for parameter in names)
+    rows = driver_rows(connection, f"EXECUTE {name}({placeholders})", parameters)
+    return [
+        log_sql.log_record((*row[:TIMESTAMP], as_utc(row[TIMESTAMP]), *row[TIMESTAMP + 1 :]))
+        for row in rows
+    ]
+
+
+def _numbered(found: re.Match[str], names: list[str]) -> str:
+    """psycopg2's `%(name)s` as PREPARE's `$n` (a name used twice keeps its number)."""
+    name = found[1]
+    if name is None:
+        return "%"
+    if name not in names:
+        names.append(name)
+    return f"${names.index(name) + 1}"
+
+
+def _prepared(connection: Connection, sql: str) -> str:
+    """The name this connection prepared `sql` under, preparing it the first time.
+
+    The first one also sets the session's plan_cache_mode, which only prepared statements and
+    PL/pgSQL functions read: lograph prepares nothing else, and its functions either run
+    statements without parameters (the same plan either way) or set their own mode (the
+    rollups' fold, migration 0012)."""
+    info = connection.connection.info
+    known: dict[str, str] | None = info.get(PREPARED)
+    if known is None:
+        connection.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+        known = info[PREPARED] = {}
+    name = known.get(sql)
+    if name is not None:
+        return name
+    if len(known) >= MAX_PREPARED:
+        connection.exec_driver_sql("DEALLOCATE ALL")
+        known.clear()
+    name = f"lograph_generic_{len(known) + 1}"
+    connection.exec_driver_sql(f"PREPARE {name} AS {sql}".replace("%", "%%"))
+    known[sql] = name
+    return name

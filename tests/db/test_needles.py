@@ -1,0 +1,115 @@
+"""Needle searches with no lower time bound (db/needles.py) select exactly what the statement
+built per request selects, across today, the past, the far past and the future."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, select
+
+from db import needles
+from db.levels import Level
+from db.logs import LOG_COLUMNS, LogCriteria, LogRecord, filtered, find_logs, log_record
+from db.metadata import MetadataTest, Operator
+from db.models import logs
+from tests.factories import create_logs, log_json
+
+REQUEST = MetadataTest(("request_id",), Operator.EQUALS, "r1")
+NEEDLES = [
+    LogCriteria(metadata=(REQUEST,)),
+    LogCriteria(message_contains="zeppelin"),
+    LogCriteria(message_contains="zeppelin", levels=frozenset({Level.ERROR})),
+]
+
+
+def ago(**delta: float) -> datetime:
+    return datetime.now(UTC) - timedelta(**delta)
+
+
+def needle_log(stamp: datetime | str, **overrides: Any) -> dict[str, Any]:
+    instant = stamp if isinstance(stamp, str) else stamp.isoformat()
+    body = {"message": "a zeppelin passed", "metadata_": {"request_id": "r1"}, **overrides}
+    return log_json(timestamp=instant, **body)
+
+
+@pytest.fixture
+def stored(client: TestClient) -> TestClient:
+    create_logs(
+        client,
+        needle_log(ago(minutes=1)),
+        needle_log(ago(minutes=2), level="ERROR"),
+        needle_log(ago(days=-2)),
+        needle_log(ago(days=1)),
+        needle_log(ago(days=10), level="ERROR"),
+        needle_log(ago(days=10)),
+        needle_log(ago(days=500)),
+        needle_log("0001-01-01T00:00:00+00:00", level="ERROR"),
+        needle_log("9999-12-31T23:59:59.999999+00:00"),
+        log_json(timestamp=ago(minutes=3).isoformat(), message="nothing", metadata_={}),
+        log_json(timestamp=ago(days=3).isoformat(), metadata_={"request_id": "r2"}),
+    )
+    return client
+
+
+def _built(connection: Connection, criteria: LogCriteria, limit: int) -> list[LogRecord]:
+    order = [logs.c.timestamp.desc(), logs.c.id.desc()]
+    statement = filtered(select(*LOG_COLUMNS), criteria).order_by(*order).limit(limit)
+    return [log_record(row) for row in connection.execute(statement)]
+
+
+def _both(client: TestClient, criteria: LogCriteria, limit: int) -> tuple[Any, Any, bool]:
+    """The page found, the page built, and whether it was a needle search (PostgreSQL)."""
+    db = client.app.state.runtime.db  # type: ignore[attr-defined]
+
+    def read(connection: Connection) -> tuple[list[LogRecord], list[LogRecord], bool]:
+        postgres = connection.dialect.name == "postgresql"
+        found = find_logs(connection, criteria, skip=0, limit=limit, descending=True)
+        built = _built(connection, criteria, limit)
+        return found, built, needles.applies(connection, criteria) == postgres
+
+    return client.portal.call(db.read, read)  # type: ignore[union-attr,no-any-return]
+
+
+@pytest.mark.parametrize("criteria", NEEDLES)
+@pytest.mark.parametrize("limit", [1, 3, 50])
+@pytest.mark.parametrize("end", [None, timedelta(days=5), timedelta(days=-1)])
+def test_a_needle_search_selects_what_the_built_statement_selects(
+    stored: TestClient, criteria: LogCriteria, limit: int, end: timedelta | None
+) -> None:
+    bounded = criteria if end is None else replace(criteria, end_time=ago() - end)
+    for _ in range(2):  # the second time from the statement the connection prepared
+        found, built, needle_on_postgres = _both(stored, bounded, limit)
+        assert found == built
+        assert needle_on_postgres
+        assert all(log.timestamp.utcoffset() == timedelta(0) for log in found)
+
+
+def test_a_needle_search_sees_a_partition_created_after_it_was_prepared(
+    stored: TestClient,
+) -> None:
+    criteria = LogCriteria(metadata=(REQUEST,))
+    before, _, _ = _both(stored, criteria, 50)
+    create_logs(stored, needle_log("1500-05-05T00:00:00+00:00"))  # a new year partition
+    after, built, _ = _both(stored, criteria, 50)
+    assert after == built
+    assert len(after) == len(before) + 1
+
+
+def test_other_searches_are_not_needle_searches(client: TestClient) -> None:
+    db = client.app.state.runtime.db  # type: ignore[attr-defined]
+    others = [
+        LogCriteria(message_contains="ze"),  # too short for trigrams
+        LogCriteria(metadata=(MetadataTest(("a", "0"), Operator.EQUALS, 1),)),  # key or index
+        LogCriteria(metadata=(MetadataTest(("a",), Operator.CONTAINS, "x"),)),
+        LogCriteria(message_contains="zeppelin", start_time=ago(days=1)),
+        LogCriteria(levels=frozenset({Level.ERROR})),
+    ]
+
+    def read(connection: Connection) -> list[bool]:
+        return [needles.applies(connection, criteria) for criteria in others]
+
+    assert client.portal.call(db.read, read) == [False] * len(others)  # type: ignore[union-attr]
