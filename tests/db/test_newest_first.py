@@ -1,5 +1,5 @@
-"""Needle searches with no lower time bound (db/needles.py) select exactly what the statement
-built per request selects, across today, the past, the far past and the future."""
+"""Newest-first pages with no lower time bound (db/newest_first.py) select exactly what the
+statement built per request selects, across today, the past, the far past and the future."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, select
 
-from db import needles
+from db import newest_first
 from db.levels import Level
 from db.logs import LOG_COLUMNS, LogCriteria, LogRecord, filtered, find_logs, log_record
 from db.metadata import MetadataTest, Operator
@@ -19,10 +19,13 @@ from db.models import logs
 from tests.factories import create_logs, log_json
 
 REQUEST = MetadataTest(("request_id",), Operator.EQUALS, "r1")
-NEEDLES = [
+UNBOUNDED = [
     LogCriteria(metadata=(REQUEST,)),
     LogCriteria(message_contains="zeppelin"),
     LogCriteria(message_contains="zeppelin", levels=frozenset({Level.ERROR})),
+    LogCriteria(),
+    LogCriteria(levels=frozenset({Level.ERROR})),
+    LogCriteria(message_contains="ze"),
 ]
 
 
@@ -69,22 +72,22 @@ def _both(client: TestClient, criteria: LogCriteria, limit: int) -> tuple[Any, A
         postgres = connection.dialect.name == "postgresql"
         found = find_logs(connection, criteria, skip=0, limit=limit, descending=True)
         built = _built(connection, criteria, limit)
-        return found, built, needles.applies(connection, criteria) == postgres
+        return found, built, newest_first.applies(connection, criteria) == postgres
 
     return client.portal.call(db.read, read)  # type: ignore[union-attr,no-any-return]
 
 
-@pytest.mark.parametrize("criteria", NEEDLES)
+@pytest.mark.parametrize("criteria", UNBOUNDED)
 @pytest.mark.parametrize("limit", [1, 3, 50])
 @pytest.mark.parametrize("end", [None, timedelta(days=5), timedelta(days=-1)])
-def test_a_needle_search_selects_what_the_built_statement_selects(
+def test_a_page_unbounded_below_selects_what_the_built_statement_selects(
     stored: TestClient, criteria: LogCriteria, limit: int, end: timedelta | None
 ) -> None:
     bounded = criteria if end is None else replace(criteria, end_time=ago() - end)
     for _ in range(2):  # the second time from the statement the connection prepared
-        found, built, needle_on_postgres = _both(stored, bounded, limit)
+        found, built, newest_first_on_postgres = _both(stored, bounded, limit)
         assert found == built
-        assert needle_on_postgres
+        assert newest_first_on_postgres
         assert all(log.timestamp.utcoffset() == timedelta(0) for log in found)
 
 
@@ -99,17 +102,11 @@ def test_a_needle_search_sees_a_partition_created_after_it_was_prepared(
     assert len(after) == len(before) + 1
 
 
-def test_other_searches_are_not_needle_searches(client: TestClient) -> None:
-    db = client.app.state.runtime.db  # type: ignore[attr-defined]
+def test_only_what_an_index_finds_in_each_partition_is_a_needle() -> None:
+    assert [newest_first.is_needle(criteria) for criteria in UNBOUNDED[:3]] == [True] * 3
     others = [
-        LogCriteria(message_contains="ze"),  # too short for trigrams
+        *UNBOUNDED[3:],  # no needle; too short for trigrams
         LogCriteria(metadata=(MetadataTest(("a", "0"), Operator.EQUALS, 1),)),  # key or index
         LogCriteria(metadata=(MetadataTest(("a",), Operator.CONTAINS, "x"),)),
-        LogCriteria(message_contains="zeppelin", start_time=ago(days=1)),
-        LogCriteria(levels=frozenset({Level.ERROR})),
     ]
-
-    def read(connection: Connection) -> list[bool]:
-        return [needles.applies(connection, criteria) for criteria in others]
-
-    assert client.portal.call(db.read, read) == [False] * len(others)  # type: ignore[union-attr]
+    assert [newest_first.is_needle(criteria) for criteria in others] == [False] * len(others)

@@ -1,21 +1,21 @@
-"""Newest-first searches for a needle (a metadata value, a word) with no lower time bound, on
-PostgreSQL's partitioned `logs`.
+"""Newest-first pages with no lower time bound on PostgreSQL's partitioned `logs`.
 
-Such a search reads every partition: a year makes hundreds, and planning the query over all of
-them costs far more than running it (an index probe per partition, a few milliseconds in all;
-bench/HISTORY.md). So the search runs in two parts:
+Such a page may need any partition: a year makes hundreds, and planning a query over all of
+them costs far more than running it (bench/HISTORY.md). So the page is read in two parts:
 
 1. Today and later, planned as usual: pruned to the few partitions there at planning. When
-   these hold a whole page, nothing older can be in it, and the search is done.
-2. Everything older, as a prepared statement planned once per connection with a generic plan:
-   the matches are collected first (MATERIALIZED: each partition probes its index for the
-   needle, whatever the value) and only then ordered, and partitions after the time bound are
-   pruned at run time. Planned for no value in particular, it must not be an ordered scan that
-   filters as it goes, which a rare needle would walk to the end.
+   these hold a whole page, nothing older can be in it, and the page is done: most pages
+   (every log, a level, a common word) end here.
+2. Everything older. A search for a needle, a value an index finds in each partition (a
+   metadata `equals`: its containment test uses the GIN index; `messageContains` of at least
+   three characters: trigrams), runs as a statement prepared on the connection with a generic
+   plan, planned once: the matches are collected first (MATERIALIZED: each partition probes
+   its index, whatever the value) and only then ordered, and partitions past the time bound
+   are pruned at run time. Planned for no value in particular, it must not be an ordered scan
+   that filters as it goes, which a rare needle would walk to the end. Any other page is
+   planned as usual, over the older partitions.
 
-A needle is what an index finds without a scan: a metadata `equals` (its containment test uses
-the GIN index) or `messageContains` of at least three characters (trigrams). The answer is the
-one `db.logs.find_logs` gives; the statement is only planned differently.
+The answer is the one the statement built per request gives; it is only planned differently.
 """
 
 from __future__ import annotations
@@ -40,10 +40,12 @@ TIMESTAMP = 1  # the column of LOG_COLUMNS holding the instant
 
 
 def applies(connection: Connection, criteria: log_sql.LogCriteria) -> bool:
-    """Whether the criteria search for a needle on PostgreSQL, with no lower time bound to
-    prune the partitions."""
-    if connection.dialect.name != "postgresql" or criteria.start_time is not None:
-        return False
+    """Whether the criteria leave the partitions unpruned below, on PostgreSQL."""
+    return connection.dialect.name == "postgresql" and criteria.start_time is None
+
+
+def is_needle(criteria: log_sql.LogCriteria) -> bool:
+    """Whether an index finds the criteria's matches in each partition."""
     words = criteria.message_contains is not None and len(criteria.message_contains) >= TRIGRAM
     return words or any(
         test.operator is Operator.EQUALS and not any(key.isdigit() for key in test.path)
@@ -59,14 +61,18 @@ def newest_matches(
     found: list[log_sql.LogRecord] = []
     if criteria.end_time is None or criteria.end_time >= today:
         recent = replace(criteria, start_time=today)
-        found = log_sql.find_logs(connection, recent, skip=0, limit=limit, descending=True)
+        found = log_sql.first_page(connection, recent, limit=limit, descending=True)
         if len(found) == limit:
             return found
         before = today
     else:
         before = criteria.end_time + TICK
-    older = replace(criteria, end_time=None)
-    return found + _generic_page(connection, older, before=before, limit=limit - len(found))
+    rest = limit - len(found)
+    if is_needle(criteria):
+        older = replace(criteria, end_time=None)
+        return found + _generic_page(connection, older, before=before, limit=rest)
+    older = replace(criteria, end_time=before - TICK)
+    return found + log_sql.first_page(connection, older, limit=rest, descending=True)
 
 
 def _generic_page(
