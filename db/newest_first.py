@@ -3,17 +3,18 @@
 Such a page may need any partition: a year makes hundreds, and planning a query over all of
 them costs far more than running it (bench/HISTORY.md). So the page is read in two parts:
 
-1. Today and later, planned as usual: pruned to the few partitions there at planning. When
-   these hold a whole page, nothing older can be in it, and the page is done: most pages
-   (every log, a level, a common word) end here.
+1. The newest day the page can reach (today and later, or the day of its end time), planned
+   as usual: pruned to the few partitions there at planning. When these hold a whole page,
+   nothing older can be in it, and the page is done: most pages (every log, a level, a common
+   word) end here.
 2. Everything older. A search for a needle, a value an index finds in each partition (a
    metadata `equals`: its containment test uses the GIN index; `messageContains` of at least
    three characters: trigrams), runs as a statement prepared on the connection with a generic
    plan, planned once: the matches are collected first (MATERIALIZED: each partition probes
-   its index, whatever the value) and only then ordered, and partitions past the time bound
-   are pruned at run time. Planned for no value in particular, it must not be an ordered scan
-   that filters as it goes, which a rare needle would walk to the end. Any other page is
-   planned as usual, over the older partitions.
+   its index, whatever the value) and only then bounded in time and ordered. Planned for no
+   value in particular, it must not be an ordered scan that filters as it goes, which a rare
+   needle would walk to the end. Any other page is planned as usual, over the older
+   partitions.
 
 The answer is the one the statement built per request gives; it is only planned differently.
 """
@@ -29,7 +30,8 @@ from sqlalchemy import Connection, bindparam, select
 from db import logs as log_sql
 from db.driver import driver_rows
 from db.metadata import Operator
-from db.models import as_utc, logs
+from db.models import as_utc
+from db.partition_layout import LOWEST
 
 TRIGRAM = 3  # the shortest text a trigram index finds
 MAX_PREPARED = 64  # statements kept per connection; then all are deallocated
@@ -57,32 +59,33 @@ def newest_matches(
     connection: Connection, criteria: log_sql.LogCriteria, *, limit: int
 ) -> list[log_sql.LogRecord]:
     """The first `limit` matches, newest first (timestamp, then id)."""
-    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    found: list[log_sql.LogRecord] = []
-    if criteria.end_time is None or criteria.end_time >= today:
-        recent = replace(criteria, start_time=today)
-        found = log_sql.first_page(connection, recent, limit=limit, descending=True)
-        if len(found) == limit:
-            return found
-        before = today
-    else:
-        before = criteria.end_time + TICK
+    top = datetime.now(UTC) if criteria.end_time is None else as_utc(criteria.end_time)
+    day = top.replace(hour=0, minute=0, second=0, microsecond=0)
+    recent = replace(criteria, start_time=day)
+    found = log_sql.first_page(connection, recent, limit=limit, descending=True)
+    if len(found) == limit or day == LOWEST:
+        return found
     rest = limit - len(found)
     if is_needle(criteria):
-        older = replace(criteria, end_time=None)
-        return found + _generic_page(connection, older, before=before, limit=rest)
-    older = replace(criteria, end_time=before - TICK)
+        return found + _generic_page(connection, criteria, before=day, limit=rest)
+    older = replace(criteria, end_time=day - TICK)
     return found + log_sql.first_page(connection, older, limit=rest, descending=True)
 
 
 def _generic_page(
     connection: Connection, criteria: log_sql.LogCriteria, *, before: datetime, limit: int
 ) -> list[log_sql.LogRecord]:
-    inner = log_sql.filtered(select(*log_sql.LOG_COLUMNS), criteria)
-    hits = inner.where(logs.c.timestamp < bindparam("before")).cte("hits")
+    """The needle's matches before `before` (the criteria's own time bounds aside: they only
+    apply to what the first part read). The bound is applied after the matches are collected:
+    inside, the planner would also scan each partition's time index for it."""
+    whole = replace(criteria, end_time=None)
+    hits = log_sql.filtered(select(*log_sql.LOG_COLUMNS), whole).cte("hits")
     hits = hits.prefix_with("MATERIALIZED")
     statement = (
-        select(hits).order_by(hits.c.timestamp.desc(), hits.c.id.desc()).limit(bindparam("limit"))
+        select(hits)
+        .where(hits.c.timestamp < bindparam("before"))
+        .order_by(hits.c.timestamp.desc(), hits.c.id.desc())
+        .limit(bindparam("limit"))
     )
     compiled = statement.compile(
         dialect=connection.dialect, compile_kwargs={"render_postcompile": True}

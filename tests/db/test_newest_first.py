@@ -79,11 +79,14 @@ def _both(client: TestClient, criteria: LogCriteria, limit: int) -> tuple[Any, A
 
 @pytest.mark.parametrize("criteria", UNBOUNDED)
 @pytest.mark.parametrize("limit", [1, 3, 50])
-@pytest.mark.parametrize("end", [None, timedelta(days=5), timedelta(days=-1)])
+@pytest.mark.parametrize(
+    "end", [None, timedelta(days=5), timedelta(days=-1), datetime(1, 1, 1, 5, tzinfo=UTC)]
+)
 def test_a_page_unbounded_below_selects_what_the_built_statement_selects(
-    stored: TestClient, criteria: LogCriteria, limit: int, end: timedelta | None
+    stored: TestClient, criteria: LogCriteria, limit: int, end: timedelta | datetime | None
 ) -> None:
-    bounded = criteria if end is None else replace(criteria, end_time=ago() - end)
+    end_time = ago() - end if isinstance(end, timedelta) else end
+    bounded = replace(criteria, end_time=end_time)
     for _ in range(2):  # the second time from the statement the connection prepared
         found, built, newest_first_on_postgres = _both(stored, bounded, limit)
         assert found == built
