@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from itertools import count
 
 from sqlalchemy import Connection, bindparam, select
 
@@ -34,7 +35,10 @@ from db.models import as_utc
 from db.partition_layout import LOWEST
 
 TRIGRAM = 3  # the shortest text a trigram index finds
-MAX_PREPARED = 64  # statements kept per connection; then all are deallocated
+# Statements kept per connection, the least recently used deallocated first: each holds its
+# generic plan, megabytes of it over a year of day partitions (bench/HISTORY.md).
+MAX_PREPARED = 8
+_NAMES = count(1)  # unique in the process, so on each of its connections
 PREPARED = "lograph.generic_statements"  # the pooled connection's info: SQL text -> name
 _PARAMETER = re.compile(r"%\((\w+)\)s|%%")
 TICK = timedelta(microseconds=1)
@@ -125,13 +129,12 @@ def _prepared(connection: Connection, sql: str) -> str:
     if known is None:
         connection.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
         known = info[PREPARED] = {}
-    name = known.get(sql)
-    if name is not None:
-        return name
-    if len(known) >= MAX_PREPARED:
-        connection.exec_driver_sql("DEALLOCATE ALL")
-        known.clear()
-    name = f"lograph_generic_{len(known) + 1}"
-    connection.exec_driver_sql(f"PREPARE {name} AS {sql}".replace("%", "%%"))
-    known[sql] = name
+    name = known.pop(sql, None)
+    if name is None:
+        if len(known) >= MAX_PREPARED:
+            oldest = next(iter(known))
+            connection.exec_driver_sql(f"DEALLOCATE {known.pop(oldest)}")
+        name = f"lograph_generic_{next(_NAMES)}"
+        connection.exec_driver_sql(f"PREPARE {name} AS {sql}".replace("%", "%%"))
+    known[sql] = name  # now the most recently used
     return name

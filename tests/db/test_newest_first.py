@@ -9,13 +9,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, text
 
 from db import newest_first
 from db.levels import Level
 from db.logs import LOG_COLUMNS, LogCriteria, LogRecord, filtered, find_logs, log_record
 from db.metadata import MetadataTest, Operator
 from db.models import logs
+from db.newest_first import MAX_PREPARED
 from tests.factories import create_logs, log_json
 
 REQUEST = MetadataTest(("request_id",), Operator.EQUALS, "r1")
@@ -113,3 +114,25 @@ def test_only_what_an_index_finds_in_each_partition_is_a_needle() -> None:
         LogCriteria(metadata=(MetadataTest(("a",), Operator.CONTAINS, "x"),)),
     ]
     assert [newest_first.is_needle(criteria) for criteria in others] == [False] * len(others)
+
+
+def test_a_connection_keeps_a_few_needle_statements_and_answers_past_them(
+    stored: TestClient,
+) -> None:
+    db = stored.app.state.runtime.db  # type: ignore[attr-defined]
+    shapes = [LogCriteria(metadata=(REQUEST,) * count) for count in range(1, MAX_PREPARED + 3)]
+
+    def read(connection: Connection) -> tuple[bool, int]:
+        same = all(
+            find_logs(connection, criteria, skip=0, limit=2, descending=True)
+            == _built(connection, criteria, 2)
+            for criteria in shapes * 2
+        )
+        if connection.dialect.name != "postgresql":
+            return same, 0
+        kept = connection.execute(text("SELECT count(*) FROM pg_prepared_statements"))
+        return same, kept.scalar_one()
+
+    same, kept = stored.portal.call(db.read, read)  # type: ignore[union-attr]
+    assert same
+    assert kept <= MAX_PREPARED
