@@ -232,7 +232,11 @@ def find_logs(
     if criteria.matches_nothing or limit == 0:
         return []
     if skip == 0 and descending and not by_id and newest_first.applies(connection, criteria):
-        return newest_first.newest_matches(connection, criteria, limit=limit)
+
+        def part(narrowed: LogCriteria, size: int) -> list[LogRecord]:
+            return first_page(connection, narrowed, limit=size, descending=True)
+
+        return newest_first.newest_matches(connection, criteria, limit=limit, page=part)
     if skip == 0:
         return first_page(connection, criteria, limit=limit, descending=descending, by_id=by_id)
     # Deferred join: skipping walks the index alone; only the page's rows are read in full.

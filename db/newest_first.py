@@ -22,9 +22,11 @@ The answer is the one the statement built per request gives; it is only planned 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import count
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, bindparam, select
 
@@ -43,6 +45,9 @@ PREPARED = "lograph.generic_statements"  # the pooled connection's info: SQL tex
 _PARAMETER = re.compile(r"%\((\w+)\)s|%%")
 TICK = timedelta(microseconds=1)
 TIMESTAMP = 1  # the column of LOG_COLUMNS holding the instant
+if TYPE_CHECKING:  # db.logs imports this module
+    # Reads up to so many matches of the criteria, newest first, planned as usual.
+    Page = Callable[[log_sql.LogCriteria, int], list[log_sql.LogRecord]]
 
 
 def applies(connection: Connection, criteria: log_sql.LogCriteria) -> bool:
@@ -60,20 +65,26 @@ def is_needle(criteria: log_sql.LogCriteria) -> bool:
 
 
 def newest_matches(
-    connection: Connection, criteria: log_sql.LogCriteria, *, limit: int
+    connection: Connection,
+    criteria: log_sql.LogCriteria,
+    *,
+    limit: int,
+    page: Page,
+    below: datetime | None = None,
 ) -> list[log_sql.LogRecord]:
-    """The first `limit` matches, newest first (timestamp, then id)."""
-    top = datetime.now(UTC) if criteria.end_time is None else as_utc(criteria.end_time)
+    """The first `limit` matches, newest first (timestamp, then id). `page` reads a part
+    planned as usual (the caller's statement, with its cursor if any); `below` is an instant no
+    match is after (a cursor's)."""
+    tops = [as_utc(top) for top in (criteria.end_time, below) if top is not None]
+    top = min(tops) if tops else datetime.now(UTC)
     day = top.replace(hour=0, minute=0, second=0, microsecond=0)
-    recent = replace(criteria, start_time=day)
-    found = log_sql.first_page(connection, recent, limit=limit, descending=True)
+    found = page(replace(criteria, start_time=day), limit)
     if len(found) == limit or day == LOWEST:
         return found
     rest = limit - len(found)
     if is_needle(criteria):
         return found + _generic_page(connection, criteria, before=day, limit=rest)
-    older = replace(criteria, end_time=day - TICK)
-    return found + log_sql.first_page(connection, older, limit=rest, descending=True)
+    return found + page(replace(criteria, end_time=day - TICK), rest)
 
 
 def _generic_page(

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, select, text
 
 from db import newest_first
+from db.cursors import Position, keyset_page
 from db.levels import Level
 from db.logs import LOG_COLUMNS, LogCriteria, LogRecord, filtered, find_logs, log_record
 from db.metadata import MetadataTest, Operator
@@ -136,3 +137,21 @@ def test_a_connection_keeps_a_few_needle_statements_and_answers_past_them(
     same, kept = stored.portal.call(db.read, read)  # type: ignore[union-attr]
     assert same
     assert kept <= MAX_PREPARED
+
+
+@pytest.mark.parametrize("criteria", UNBOUNDED)
+def test_cursor_pages_unbounded_below_walk_what_the_built_statement_selects(
+    stored: TestClient, criteria: LogCriteria
+) -> None:
+    db = stored.app.state.runtime.db  # type: ignore[attr-defined]
+
+    def walk(connection: Connection) -> tuple[list[LogRecord], list[LogRecord]]:
+        walked: list[LogRecord] = []
+        after = None
+        while page := keyset_page(connection, criteria, descending=True, after=after, limit=2):
+            walked += page
+            after = Position(page[-1].timestamp, page[-1].id)
+        return walked, _built(connection, criteria, 100)
+
+    walked, built = stored.portal.call(db.read, walk)  # type: ignore[union-attr]
+    assert walked == built
