@@ -46,3 +46,18 @@ def test_the_oldest_log_is_found_past_empty_partitions(client: TestClient) -> No
     assert client.delete(f"/api/v1/logs/{last['id']}").status_code == 200
     assert gql(client, STORAGE)["data"]["storage"]["oldestLog"] is None
     assert gql(client, apply)["data"]["applyRetention"]["oldestKept"] is None
+
+
+def test_a_histogram_without_start_time_begins_at_the_first_match_in_any_partition(
+    client: TestClient,
+) -> None:
+    stamps = [("0001-01-01T00:00:00+00:00", "old"), ("1999-06-01T12:00:00+00:00", "old")]
+    stamps += [("2001-03-03T00:30:00+00:00", "api"), ("2001-03-03T01:30:00+00:00", "api")]
+    create_logs(client, *[log_json(timestamp=stamp, service=name) for stamp, name in stamps])
+    window = '{service: "api", endTime: "2001-03-03T01:59:00Z"}'
+    query = f"{{ histogram(interval: HOUR, filter: {window}) {{ start count }} }}"
+    found = gql(client, query)["data"]["histogram"]
+    assert [(bucket["start"][:16], bucket["count"]) for bucket in found] == [
+        ("2001-03-03T00:00", 1),
+        ("2001-03-03T01:00", 1),
+    ]
