@@ -98,14 +98,14 @@ def _generic_page(
     hits = hits.prefix_with("MATERIALIZED")
     statement = (
         select(hits)
-        .where(hits.c.timestamp < bindparam("before"))
+        .where(hits.c.timestamp < bindparam("before", as_utc(before)))
         .order_by(hits.c.timestamp.desc(), hits.c.id.desc())
-        .limit(bindparam("limit"))
+        .limit(bindparam("limit", limit))
     )
     compiled = statement.compile(
         dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
     )
-    values = compiled.params | {"before": as_utc(before), "limit": limit}
+    values = compiled.params
     names: list[str] = []
     sql = _PARAMETER.sub(lambda found: _numbered(found, names), compiled.string)
     name = _prepared(connection, sql)
