@@ -111,7 +111,12 @@ def _generic_page(
     name = _prepared(connection, sql)
     placeholders = ", ".join(["%s"] * len(names))
     parameters = tuple(values[parameter] for parameter in names)
-    rows = driver_rows(connection, f"EXECUTE {name}({placeholders})", parameters)
+    # Without JIT: planned for no value, over every partition, the plan's cost passes JIT's
+    # threshold, and the compiling (done again at every execution) cost far more than the run.
+    try:
+        rows = driver_rows(connection, f"SET jit = off; EXECUTE {name}({placeholders})", parameters)
+    finally:
+        connection.exec_driver_sql("RESET jit")
     return [
         log_sql.log_record((*row[:TIMESTAMP], as_utc(row[TIMESTAMP]), *row[TIMESTAMP + 1 :]))
         for row in rows
