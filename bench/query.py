@@ -1,8 +1,11 @@
 """The search benchmark (issue 8): `python -m bench.query [--rows N] [--profile SECONDS]`.
 
-Creates a scratch database, migrates it by starting the app (one uvicorn worker, alerts off),
-COPYs in N logs over 30 days (bench/corpus.py), VACUUM ANALYZEs, waits for the app to fold the
-load's rollup deltas (bench/rollups.py), then measures cursor pages, metadata and text search,
+Creates a scratch database, migrates it by starting the app (one uvicorn worker, alerts and the
+pattern miner off: the miner would spend the run mining the N logs the load wrote behind the
+app's back, hundreds of CPU seconds per million, which a store receiving its logs as they come
+never has to catch up on; bench.patterns measures it), COPYs in N logs over 30 days (or
+--days; bench/corpus.py), VACUUM ANALYZEs, waits for the app to fold the load's rollup deltas
+(bench/rollups.py), then measures cursor pages, metadata and text search,
 histograms and totalCount, and the GraphQL filter query at concurrency 8 side by side with
 PostGraphile 4 + connection-filter on the same table. Measurements whose fields the app does not
 have yet are reported as not available. Prints a markdown table and saves the numbers under
@@ -19,8 +22,8 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
-from contextlib import ExitStack, closing
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,7 +45,7 @@ from bench.stats import Latency, median
 from bench.wire import Connection
 from testing.database import ScratchDatabase, scratch_database, server_version
 from testing.partitions import partitions_for
-from testing.server import Server, running_server
+from testing.server import Server, running_servers
 
 CAP = 1_000_000  # requests: the count bound of time-limited loads
 PAGE = 50
@@ -660,6 +663,14 @@ def _version(number: str) -> str:
     return f"{int(number) // 10000}.{int(number) % 10000}"
 
 
+@contextmanager
+def serving(database: ScratchDatabase) -> Iterator[Server]:
+    """One app process on the database, alerts and the pattern miner off."""
+    env = {"DATABASE_URL": database.sqlalchemy_url, "ENABLE_ALERTS": "false"}
+    with running_servers(1, env=env | {"ENABLE_PATTERNS": "false"}) as (server,):
+        yield server
+
+
 def _interrupt(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -674,7 +685,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             log_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
             database = stack.enter_context(scratch_database("lograph_query"))
             progress(f"scratch database {database.name}; starting the app (it migrates)")
-            server = stack.enter_context(running_server(database_url=database.sqlalchemy_url))
+            server = stack.enter_context(serving(database))
             metrics, notes, profiled = run(plan, database, server, stack, log_dir)
     except KeyboardInterrupt:
         progress("interrupted; servers stopped, scratch database dropped, temp folder removed")

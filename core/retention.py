@@ -23,7 +23,7 @@ from db.expiry import RetentionRun
 from db.levels import Level
 from db.models import MAX_RULE_NAME_LENGTH
 from db.retention_rules import RetentionRule
-from db.storage import StorageInfo, storage_info
+from db.storage import StorageInfo, oldest_log, storage_info
 
 MAX_SERVICES = 100
 MAX_DAYS = 1_000_000  # beyond year 9999 from any instant lograph stores
@@ -114,4 +114,4 @@ class Retention:
                 deleted += batch
                 if batch < expiry.DELETE_BATCH:
                     break
-        return RetentionRun(0, deleted, await self._db.read(expiry.oldest_kept))
+        return RetentionRun(0, deleted, await self._db.read(oldest_log))

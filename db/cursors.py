@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import BigInteger, ColumnElement, Connection, literal, select, tuple_
 
+from db import newest_first
 from db.logs import LOG_COLUMNS, LogCriteria, LogRecord, filtered, log_record
 from db.models import UTCDateTime, logs
 
@@ -35,6 +36,29 @@ def keyset_page(
     """
     if criteria.matches_nothing or limit == 0:
         return []
+    if descending and before is None and newest_first.applies(connection, criteria):
+
+        def part(narrowed: LogCriteria, size: int) -> list[LogRecord]:
+            return _page(connection, narrowed, descending=True, after=after, limit=size)
+
+        below = None if after is None else after.timestamp
+        return newest_first.newest_matches(
+            connection, criteria, limit=limit, page=part, below=below
+        )
+    return _page(
+        connection, criteria, descending=descending, after=after, before=before, limit=limit
+    )
+
+
+def _page(
+    connection: Connection,
+    criteria: LogCriteria,
+    *,
+    descending: bool,
+    after: Position | None,
+    before: Position | None = None,
+    limit: int,
+) -> list[LogRecord]:
     statement = filtered(select(*LOG_COLUMNS), criteria)
     if after is not None:
         statement = statement.where(_beyond(after, descending=descending))

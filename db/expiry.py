@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import TypeVar
 
-from sqlalchemy import Connection, delete, func, select, text, tuple_
+from sqlalchemy import Connection, delete, select, text, tuple_
 
 from db.forget import forget_assignments, forget_counts, forget_partition_assignments
 from db.models import logs
-from db.partition_layout import LOWEST
+from db.partition_layout import LOWEST, Bounds
 from db.partitions import (
     KNOWN,
     PARTITION_LOCK_KEY,
@@ -32,6 +32,7 @@ from db.partitions import (
     parse_bounds,
 )
 from db.retention_rules import RetentionRule, kept_days, longest_days
+from db.storage import oldest_log
 
 T = TypeVar("T")
 DELETE_BATCH = 5_000
@@ -90,7 +91,7 @@ def postgres_pass(
     if not take_pass_lock(connection, wait=wait):
         return None
     try:
-        dropped = drop_expired_partitions(connection, retention)
+        dropped, kept = drop_expired_partitions(connection, retention)
         deleted = 0
         for days in sorted(retention.day_counts()):
             batch = DELETE_BATCH
@@ -99,7 +100,7 @@ def postgres_pass(
                     connection, partial(delete_expired_batch, retention=retention, days=days)
                 )
                 deleted += batch
-        return RetentionRun(dropped, deleted, oldest_kept(connection))
+        return RetentionRun(dropped, deleted, oldest_log(connection, bounds=kept))
     finally:
         release_pass_lock(connection)
 
@@ -116,25 +117,29 @@ def release_pass_lock(connection: Connection) -> None:
     connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": PASS_LOCK_KEY})
 
 
-def drop_expired_partitions(connection: Connection, retention: Retention) -> int:
+def drop_expired_partitions(
+    connection: Connection, retention: Retention
+) -> tuple[int, list[Bounds]]:
     """Finish detaches a cut-short pass left pending, then detach and drop every partition
-    whose logs have all expired; how many were dropped. Outside a transaction."""
+    whose logs have all expired; how many were dropped, and the bounds of those left (one
+    listing of the partitions serves the whole pass). Outside a transaction."""
     dropped = _drop_detached(connection)
-    for partition in _in_transaction(connection, list_partitions):
+    longest = retention.longest
+    cutoff = None if longest is None else retention.cutoff(longest)
+    partitions = _in_transaction(connection, list_partitions)
+    kept: list[Bounds] = []
+    for partition in partitions:
         if partition.detach_pending:
             connection.execute(text(f"ALTER TABLE logs DETACH PARTITION {partition.name} FINALIZE"))
             _drop(connection, partition)
-            dropped += 1
-    longest = retention.longest
-    if longest is None:
-        return dropped
-    cutoff = retention.cutoff(longest)
-    for partition in _in_transaction(connection, list_partitions):
-        if partition.bounds.high <= cutoff:
+        elif cutoff is not None and partition.bounds.high <= cutoff:
             _detach_and_drop(connection, partition)
-            dropped += 1
-    KNOWN.forget(database_key(connection))
-    return dropped
+        else:
+            kept.append(partition.bounds)
+    dropped += len(partitions) - len(kept)
+    if dropped:
+        KNOWN.forget(database_key(connection))
+    return dropped, kept
 
 
 def delete_expired_batch(connection: Connection, retention: Retention, *, days: int) -> int:
@@ -168,10 +173,6 @@ def mark_for_drop(connection: Connection, partition: Partition) -> None:
     """Note on the partition, before it is detached, that it goes and which logs it held."""
     note = DROPPING + "FOR VALUES " + bounds_sql(partition.bounds)
     connection.execute(text(f"COMMENT ON TABLE {partition.name} IS :note"), {"note": note})
-
-
-def oldest_kept(connection: Connection) -> datetime | None:
-    return connection.execute(select(func.min(logs.c.timestamp))).scalar()
 
 
 def _detach_and_drop(connection: Connection, partition: Partition) -> None:

@@ -27,8 +27,10 @@ from db.models import (
     log_level_counts_minute,
     logs,
 )
+from db.partitions import KNOWN, database_key
 from db.rollups import with_deltas
 from db.stats import TICK
+from db.storage import oldest_log
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Logs per level (by its stored name) in each bucket, by the bucket's number from the origin.
@@ -62,11 +64,12 @@ def floor_to(moment: datetime, step: timedelta) -> datetime:
 
 
 def first_match(connection: Connection, criteria: LogCriteria) -> datetime | None:
-    """The oldest matching log's timestamp: where a histogram without startTime begins."""
+    """The oldest matching log's timestamp: where a histogram without startTime begins. Read
+    by the partitions this process knows: a read has no transaction to list them in."""
     if criteria.matches_nothing:
         return None
-    statement = filtered(select(logs.c.timestamp), criteria).order_by(logs.c.timestamp).limit(1)
-    return connection.execute(statement).scalar()
+    known = KNOWN.bounds(database_key(connection))
+    return oldest_log(connection, criteria, bounds=known)
 
 
 def count_by_bucket_and_level(

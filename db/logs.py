@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import psycopg2
 
-from db import pages
+from db import newest_first, pages
 from db.copy import copy_logs
 from db.forget import forget_assignments
 from db.levels import BY_NAME, Level
@@ -230,25 +230,44 @@ def find_logs(
     """One page of matching logs in a stable order (timestamp then id, or id alone)."""
     if criteria.matches_nothing or limit == 0:
         return []
-    prepared = (
-        pages.prepared_page(criteria, limit=limit, descending=descending, by_id=by_id)
-        if skip == 0
-        else None
-    )
-    if prepared is not None:
-        return [log_record(row) for row in pages.page_rows(connection, *prepared)]
-    keys = [logs.c.id] if by_id else [logs.c.timestamp, logs.c.id]
-    order = [key.desc() if descending else key.asc() for key in keys]
+    if skip == 0 and descending and not by_id and newest_first.applies(connection, criteria):
+
+        def part(narrowed: LogCriteria, size: int) -> list[LogRecord]:
+            return first_page(connection, narrowed, limit=size, descending=True)
+
+        return newest_first.newest_matches(connection, criteria, limit=limit, page=part)
     if skip == 0:
-        statement = filtered(select(*LOG_COLUMNS), criteria).order_by(*order).limit(limit)
-        return [log_record(row) for row in connection.execute(statement)]
+        return first_page(connection, criteria, limit=limit, descending=descending, by_id=by_id)
     # Deferred join: skipping walks the index alone; only the page's rows are read in full.
     # Joined by the whole key: each row is looked up in its own partition only.
+    order = _order(descending=descending, by_id=by_id)
     page = filtered(select(logs.c.id, logs.c.timestamp), criteria)
     page_ids = page.order_by(*order).offset(skip).limit(limit).subquery("page")
     same_key = and_(logs.c.id == page_ids.c.id, logs.c.timestamp == page_ids.c.timestamp)
     statement = select(*LOG_COLUMNS).join(page_ids, same_key).order_by(*order)
     return [log_record(row) for row in connection.execute(statement)]
+
+
+def first_page(
+    connection: Connection,
+    criteria: LogCriteria,
+    *,
+    limit: int,
+    descending: bool,
+    by_id: bool = False,
+) -> list[LogRecord]:
+    """The first page, from the statement prepared for the criteria's shape or one built."""
+    prepared = pages.prepared_page(criteria, limit=limit, descending=descending, by_id=by_id)
+    if prepared is not None:
+        return [log_record(row) for row in pages.page_rows(connection, *prepared)]
+    order = _order(descending=descending, by_id=by_id)
+    statement = filtered(select(*LOG_COLUMNS), criteria).order_by(*order).limit(limit)
+    return [log_record(row) for row in connection.execute(statement)]
+
+
+def _order(*, descending: bool, by_id: bool) -> list[ColumnElement[Any]]:
+    keys = [logs.c.id] if by_id else [logs.c.timestamp, logs.c.id]
+    return [key.desc() if descending else key.asc() for key in keys]
 
 
 def filtered(statement: Select[Any], criteria: LogCriteria) -> Select[Any]:

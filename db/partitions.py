@@ -65,6 +65,10 @@ class KnownBounds:
             return []
         return [instant for instant in instants if covering(known, instant) is None]
 
+    def bounds(self, database: str) -> list[Bounds]:
+        """The bounds known for the database, sorted; none when this process knows none."""
+        return self._by_database.get(database, [])
+
     def replace(self, database: str, bounds: Iterable[Bounds]) -> None:
         with self._lock:
             self._by_database[database] = sorted(bounds)
