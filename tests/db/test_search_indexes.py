@@ -43,7 +43,7 @@ def role_without_database_create(url: str) -> Iterator[str]:
 
 
 def index_names(engine: Engine) -> set[str]:
-    return {index["name"] for index in inspect(engine).get_indexes("logs")}
+    return {str(index["name"]) for index in inspect(engine).get_indexes("logs")}
 
 
 @pytest.mark.slow

@@ -38,8 +38,8 @@ def cut_once(route: WebSocketRoute) -> None:
         if edge and edge["node"]["message"].startswith("burst ") and seen["cut"] is None:
             if seen["burst"] == CUT_AT:
                 seen["cut"] = data["id"]
-                error = {"message": TOO_SLOW, "extensions": {"code": "SUBSCRIBER_TOO_SLOW"}}
-                error["extensions"]["after"] = seen["cursor"]
+                extensions = {"code": "SUBSCRIBER_TOO_SLOW", "after": seen["cursor"]}
+                error = {"message": TOO_SLOW, "extensions": extensions}
                 route.send(
                     json.dumps({"id": data["id"], "type": "next", "payload": {"errors": [error]}})
                 )
