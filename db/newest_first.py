@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, bindparam, select
 
 from db import logs as log_sql
-from db.driver import driver_rows
 from db.metadata import Operator
 from db.models import as_utc
 from db.partition_layout import LOWEST
@@ -114,7 +113,8 @@ def _generic_page(
     # Without JIT: planned for no value, over every partition, the plan's cost passes JIT's
     # threshold, and the compiling (done again at every execution) cost far more than the run.
     try:
-        rows = driver_rows(connection, f"SET jit = off; EXECUTE {name}({placeholders})", parameters)
+        sql = f"SET jit = off; EXECUTE {name}({placeholders})"
+        rows = connection.exec_driver_sql(sql, parameters).all()
     finally:
         connection.exec_driver_sql("RESET jit")
     return [
