@@ -13,7 +13,7 @@ from alerts.claims import Claims
 from alerts.coalesce import Coalescer, guarded
 from alerts.evaluation import build_alert, condition_holds
 from alerts.formats import RESEND_SECONDS
-from alerts.known import KnownStates, movable
+from alerts.known import KnownStates, Touched, touched
 from alerts.lifecycle import Transition, advance
 from alerts.new_patterns import pattern_alerts
 from alerts.notifiers import Notifier
@@ -72,8 +72,9 @@ class AlertEngine:
         # (and rule changes) ask for, each rule or the grouped rules due at once; and the
         # periodic sweep, one pass at a time, its rules one after another.
         self._evaluations: Coalescer[str] = Coalescer(self._evaluate)
-        # Grouped rules due for evaluation, evaluated together by one run (alerts/sweep.py).
-        self._grouped_due: set[str] = set()
+        # Grouped rules due for evaluation, evaluated together by one run (alerts/sweep.py),
+        # each with the groups to evaluate (None: all); requests meanwhile merge into it.
+        self._grouped_due: dict[str, Touched] = {}
         self._grouped: Coalescer[None] = Coalescer(lambda _: self._grouped_now())
         self._sweeps: Coalescer[None] = Coalescer(lambda _: self._sweep_pass())
         self._reloads: Coalescer[None] = Coalescer(lambda _: self.reload_rules())
@@ -106,17 +107,20 @@ class AlertEngine:
             tripped = self._tripwires.tripped(logs, now=datetime.now(UTC))
             # A rule cooling down is looked at by the next write or check after its cooldown.
             warm = [rule for rule in tripped if not self._cooling(rule)]
-            for rule in movable(warm, logs, self._known):
-                self._request(rule)
+            for rule, groups in touched(warm, logs, self._known):
+                self._request(rule, groups)
         except Exception:
             logger.exception("could not queue alert evaluation")  # never fail the write
 
-    def _request(self, rule: Rule) -> None:
-        """Queue the rule's evaluation: grouped rules join the next run over all of them."""
+    def _request(self, rule: Rule, groups: Touched = None) -> None:
+        """Queue the rule's evaluation: grouped rules join the next run over all of them, for
+        the `groups` given (None: all)."""
         if not together(rule):
             self._evaluations.request(rule.name)
             return
-        self._grouped_due.add(rule.name)
+        due = self._grouped_due
+        before = due.get(rule.name, frozenset())
+        due[rule.name] = None if before is None or groups is None else before | groups
         self._grouped.request(None)
 
     async def patterns_created(self, patterns: list[NewPattern]) -> None:
@@ -191,17 +195,26 @@ class AlertEngine:
 
     async def _grouped_now(self) -> None:
         """The grouped rules writes made due, together."""
-        due, self._grouped_due = self._grouped_due, set()
-        await self._together([self._rules[name] for name in sorted(due) if name in self._rules])
+        due, self._grouped_due = self._grouped_due, {}
+        rules = [self._rules[name] for name in sorted(due) if name in self._rules]
+        await self._together(rules, touched=due)
 
-    async def _together(self, rules: list[Rule]) -> None:
-        """Grouped rules in a few statements in all (alerts/sweep.py)."""
+    async def _together(
+        self, rules: list[Rule], *, touched: dict[str, Touched] | None = None
+    ) -> None:
+        """Grouped rules in a few statements in all (alerts/sweep.py), of each only the groups
+        `touched` gives it."""
         if not rules:
             return
         now = datetime.now(UTC)
         try:
             moved = await sweep_together(
-                self.db, rules, now=now, warned=self._overflowing, known=self._known
+                self.db,
+                rules,
+                now=now,
+                warned=self._overflowing,
+                known=self._known,
+                touched=touched,
             )
         except DatabaseUnavailable as error:
             database_outage.error("could not sweep the grouped alert rules: %s", error)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from alerts.coalesce import Coalescer
-from alerts.known import KnownStates, movable
+from alerts.known import KnownStates, touched
 from alerts.rules import Tripwires
 from core.rules import make_rule
 from db.alert_history import AlertState
@@ -134,7 +134,7 @@ def test_an_outage_failing_every_rule_is_logged_once_not_once_per_rule(
 
 
 @pytest.mark.parametrize("group_by", [("service",), ("level",)])
-def test_a_write_skips_a_grouped_above_rule_only_while_its_groups_all_fire(
+def test_a_write_moves_a_grouped_above_rule_only_in_its_groups_not_firing(
     group_by: tuple[str, ...],
 ) -> None:
     rule = make_rule(
@@ -148,10 +148,11 @@ def test_a_write_skips_a_grouped_above_rule_only_while_its_groups_all_fire(
     error, warn = written_log(), replace(written_log(), level=Level.WARN, service="web")
     info = replace(written_log(), level=Level.INFO, service="db")  # counts in no group
     key = ('"api"',) if group_by == ("service",) else ('"ERROR"',)
+    other = ('"web"',) if group_by == ("service",) else ('"WARN"',)
     known = KnownStates()
-    assert movable([rule], [error], known) == [rule]
+    assert touched([rule], [error, info], known) == [(rule, {key})]
     known.moved(rule, "f", Instance(AlertState.FIRING, NOW, 1, key))
-    assert movable([rule], [error, info], known) == []
-    assert movable([rule], [error, warn], known) == [rule]
+    assert touched([rule], [error, info], known) == []
+    assert touched([rule], [error, warn], known) == [(rule, {other})]
     known.moved(rule, "f", Instance(AlertState.RESOLVED, NOW, 2, key))
-    assert movable([rule], [error], known) == [rule]
+    assert touched([rule], [error], known) == [(rule, {key})]
