@@ -13,13 +13,14 @@ from alerts.claims import Claims
 from alerts.coalesce import Coalescer, guarded
 from alerts.evaluation import build_alert, condition_holds
 from alerts.formats import RESEND_SECONDS
+from alerts.grouped_runs import GroupedRuns
 from alerts.known import KnownStates, Touched, touched
 from alerts.lifecycle import Transition, advance
 from alerts.new_patterns import pattern_alerts
 from alerts.notifiers import Notifier
 from alerts.rules import Tripwires
 from alerts.seeding import seed_once
-from alerts.sweep import sweep_together, together
+from alerts.sweep import together
 from broker.bus import Bus
 from broker.hub import Hub
 from broker.redis_link import RedisLink
@@ -72,16 +73,19 @@ class AlertEngine:
         # (and rule changes) ask for, each rule or the grouped rules due at once; and the
         # periodic sweep, one pass at a time, its rules one after another.
         self._evaluations: Coalescer[str] = Coalescer(self._evaluate)
-        # Grouped rules due for evaluation, evaluated together by one run (alerts/sweep.py),
-        # each with the groups to evaluate (None: all); requests meanwhile merge into it.
-        self._grouped_due: dict[str, Touched] = {}
-        self._grouped: Coalescer[None] = Coalescer(lambda _: self._grouped_now())
         self._sweeps: Coalescer[None] = Coalescer(lambda _: self._sweep_pass())
         self._reloads: Coalescer[None] = Coalescer(lambda _: self.reload_rules())
         self._rules: dict[str, Rule] = {}
         self._tripwires = Tripwires(())
         self._known = KnownStates()  # the grouped rules' instances, for writes to skip some
         self._overflowing: set[str] = set()  # grouped rules beyond MAX_GROUPS, warned about
+        self._grouped = GroupedRuns(
+            db=db,
+            rules=lambda: self._rules,
+            known=self._known,
+            warned=self._overflowing,
+            moved=self._moved,
+        )
         self._ticker: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -94,7 +98,7 @@ class AlertEngine:
     async def stop(self) -> None:
         await stop_task(self._ticker)
         await self._evaluations.cancel()
-        await self._grouped.cancel()
+        await self._grouped.lane.cancel()
         await self._sweeps.cancel()
         await self._reloads.cancel()
         await self._notifier.close()
@@ -118,10 +122,7 @@ class AlertEngine:
         if not together(rule):
             self._evaluations.request(rule.name)
             return
-        due = self._grouped_due
-        before = due.get(rule.name, frozenset())
-        due[rule.name] = None if before is None or groups is None else before | groups
-        self._grouped.request(None)
+        self._grouped.request(rule, groups)
 
     async def patterns_created(self, patterns: list[NewPattern]) -> None:
         """The miner's hook, called once across processes per new pattern: fire the new-pattern
@@ -163,7 +164,7 @@ class AlertEngine:
 
     async def settled(self) -> None:
         """Wait until every queued evaluation has finished (tests and benchmarks)."""
-        lanes = (self._evaluations, self._grouped, self._sweeps)
+        lanes = (self._evaluations, self._grouped.lane, self._sweeps)
         while any(lane.busy for lane in lanes):
             for lane in lanes:
                 await lane.idle()
@@ -188,43 +189,10 @@ class AlertEngine:
         a write's evaluation, in its own lane, runs beside it. A rule the write lane evaluates
         meanwhile is safe twice over: claims and instance versions let one evaluation record."""
         rules = list(self._rules.values())
-        await self._together([rule for rule in rules if together(rule)])
+        await self._grouped.run([rule for rule in rules if together(rule)])
         for rule in rules:
             if not together(rule):
                 await guarded(self._evaluate, rule.name)
-
-    async def _grouped_now(self) -> None:
-        """The grouped rules writes made due, together."""
-        due, self._grouped_due = self._grouped_due, {}
-        rules = [self._rules[name] for name in sorted(due) if name in self._rules]
-        await self._together(rules, touched=due)
-
-    async def _together(
-        self, rules: list[Rule], *, touched: dict[str, Touched] | None = None
-    ) -> None:
-        """Grouped rules in a few statements in all (alerts/sweep.py), of each only the groups
-        `touched` gives it."""
-        if not rules:
-            return
-        now = datetime.now(UTC)
-        try:
-            moved = await sweep_together(
-                self.db,
-                rules,
-                now=now,
-                warned=self._overflowing,
-                known=self._known,
-                touched=touched,
-            )
-        except DatabaseUnavailable as error:
-            database_outage.error("could not sweep the grouped alert rules: %s", error)
-            return
-        except Exception:
-            logger.exception("could not sweep the grouped alert rules")
-            return
-        for rule, transition in moved:
-            reaches = _reaches_receivers(transition)
-            await self._deliver(transition.record, rule=rule, to_receivers=reaches)
 
     async def push_firing(self) -> None:
         """Push every FIRING instance to Alertmanager again, as it expects of a sender; every
@@ -259,8 +227,7 @@ class AlertEngine:
         if rule.lifecycle:
             now = datetime.now(UTC)
             for transition in await advance(self.db, rule, now=now, warned=self._overflowing):
-                reaches = _reaches_receivers(transition)
-                await self._deliver(transition.record, rule=rule, to_receivers=reaches)
+                await self._moved(rule, transition)
             return
         await self._fire_once(rule)
 
@@ -273,6 +240,11 @@ class AlertEngine:
         if not await self._claims.claim(name, cooldown_seconds=rule.cooldown_seconds):
             return
         await self._record(await build_alert(self.db, rule, now=now), rule=rule)
+
+    async def _moved(self, rule: Rule, transition: Transition) -> None:
+        """An instance this process moved: receivers hear of it if it fired or ended."""
+        reaches = _reaches_receivers(transition)
+        await self._deliver(transition.record, rule=rule, to_receivers=reaches)
 
     async def _record(self, alert: NewAlert, *, rule: Rule) -> None:
         """Store a one-shot firing in history, then tell everyone."""

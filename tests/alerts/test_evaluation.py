@@ -150,9 +150,9 @@ def test_a_write_moves_a_grouped_above_rule_only_in_its_groups_not_firing(
     key = ('"api"',) if group_by == ("service",) else ('"ERROR"',)
     other = ('"web"',) if group_by == ("service",) else ('"WARN"',)
     known = KnownStates()
-    assert touched([rule], [error, info], known) == [(rule, {key})]
+    assert touched([rule], [error, info], known) == [(rule, frozenset({key}))]
     known.moved(rule, "f", Instance(AlertState.FIRING, NOW, 1, key))
     assert touched([rule], [error, info], known) == []
-    assert touched([rule], [error, warn], known) == [(rule, {other})]
+    assert touched([rule], [error, warn], known) == [(rule, frozenset({other}))]
     known.moved(rule, "f", Instance(AlertState.RESOLVED, NOW, 2, key))
-    assert touched([rule], [error], known) == [(rule, {key})]
+    assert touched([rule], [error], known) == [(rule, frozenset({key}))]
