@@ -38,7 +38,9 @@ class KnownStates:
         self._instances: dict[str, dict[GroupKey, Instance]] = {}
         self._groups: dict[tuple[str, str], GroupKey] = {}  # (rule, fingerprint): its group
         self._firing: dict[str, set[GroupKey]] = {}  # derived: each rule's FIRING groups
-        self._counted: dict[str, int] = {}  # groups with logs in the last count of them all
+        # Each rule's groups with logs in its last whole count, and those counted since: at
+        # least its groups in the window (more once some leave it).
+        self._counted: dict[str, set[GroupKey]] = {}
 
     def saw(self, rule: Rule, instances: Mapping[str, Instance]) -> None:
         """A read of the rule's instances, by fingerprint."""
@@ -72,18 +74,22 @@ class KnownStates:
         self._instances = {name: one for name, one in self._instances.items() if name in kept}
         self._groups = {pair: key for pair, key in self._groups.items() if pair[0] in kept}
         self._firing = {name: keys for name, keys in self._firing.items() if name in kept}
-        self._counted = {name: n for name, n in self._counted.items() if name in kept}
+        self._counted = {name: keys for name, keys in self._counted.items() if name in kept}
 
-    def counted(self, rule: str, groups: int) -> None:
-        """A count of all the rule's groups found this many with logs in the window."""
-        self._counted[rule] = groups
+    def counted(self, rule: str, groups: Iterable[GroupKey], *, whole: bool) -> None:
+        """The groups a count found with logs: of all the rule's groups (`whole`), or of some."""
+        if whole:
+            self._counted[rule] = set(groups)
+        elif rule in self._counted:
+            self._counted[rule].update(groups)
 
-    def few_groups(self, rule: str, touched: int) -> bool:
-        """Whether the rule's groups, as last counted, plus `touched` new ones, stay within
+    def few_groups(self, rule: str, touched: Iterable[GroupKey]) -> bool:
+        """Whether the rule's groups as counted here, with the touched ones, stay within
         MAX_GROUPS: then counting only the touched groups cannot change which groups are
-        evaluated (never counted yet: not known)."""
+        evaluated (never counted whole yet: not known). Groups only other processes wrote
+        are not seen until the next whole count (the periodic sweep's)."""
         counted = self._counted.get(rule)
-        return counted is not None and counted + touched <= MAX_GROUPS
+        return counted is not None and len(counted.union(touched)) <= MAX_GROUPS
 
     def firing(self, rule: str) -> set[GroupKey]:
         """The rule's groups known FIRING."""

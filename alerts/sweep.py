@@ -62,7 +62,7 @@ async def sweep_together(
     for rule in rules:
         sets[rule.group_by].append(rule)
         groups = (touched or {}).get(rule.name)
-        if groups is not None and known.few_groups(rule.name, len(groups)):
+        if groups is not None and known.few_groups(rule.name, groups):
             only[rule.name] = groups
     names = [rule.name for rule in rules]
     instances = await db.read_primary(
@@ -75,8 +75,7 @@ async def sweep_together(
         by_group = {one.group_key: one for one in instances.get(rule.name, {}).values()}
         if rule.name in only:
             by_group = {key: one for key, one in by_group.items() if key in only[rule.name]}
-        else:
-            known.counted(rule.name, len(counted[rule.name]))
+        known.counted(rule.name, counted[rule.name], whole=rule.name not in only)
         holding = _holding(rule, counted[rule.name], by_group, now=now, warned=warned)
         counts = counted[rule.name]
         for one in await apply(db, rule, holding, by_group, now=now, counts=counts):

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from alerts.coalesce import Coalescer
+from alerts.groups import MAX_GROUPS
 from alerts.known import KnownStates, touched
 from alerts.rules import Tripwires
 from core.rules import make_rule
@@ -156,3 +157,15 @@ def test_a_write_moves_a_grouped_above_rule_only_in_its_groups_not_firing(
     assert touched([rule], [error, warn], known) == [(rule, frozenset({other}))]
     known.moved(rule, "f", Instance(AlertState.RESOLVED, NOW, 2, key))
     assert touched([rule], [error], known) == [(rule, frozenset({key}))]
+
+
+def test_a_write_counts_only_its_groups_while_those_known_stay_within_max_groups() -> None:
+    keys = [(f'"s{index}"',) for index in range(MAX_GROUPS + 1)]
+    known = KnownStates()
+    assert not known.few_groups("r", keys[:1])  # never counted whole here
+    known.counted("r", keys[:99], whole=True)
+    assert known.few_groups("r", keys[98:100])
+    known.counted("r", keys[99:100], whole=False)  # a write's count found a new group
+    assert not known.few_groups("r", keys[100:])  # 101: which 100 depends on every count
+    known.counted("r", keys[:1], whole=True)  # the others left the window
+    assert known.few_groups("r", keys[100:])
