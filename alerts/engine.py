@@ -13,13 +13,14 @@ from alerts.claims import Claims
 from alerts.coalesce import Coalescer, guarded
 from alerts.evaluation import build_alert, condition_holds
 from alerts.formats import RESEND_SECONDS
-from alerts.known import KnownStates, movable
+from alerts.grouped_runs import GroupedRuns
+from alerts.known import KnownStates, Touched, touched
 from alerts.lifecycle import Transition, advance
 from alerts.new_patterns import pattern_alerts
 from alerts.notifiers import Notifier
 from alerts.rules import Tripwires
 from alerts.seeding import seed_once
-from alerts.sweep import sweep_together, together
+from alerts.sweep import together
 from broker.bus import Bus
 from broker.hub import Hub
 from broker.redis_link import RedisLink
@@ -72,15 +73,19 @@ class AlertEngine:
         # (and rule changes) ask for, each rule or the grouped rules due at once; and the
         # periodic sweep, one pass at a time, its rules one after another.
         self._evaluations: Coalescer[str] = Coalescer(self._evaluate)
-        # Grouped rules due for evaluation, evaluated together by one run (alerts/sweep.py).
-        self._grouped_due: set[str] = set()
-        self._grouped: Coalescer[None] = Coalescer(lambda _: self._grouped_now())
         self._sweeps: Coalescer[None] = Coalescer(lambda _: self._sweep_pass())
         self._reloads: Coalescer[None] = Coalescer(lambda _: self.reload_rules())
         self._rules: dict[str, Rule] = {}
         self._tripwires = Tripwires(())
         self._known = KnownStates()  # the grouped rules' instances, for writes to skip some
         self._overflowing: set[str] = set()  # grouped rules beyond MAX_GROUPS, warned about
+        self._grouped = GroupedRuns(
+            db=db,
+            rules=lambda: self._rules,
+            known=self._known,
+            warned=self._overflowing,
+            moved=self._moved,
+        )
         self._ticker: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -93,7 +98,7 @@ class AlertEngine:
     async def stop(self) -> None:
         await stop_task(self._ticker)
         await self._evaluations.cancel()
-        await self._grouped.cancel()
+        await self._grouped.lane.cancel()
         await self._sweeps.cancel()
         await self._reloads.cancel()
         await self._notifier.close()
@@ -106,18 +111,18 @@ class AlertEngine:
             tripped = self._tripwires.tripped(logs, now=datetime.now(UTC))
             # A rule cooling down is looked at by the next write or check after its cooldown.
             warm = [rule for rule in tripped if not self._cooling(rule)]
-            for rule in movable(warm, logs, self._known):
-                self._request(rule)
+            for rule, groups in touched(warm, logs, self._known):
+                self._request(rule, groups)
         except Exception:
             logger.exception("could not queue alert evaluation")  # never fail the write
 
-    def _request(self, rule: Rule) -> None:
-        """Queue the rule's evaluation: grouped rules join the next run over all of them."""
+    def _request(self, rule: Rule, groups: Touched = None) -> None:
+        """Queue the rule's evaluation: grouped rules join the next run over all of them, for
+        the `groups` given (None: all)."""
         if not together(rule):
             self._evaluations.request(rule.name)
             return
-        self._grouped_due.add(rule.name)
-        self._grouped.request(None)
+        self._grouped.request(rule, groups)
 
     async def patterns_created(self, patterns: list[NewPattern]) -> None:
         """The miner's hook, called once across processes per new pattern: fire the new-pattern
@@ -159,7 +164,7 @@ class AlertEngine:
 
     async def settled(self) -> None:
         """Wait until every queued evaluation has finished (tests and benchmarks)."""
-        lanes = (self._evaluations, self._grouped, self._sweeps)
+        lanes = (self._evaluations, self._grouped.lane, self._sweeps)
         while any(lane.busy for lane in lanes):
             for lane in lanes:
                 await lane.idle()
@@ -184,34 +189,10 @@ class AlertEngine:
         a write's evaluation, in its own lane, runs beside it. A rule the write lane evaluates
         meanwhile is safe twice over: claims and instance versions let one evaluation record."""
         rules = list(self._rules.values())
-        await self._together([rule for rule in rules if together(rule)])
+        await self._grouped.run([rule for rule in rules if together(rule)])
         for rule in rules:
             if not together(rule):
                 await guarded(self._evaluate, rule.name)
-
-    async def _grouped_now(self) -> None:
-        """The grouped rules writes made due, together."""
-        due, self._grouped_due = self._grouped_due, set()
-        await self._together([self._rules[name] for name in sorted(due) if name in self._rules])
-
-    async def _together(self, rules: list[Rule]) -> None:
-        """Grouped rules in a few statements in all (alerts/sweep.py)."""
-        if not rules:
-            return
-        now = datetime.now(UTC)
-        try:
-            moved = await sweep_together(
-                self.db, rules, now=now, warned=self._overflowing, known=self._known
-            )
-        except DatabaseUnavailable as error:
-            database_outage.error("could not sweep the grouped alert rules: %s", error)
-            return
-        except Exception:
-            logger.exception("could not sweep the grouped alert rules")
-            return
-        for rule, transition in moved:
-            reaches = _reaches_receivers(transition)
-            await self._deliver(transition.record, rule=rule, to_receivers=reaches)
 
     async def push_firing(self) -> None:
         """Push every FIRING instance to Alertmanager again, as it expects of a sender; every
@@ -246,8 +227,7 @@ class AlertEngine:
         if rule.lifecycle:
             now = datetime.now(UTC)
             for transition in await advance(self.db, rule, now=now, warned=self._overflowing):
-                reaches = _reaches_receivers(transition)
-                await self._deliver(transition.record, rule=rule, to_receivers=reaches)
+                await self._moved(rule, transition)
             return
         await self._fire_once(rule)
 
@@ -260,6 +240,11 @@ class AlertEngine:
         if not await self._claims.claim(name, cooldown_seconds=rule.cooldown_seconds):
             return
         await self._record(await build_alert(self.db, rule, now=now), rule=rule)
+
+    async def _moved(self, rule: Rule, transition: Transition) -> None:
+        """An instance this process moved: receivers hear of it if it fired or ended."""
+        reaches = _reaches_receivers(transition)
+        await self._deliver(transition.record, rule=rule, to_receivers=reaches)
 
     async def _record(self, alert: NewAlert, *, rule: Rule) -> None:
         """Store a one-shot firing in history, then tell everyone."""

@@ -1,6 +1,8 @@
 """What this process last saw of the grouped rules' instances, so that a write skips the rules
 it cannot move: new logs only add to an ABOVE rule's counts, so a group whose instance is
 FIRING stays FIRING, and its end is found by the periodic sweep (as it is when no log comes).
+Likewise a write can move only the groups it counts in: the run it asks for counts those alone
+(alerts/sweep.py), and the others' ends, again, are the sweep's to find.
 
 Knowledge comes from the instances each grouped evaluation reads and the changes this process
 makes (newer versions win); another process's change makes it forget that instance, so that
@@ -12,11 +14,13 @@ began earlier. Nothing is recorded from it, so exactly-once never depends on it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from operator import attrgetter
 from typing import Any
 
 import orjson
 
+from alerts.groups import MAX_GROUPS
 from alerts.sweep import together
 from core.rule_criteria import rule_matching
 from db.alert_groups import GroupKey
@@ -34,6 +38,9 @@ class KnownStates:
         self._instances: dict[str, dict[GroupKey, Instance]] = {}
         self._groups: dict[tuple[str, str], GroupKey] = {}  # (rule, fingerprint): its group
         self._firing: dict[str, set[GroupKey]] = {}  # derived: each rule's FIRING groups
+        # Each rule's groups with logs in its last whole count, and those counted since: at
+        # least its groups in the window (more once some leave it).
+        self._counted: dict[str, set[GroupKey]] = {}
 
     def saw(self, rule: Rule, instances: Mapping[str, Instance]) -> None:
         """A read of the rule's instances, by fingerprint."""
@@ -67,21 +74,47 @@ class KnownStates:
         self._instances = {name: one for name, one in self._instances.items() if name in kept}
         self._groups = {pair: key for pair, key in self._groups.items() if pair[0] in kept}
         self._firing = {name: keys for name, keys in self._firing.items() if name in kept}
+        self._counted = {name: keys for name, keys in self._counted.items() if name in kept}
+
+    def counted(self, rule: str, groups: Iterable[GroupKey], *, whole: bool) -> None:
+        """The groups a count found with logs: of all the rule's groups (`whole`), or of some."""
+        if whole:
+            self._counted[rule] = set(groups)
+        elif rule in self._counted:
+            self._counted[rule].update(groups)
+
+    def few_groups(self, rule: str, touched: Iterable[GroupKey]) -> bool:
+        """Whether the rule's groups as counted here, with the touched ones, stay within
+        MAX_GROUPS: then counting only the touched groups cannot change which groups are
+        evaluated (never counted whole yet: not known). Groups only other processes wrote
+        are not seen until the next whole count (the periodic sweep's)."""
+        counted = self._counted.get(rule)
+        return counted is not None and len(counted.union(touched)) <= MAX_GROUPS
 
     def firing(self, rule: str) -> set[GroupKey]:
         """The rule's groups known FIRING."""
         return self._firing.get(rule, set())
 
 
-def movable(rules: Sequence[Rule], logs: Sequence[LogRecord], known: KnownStates) -> list[Rule]:
-    """Of the rules new logs tripped, those the logs may move: not a grouped ABOVE rule whose
-    every group they count in is FIRING already."""
+Touched = frozenset[GroupKey] | None  # the groups a write may move in; None: every group
+
+
+def touched(
+    rules: Sequence[Rule], logs: Sequence[LogRecord], known: KnownStates
+) -> list[tuple[Rule, Touched]]:
+    """Of the rules new logs tripped, those the logs may move, each grouped one (`together`)
+    with the only groups they may move it in: those the logs count in, less, for ABOVE, the
+    ones FIRING already. A grouped rule with none is left out."""
     written = WrittenGroups(logs)
-    return [
-        rule
-        for rule in rules
-        if not (together(rule) and written.all_firing(rule, rule_matching(rule), known))
-    ]
+    moved: list[tuple[Rule, Touched]] = []
+    for rule in rules:
+        if not together(rule):
+            moved.append((rule, None))
+            continue
+        groups = written.moving(rule, rule_matching(rule), known)
+        if groups:
+            moved.append((rule, groups))
+    return moved
 
 
 class WrittenGroups:
@@ -94,14 +127,13 @@ class WrittenGroups:
         self._counted: dict[tuple[int, tuple[str, ...], GroupKey], bool] = {}
         self._asked: list[LogCriteria] = []  # alive while their id() keys `_counted`
 
-    def all_firing(self, rule: Rule, criteria: LogCriteria, known: KnownStates) -> bool:
-        """Whether every group of this ABOVE rule the logs count in is FIRING already (the
-        logs' times are not looked at: more groups, never fewer)."""
-        if rule.condition is not Condition.ABOVE:
-            return False
-        groups = self._groups_of(rule.group_by)
-        others = groups.keys() - known.firing(rule.name)
-        return not any(self._counts_in(criteria, rule.group_by, key) for key in others)
+    def moving(self, rule: Rule, criteria: LogCriteria, known: KnownStates) -> frozenset[GroupKey]:
+        """The groups the logs count in, less an ABOVE rule's FIRING ones (the logs' times
+        are not looked at: more groups, never fewer)."""
+        groups: AbstractSet[GroupKey] = self._groups_of(rule.group_by).keys()
+        if rule.condition is Condition.ABOVE:
+            groups = groups - known.firing(rule.name)
+        return frozenset(key for key in groups if self._counts_in(criteria, rule.group_by, key))
 
     def _counts_in(self, criteria: LogCriteria, group_by: tuple[str, ...], key: GroupKey) -> bool:
         asked = (id(criteria), group_by, key)

@@ -5,12 +5,18 @@ the same scan), rather than two reads per rule.
 Only lifecycle ABOVE and BELOW rules grouped by `service` or by `level` go this way (their
 groups are few, so one scan can count them all for every rule); the rest are evaluated one by
 one as before. The instances then move exactly as one rule's evaluation moves them.
+
+A run a write asked for counts, of each rule, only the groups the write may move it in
+(alerts/known.py: `touched`), through the grouping column's index, rather than every log of
+the window; the other groups are left as they are until the sweep. It counts all of them when
+the rule has never been counted whole here, or when its groups might then exceed MAX_GROUPS
+(which groups are evaluated would depend on the others' counts).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -27,7 +33,7 @@ from db.alert_rules import Condition, Rule
 from db.engine import Database
 
 if TYPE_CHECKING:  # alerts.known asks `together` which rules it may skip
-    from alerts.known import KnownStates
+    from alerts.known import KnownStates, Touched
 
 COLUMN_GROUPS = (("service",), ("level",))
 GroupBy = tuple[str, ...]
@@ -40,22 +46,36 @@ def together(rule: Rule) -> bool:
 
 
 async def sweep_together(
-    db: Database, rules: Sequence[Rule], *, now: datetime, warned: set[str], known: KnownStates
+    db: Database,
+    rules: Sequence[Rule],
+    *,
+    now: datetime,
+    warned: set[str],
+    known: KnownStates,
+    touched: Mapping[str, Touched] | None = None,
 ) -> list[tuple[Rule, Transition]]:
     """Evaluate the rules (each `together`) at `now`; the changes this process recorded.
-    `known` learns every instance read and changed."""
+    `known` learns every instance read and changed. `touched`: each rule's only groups to
+    evaluate (None or absent: all)."""
     sets: dict[GroupBy, list[Rule]] = defaultdict(list)
+    only: dict[str, frozenset[GroupKey]] = {}
     for rule in rules:
         sets[rule.group_by].append(rule)
+        groups = (touched or {}).get(rule.name)
+        if groups is not None and known.few_groups(rule.name, groups):
+            only[rule.name] = groups
     names = [rule.name for rule in rules]
     instances = await db.read_primary(
         lambda connection: alert_instances.of_rules(connection, rules=names)
     )
-    counted = await db.read_primary(lambda connection: _count_sets(connection, sets, now=now))
+    counted = await db.read_primary(lambda connection: _count_sets(connection, sets, only, now=now))
     transitions = []
     for rule in rules:
         known.saw(rule, instances.get(rule.name, {}))
         by_group = {one.group_key: one for one in instances.get(rule.name, {}).values()}
+        if rule.name in only:
+            by_group = {key: one for key, one in by_group.items() if key in only[rule.name]}
+        known.counted(rule.name, counted[rule.name], whole=rule.name not in only)
         holding = _holding(rule, counted[rule.name], by_group, now=now, warned=warned)
         counts = counted[rule.name]
         for one in await apply(db, rule, holding, by_group, now=now, counts=counts):
@@ -79,15 +99,38 @@ def _holding(
 
 
 def _count_sets(
-    connection: Connection, sets: dict[GroupBy, list[Rule]], *, now: datetime
+    connection: Connection,
+    sets: dict[GroupBy, list[Rule]],
+    only: Mapping[str, frozenset[GroupKey]],
+    *,
+    now: datetime,
 ) -> dict[str, dict[GroupKey, int]]:
-    """Each rule's count per group: one statement per grouping, whatever the windows."""
+    """Each rule's count per group: one statement per grouping, whatever the windows, and one
+    more over just the touched groups for the rules in `only`."""
     counted: dict[str, dict[GroupKey, int]] = {}
     for group_by, members in sets.items():
-        windows = [
-            (counted_matching(rule), now - timedelta(seconds=rule.window_seconds))
-            for rule in members
-        ]
-        found = count_groups_together(connection, windows, group_by, end=now)
-        counted.update(zip((rule.name for rule in members), found, strict=True))
+        whole = [rule for rule in members if rule.name not in only]
+        counted.update(_count(connection, whole, group_by, now=now))
+        narrowed = [rule for rule in members if rule.name in only]
+        within = frozenset().union(*(only[rule.name] for rule in narrowed))
+        for name, found in _count(connection, narrowed, group_by, now=now, within=within):
+            counted[name] = {key: n for key, n in found.items() if key in only[name]}
     return counted
+
+
+def _count(
+    connection: Connection,
+    rules: Sequence[Rule],
+    group_by: GroupBy,
+    *,
+    now: datetime,
+    within: frozenset[GroupKey] | None = None,
+) -> list[tuple[str, dict[GroupKey, int]]]:
+    """The rules' counts per group (of the groups `within`, if given) in one statement."""
+    if not rules:
+        return []
+    windows = [
+        (counted_matching(rule), now - timedelta(seconds=rule.window_seconds)) for rule in rules
+    ]
+    found = count_groups_together(connection, windows, group_by, end=now, within=within)
+    return list(zip((rule.name for rule in rules), found, strict=True))

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from alerts.coalesce import Coalescer
-from alerts.known import KnownStates, movable
+from alerts.groups import MAX_GROUPS
+from alerts.known import KnownStates, touched
 from alerts.rules import Tripwires
 from core.rules import make_rule
 from db.alert_history import AlertState
@@ -134,7 +135,7 @@ def test_an_outage_failing_every_rule_is_logged_once_not_once_per_rule(
 
 
 @pytest.mark.parametrize("group_by", [("service",), ("level",)])
-def test_a_write_skips_a_grouped_above_rule_only_while_its_groups_all_fire(
+def test_a_write_moves_a_grouped_above_rule_only_in_its_groups_not_firing(
     group_by: tuple[str, ...],
 ) -> None:
     rule = make_rule(
@@ -148,10 +149,23 @@ def test_a_write_skips_a_grouped_above_rule_only_while_its_groups_all_fire(
     error, warn = written_log(), replace(written_log(), level=Level.WARN, service="web")
     info = replace(written_log(), level=Level.INFO, service="db")  # counts in no group
     key = ('"api"',) if group_by == ("service",) else ('"ERROR"',)
+    other = ('"web"',) if group_by == ("service",) else ('"WARN"',)
     known = KnownStates()
-    assert movable([rule], [error], known) == [rule]
+    assert touched([rule], [error, info], known) == [(rule, frozenset({key}))]
     known.moved(rule, "f", Instance(AlertState.FIRING, NOW, 1, key))
-    assert movable([rule], [error, info], known) == []
-    assert movable([rule], [error, warn], known) == [rule]
+    assert touched([rule], [error, info], known) == []
+    assert touched([rule], [error, warn], known) == [(rule, frozenset({other}))]
     known.moved(rule, "f", Instance(AlertState.RESOLVED, NOW, 2, key))
-    assert movable([rule], [error], known) == [rule]
+    assert touched([rule], [error], known) == [(rule, frozenset({key}))]
+
+
+def test_a_write_counts_only_its_groups_while_those_known_stay_within_max_groups() -> None:
+    keys = [(f'"s{index}"',) for index in range(MAX_GROUPS + 1)]
+    known = KnownStates()
+    assert not known.few_groups("r", keys[:1])  # never counted whole here
+    known.counted("r", keys[:99], whole=True)
+    assert known.few_groups("r", keys[98:100])
+    known.counted("r", keys[99:100], whole=False)  # a write's count found a new group
+    assert not known.few_groups("r", keys[100:])  # 101: which 100 depends on every count
+    known.counted("r", keys[:1], whole=True)  # the others left the window
+    assert known.few_groups("r", keys[100:])

@@ -180,3 +180,24 @@ def test_bad_group_by_is_refused_naming_the_field(
     rule = {"name": "r", "service": "api", "threshold": 1, "windowSeconds": 60, "lifecycle": True}
     assert_refused(client, {**rule, **fields}, field=field, reason=reason)
     assert history(client) == []
+
+
+def test_a_write_evaluates_only_the_groups_it_counts_in(client: TestClient) -> None:
+    grouped_rule(client, groupBy=["service"])
+    created = write_logs(client, 2, service="a")
+    delete_logs(client, created)  # a holds no more, but only the sweep looks at a now
+    write_logs(client, 2, service="b")  # counts b alone: b fires, a is left FIRING
+    write_logs(client, 1, service="c")  # c's one log: below the threshold, no instance
+    assert [(c["state"], c["labels"]["service"]) for c in changes(client)] == [
+        ("FIRING", "a"),
+        ("FIRING", "b"),
+    ]
+    assert changes(client)[1]["count"] == 2
+    sweep(client)  # every group: a resolves, b still holds
+    write_logs(client, 1, service="c")  # c's second log fires it, from a count of c alone
+    assert [(c["state"], c["labels"]["service"], c["count"]) for c in changes(client)] == [
+        ("FIRING", "a", 2),
+        ("FIRING", "b", 2),
+        ("RESOLVED", "a", 0),
+        ("FIRING", "c", 2),
+    ]
