@@ -48,7 +48,7 @@ run: $(STAMP) $(UI_STAMP)  # the app applies pending migrations as it starts
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy $(PACKAGES)
+	$(BIN)/mypy $(PACKAGES) tests
 
 format: setup
 	$(BIN)/ruff check --fix .

@@ -64,8 +64,11 @@ def test_no_route_dependency_hops_to_a_thread() -> None:
     """FastAPI runs a plain `def` dependency in anyio's thread pool: a thread hop per request
     for what is a lookup (it was a quarter of a single create's CPU)."""
     routes = iter_route_contexts(create_app(app_settings()).routes)
-    dependants = [(route.path, getattr(route, "dependant", None)) for route in routes]
-    dependants = [(path, dependant) for path, dependant in dependants if dependant]
+    dependants: list[tuple[str, Dependant]] = [
+        (str(route.path), dependant)
+        for route in routes
+        if (dependant := getattr(route, "dependant", None)) is not None
+    ]
     assert any(path == "/api/v1/logs/" for path, _ in dependants)
     sync_calls = {
         f"{path}: {call.__qualname__}"

@@ -68,9 +68,10 @@ def run_curl(client: TestClient, command: str) -> httpx.Response:
         if option == "--data-urlencode"
         for name, value in [pair.split("=", 1)]
     ]
-    return client.request(
+    response: httpx.Response = client.request(
         method, url.removeprefix(BASE_URL), content=body, headers=headers, params=params
     )
+    return response
 
 
 def test_readme_examples_run_in_order_on_a_fresh_database(tmp_path: Path) -> None:

@@ -42,7 +42,10 @@ def alert_schema(engine: Engine) -> dict[str, Any]:
 @pytest.fixture(params=["sqlite", "postgres"])
 def engines(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Engine, Engine]]:
     if request.param == "sqlite":
-        yield tuple(make_engine(f"sqlite:///{tmp_path / name}") for name in ("a.db", "b.db"))
+        yield (
+            make_engine(f"sqlite:///{tmp_path / 'a.db'}"),
+            make_engine(f"sqlite:///{tmp_path / 'b.db'}"),
+        )
         return
     with scratch_postgres_database() as migrated, scratch_postgres_database() as declared:
         pair = make_engine(migrated), make_engine(declared)

@@ -13,6 +13,7 @@ import pytest
 import redis
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Origin
 
 from testing.server import Server, running_servers
 from testing.services import REDIS_URL, require_redis, scratch_postgres_database
@@ -80,7 +81,8 @@ def graphql(server: Server, query: str, **variables: Any) -> dict[str, Any]:
     )
     body: dict[str, Any] = response.json()
     assert "errors" not in body, body
-    return body["data"]
+    data: dict[str, Any] = body["data"]
+    return data
 
 
 def write(server: Server, service: str, *, over_graphql: bool) -> None:
@@ -143,11 +145,11 @@ def test_websockets_from_unlisted_origins_get_403(workers: list[Server]) -> None
     server = workers[0]
     with (
         pytest.raises(InvalidStatus) as refused,
-        connect(server.ws, origin="https://evil.example.com", proxy=None),  # type: ignore[arg-type]
+        connect(server.ws, origin=Origin("https://evil.example.com"), proxy=None),
     ):
         pass
     assert refused.value.response.status_code == 403
-    with connect(server.ws, origin=DASHBOARD, proxy=None):  # type: ignore[arg-type]
+    with connect(server.ws, origin=Origin(DASHBOARD), proxy=None):
         pass
 
 

@@ -14,7 +14,7 @@ def test_a_task_that_swallows_a_cancellation_still_stops(monkeypatch) -> None:  
 
 
 async def _a_task_that_swallows_a_cancellation_still_stops() -> None:
-    swallowed = []
+    swallowed: list[int] = []
 
     async def stubborn() -> None:
         while True:

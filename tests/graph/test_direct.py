@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import graphql
 import pytest
 from fastapi.testclient import TestClient
 
@@ -66,7 +67,7 @@ ORDINARY = [  # graphql-core runs these, and reports what is wrong with them
 def record_ordinary_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """One entry for each operation graphql-core's executor runs on the checked path."""
     runs: list[int] = []
-    execute = graph.fast.checked.execute
+    execute = graphql.execute  # what graph.fast.checked calls
 
     def recording(*args: Any, **kwargs: Any) -> Any:
         runs.append(1)

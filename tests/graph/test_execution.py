@@ -14,7 +14,8 @@ from core.access import EVERY_SCOPE, Caller
 from graph.context import Context
 from graph.fast.plans import _serializer
 from graph.scalars import DateTimeScalar
-from graph.schema import Mutation, Query, Subscription, schema
+from graph.schema import Mutation, Query, schema
+from graph.subscriptions import Subscription
 from tests.conftest import fast_path_only  # noqa: F401  # the fast path's own tests
 from tests.factories import create_logs, log_json
 from tests.patterns.support import catch_up

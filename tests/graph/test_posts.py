@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from fastapi import BackgroundTasks
 from fastapi.testclient import TestClient
+from starlette.requests import HTTPConnection
 
+import graph.context
 import graph.fast.posts
+from graph.context import Context
 from main import MAX_BODY_BYTES
 from tests.conftest import fast_path_only  # noqa: F401  # the fast path's own tests
 
@@ -20,10 +25,10 @@ def test_a_body_over_the_app_limit_is_413(client: TestClient) -> None:
 def test_the_lanes_context_has_what_the_routes_has(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    seen = []
-    original = graph.fast.posts.get_context
+    seen: list[Context] = []
+    original = graph.context.get_context  # what graph.fast.posts calls
 
-    async def recording(request):  # type: ignore[no-untyped-def]
+    async def recording(request: HTTPConnection) -> Context:
         context = await original(request)
         seen.append(context)
         return context
@@ -37,6 +42,7 @@ def test_the_lanes_context_has_what_the_routes_has(
     assert answer.status_code == 200
     assert answer.json() == {"data": {"logs": []}}
     (context,) = seen
+    assert context.request is not None
     assert context.request.url.path == "/graphql"
     assert context.response is not None
     assert isinstance(context.background_tasks, BackgroundTasks)  # as Strawberry's route sets
@@ -102,7 +108,7 @@ def test_posts_from_an_allowed_origin_get_cors_headers(client: TestClient) -> No
 
 
 def test_a_body_sent_without_a_length_is_still_capped(client: TestClient) -> None:
-    def chunks():  # type: ignore[no-untyped-def]
+    def chunks() -> Iterator[bytes]:
         yield b'{"query": "{ logs { id } }", "pad": "'
         for _ in range(MAX_BODY_BYTES // (1 << 20) + 1):
             yield b"x" * (1 << 20)

@@ -7,7 +7,7 @@ import uuid
 
 import cramjam
 import httpx
-import logging_loki
+import logging_loki  # type: ignore[import-untyped]
 import pytest
 from fastapi.testclient import TestClient
 
