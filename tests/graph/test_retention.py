@@ -3,11 +3,14 @@ the counts that must agree with the logs left, on both backends."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client import REGISTRY
 
 from tests.conftest import gql
 from tests.factories import create_logs, log_json
@@ -30,6 +33,27 @@ query($filter: LogFilter) {
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
     return {"enable_alerts": False, "enable_patterns": False, "retention_days": 30}
+
+
+@pytest.fixture
+def started() -> float:
+    return time.time()
+
+
+@pytest.fixture
+def client(started: float, client: TestClient) -> Iterator[TestClient]:
+    """The app once the pass maintenance starts it with is over. That pass applies the rules
+    it read when it began: rules a test writes while it runs would decide only from the next
+    pass on, and a test's old logs could go by the rules it had not yet written."""
+    deadline = time.monotonic() + 30
+    while (_last_pass_ended() or 0) < started:
+        assert time.monotonic() < deadline, "the start-up retention pass never ended"
+        time.sleep(0.01)
+    yield client
+
+
+def _last_pass_ended() -> float | None:
+    return REGISTRY.get_sample_value("lograph_retention_last_pass", {"what": "ended_at"})
 
 
 def ago(**delta: float) -> str:
