@@ -2,7 +2,7 @@
 // logs) is one string holding every field end to end, with a typed array of where each field
 // starts: a hundred thousand rows are then a few hundred objects for the garbage collector to
 // trace and move, not a million (with an object per row and a string per field, its
-// compacting pauses grew with the rows loaded and blocked a scrolled frame for 100 ms).
+// compacting pauses grew with the rows loaded, to 100 ms of the page's main thread).
 
 const NODE_FIELDS = ["id", "timestamp", "level", "service", "message"];
 const FIELDS = 1 + NODE_FIELDS.length; // the cursor first
