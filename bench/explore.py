@@ -48,12 +48,18 @@ DRAWN = """() => {
   return Math.max(rows.startTime, chart.startTime) - search.startTime;
 }"""
 FROM_NAVIGATION = DRAWN.replace("- search.startTime;", ";")
+# Every task of 50 ms or more, the longest and how many: one long task in 20 s on two busy
+# cores may be the renderer waiting for a core; a count tells a page's habit from that.
 LONGEST_TASK = """window.longestTask = 0;
+window.longTasks = 0;
 new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) {
     window.longestTask = Math.max(window.longestTask, entry.duration);
+    window.longTasks += 1;
   }
 }).observe({ type: "longtask" });"""
+RESET_TASKS = "window.longestTask = 0; window.longTasks = 0;"
+READ_TASKS = "[window.longestTask, window.longTasks]"
 
 
 def progress(message: str) -> None:
@@ -106,12 +112,12 @@ def searches(page: Page, count: int, *, timeline: bool) -> list[float]:
     return timings
 
 
-def scroll_far(page: Page, server: Server, rows: int) -> tuple[float, float, int]:
-    """Scroll the last 7 days' list until `rows` are loaded: seconds taken, the longest task,
-    and how many rows the DOM held at the end."""
+def scroll_far(page: Page, server: Server, rows: int) -> tuple[float, list[float], int]:
+    """Scroll the last 7 days' list until `rows` are loaded: seconds taken, the longest task
+    and how many reached 50 ms, and how many rows the DOM held at the end."""
     page.goto(f"{server.base_url}/explore?range=7d")
     drawn(page, FROM_NAVIGATION)
-    page.evaluate("window.longestTask = 0")
+    page.evaluate(RESET_TASKS)
     started = time.perf_counter()
     loaded = re.compile(r"([\d,]+) loaded")
     while True:
@@ -121,8 +127,8 @@ def scroll_far(page: Page, server: Server, rows: int) -> tuple[float, float, int
             break
         page.wait_for_timeout(50)
     seconds = time.perf_counter() - started
-    longest: float = page.evaluate("window.longestTask")
-    return seconds, longest, page.locator("#results .log").count()
+    tasks: list[float] = page.evaluate(READ_TASKS)
+    return seconds, tasks, page.locator("#results .log").count()
 
 
 def write_steadily(server: Server, rate: int, seconds: float, stop: threading.Event) -> None:
@@ -141,13 +147,14 @@ def write_steadily(server: Server, rate: int, seconds: float, stop: threading.Ev
             time.sleep(max(0.0, 0.1 - (time.monotonic() - tick)))
 
 
-def live_tail(page: Page, server: Server, rate: int, seconds: float) -> tuple[float, int]:
-    """The longest main-thread task while the tail receives `rate` logs/s, and how many arrived."""
+def live_tail(page: Page, server: Server, rate: int, seconds: float) -> tuple[list[float], int]:
+    """The longest main-thread task while the tail receives `rate` logs/s and how many reached
+    50 ms, and how many logs arrived."""
     page.goto(f"{server.base_url}/explore?service=tailed")
     drawn(page, FROM_NAVIGATION)
     page.get_by_role("button", name="Live tail").click()
     page.wait_for_function("document.getElementById('tail-status').textContent.startsWith('Live')")
-    page.evaluate("window.longestTask = 0")
+    page.evaluate(RESET_TASKS)
     stop = threading.Event()
     writer = threading.Thread(target=write_steadily, args=(server, rate, seconds, stop))
     writer.start()
@@ -156,9 +163,9 @@ def live_tail(page: Page, server: Server, rate: int, seconds: float) -> tuple[fl
     finally:
         stop.set()
     page.wait_for_timeout(2000)  # the last batches arrive
-    longest: float = page.evaluate("window.longestTask")
+    tasks: list[float] = page.evaluate(READ_TASKS)
     total = page.locator("#total").inner_text().split()[0].replace(",", "")
-    return longest, int(total)
+    return tasks, int(total)
 
 
 def measure(server: Server, args: argparse.Namespace) -> list[Metric]:
@@ -175,9 +182,9 @@ def measure(server: Server, args: argparse.Namespace) -> list[Metric]:
         progress(f"{args.searches} searches")
         typed = searches(page, args.searches, timeline=args.timeline)
         progress(f"scrolling to {args.scroll_rows:,} rows")
-        scrolled, scroll_task, dom_rows = scroll_far(page, server, args.scroll_rows)
+        scrolled, (scroll_task, scroll_count), dom_rows = scroll_far(page, server, args.scroll_rows)
         progress(f"live tail at {args.rate} logs/s for {args.tail_seconds:g} s")
-        longest, received = live_tail(page, server, args.rate, args.tail_seconds)
+        (longest, tail_count), received = live_tail(page, server, args.rate, args.tail_seconds)
         context.close()
     return [
         Metric(
@@ -203,7 +210,8 @@ def measure(server: Server, args: argparse.Namespace) -> list[Metric]:
             f"longest task, scrolling to {args.scroll_rows:,} rows",
             scroll_task,
             "ms",
-            f"{scrolled:.1f} s to load them; {dom_rows} rows in the DOM at the end",
+            f"{scrolled:.1f} s to load them; {scroll_count:.0f} tasks ≥ 50 ms; "
+            f"{dom_rows} rows in the DOM at the end",
             "smooth (≤ 100 ms)",
             passed=scroll_task <= 100,
         ),
@@ -212,7 +220,7 @@ def measure(server: Server, args: argparse.Namespace) -> list[Metric]:
             f"longest task, tail at {args.rate} logs/s",
             longest,
             "ms",
-            f"{received:,} logs shown; 0 = no task of 50 ms or more",
+            f"{received:,} logs shown; {tail_count:.0f} tasks ≥ 50 ms (0 ms: none)",
             "≤ 100 ms",
             passed=longest <= 100,
         ),

@@ -5,11 +5,16 @@
 import { FIRST_PAGE, NEXT_PAGE } from "./documents.js";
 import { request } from "./api.js";
 import { levelElement, timeElement } from "./format.js";
+import { RowStore } from "./rows.js";
 
 const ROW_HEIGHT = 26;
 const FIRST_SIZE = 200;
 const PAGE_SIZE = 500;
+// Rows kept drawn above and below the view, so a scroll the compositor runs ahead of the page
+// shows rows, not blanks; a frame adds at most MARGIN_PER_FRAME of them beyond the rows in
+// view, so a jump across the list costs one view's rows in its frame and the margin follows.
 const OVERSCAN = 20;
+const MARGIN_PER_FRAME = 10;
 // The next page is asked for once the view comes this close to the end: not at once after the
 // first page, whose search is still being drawn (the histogram, the facets).
 const PREFETCH_ROWS = 150;
@@ -21,8 +26,8 @@ export class ResultList {
     this.spacer.className = "spacer";
     container.append(this.spacer);
     this.callbacks = { onOpen, onTotal, onError };
-    this.edges = [];
-    this.shown = new Map(); // index in `edges` → its row in the DOM
+    this.rows = new RowStore();
+    this.shown = new Map(); // index in `rows` → its row in the DOM
     this.selected = -1;
     this.generation = 0;
     this.frame = 0;
@@ -37,7 +42,7 @@ export class ResultList {
    * newer search replaced this one or it failed). The total comes later, by `count`. */
   async load(filter, order) {
     this.generation += 1;
-    Object.assign(this, { filter, order, edges: [], ids: new Set(), selected: -1 });
+    Object.assign(this, { filter, order, rows: new RowStore(), selected: -1 });
     Object.assign(this, { counted: null, live: 0, hasNext: false, loading: true });
     this.container.scrollTop = 0;
     this.forget();
@@ -64,7 +69,7 @@ export class ResultList {
 
   report() {
     const total = this.counted === null ? null : this.counted + this.live;
-    this.callbacks.onTotal(total, this.edges.length);
+    this.callbacks.onTotal(total, this.rows.length);
   }
 
   async loadMore() {
@@ -83,11 +88,9 @@ export class ResultList {
 
   accept(connection) {
     // A live log the tail brought in before this page came is not listed twice.
-    for (const edge of connection.edges) {
-      if (this.ids.has(edge.node.id)) continue;
-      this.ids.add(edge.node.id);
-      this.edges.push(edge);
-    }
+    const unseen = this.rows.unseen(connection.edges);
+    this.rows.hold(unseen);
+    this.rows.append(unseen);
     this.hasNext = connection.pageInfo.hasNextPage;
     this.endCursor = connection.pageInfo.endCursor;
     this.loading = false;
@@ -106,27 +109,38 @@ export class ResultList {
    * the list already holds (the first page may have read them too) are skipped. They come
    * after the total was counted, so they add to it. */
   addLive(edges) {
-    const unseen = edges.filter((edge) => !this.ids.has(edge.node.id));
+    const unseen = this.rows.unseen(edges);
     if (!unseen.length) return;
     this.live += unseen.length;
     // Oldest first with the end not loaded yet, the pages bring these in their place.
     if (this.order === "desc" || !this.hasNext) {
-      for (const edge of unseen) this.ids.add(edge.node.id);
-      this.place(unseen.map((edge) => ({ ...edge, fresh: true })));
+      this.rows.hold(unseen);
+      this.place(unseen);
     }
     this.report();
     this.draw();
   }
 
-  place(marked) {
+  place(edges) {
     if (this.order === "asc") {
-      this.edges.push(...marked);
+      this.rows.append(edges, true);
       return;
     }
-    this.edges.unshift(...marked.reverse());
-    this.forget(); // every index moved
-    if (this.selected >= 0) this.selected += marked.length;
-    if (this.container.scrollTop > 0) this.container.scrollTop += marked.length * ROW_HEIGHT;
+    this.rows.prepend([...edges].reverse(), true);
+    this.shift(edges.length);
+    if (this.selected >= 0) this.selected += edges.length;
+    if (this.container.scrollTop > 0) this.container.scrollTop += edges.length * ROW_HEIGHT;
+  }
+
+  /** Move the drawn rows `count` places down: that many rows came before them. They keep
+   * what they show, so a burst of live logs redraws none of them. */
+  shift(count) {
+    const moved = new Map();
+    for (const [index, row] of this.shown) {
+      this.position(row, index + count);
+      moved.set(index + count, row);
+    }
+    this.shown = moved;
   }
 
   /** Drop every row from the DOM (their indexes no longer say which log they show). */
@@ -149,39 +163,63 @@ export class ResultList {
    * Reads the scroll position first and then only writes, so the browser lays out once. */
   draw() {
     const { scrollTop, clientHeight } = this.container;
-    const height = `${this.edges.length * ROW_HEIGHT}px`;
+    const height = `${this.rows.length * ROW_HEIGHT}px`;
     if (this.spacer.style.height !== height) this.spacer.style.height = height;
-    const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
-    const last = Math.min(this.edges.length, Math.ceil((scrollTop + clientHeight) / ROW_HEIGHT) + OVERSCAN);
+    const top = Math.floor(scrollTop / ROW_HEIGHT);
+    const bottom = Math.min(this.rows.length, Math.ceil((scrollTop + clientHeight) / ROW_HEIGHT));
+    const first = Math.max(0, top - OVERSCAN);
+    const last = Math.min(this.rows.length, bottom + OVERSCAN);
     for (const [index, row] of this.shown) {
       if (index >= first && index < last) continue;
       row.remove();
       this.shown.delete(index);
     }
-    const added = [];
-    for (let index = first; index < last; index += 1) {
-      const row = this.shown.get(index);
-      if (row) row.setAttribute("aria-selected", String(index === this.selected));
-      else added.push(this.row(index));
-    }
+    for (const [index, row] of this.shown) row.setAttribute("aria-selected", String(index === this.selected));
+    this.insert(this.missing({ top, bottom, first, last }));
     this.placeholder?.remove();
-    this.placeholder = this.edges.length ? null : this.emptyNote();
-    if (this.placeholder) added.push(this.placeholder);
-    if (added.length) this.spacer.append(...added);
+    this.placeholder = this.rows.length ? null : this.emptyNote();
+    if (this.placeholder) this.spacer.append(this.placeholder);
     this.container.setAttribute("aria-activedescendant", this.selected >= 0 ? `log-${this.selected}` : "");
-    if (this.hasNext && !this.loading && last + PREFETCH_ROWS > this.edges.length) this.loadMore();
+    // Asked for in a task of its own: the frame that comes close to the end only draws.
+    if (this.hasNext && !this.loading && last + PREFETCH_ROWS > this.rows.length) {
+      this.loading = true;
+      const { generation } = this;
+      setTimeout(() => generation === this.generation && this.loadMore());
+    }
+  }
+
+  /** The rows to draw in this frame, ascending: every row in view that is not drawn, then
+   * the margin's nearest missing rows, at most MARGIN_PER_FRAME (the next frame adds more). */
+  missing({ top, bottom, first, last }) {
+    const wanted = [];
+    const absent = (index) => index >= first && index < last && !this.shown.has(index);
+    for (let index = top; index < bottom; index += 1) if (absent(index)) wanted.push(index);
+    const margin = [];
+    for (let step = 1; step <= OVERSCAN && margin.length < MARGIN_PER_FRAME; step += 1) {
+      margin.push(...[bottom - 1 + step, top - step].filter(absent));
+    }
+    if (margin.length >= MARGIN_PER_FRAME) this.drawSoon();
+    return [...wanted, ...margin.slice(0, MARGIN_PER_FRAME)].sort((a, b) => a - b);
+  }
+
+  /** Add the rows at `indexes` (ascending) where they belong among the drawn ones: the DOM
+   * keeps list order, which is the order a screen reader reads the options in. */
+  insert(indexes) {
+    let next = this.spacer.firstElementChild;
+    for (const index of indexes) {
+      while (next && Number(next.dataset.index) < index) next = next.nextElementSibling;
+      this.spacer.insertBefore(this.row(index), next);
+    }
   }
 
   row(index) {
-    const { node, fresh } = this.edges[index];
+    const { node, fresh } = this.rows.get(index);
     const row = document.createElement("div");
     row.className = fresh ? "log fresh" : "log";
-    row.id = `log-${index}`;
-    row.dataset.index = index;
+    this.position(row, index);
     row.dataset.id = node.id;
     row.setAttribute("role", "option");
     row.setAttribute("aria-selected", String(index === this.selected));
-    row.style.top = `${index * ROW_HEIGHT}px`;
     const service = document.createElement("span");
     service.className = "service";
     service.textContent = node.service;
@@ -193,6 +231,12 @@ export class ResultList {
     return row;
   }
 
+  position(row, index) {
+    row.id = `log-${index}`;
+    row.dataset.index = index;
+    row.style.top = `${index * ROW_HEIGHT}px`;
+  }
+
   emptyNote() {
     const empty = document.createElement("p");
     empty.className = "empty";
@@ -202,8 +246,8 @@ export class ResultList {
 
   /** Move the selection by `step` rows, scrolling it into view. */
   move(step) {
-    if (!this.edges.length) return;
-    this.selected = Math.min(this.edges.length - 1, Math.max(0, this.selected + step));
+    if (!this.rows.length) return;
+    this.selected = Math.min(this.rows.length - 1, Math.max(0, this.selected + step));
     const top = this.selected * ROW_HEIGHT;
     const { scrollTop, clientHeight } = this.container;
     if (top < scrollTop) this.container.scrollTop = top;
@@ -212,9 +256,9 @@ export class ResultList {
   }
 
   open(index = this.selected) {
-    if (index < 0 || index >= this.edges.length) return;
+    if (index < 0 || index >= this.rows.length) return;
     this.selected = index;
     this.draw();
-    this.callbacks.onOpen(this.edges[index], this.order);
+    this.callbacks.onOpen(this.rows.get(index), this.order);
   }
 }
