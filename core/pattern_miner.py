@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -35,6 +36,7 @@ from settings import Settings
 logger = logging.getLogger("lograph.patterns")
 
 BATCH = 5000
+CountMined = Callable[..., None]  # told what each stored batch did (metrics.patterns_mined)
 
 
 @dataclass
@@ -60,9 +62,11 @@ class PatternMiner:
         interval_seconds: float,
         lease_seconds: float,
         on_new: OnNewPatterns | None = None,
+        count: CountMined = metrics.patterns_mined,
     ) -> None:
         self._db = db
         self._on_new = on_new
+        self._count = count
         self._miners = miners
         self._interval = interval_seconds
         self._lease = timedelta(seconds=lease_seconds)
@@ -205,7 +209,7 @@ class PatternMiner:
         gone = set(batch.evicted)
         self._ids = {key: value for key, value in self._ids.items() if value not in gone}
         self._ids.update(created)
-        metrics.patterns_mined(
+        self._count(
             assigned=len(batch.assignments),
             over_caps=batch.over_caps,
             dropped=batch.dropped,
@@ -229,10 +233,14 @@ class PatternMiner:
 
 
 def new_pattern_miner(
-    db: Database, settings: Settings, *, on_new: OnNewPatterns | None = None
+    db: Database,
+    settings: Settings,
+    *,
+    on_new: OnNewPatterns | None = None,
+    count: CountMined = metrics.patterns_mined,
 ) -> PatternMiner:
-    """The miner `settings` describe (started by the app unless ENABLE_PATTERNS is off);
-    `on_new` hears of each pattern when it is first stored."""
+    """The miner `settings` describe (core/miner_process.py runs it in the background);
+    `on_new` hears of each pattern when it is first stored, `count` of each stored batch."""
     limits = MinerLimits(
         max_patterns=settings.pattern_max_per_service,
         max_chars=settings.pattern_max_line_chars,
@@ -244,4 +252,5 @@ def new_pattern_miner(
         interval_seconds=settings.pattern_mine_interval_seconds,
         lease_seconds=settings.pattern_lease_seconds,
         on_new=on_new,
+        count=count,
     )
