@@ -37,6 +37,7 @@ logger = logging.getLogger("lograph.patterns")
 # Spawned, not forked: the server has threads (database workers, Redis) a fork would copy
 # mid-flight.
 SPAWN = multiprocessing.get_context("spawn")
+RESTART_SECONDS = 1.0
 STOP_SECONDS = 5.0  # a batch being stored may finish; then the child is terminated
 
 
@@ -68,6 +69,8 @@ class MinerProcess:
         self._process: BaseProcess | None = None
         self._stop: Connection | None = None
         self._listener: threading.Thread | None = None
+        self._stopping = False
+        self._turns = asyncio.Lock()  # a restart and the app's stop, one after the other
 
     async def start(self) -> None:
         running, self._stop = SPAWN.Pipe(duplex=False)
@@ -87,18 +90,16 @@ class MinerProcess:
 
     async def stop(self) -> None:
         """Close the pipe (the child stops mining and hands its leases over), then wait."""
-        if self._process is None or self._stop is None:
-            return
-        self._stop.close()
-        await asyncio.to_thread(_end, self._process)
-        if self._listener is not None:  # it reads the end of the pipe once the child is gone
-            await asyncio.to_thread(self._listener.join)
-        self._process.close()
-        self._process = None
-
-    @property
-    def pid(self) -> int | None:
-        return None if self._process is None else self._process.pid
+        self._stopping = True
+        async with self._turns:
+            if self._process is None or self._stop is None:
+                return
+            self._stop.close()
+            await asyncio.to_thread(_end, self._process)
+            if self._listener is not None:  # it reads the end of the pipe once the child ended
+                await asyncio.to_thread(self._listener.join)
+            self._process.close()
+            self._process = None
 
     def _listen(self, news: Connection, loop: asyncio.AbstractEventLoop) -> None:
         with news:
@@ -106,11 +107,26 @@ class MinerProcess:
                 try:
                     said: Any = news.recv()
                 except (EOFError, OSError):
+                    if not self._stopping:
+                        logger.error("the pattern miner's process ended: starting another")
+                        asyncio.run_coroutine_threadsafe(self._restart(), loop)
                     return
                 if isinstance(said, dict):
                     metrics.patterns_mined(**said)
                 else:
                     asyncio.run_coroutine_threadsafe(self._announce(said), loop)
+
+    async def _restart(self) -> None:
+        """A new miner process after one ended by itself (killed, out of memory), after a pause
+        so that one failing as it starts does not take a core."""
+        await asyncio.sleep(RESTART_SECONDS)
+        async with self._turns:
+            if self._stopping or self._process is None or self._stop is None:
+                return
+            self._stop.close()
+            await asyncio.to_thread(_end, self._process)
+            self._process.close()
+            await self.start()
 
     async def _announce(self, patterns: list[NewPattern]) -> None:
         await self._on_new(patterns)

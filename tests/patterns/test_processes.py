@@ -4,6 +4,8 @@ every log is assigned once, counted once."""
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from contextlib import closing
 from pathlib import Path
@@ -152,3 +154,17 @@ def test_the_miner_process_ends_when_its_server_is_killed() -> None:
             mining = miner_of(server)
             server.process.kill()
             assert gone(mining)
+
+
+@pytest.mark.slow
+def test_a_miner_process_that_dies_is_replaced_and_mining_goes_on() -> None:
+    with scratch_postgres_database() as url:
+        env = {"DATABASE_URL": url, "ENABLE_ALERTS": "false", **SHARING}
+        with running_servers(1, env=env) as (server,):
+            first = miner_of(server)
+            os.kill(first, signal.SIGKILL)
+            post(server, logs_of("cart", 0))
+            wait_for(url, "SELECT count(*) FROM log_patterns", [(25,)])
+            second = miner_of(server)
+            assert second != first
+        assert gone(second)
