@@ -18,6 +18,7 @@ from core import metrics
 from core.compactor import RollupCompactor
 from core.keys import KeyRing
 from core.maintenance import Maintenance
+from core.miner_process import background_miner
 from core.pattern_miner import new_pattern_miner
 from core.ratelimit import RateLimiter
 from core.retention import Retention
@@ -137,9 +138,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             db=db, retention=retention, interval=settings.retention_interval_seconds
         )
         await maintenance.start()
+        # Mining on demand here (tests, tools); in the background, a process of its own.
         pattern_miner = new_pattern_miner(db, settings, on_new=alert_engine.patterns_created)
-        if settings.enable_patterns:
-            await pattern_miner.start()
+        mining = background_miner(
+            db, settings, in_process=pattern_miner, on_new=alert_engine.patterns_created
+        )
+        if mining is not None:
+            await mining.start()
         broker.start()
         keys.start()
         limiter.start()
@@ -173,6 +178,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await tail_reader.stop()
             await compactor.stop()
             await maintenance.stop()
+            if mining is not None:
+                await mining.stop()
             await pattern_miner.stop()
             await broker.stop()
             db.close()

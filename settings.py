@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     pattern_max_tokens: int = Field(default=100, ge=1)
     pattern_mine_interval_seconds: float = Field(default=1.0, gt=0)
     pattern_lease_seconds: float = Field(default=10.0, gt=0)
+    # The miner process's CPU priority (os.nice): ingest first when the cores are busy.
+    pattern_miner_nice: int = Field(default=10, ge=0, le=19)
     # Retention (docs/storage.md): days logs no rule matches are kept (unset: forever), and how
     # often maintenance applies the rules and creates partitions ahead.
     retention_days: int | None = Field(default=None, ge=1, le=1_000_000)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from drain3 import TemplateMiner
 
 from bench.corpus import Chunk, chunk_text, copy_chunks
-from bench.cpu import process_cpu_seconds
+from bench.cpu import tree_cpu_seconds
 from bench.pattern_serving import server
 from testing.database import ScratchDatabase
 from testing.partitions import partitions_for
@@ -49,13 +49,13 @@ class Backlog:
 
     logs: int
     seconds: float
-    cpu_seconds: float  # the server process's (PostgreSQL's not counted)
+    cpu_seconds: float  # the server and its miner process (PostgreSQL not counted)
     patterns: int
 
 
 def mine_backlog(database: ScratchDatabase, planned: list[Chunk]) -> Backlog:
-    """COPY the planned logs, then start a server that mines (one process: one core, as
-    its miner holds the GIL while it mines) and time it until every log has its pattern."""
+    """COPY the planned logs, then start a server that mines (its miner process: one core at
+    most) and time it until every log has its pattern."""
     start = datetime.fromtimestamp(min(one.start for one in planned), UTC)
     partitions_for(database.sqlalchemy_url, start, datetime.fromtimestamp(planned[-1].end, UTC))
     for _count in copy_chunks(database.dsn, planned, processes=1):
@@ -65,10 +65,10 @@ def mine_backlog(database: ScratchDatabase, planned: list[Chunk]) -> Backlog:
         cursor.execute("ANALYZE logs")
         connection.commit()
     with server(database, mining=True) as running:
-        cpu, wall = process_cpu_seconds(running.pid), time.perf_counter()
+        cpu, wall = tree_cpu_seconds(running.pid), time.perf_counter()
         _wait_for_assignments(database, sum(chunk.count for chunk in planned))
         seconds = time.perf_counter() - wall
-        cpu = process_cpu_seconds(running.pid) - cpu
+        cpu = tree_cpu_seconds(running.pid) - cpu
     with closing(database.connect()) as connection, connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM patterns")
         (patterns,) = cursor.fetchone()

@@ -1,7 +1,7 @@
 """Patterns (issue 26) on PostgreSQL: `python -m bench.patterns [--rows N] [--mine-rows N]`.
 
-(a) a server's miner catching up on a backlog of --mine-rows mixed corpus logs (one process,
-so one core: read, mask, cluster, store): logs/s and the server's CPU per log; (g) the same
+(a) a server's miner catching up on a backlog of --mine-rows mixed corpus logs (its miner
+process: read, mask, cluster, store): logs/s and the CPU per log of server and miner; (g) the same
 messages clustered by drain3 alone with its defaults: patterns each finds; (c) assignment
 delay while REST bulk writes are paced at --rate logs/s; (d) ingest, REST bulk and NDJSON,
 with mining on against off (rounds alternate); (e) `patterns` over the last 24 h and (f) a
@@ -58,7 +58,7 @@ def clustering(rows: int) -> list[str]:
     return [
         row(
             f"(a) a server's miner catching up on {rows:,} logs (read, mine, store)",
-            f"{backlog.logs / backlog.seconds:,.0f} logs/s; the server used"
+            f"{backlog.logs / backlog.seconds:,.0f} logs/s; server and miner used"
             f" {backlog.cpu_seconds / backlog.logs * 1e6:,.0f} µs of CPU per log"
             f" ({backlog.logs / backlog.cpu_seconds:,.0f} logs per CPU second)",
             ">= 10,000 logs/s",

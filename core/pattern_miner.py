@@ -1,22 +1,26 @@
 """Gives every log a pattern in the background, off the write path, each service in one
 process at a time.
 
-Every process runs a miner. Each round it gives newly written services a cursor, claims its
-share of the services (db/pattern_claims.py: leases per service, shared among the miners
-alive), reads the logs of those services written since their cursors, masks and clusters them
-in memory (a worker thread, not the event loop), then stores the assignments, patterns, miner
-states and the cursors' new places in one transaction that fails if a cursor moved meanwhile
-(db/patterns.py): a log is assigned exactly once whoever mines, and mining resumes after a
-restart where it stopped.
+Every process runs a miner (core/miner_process.py: a process of its own). Each round it gives
+newly written services a cursor, claims its share of the services (db/pattern_claims.py:
+leases per service, shared among the miners alive), reads the logs of those services written
+since their cursors, masks and clusters them in memory (a worker thread, not the event loop),
+then stores the assignments, patterns, miner states and the cursors' new places in one
+transaction that fails if a cursor moved meanwhile (db/patterns.py): a log is assigned exactly
+once whoever mines, and mining resumes after a restart where it stopped. While behind, a round
+reads and mines the next batch as the database stores the last (for up to half a lease), and
+stores it only once the last one was stored.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
+from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -24,29 +28,19 @@ from broker.tasks import stop_task
 from core import metrics
 from core.mining import MinerLimits, Miners
 from core.new_patterns import OnNewPatterns, new_patterns
+from core.pattern_batches import MinedBatch, evicted, mine_batch
 from db import pattern_claims as claims
 from db import patterns as store
 from db.engine import Database
 from db.pattern_claims import Cursor, LostCursor
 from db.pattern_reads import logs_by_id
-from db.patterns import Assignment, MinedLog, Seen
+from db.patterns import MinedLog
 from settings import Settings
 
 logger = logging.getLogger("lograph.patterns")
 
 BATCH = 5000
-
-
-@dataclass
-class MinedBatch:
-    """What mining one batch changed, ready to store."""
-
-    assignments: list[Assignment] = field(default_factory=list)
-    seen: dict[tuple[str, int], Seen] = field(default_factory=dict)
-    evicted: list[int] = field(default_factory=list)
-    states: dict[str, bytes] = field(default_factory=dict)
-    over_caps: int = 0
-    dropped: int = 0
+CountMined = Callable[..., None]  # told what each stored batch did (metrics.patterns_mined)
 
 
 class PatternMiner:
@@ -60,12 +54,16 @@ class PatternMiner:
         interval_seconds: float,
         lease_seconds: float,
         on_new: OnNewPatterns | None = None,
+        count: CountMined = metrics.patterns_mined,
     ) -> None:
         self._db = db
         self._on_new = on_new
+        self._count = count
         self._miners = miners
         self._interval = interval_seconds
         self._lease = timedelta(seconds=lease_seconds)
+        # How long a round may go on mining without claiming again: half its leases.
+        self._stretch = lease_seconds / 2
         self.owner = uuid.uuid4().hex
         self._versions: dict[str, int] = {}  # the stored cursor version each miner matches
         self._ids: dict[tuple[str, int], int] = {}
@@ -95,22 +93,37 @@ class PatternMiner:
     async def _mine_once(self) -> int:
         with suppress(LostCursor):  # another miner looked at the same logs meanwhile
             await self._db.write(claims.discover)
+        claimed_at = time.monotonic()
         claim = partial(claims.claim, owner=self.owner, now=datetime.now(UTC), lease=self._lease)
         cursors = await self._db.write(claim)
         await self._restore(
             [one for one in cursors if self._versions.get(one.service) != one.version]
         )
-        reached, rows = await self._db.read_primary(
-            partial(store.next_batch, cursors=cursors, limit=BATCH)
-        )
-        self._behind = any(one.after is not None for one in reached.values())
+        reached, rows = await self._read(cursors)
         if not rows and all(reached[one.service] == one for one in cursors):
             return 0
-        batch = await asyncio.to_thread(self._mine, rows)
-        created = await self._store(cursors, reached, batch)
-        if created and self._on_new is not None:
-            await self._announce(created, batch)
-        return len(rows)
+        batch, took = await asyncio.to_thread(mine_batch, self._miners, rows), 0
+        while True:  # store a batch while the next one is read and mined
+            batch.evicted = evicted(self._miners, self._ids, batch.states)
+            storing = asyncio.create_task(self._store(cursors, reached, batch))
+            took, following = took + len(rows), None
+            try:
+                if self._behind and time.monotonic() - claimed_at < self._stretch:
+                    following = stored_places(cursors, reached)
+                    reached, rows = await self._read(following)
+                    batch = await asyncio.to_thread(mine_batch, self._miners, rows)
+            finally:
+                stored = await storing
+            if not stored or following is None:
+                return took
+            cursors = following
+
+    async def _read(self, cursors: list[Cursor]) -> tuple[dict[str, Cursor], list[MinedLog]]:
+        """The next logs after these cursors, and where they end."""
+        read = partial(store.next_batch, cursors=cursors, limit=BATCH)
+        reached, rows = await self._db.read_primary(read)
+        self._behind = any(one.after is not None for one in reached.values())
+        return reached, rows
 
     async def _announce(self, created: dict[tuple[str, int], int], batch: MinedBatch) -> None:
         """Tell the hook about the patterns this process just stored for the first time: the
@@ -141,50 +154,11 @@ class PatternMiner:
         self._ids = {key: n for key, n in self._ids.items() if key[0] not in services} | ids
         self._versions |= {one.service: one.version for one in cursors}
 
-    def _mine(self, rows: list[MinedLog]) -> MinedBatch:
-        batch = MinedBatch()
-        fits, mine, seen = self._miners.fits, self._miners.mine, batch.seen
-        for log in rows:
-            if not fits(log.message):
-                batch.over_caps += 1
-                continue
-            key = (log.service, mine(log.service, log.message))
-            minute = log.timestamp.replace(second=0, microsecond=0)
-            batch.assignments.append(Assignment(log.id, key, minute, log.level))
-            before = seen.get(key)
-            if before is None:
-                seen[key] = Seen(log.service, key[1], "", log.timestamp, log.timestamp)
-            elif not before.first <= log.timestamp <= before.last:
-                first, last = min(before.first, log.timestamp), max(before.last, log.timestamp)
-                seen[key] = Seen(log.service, key[1], "", first, last)
-        self._settle(batch)
-        return batch
-
-    def _settle(self, batch: MinedBatch) -> None:
-        """Templates as the batch left them; what the batch evicted, and its lines, dropped."""
-        for key, seen in list(batch.seen.items()):
-            template = self._miners.template(*key)
-            if template is None:
-                del batch.seen[key]
-            else:
-                batch.seen[key] = replace(seen, template=template)
-        kept = [one for one in batch.assignments if one.key in batch.seen]
-        batch.dropped = len(batch.assignments) - len(kept)
-        batch.assignments = kept
-        services = {service for service, _ in batch.seen} | {
-            one.key[0] for one in batch.assignments
-        }
-        batch.evicted = [
-            pattern_id
-            for (service, cluster_id), pattern_id in self._ids.items()
-            if service in services and self._miners.template(service, cluster_id) is None
-        ]
-        batch.states = {service: self._miners.dump(service) for service in services}
-
     async def _store(
         self, cursors: list[Cursor], reached: dict[str, Cursor], batch: MinedBatch
-    ) -> dict[tuple[str, int], int]:
-        """Store the batch; the patterns it created (none when another process mined it)."""
+    ) -> bool:
+        """Store the batch and announce the patterns it created; False when another process
+        mined some of its logs first (then nothing is stored, and our miners are behind)."""
         work = partial(
             store.store_batch,
             started=cursors,
@@ -200,18 +174,20 @@ class PatternMiner:
         try:
             created = await self._db.write(work)
         except LostCursor:  # another process mined some of these logs first: take its miners
-            return {}
+            return False
         self._versions |= {one.service: one.version + 1 for one in cursors}
         gone = set(batch.evicted)
         self._ids = {key: value for key, value in self._ids.items() if value not in gone}
         self._ids.update(created)
-        metrics.patterns_mined(
+        self._count(
             assigned=len(batch.assignments),
             over_caps=batch.over_caps,
             dropped=batch.dropped,
             evicted=len(batch.evicted),
         )
-        return created
+        if created and self._on_new is not None:
+            await self._announce(created, batch)
+        return True
 
     async def _run(self) -> None:
         while True:
@@ -228,11 +204,21 @@ class PatternMiner:
                 await asyncio.sleep(self._interval)
 
 
+def stored_places(started: list[Cursor], reached: dict[str, Cursor]) -> list[Cursor]:
+    """The cursors as a batch's store leaves them: where it reached, one version on (a batch
+    mined meanwhile starts there, and its store is refused unless that one was stored)."""
+    return [replace(reached[one.service], version=one.version + 1) for one in started]
+
+
 def new_pattern_miner(
-    db: Database, settings: Settings, *, on_new: OnNewPatterns | None = None
+    db: Database,
+    settings: Settings,
+    *,
+    on_new: OnNewPatterns | None = None,
+    count: CountMined = metrics.patterns_mined,
 ) -> PatternMiner:
-    """The miner `settings` describe (started by the app unless ENABLE_PATTERNS is off);
-    `on_new` hears of each pattern when it is first stored."""
+    """The miner `settings` describe (core/miner_process.py runs it in the background);
+    `on_new` hears of each pattern when it is first stored, `count` of each stored batch."""
     limits = MinerLimits(
         max_patterns=settings.pattern_max_per_service,
         max_chars=settings.pattern_max_line_chars,
@@ -244,4 +230,5 @@ def new_pattern_miner(
         interval_seconds=settings.pattern_mine_interval_seconds,
         lease_seconds=settings.pattern_lease_seconds,
         on_new=on_new,
+        count=count,
     )

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from core import pattern_miner
 from tests.conftest import CLEARED_TABLES
 from tests.factories import create_logs, log_json
 from tests.ops.test_metrics import sample
@@ -95,8 +96,34 @@ def test_ids_stay_the_same_across_a_restart_and_logs_written_meanwhile_are_mined
         assert len(assignments(second)) == 40
 
 
-def test_two_processes_mining_together_never_assign_a_log_twice(url: str) -> None:
-    racing = {"pattern_lease_seconds": 0.001}  # the lease lapses at once: both always try
+@pytest.fixture
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of a few logs: a backlog takes many, each stored as the next one is mined."""
+    monkeypatch.setattr(pattern_miner, "BATCH", 7)
+
+
+def test_a_backlog_of_many_batches_is_assigned_once_and_counted_once(
+    url: str, small_batches: None
+) -> None:
+    with app_on(url) as client:
+        write(client, *(payment(n) for n in range(60)), *(login(n) for n in range(45)))
+        took = client.portal.call(miner(client).mine_once)  # type: ignore[union-attr]
+        assert took == 105  # in one round of 15 batches
+        rows = query(client, "SELECT log_id, count(*) AS n FROM log_patterns GROUP BY log_id")
+        assert len(rows) == 105
+        assert {row.n for row in rows} == {1}
+        assert query(client, "SELECT sum(count) AS n FROM pattern_counts")[0].n == 105
+        assert len(templates_of(client)) == 2
+
+
+@pytest.mark.parametrize(
+    "lease",
+    [0.001, 0.2],  # lapsing at once: both always try; or a few batches in a round each
+)
+def test_two_processes_mining_together_never_assign_a_log_twice(
+    url: str, lease: float, small_batches: None
+) -> None:
+    racing = {"pattern_lease_seconds": lease}
     with app_on(url, **racing) as one, app_on(url, **racing) as two:
         done = threading.Event()
         errors: list[BaseException] = []

@@ -1,10 +1,14 @@
-"""Two OS processes mining one PostgreSQL database: each mines its share of the services at
-the same time as the other, and every log is assigned once, counted once."""
+"""Mining in OS processes on PostgreSQL: each server's miner is a process of its own, ending
+with its server; two servers' miners mine their shares of the services at the same time, and
+every log is assigned once, counted once."""
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from contextlib import closing
+from pathlib import Path
 
 import httpx
 import psycopg2
@@ -93,3 +97,74 @@ def test_two_processes_mine_different_services_at_once_and_never_the_same_log() 
             assert sorted(mined) == [2 * 25 * 8] * 2  # each mined its own two services' logs
         assert_each_log_assigned_and_counted_once(url, total)
         assert len(rows(url, "SELECT id FROM patterns")) == len(SERVICES)
+
+
+def children(pid: int) -> set[int]:
+    found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return {int(child) for child in found}
+
+
+def nice(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
+def miner_of(server: Server) -> int:
+    """The server's miner process (the one of its children that mines, not multiprocessing's
+    resource tracker)."""
+    deadline = time.monotonic() + 60
+    while True:
+        for child in children(server.pid):
+            if "spawn_main" in Path(f"/proc/{child}/cmdline").read_text():
+                return child
+        assert time.monotonic() < deadline, "no miner process"
+        time.sleep(0.1)
+
+
+def gone(pid: int) -> bool:
+    deadline = time.monotonic() + 60
+    while Path(f"/proc/{pid}").exists():
+        status = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        if status == "Z" or time.monotonic() > deadline:  # ended, not yet reaped
+            return status == "Z"
+        time.sleep(0.1)
+    return True
+
+
+@pytest.mark.slow
+def test_the_miner_runs_in_a_process_of_its_own_at_a_lower_priority() -> None:
+    with scratch_postgres_database() as url:
+        env = {"DATABASE_URL": url, "ENABLE_ALERTS": "false", **SHARING}
+        with running_servers(1, env=env) as (server,):
+            mining = miner_of(server)
+            deadline = time.monotonic() + 60  # the process lowers its priority as it starts
+            while nice(mining) != nice(server.pid) + 10:
+                assert time.monotonic() < deadline, f"nice {nice(mining)}"
+                time.sleep(0.1)
+            post(server, logs_of("cart", 0))
+            wait_for(url, "SELECT count(*) FROM log_patterns", [(25,)])
+            assert assigned(server) == 25  # the process tells the server's /metrics
+        assert gone(mining)
+
+
+@pytest.mark.slow
+def test_the_miner_process_ends_when_its_server_is_killed() -> None:
+    with scratch_postgres_database() as url:
+        env = {"DATABASE_URL": url, "ENABLE_ALERTS": "false", **SHARING}
+        with running_servers(1, env=env) as (server,):
+            mining = miner_of(server)
+            server.process.kill()
+            assert gone(mining)
+
+
+@pytest.mark.slow
+def test_a_miner_process_that_dies_is_replaced_and_mining_goes_on() -> None:
+    with scratch_postgres_database() as url:
+        env = {"DATABASE_URL": url, "ENABLE_ALERTS": "false", **SHARING}
+        with running_servers(1, env=env) as (server,):
+            first = miner_of(server)
+            os.kill(first, signal.SIGKILL)
+            post(server, logs_of("cart", 0))
+            wait_for(url, "SELECT count(*) FROM log_patterns", [(25,)])
+            second = miner_of(server)
+            assert second != first
+        assert gone(second)
