@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import fcntl
-import gc
 import hashlib
 import os
 import shutil
 import tempfile
 from collections import OrderedDict
 from collections.abc import Iterator
-from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -147,9 +145,6 @@ def app_settings(**overrides: Any) -> Settings:
     return load_settings(**{"allowed_hosts": [TEST_HOST], **overrides})
 
 
-COLLECT_EVERY = 8  # PostgreSQL test apps closed between two full garbage collections
-_closed_apps = count(1)
-
 # Apps `client` built, by their settings; the last few are kept.
 _built_apps: OrderedDict[str, FastAPI] = OrderedDict()
 KEPT_APPS = 8
@@ -182,11 +177,6 @@ def client(
         engine.dispose()  # the pooled connections a test had the server drop go with the pool
         with engine.begin() as connection:
             connection.execute(text("; ".join(f"DELETE FROM {table}" for table in CLEARED_TABLES)))
-    # A closed app's pools wait in reference cycles for the collector (the app unfreezes its
-    # start-up objects into the oldest generation), each holding a server connection open.
-    # A full collection costs about as much as a test: one per few apps bounds the connections.
-    if next(_closed_apps) % COLLECT_EVERY == 0:
-        gc.collect()
 
 
 DEAD_DATABASE = "postgresql+psycopg2://postgres@127.0.0.1:1/test"
