@@ -16,7 +16,7 @@ import pytest
 import redis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from db.engine import Database, make_engine
 from db.migrate import upgrade_database
@@ -77,6 +77,17 @@ def one_test_at_a_time_on_the_test_redis(request: pytest.FixtureRequest) -> Iter
 def postgres_url() -> Iterator[str]:
     with scratch_postgres_database() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_cleaner(postgres_url: str) -> Iterator[Engine]:
+    """Empties the shared PostgreSQL database after each test, over a connection of its own:
+    through the app's pools it would open one more connection per test."""
+    engine = make_engine(postgres_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -165,18 +176,22 @@ def built_app(settings: Settings) -> FastAPI:
 
 @pytest.fixture
 def client(
-    database_url: str, fast_paths: dict[str, Any], settings_overrides: dict[str, Any]
+    request: pytest.FixtureRequest,
+    database_url: str,
+    fast_paths: dict[str, Any],
+    settings_overrides: dict[str, Any],
 ) -> Iterator[TestClient]:
     settings = {**fast_paths, **settings_overrides}
     app = built_app(app_settings(database_url=database_url, **settings))
+    # The shared PostgreSQL database is emptied after each test; each SQLite test has a new file.
+    sqlite = database_url.startswith("sqlite")
+    cleaner: Engine | None = None if sqlite else request.getfixturevalue("postgres_cleaner")
     with TestClient(app) as test_client:
         yield test_client
-        engine = app.state.runtime.db.engine
-        if engine.dialect.name == "sqlite":
-            return  # the next test gets a new file
-        engine.dispose()  # the pooled connections a test had the server drop go with the pool
-        with engine.begin() as connection:
-            connection.execute(text("; ".join(f"DELETE FROM {table}" for table in CLEARED_TABLES)))
+    if cleaner is None:
+        return
+    with cleaner.begin() as connection:
+        connection.execute(text("; ".join(f"DELETE FROM {table}" for table in CLEARED_TABLES)))
 
 
 DEAD_DATABASE = "postgresql+psycopg2://postgres@127.0.0.1:1/test"
