@@ -16,7 +16,7 @@ import pytest
 import redis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from db.engine import Database, make_engine
 from db.migrate import upgrade_database
@@ -82,8 +82,9 @@ def postgres_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def postgres_cleaner(postgres_url: str) -> Iterator[Engine]:
     """Empties the shared PostgreSQL database after each test, over a connection of its own:
-    through the app's pools it would open one more connection per test."""
-    engine = make_engine(postgres_url)
+    through the app's pools it would open one more connection per test. Pinged before each
+    use: some tests have the server drop every connection to the database."""
+    engine = create_engine(postgres_url, pool_size=1, pool_pre_ping=True)
     try:
         yield engine
     finally:
