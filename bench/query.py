@@ -688,7 +688,7 @@ def run(
     progress("(k) text search (last: it drops the trigram index)")
     for variant, rows in text_search(plan, servers, database).items():
         measured[variant] += rows
-    return switches.side_by_side(measured), notes, profiled
+    return switches.interleaved(measured), notes, profiled
 
 
 def markdown(metrics: list[Metric]) -> str:

@@ -20,7 +20,7 @@ def chosen(choice: str) -> dict[str, dict[str, str]]:
     return dict(VARIANTS) if choice == "both" else {choice: VARIANTS[choice]}
 
 
-def side_by_side(by_variant: Mapping[str, list[Metric]]) -> list[Metric]:
+def interleaved(by_variant: Mapping[str, list[Metric]]) -> list[Metric]:
     """Each variant's metrics, named for their variant when they are not the defaults alone,
     one measurement's rows next to each other with the ratio off / on beside them."""
     if list(by_variant) == ["on"]:
