@@ -29,6 +29,7 @@ from websockets.typing import Subprotocol
 
 from bench.ablation import TAKE_OUT
 from bench.cpu import process_cpu_seconds
+from bench.switches import OFF
 from testing.database import scratch_database
 from testing.server import Server, running_servers
 
@@ -42,7 +43,6 @@ CREATE = {
     "variables": {"i": {"level": "INFO", "service": "api", "message": "m"}},
 }
 LOG = {"level": "INFO", "service": "api", "message": "m", "metadata_": {"user": 1}}
-OFF = {"GRAPHQL_FAST_PATH": "false", "REST_FAST_PATH": "false", "DATABASE_FAST_PATH": "false"}
 # name: (the app uvicorn serves, its environment)
 VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
     "on": ("main:app", {}),

@@ -75,6 +75,7 @@ def running(executable: Path, dsn: str, log_dir: Path) -> Iterator[Server]:
         *("--append-plugins", "postgraphile-plugin-connection-filter"),
         "--disable-query-log",
         "--dynamic-json",
+        "--use-partitioned-parent",  # `logs` (partitioned), not its partitions
     ]
     log = log_dir / "postgraphile.log"
     with log.open("wb") as output:

@@ -7,9 +7,10 @@ never has to catch up on; bench.patterns measures it), COPYs in N logs over 30 d
 --days; bench/corpus.py), VACUUM ANALYZEs, waits for the app to fold the load's rollup deltas
 (bench/rollups.py), then measures cursor pages, metadata and text search,
 histograms and totalCount, and the GraphQL filter query at concurrency 8 side by side with
-PostGraphile 4 + connection-filter on the same table. Measurements whose fields the app does not
-have yet are reported as not available. Prints a markdown table and saves the numbers under
-`bench/results/`.
+PostGraphile 4 + connection-filter on the same table. With `--switches both`, two app processes,
+one with the fast path's switches off, are measured side by side on the same data. Measurements
+whose fields the app does not have yet are reported as not available. Prints a markdown table
+and saves the numbers under `bench/results/`.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, closing, contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -34,7 +36,7 @@ import httpx
 import orjson
 import uvloop
 
-from bench import corpus, postgraphile, rollups, workload
+from bench import corpus, postgraphile, rollups, switches, workload
 from bench.cpu import CpuUsage, cpu_meter
 from bench.data import LogFactory, Window
 from bench.fill import partition_count
@@ -98,6 +100,7 @@ class Plan:
     trgm_index: bool = False  # create a trigram index before loading if the app has none
     load_only: bool = False
     days: int = 30  # the issue-23 run: --days 365
+    switches: str = "on"  # the fast path's: on, off, or both side by side (bench/switches.py)
 
 
 DEFAULT = Plan()
@@ -133,6 +136,13 @@ def parse_plan(argv: Sequence[str] | None) -> Plan:
     )
     parser.add_argument("--days", type=int, default=DEFAULT.days, help="days the logs span")
     parser.add_argument("--load-only", action="store_true", help="load, report the load, stop")
+    parser.add_argument(
+        "--switches",
+        choices=switches.CHOICES,
+        default=DEFAULT.switches,
+        help="the fast path's switches (GRAPHQL_FAST_PATH and the rest): on, off, or both, "
+        "one app process each, measured side by side",
+    )
     args = parser.parse_args(argv)
     return Plan(
         rows=args.rows,
@@ -146,6 +156,7 @@ def parse_plan(argv: Sequence[str] | None) -> Plan:
         trgm_index=args.trgm_index,
         load_only=args.load_only,
         days=args.days,
+        switches=args.switches,
     )
 
 
@@ -391,32 +402,48 @@ def trigram_indexes(database: ScratchDatabase) -> list[tuple[str, str]]:
         ]
 
 
-def text_search(plan: Plan, server: Server, database: ScratchDatabase) -> list[Metric]:
-    """(k) messageContains of a rare word: with the trigram index, then after dropping it."""
+def text_search(
+    plan: Plan, servers: dict[str, Server], database: ScratchDatabase
+) -> dict[str, list[Metric]]:
+    """(k) messageContains of a rare word on each server: with the trigram index, then after
+    dropping it."""
     calls = [graphql(LOGS_QUERY, {"f": {"messageContains": word}}) for word in corpus.RARE_WORDS]
     name = "logs(messageContains: rare word), whole table"
     indexes = trigram_indexes(database)
-    if indexes:
-        indexed = latency_metric(
+    no_index = Unavailable(
+        "k",
+        f"{name}, trigram index p50",
+        math.nan,
+        "ms",
+        reason="no gin_trgm_ops index on logs",
+        target="≤ 100 ms",
+    )
+    indexed = {
+        variant: latency_metric(
             server, "k", f"{name}, trigram index", calls, plan=plan, target_ms=100
         )
+        if indexes
+        else no_index
+        for variant, server in servers.items()
+    }
+    if indexes:
         with closing(database.connect()) as connection, connection.cursor() as cursor:
             connection.autocommit = True
             for index, _ in indexes:
                 cursor.execute(f'DROP INDEX "{index}"')
             cursor.execute("ANALYZE logs")
         progress(f"dropped {', '.join(index for index, _ in indexes)} for the unindexed run")
-    else:
-        indexed = Unavailable(
-            "k",
-            f"{name}, trigram index p50",
-            math.nan,
-            "ms",
-            reason="no gin_trgm_ops index on logs",
-            target="≤ 100 ms",
-        )
+    measured: dict[str, list[Metric]] = {}
+    for variant, server in servers.items():
+        scan = _scan(plan, server, calls, name)
+        ratio = ratio_metric("k", "no index / trigram index", scan, indexed[variant], at_least=20)
+        measured[variant] = [indexed[variant], scan, ratio]
+    return measured
+
+
+def _scan(plan: Plan, server: Server, calls: Sequence[Call], name: str) -> Metric:
     try:
-        scan = latency_metric(
+        return latency_metric(
             server,
             "k",
             f"{name}, no index",
@@ -427,9 +454,7 @@ def text_search(plan: Plan, server: Server, database: ScratchDatabase) -> list[M
             warmup=1,
         )
     except BenchError as error:  # the app's statement timeout: the other figures still stand
-        scan = Unavailable("k", f"{name}, no index p50", math.nan, "ms", reason=str(error)[:120])
-    ratio = ratio_metric("k", "no index / trigram index", scan, indexed, at_least=20)
-    return [indexed, scan, ratio]
+        return Unavailable("k", f"{name}, no index p50", math.nan, "ms", reason=str(error)[:120])
 
 
 @dataclass(frozen=True, slots=True)
@@ -498,6 +523,15 @@ def side_by_side(plan: Plan, lograph: Side, other: Side) -> list[Metric]:
     ]
 
 
+def beside(
+    plan: Plan, theirs: Side, cases: list[workload.FilterCase], server: Server
+) -> list[Metric]:
+    """(n) for one app process: the same answers as PostGraphile's first, then the load."""
+    ours = Side(server, workload.graphql_filters(cases))
+    same_answers(ours, theirs)
+    return side_by_side(plan, ours, theirs)
+
+
 def _cpu_ms(pair: tuple[Run, CpuUsage], *, with_postgres: bool) -> float:
     """CPU milliseconds per request: of the server process, optionally plus all of PostgreSQL."""
     run, cpu = pair
@@ -557,7 +591,8 @@ def _ids(client: httpx.Client, call: Call) -> list[str]:
     data = answer.json()
     if data.get("errors"):
         raise BenchError(f"{call.label}: {data['errors']}")
-    rows = data["data"].get("logs") or data["data"]["allLogs"]["nodes"]
+    answer = data["data"]
+    rows = answer["logs"] if "logs" in answer else answer["allLogs"]["nodes"]  # none may match
     return [str(row["id"]) for row in rows]
 
 
@@ -565,7 +600,11 @@ def _ids(client: httpx.Client, call: Call) -> list[str]:
 
 
 def run(
-    plan: Plan, database: ScratchDatabase, server: Server, stack: ExitStack, log_dir: Path
+    plan: Plan,
+    database: ScratchDatabase,
+    servers: dict[str, Server],
+    stack: ExitStack,
+    log_dir: Path,
 ) -> tuple[list[Metric], list[str], list[str]]:
     notes: list[str] = []
     profiled: list[str] = []
@@ -617,32 +656,39 @@ def run(
     progress(notes[-1])
     history = LogFactory(window, seed=5)
     cases = workload.filter_cases(history, plan.latency_requests)
-    metrics: list[Metric] = []
-    progress("(i) cursor pages")
-    metrics += pages(plan, server, data)
-    progress("(j) metadata equals")
-    metrics.append(metadata_search(plan, server, database))
-    progress("(l) histograms")
-    metrics += histograms(plan, server, data)
-    progress("(m) totalCount")
-    metrics.append(total_counts(plan, server, cases))
-    ours = Side(server, workload.graphql_filters(cases))
+    theirs: Side | None = None
     if executable is not None:
-        progress("(n) filter query side by side with PostGraphile")
         theirs_server = stack.enter_context(postgraphile.running(executable, database.dsn, log_dir))
         theirs = Side(theirs_server, postgraphile_calls(cases))
-        same_answers(ours, theirs)
-        metrics += side_by_side(plan, ours, theirs)
+    steps: list[tuple[str, Callable[[Server], list[Metric]]]] = [
+        ("(i) cursor pages", lambda server: pages(plan, server, data)),
+        ("(j) metadata equals", lambda server: [metadata_search(plan, server, database)]),
+        ("(l) histograms", lambda server: histograms(plan, server, data)),
+        ("(m) totalCount", lambda server: [total_counts(plan, server, cases)]),
+    ]
+    if theirs is not None:
+        steps.append(
+            (
+                "(n) filter query side by side with PostGraphile",
+                partial(beside, plan, theirs, cases),
+            )
+        )
+    measured: dict[str, list[Metric]] = {variant: [] for variant in servers}
+    for label, step in steps:
+        for variant, server in servers.items():
+            progress(f"{label}, the fast path's switches {variant}")
+            measured[variant] += step(server)
     if plan.profile_seconds > 0:
         from bench import profile  # only needed here
 
         progress(f"profiling the filter query for {plan.profile_seconds:g} s (py-spy)")
-        profiled = profile.profile(
-            ours.server, ours.calls, plan.concurrency, plan.profile_seconds, log_dir
-        )
+        first = next(iter(servers.values()))
+        calls = workload.graphql_filters(cases)
+        profiled = profile.profile(first, calls, plan.concurrency, plan.profile_seconds, log_dir)
     progress("(k) text search (last: it drops the trigram index)")
-    metrics += text_search(plan, server, database)
-    return metrics, notes, profiled
+    for variant, rows in text_search(plan, servers, database).items():
+        measured[variant] += rows
+    return switches.interleaved(measured), notes, profiled
 
 
 def markdown(metrics: list[Metric]) -> str:
@@ -664,11 +710,18 @@ def _version(number: str) -> str:
 
 
 @contextmanager
-def serving(database: ScratchDatabase) -> Iterator[Server]:
-    """One app process on the database, alerts and the pattern miner off."""
+def serving(database: ScratchDatabase, choice: str) -> Iterator[dict[str, Server]]:
+    """One app process on the database per variant of the switches, alerts and the pattern
+    miner off."""
     env = {"DATABASE_URL": database.sqlalchemy_url, "ENABLE_ALERTS": "false"}
-    with running_servers(1, env=env | {"ENABLE_PATTERNS": "false"}) as (server,):
-        yield server
+    with ExitStack() as stack:
+        servers = {
+            variant: stack.enter_context(
+                running_servers(1, env=env | {"ENABLE_PATTERNS": "false"} | switched)
+            )[0]
+            for variant, switched in switches.chosen(choice).items()
+        }
+        yield servers
 
 
 def _interrupt(_signum: int, _frame: FrameType | None) -> None:
@@ -685,8 +738,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             log_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
             database = stack.enter_context(scratch_database("lograph_query"))
             progress(f"scratch database {database.name}; starting the app (it migrates)")
-            server = stack.enter_context(serving(database))
-            metrics, notes, profiled = run(plan, database, server, stack, log_dir)
+            servers = stack.enter_context(serving(database, plan.switches))
+            metrics, notes, profiled = run(plan, database, servers, stack, log_dir)
     except KeyboardInterrupt:
         progress("interrupted; servers stopped, scratch database dropped, temp folder removed")
         return 130

@@ -70,6 +70,7 @@ class PatternMiner:
         self._task: asyncio.Task[None] | None = None
         self._failing = False
         self._behind = False  # the last round left logs in a window: mine again at once
+        self._claimed = False  # whether it ever asked for leases: then `stop` hands them over
         self._one_at_a_time = asyncio.Lock()  # the background loop and `catch_up` callers
 
     async def start(self) -> None:
@@ -78,6 +79,8 @@ class PatternMiner:
     async def stop(self) -> None:
         """Stop mining and hand the leases over (a restart need not wait for them to lapse)."""
         await stop_task(self._task)
+        if not self._claimed:  # no lease and no miner row: nothing to hand over
+            return
         release = partial(claims.release, owner=self.owner, now=datetime.now(UTC))
         try:
             await self._db.write(release)
@@ -95,6 +98,7 @@ class PatternMiner:
             await self._db.write(claims.discover)
         claimed_at = time.monotonic()
         claim = partial(claims.claim, owner=self.owner, now=datetime.now(UTC), lease=self._lease)
+        self._claimed = True  # first: the claim may commit though this call is abandoned
         cursors = await self._db.write(claim)
         await self._restore(
             [one for one in cursors if self._versions.get(one.service) != one.version]

@@ -173,6 +173,9 @@ class Database:
         self._reader = (
             self.engine if self.is_sqlite else make_engine(url, autocommit=True, timeouts=timeouts)
         )
+        self._closed = False
+        for engine in self.engines:
+            event.listen(engine, "checkin", self._close_when_closed)
         # SQLite allows one writer; queueing here beats retrying on SQLITE_BUSY.
         self._write_lock = threading.Lock() if self.is_sqlite else None
         # Its own threads rather than anyio's: the hop to a thread and back is most of the
@@ -257,6 +260,7 @@ class Database:
         await self._in_thread(select_one, seconds=PROBE_SECONDS)
 
     def close(self) -> None:
+        self._closed = True
         if self.replicas is not None:
             self.replicas.close()
         if self.loop_writes is not None:
@@ -264,6 +268,13 @@ class Database:
         self._threads.shutdown()
         self.engine.dispose()
         self._reader.dispose()
+
+    def _close_when_closed(self, dbapi_connection: Any, _record: Any) -> None:
+        """A call abandoned to its thread, or one that outlived the task that started it (a
+        maintenance pass at shutdown), hands its connection back after `close`: closed then,
+        not kept open in the disposed pool until the garbage collector finds it."""
+        if self._closed and dbapi_connection is not None:
+            dbapi_connection.close()
 
     async def _in_thread(self, call: Callable[[], T], *, seconds: float | None = None) -> T:
         """Run `call` in a worker thread, waiting at most `seconds` (default `timeouts.wait`).

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import fcntl
-import gc
 import hashlib
 import os
 import shutil
 import tempfile
 from collections import OrderedDict
 from collections.abc import Iterator
-from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +16,7 @@ import pytest
 import redis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import Engine, create_engine, text
 
 from db.engine import Database, make_engine
 from db.migrate import upgrade_database
@@ -79,6 +77,18 @@ def one_test_at_a_time_on_the_test_redis(request: pytest.FixtureRequest) -> Iter
 def postgres_url() -> Iterator[str]:
     with scratch_postgres_database() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_cleaner(postgres_url: str) -> Iterator[Engine]:
+    """Empties the shared PostgreSQL database after each test, over a connection of its own:
+    through the app's pools it would open one more connection per test. Pinged before each
+    use: some tests have the server drop every connection to the database."""
+    engine = create_engine(postgres_url, pool_size=1, pool_pre_ping=True)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -147,9 +157,6 @@ def app_settings(**overrides: Any) -> Settings:
     return load_settings(**{"allowed_hosts": [TEST_HOST], **overrides})
 
 
-COLLECT_EVERY = 8  # PostgreSQL test apps closed between two full garbage collections
-_closed_apps = count(1)
-
 # Apps `client` built, by their settings; the last few are kept.
 _built_apps: OrderedDict[str, FastAPI] = OrderedDict()
 KEPT_APPS = 8
@@ -170,23 +177,22 @@ def built_app(settings: Settings) -> FastAPI:
 
 @pytest.fixture
 def client(
-    database_url: str, fast_paths: dict[str, Any], settings_overrides: dict[str, Any]
+    request: pytest.FixtureRequest,
+    database_url: str,
+    fast_paths: dict[str, Any],
+    settings_overrides: dict[str, Any],
 ) -> Iterator[TestClient]:
     settings = {**fast_paths, **settings_overrides}
     app = built_app(app_settings(database_url=database_url, **settings))
+    # The shared PostgreSQL database is emptied after each test; each SQLite test has a new file.
+    sqlite = database_url.startswith("sqlite")
+    cleaner: Engine | None = None if sqlite else request.getfixturevalue("postgres_cleaner")
     with TestClient(app) as test_client:
         yield test_client
-        engine = app.state.runtime.db.engine
-        if engine.dialect.name == "sqlite":
-            return  # the next test gets a new file
-        engine.dispose()  # the pooled connections a test had the server drop go with the pool
-        with engine.begin() as connection:
-            connection.execute(text("; ".join(f"DELETE FROM {table}" for table in CLEARED_TABLES)))
-    # A closed app's pools wait in reference cycles for the collector (the app unfreezes its
-    # start-up objects into the oldest generation), each holding a server connection open.
-    # A full collection costs about as much as a test: one per few apps bounds the connections.
-    if next(_closed_apps) % COLLECT_EVERY == 0:
-        gc.collect()
+    if cleaner is None:
+        return
+    with cleaner.begin() as connection:
+        connection.execute(text("; ".join(f"DELETE FROM {table}" for table in CLEARED_TABLES)))
 
 
 DEAD_DATABASE = "postgresql+psycopg2://postgres@127.0.0.1:1/test"

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from core import pattern_miner
 from tests.conftest import CLEARED_TABLES
@@ -94,6 +94,15 @@ def test_ids_stay_the_same_across_a_restart_and_logs_written_meanwhile_are_mined
         catch_up(second)
         assert templates_of(second) == before
         assert len(assignments(second)) == 40
+
+
+def test_an_app_that_never_mined_hands_nothing_over_as_it_stops(url: str) -> None:
+    """It holds no lease and was never a miner: stopping writes nothing of mining."""
+    statements: list[str] = []
+    with app_on(url) as client:
+        for engine in client.app.state.runtime.db.engines:  # type: ignore[attr-defined]
+            event.listen(engine, "before_cursor_execute", lambda *sent: statements.append(sent[2]))
+    assert [sql for sql in statements if "pattern_" in sql] == []
 
 
 @pytest.fixture
