@@ -112,11 +112,11 @@ def _generic_page(
     parameters = tuple(values[parameter] for parameter in names)
     # Without JIT: planned for no value, over every partition, the plan's cost passes JIT's
     # threshold, and the compiling (done again at every execution) cost far more than the run.
-    try:
-        sql = f"SET jit = off; EXECUTE {name}({placeholders})"
-        rows = connection.exec_driver_sql(sql, parameters).all()
-    finally:
-        connection.exec_driver_sql("RESET jit")
+    # SET LOCAL: one query string is one transaction on an autocommit connection, so the
+    # setting ends with the statement (in an open transaction, with it); nothing to undo after
+    # an error, which therefore reaches the caller as it was (a statement timeout's, say).
+    sql = f"SET LOCAL jit = off; EXECUTE {name}({placeholders})"
+    rows = connection.exec_driver_sql(sql, parameters).all()
     return [
         log_sql.log_record((*row[:TIMESTAMP], as_utc(row[TIMESTAMP]), *row[TIMESTAMP + 1 :]))
         for row in rows
