@@ -4,7 +4,6 @@ the counts that must agree with the logs left, on both backends."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -41,7 +40,7 @@ def started() -> float:
 
 
 @pytest.fixture
-def client(started: float, client: TestClient) -> Iterator[TestClient]:
+def client(started: float, client: TestClient) -> TestClient:
     """The app once the pass maintenance starts it with is over. That pass applies the rules
     it read when it began: rules a test writes while it runs would decide only from the next
     pass on, and a test's old logs could go by the rules it had not yet written."""
@@ -49,7 +48,7 @@ def client(started: float, client: TestClient) -> Iterator[TestClient]:
     while (_last_pass_ended() or 0) < started:
         assert time.monotonic() < deadline, "the start-up retention pass never ended"
         time.sleep(0.01)
-    yield client
+    return client
 
 
 def _last_pass_ended() -> float | None:
