@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import psycopg2
 
-from db import newest_first, pages
+from db import newest_first, pages, partition_walk
 from db.copy import copy_logs
 from db.forget import forget_assignments
 from db.levels import BY_NAME, Level
@@ -230,12 +230,18 @@ def find_logs(
     """One page of matching logs in a stable order (timestamp then id, or id alone)."""
     if criteria.matches_nothing or limit == 0:
         return []
-    if skip == 0 and descending and not by_id and newest_first.applies(connection, criteria):
+    if (
+        skip == 0
+        and not by_id
+        and partition_walk.applies(connection, criteria, descending=descending)
+    ):
 
         def part(narrowed: LogCriteria, size: int) -> list[LogRecord]:
-            return first_page(connection, narrowed, limit=size, descending=True)
+            return first_page(connection, narrowed, limit=size, descending=descending)
 
-        return newest_first.newest_matches(connection, criteria, limit=limit, page=part)
+        if descending:
+            return newest_first.newest_matches(connection, criteria, limit=limit, page=part)
+        return partition_walk.walk(connection, criteria, descending=False, limit=limit, page=part)
     if skip == 0:
         return first_page(connection, criteria, limit=limit, descending=descending, by_id=by_id)
     # Deferred join: skipping walks the index alone; only the page's rows are read in full.

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, bindparam, select
 
 from db import logs as log_sql
+from db import partition_walk
 from db.metadata import Operator
 from db.models import as_utc
 from db.partition_layout import LOWEST
@@ -83,7 +84,8 @@ def newest_matches(
     rest = limit - len(found)
     if is_needle(criteria):
         return found + _generic_page(connection, criteria, before=day, limit=rest)
-    return found + page(replace(criteria, end_time=day - TICK), rest)
+    older = replace(criteria, end_time=day - TICK)
+    return found + partition_walk.walk(connection, older, descending=True, limit=rest, page=page)
 
 
 def _generic_page(

@@ -1,0 +1,83 @@
+"""Pages over a time range of PostgreSQL's partitioned `logs` that may span hundreds of
+partitions, read a few partitions at a time.
+
+Planning a statement costs about as much per partition it may touch as running it costs per
+partition it reads, and over a year of day partitions the planning of one statement over all
+of them costs far more than the few index probes a page needs (bench/HISTORY.md). So a page
+in time order with no bound on the side it walks towards is read in slices of the range: the
+partitions this process knows, 1, 2, 4, ... at a time from the side the page starts, each
+slice's statement pruned to its partitions at planning, until the page is full. The slices'
+ranges follow one another and cover the whole range whatever the bounds known (a partition
+made since falls in the slice whose range holds it), so the answer is the one statement's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection
+
+from db.models import as_utc
+from db.partition_layout import HIGHEST, LOWEST, Bounds
+from db.partitions import KNOWN, database_key
+
+if TYPE_CHECKING:  # db.logs imports this module
+    from db.logs import LogCriteria, LogRecord
+
+    # Reads up to so many matches of the criteria in the page's order, planned as usual.
+    Page = Callable[[LogCriteria, int], list[LogRecord]]
+
+TICK = timedelta(microseconds=1)  # end times are inclusive; PostgreSQL keeps microseconds
+
+
+def applies(connection: Connection, criteria: LogCriteria, *, descending: bool) -> bool:
+    """Whether the page's walk is unbounded on PostgreSQL: no end time oldest first, no start
+    time newest first."""
+    open_end = criteria.start_time if descending else criteria.end_time
+    return connection.dialect.name == "postgresql" and open_end is None
+
+
+def walk(
+    connection: Connection,
+    criteria: LogCriteria,
+    *,
+    descending: bool,
+    limit: int,
+    page: Page,
+) -> list[LogRecord]:
+    """The first `limit` matches in the page's order, read slice by slice."""
+    low = LOWEST if criteria.start_time is None else as_utc(criteria.start_time)
+    high = HIGHEST if criteria.end_time is None else as_utc(criteria.end_time) + TICK
+    known = KNOWN.bounds(database_key(connection))
+    found: list[LogRecord] = []
+    for start, end in slices(known, low=low, high=high, descending=descending):
+        found += page(within(criteria, start, end), limit - len(found))
+        if len(found) == limit:
+            break
+    return found
+
+
+def slices(
+    known: Sequence[Bounds], *, low: datetime, high: datetime, descending: bool
+) -> Iterator[tuple[datetime, datetime]]:
+    """[low, high) cut at the known partitions' bounds into ranges of 1, 2, 4, ... of them,
+    from the end the page starts at."""
+    edges = [low, *sorted({b.low for b in known if low < b.low < high}), high]
+    last = len(edges) - 1
+    size, at = 1, last if descending else 0
+    while at > 0 if descending else at < last:
+        nearer = max(at - size, 0) if descending else min(at + size, last)
+        yield (edges[nearer], edges[at]) if descending else (edges[at], edges[nearer])
+        at, size = nearer, size * 2
+
+
+def within(criteria: LogCriteria, start: datetime, end: datetime) -> LogCriteria:
+    """The criteria over [start, end) alone (a range inside theirs)."""
+    return replace(
+        criteria,
+        start_time=None if start == LOWEST else start,
+        end_time=None if end == HIGHEST else end - TICK,
+    )

@@ -1,0 +1,103 @@
+"""Pages walked a few partitions at a time (db/partition_walk.py) select exactly what the
+statement built per request selects: oldest first with no end, cursor pages either way."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, select
+
+from db.cursors import Position, keyset_page
+from db.logs import LOG_COLUMNS, LogCriteria, LogRecord, filtered, find_logs, log_record
+from db.models import logs
+from db.partition_layout import HIGHEST, LOWEST, Bounds
+from db.partition_walk import slices
+from tests.db.test_newest_first import UNBOUNDED, ago, stored
+
+__all__ = ["stored"]  # the fixture, shared with the newest-first tests
+DAY = timedelta(days=1)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _ascending(connection: Connection, criteria: LogCriteria, limit: int) -> list[LogRecord]:
+    order = [logs.c.timestamp.asc(), logs.c.id.asc()]
+    statement = filtered(select(*LOG_COLUMNS), criteria).order_by(*order).limit(limit)
+    return [log_record(row) for row in connection.execute(statement)]
+
+
+def test_slices_cover_the_range_in_groups_of_one_two_four_partitions() -> None:
+    known = [Bounds(LOWEST, T0), *(Bounds(T0 + n * DAY, T0 + (n + 1) * DAY) for n in range(9))]
+    known.append(Bounds(T0 + 9 * DAY, HIGHEST))
+    up = list(slices(known, low=LOWEST, high=HIGHEST, descending=False))
+    assert up == [
+        (LOWEST, T0),
+        (T0, T0 + 2 * DAY),
+        (T0 + 2 * DAY, T0 + 6 * DAY),
+        (T0 + 6 * DAY, HIGHEST),
+    ]
+    down = list(slices(known, low=T0 + DAY / 2, high=T0 + 5 * DAY, descending=True))
+    assert down == [
+        (T0 + 4 * DAY, T0 + 5 * DAY),
+        (T0 + 2 * DAY, T0 + 4 * DAY),
+        (T0 + DAY / 2, T0 + 2 * DAY),
+    ]
+    assert list(slices([], low=T0, high=HIGHEST, descending=True)) == [(T0, HIGHEST)]
+
+
+@pytest.mark.parametrize("criteria", UNBOUNDED)
+@pytest.mark.parametrize("limit", [1, 3, 50])
+@pytest.mark.parametrize("start", [None, timedelta(days=5), datetime(1, 1, 1, 5, tzinfo=UTC)])
+def test_an_oldest_first_page_with_no_end_selects_what_the_built_statement_selects(
+    stored: TestClient, criteria: LogCriteria, limit: int, start: timedelta | datetime | None
+) -> None:
+    start_time = ago() - start if isinstance(start, timedelta) else start
+    bounded = replace(criteria, start_time=start_time)
+    db = stored.app.state.runtime.db  # type: ignore[attr-defined]
+
+    def read(connection: Connection) -> tuple[list[LogRecord], list[LogRecord]]:
+        found = find_logs(connection, bounded, skip=0, limit=limit, descending=False)
+        return found, _ascending(connection, bounded, limit)
+
+    found, built = stored.portal.call(db.read, read)  # type: ignore[union-attr]
+    assert found == built
+
+
+@pytest.mark.parametrize("criteria", UNBOUNDED)
+@pytest.mark.parametrize("descending", [False, True])
+def test_cursor_pages_walk_either_way_what_the_built_statement_selects(
+    stored: TestClient, criteria: LogCriteria, descending: bool
+) -> None:
+    """Forward oldest first (no end: walked), and backwards from each newest-first page's
+    first position (a lower bound from the cursor, pruned)."""
+    db = stored.app.state.runtime.db  # type: ignore[attr-defined]
+
+    def walk(connection: Connection) -> tuple[list[LogRecord], list[LogRecord], bool]:
+        walked: list[LogRecord] = []
+        after = None
+        while page := keyset_page(
+            connection, criteria, descending=descending, after=after, limit=2
+        ):
+            walked += page
+            after = Position(page[-1].timestamp, page[-1].id)
+        everything = _ascending(connection, criteria, 100)
+        if descending:
+            everything.reverse()
+        back_ok = all(
+            keyset_page(
+                connection,
+                criteria,
+                descending=not descending,
+                after=Position(log.timestamp, log.id),
+                limit=100,
+            )
+            == list(reversed(everything[:at]))
+            for at, log in enumerate(everything)
+        )
+        return walked, everything, back_ok
+
+    walked, everything, back_ok = stored.portal.call(db.read, walk)  # type: ignore[union-attr]
+    assert walked == everything
+    assert back_ok
