@@ -179,9 +179,10 @@ def test_a_needle_search_cut_short_in_a_transaction_answers_the_timeout(
             find_logs(reader, LogCriteria(metadata=(REQUEST,)), skip=0, limit=50, descending=True)
         assert is_statement_timeout(raised.value)
         reader.rollback()
-        assert reader.exec_driver_sql("SHOW jit").scalar_one() == holder.exec_driver_sql(
-            "SHOW jit"
-        ).scalar_one()
+        assert (
+            reader.exec_driver_sql("SHOW jit").scalar_one()
+            == holder.exec_driver_sql("SHOW jit").scalar_one()
+        )
         holder.rollback()
 
 
