@@ -27,8 +27,8 @@ from core.new_patterns import OnNewPatterns, new_patterns
 from db import pattern_claims as claims
 from db import patterns as store
 from db.engine import Database
+from db.logs import logs_by_id
 from db.pattern_claims import Cursor, LostCursor
-from db.pattern_reads import logs_by_id
 from db.patterns import Assignment, MinedLog, Seen
 from settings import Settings
 

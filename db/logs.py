@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Connection,
     Select,
     and_,
+    any_,
+    bindparam,
     delete,
     false,
     insert,
@@ -19,11 +22,12 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.dialects.postgresql import psycopg2
+from sqlalchemy.dialects.postgresql import ARRAY, psycopg2
 
 from db import newest_first, pages, partition_walk
 from db.copy import copy_logs
 from db.forget import forget_assignments
+from db.generic_plans import generic_rows
 from db.levels import BY_NAME, Level
 from db.metadata import MetadataTest
 from db.models import as_utc, log_patterns, logs
@@ -204,8 +208,28 @@ def _insert_params(log: NewLog) -> dict[str, Any]:
 
 
 def get_log(connection: Connection, log_id: int) -> LogRecord | None:
-    row = connection.execute(select(*LOG_COLUMNS).where(logs.c.id == log_id)).first()
-    return None if row is None else log_record(row)
+    found = in_any_partition(connection, select(*LOG_COLUMNS).where(logs.c.id == log_id))
+    return found[0] if found else None
+
+
+def logs_by_id(connection: Connection, log_ids: Collection[int]) -> dict[int, LogRecord]:
+    """The logs that still exist among the ids."""
+    if connection.dialect.name == "postgresql":  # one SQL text, one plan, for any number
+        which = logs.c.id == any_(bindparam("ids", sorted(log_ids), type_=ARRAY(BigInteger())))
+    else:
+        which = logs.c.id.in_(sorted(log_ids))
+    found = in_any_partition(connection, select(*LOG_COLUMNS).where(which))
+    return {record.id: record for record in found}
+
+
+def in_any_partition(connection: Connection, statement: Select[Any]) -> list[LogRecord]:
+    """The logs a statement of LOG_COLUMNS selects by what no time range holds (an id, a
+    needle): on PostgreSQL through the plan the connection made once for it, which only probes
+    each partition (db/generic_plans.py), where planning over every partition costs more."""
+    if connection.dialect.name != "postgresql":
+        return [log_record(row) for row in connection.execute(statement)]
+    rows = generic_rows(connection, statement)
+    return [log_record((*row[:1], as_utc(row[1]), *row[2:])) for row in rows]
 
 
 def delete_log(connection: Connection, log_id: int) -> LogRecord | None:

@@ -14,11 +14,11 @@ from sqlalchemy.exc import DBAPIError
 
 from db import newest_first
 from db.cursors import Position, keyset_page
+from db.generic_plans import MAX_PREPARED
 from db.levels import Level
 from db.logs import LOG_COLUMNS, LogCriteria, LogRecord, filtered, find_logs, log_record
 from db.metadata import MetadataTest, Operator
 from db.models import logs
-from db.newest_first import MAX_PREPARED
 from db.timeouts import is_statement_timeout
 from tests.factories import create_logs, log_json
 

@@ -1,5 +1,6 @@
 """Pages walked a few partitions at a time (db/partition_walk.py) select exactly what the
-statement built per request selects: oldest first with no end, cursor pages either way."""
+statement built per request selects: oldest first with no end, cursor pages either way; logs
+read by id through one generic plan (db/generic_plans.py) are the ones stored."""
 
 from __future__ import annotations
 
@@ -8,10 +9,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, text
 
 from db.cursors import Position, keyset_page
-from db.logs import LOG_COLUMNS, LogCriteria, LogRecord, filtered, find_logs, log_record
+from db.logs import (
+    LOG_COLUMNS,
+    LogCriteria,
+    LogRecord,
+    filtered,
+    find_logs,
+    get_log,
+    log_record,
+    logs_by_id,
+)
 from db.models import logs
 from db.partition_layout import HIGHEST, LOWEST, Bounds
 from db.partition_walk import slices
@@ -101,3 +111,24 @@ def test_cursor_pages_walk_either_way_what_the_built_statement_selects(
     walked, everything, back_ok = stored.portal.call(db.read, walk)  # type: ignore[union-attr]
     assert walked == everything
     assert back_ok
+
+
+def test_logs_by_id_find_them_in_any_partition_through_one_statement(stored: TestClient) -> None:
+    db = stored.app.state.runtime.db  # type: ignore[attr-defined]
+
+    def read(connection: Connection) -> tuple[bool, set[str]]:
+        every = {log.id: log for log in _ascending(connection, LogCriteria(), 100)}
+        ids = sorted(every)
+        same = all(
+            logs_by_id(connection, [*ids[:size], -1]) == {n: every[n] for n in ids[:size]}
+            and get_log(connection, ids[size - 1]) == every[ids[size - 1]]
+            for size in range(1, len(ids) + 1)
+        )
+        if connection.dialect.name != "postgresql":
+            return same, set()
+        texts = connection.execute(text("SELECT statement FROM pg_prepared_statements"))
+        return same, set(texts.scalars())
+
+    same, prepared = stored.portal.call(db.read, read)  # type: ignore[union-attr]
+    assert same
+    assert len([statement for statement in prepared if "ANY" in statement]) <= 1
