@@ -17,6 +17,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     false,
+    func,
     insert,
     or_,
     select,
@@ -254,28 +255,66 @@ def find_logs(
     """One page of matching logs in a stable order (timestamp then id, or id alone)."""
     if criteria.matches_nothing or limit == 0:
         return []
-    if (
-        skip == 0
-        and not by_id
-        and partition_walk.applies(connection, criteria, descending=descending)
-    ):
-
-        def part(narrowed: LogCriteria, size: int) -> list[LogRecord]:
-            return first_page(connection, narrowed, limit=size, descending=descending)
-
-        if descending:
-            return newest_first.newest_matches(connection, criteria, limit=limit, page=part)
-        return partition_walk.walk(connection, criteria, descending=False, limit=limit, page=part)
+    postgres = connection.dialect.name == "postgresql"
+    if by_id and postgres and criteria.start_time is None and criteria.end_time is None:
+        # Ids say nothing of the partition: every partition's key index is probed through a
+        # plan made once, rather than planned over every partition.
+        statement = _skipping(criteria, skip=skip, limit=limit, descending=descending, by_id=True)
+        return in_any_partition(connection, statement)
+    if not by_id and partition_walk.applies(connection, criteria, descending=descending):
+        return _walked(connection, criteria, skip=skip, limit=limit, descending=descending)
     if skip == 0:
         return first_page(connection, criteria, limit=limit, descending=descending, by_id=by_id)
+    statement = _skipping(criteria, skip=skip, limit=limit, descending=descending, by_id=by_id)
+    return [log_record(row) for row in connection.execute(statement)]
+
+
+def _walked(
+    connection: Connection, criteria: LogCriteria, *, skip: int, limit: int, descending: bool
+) -> list[LogRecord]:
+    """A page in time order unbounded on the side it walks to, a few partitions at a time."""
+
+    def part(narrowed: LogCriteria, size: int) -> list[LogRecord]:
+        return first_page(connection, narrowed, limit=size, descending=descending)
+
+    if skip == 0 and descending:
+        return newest_first.newest_matches(connection, criteria, limit=limit, page=part)
+    if skip == 0:
+        return partition_walk.walk(connection, criteria, descending=False, limit=limit, page=part)
+
+    def deep(narrowed: LogCriteria, offset: int, size: int) -> list[LogRecord]:
+        statement = _skipping(narrowed, skip=offset, limit=size, descending=descending)
+        return [log_record(row) for row in connection.execute(statement)]
+
+    return partition_walk.walk_past(
+        connection,
+        criteria,
+        descending=descending,
+        skip=skip,
+        limit=limit,
+        count=lambda narrowed, bound: count_up_to(connection, narrowed, bound),
+        offset_page=deep,
+        page=part,
+    )
+
+
+def _skipping(
+    criteria: LogCriteria, *, skip: int, limit: int, descending: bool, by_id: bool = False
+) -> Select[Any]:
+    """The page `skip` matches deep, as one statement."""
     # Deferred join: skipping walks the index alone; only the page's rows are read in full.
     # Joined by the whole key: each row is looked up in its own partition only.
     order = _order(descending=descending, by_id=by_id)
     page = filtered(select(logs.c.id, logs.c.timestamp), criteria)
     page_ids = page.order_by(*order).offset(skip).limit(limit).subquery("page")
     same_key = and_(logs.c.id == page_ids.c.id, logs.c.timestamp == page_ids.c.timestamp)
-    statement = select(*LOG_COLUMNS).join(page_ids, same_key).order_by(*order)
-    return [log_record(row) for row in connection.execute(statement)]
+    return select(*LOG_COLUMNS).join(page_ids, same_key).order_by(*order)
+
+
+def count_up_to(connection: Connection, criteria: LogCriteria, bound: int) -> int:
+    """How many logs match, counted no further than `bound`."""
+    matching = filtered(select(logs.c.id), criteria).limit(bound).subquery()
+    return int(connection.execute(select(func.count()).select_from(matching)).scalar_one())
 
 
 def first_page(

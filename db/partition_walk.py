@@ -29,6 +29,10 @@ if TYPE_CHECKING:  # db.logs imports this module
 
     # Reads up to so many matches of the criteria in the page's order, planned as usual.
     Page = Callable[[LogCriteria, int], list[LogRecord]]
+    # Reads up to so many matches after skipping so many (criteria, skip, limit).
+    OffsetPage = Callable[[LogCriteria, int, int], list[LogRecord]]
+    # Counts the matches up to a bound.
+    Count = Callable[[LogCriteria, int], int]
 
 TICK = timedelta(microseconds=1)  # end times are inclusive; PostgreSQL keeps microseconds
 
@@ -49,8 +53,7 @@ def walk(
     page: Page,
 ) -> list[LogRecord]:
     """The first `limit` matches in the page's order, read slice by slice."""
-    low = LOWEST if criteria.start_time is None else as_utc(criteria.start_time)
-    high = HIGHEST if criteria.end_time is None else as_utc(criteria.end_time) + TICK
+    low, high = _range(criteria)
     known = KNOWN.bounds(database_key(connection))
     found: list[LogRecord] = []
     for start, end in slices(known, low=low, high=high, descending=descending):
@@ -58,6 +61,43 @@ def walk(
         if len(found) == limit:
             break
     return found
+
+
+def walk_past(
+    connection: Connection,
+    criteria: LogCriteria,
+    *,
+    descending: bool,
+    skip: int,
+    limit: int,
+    count: Count,
+    offset_page: OffsetPage,
+    page: Page,
+) -> list[LogRecord]:
+    """The `limit` matches after the first `skip` in the page's order: the slices before the
+    one the page begins in are only counted (`count`, up to a bound)."""
+    low, high = _range(criteria)
+    known = KNOWN.bounds(database_key(connection))
+    for start, end in slices(known, low=low, high=high, descending=descending):
+        here = count(within(criteria, start, end), skip + 1)
+        if here <= skip:
+            skip -= here
+            continue
+        found = offset_page(within(criteria, start, end), skip, limit)
+        if len(found) == limit or (start if descending else end) == (low if descending else high):
+            return found
+        rest = within(criteria, low, start) if descending else within(criteria, end, high)
+        return found + walk(
+            connection, rest, descending=descending, limit=limit - len(found), page=page
+        )
+    return []
+
+
+def _range(criteria: LogCriteria) -> tuple[datetime, datetime]:
+    """The criteria's time range as [low, high)."""
+    low = LOWEST if criteria.start_time is None else as_utc(criteria.start_time)
+    high = HIGHEST if criteria.end_time is None else as_utc(criteria.end_time) + TICK
+    return low, high
 
 
 def slices(

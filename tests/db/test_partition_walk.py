@@ -132,3 +132,42 @@ def test_logs_by_id_find_them_in_any_partition_through_one_statement(stored: Tes
     same, prepared = stored.portal.call(db.read, read)  # type: ignore[union-attr]
     assert same
     assert len([statement for statement in prepared if "ANY" in statement]) <= 1
+
+
+@pytest.mark.parametrize("criteria", UNBOUNDED)
+@pytest.mark.parametrize("descending", [False, True])
+def test_offset_pages_select_what_the_built_statement_selects(
+    stored: TestClient, criteria: LogCriteria, descending: bool
+) -> None:
+    db = stored.app.state.runtime.db  # type: ignore[attr-defined]
+
+    def read(connection: Connection) -> list[tuple[list[LogRecord], list[LogRecord]]]:
+        everything = _ascending(connection, criteria, 100)
+        if descending:
+            everything.reverse()
+        return [
+            (
+                find_logs(connection, criteria, skip=skip, limit=limit, descending=descending),
+                everything[skip : skip + limit],
+            )
+            for skip in range(1, len(everything) + 2)
+            for limit in (1, 2, 50)
+        ]
+
+    for found, expected in stored.portal.call(db.read, read):  # type: ignore[union-attr]
+        assert found == expected
+
+
+@pytest.mark.parametrize("skip", [0, 1, 4, 20])
+def test_pages_by_id_select_what_the_built_statement_selects(stored: TestClient, skip: int) -> None:
+    db = stored.app.state.runtime.db  # type: ignore[attr-defined]
+
+    def read(connection: Connection) -> tuple[list[LogRecord], list[LogRecord]]:
+        found = find_logs(
+            connection, LogCriteria(), skip=skip, limit=3, descending=False, by_id=True
+        )
+        statement = select(*LOG_COLUMNS).order_by(logs.c.id).offset(skip).limit(3)
+        return found, [log_record(row) for row in connection.execute(statement)]
+
+    found, built = stored.portal.call(db.read, read)  # type: ignore[union-attr]
+    assert found == built
