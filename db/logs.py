@@ -255,18 +255,16 @@ def find_logs(
     """One page of matching logs in a stable order (timestamp then id, or id alone)."""
     if criteria.matches_nothing or limit == 0:
         return []
-    postgres = connection.dialect.name == "postgresql"
-    if by_id and postgres and criteria.start_time is None and criteria.end_time is None:
-        # Ids say nothing of the partition: every partition's key index is probed through a
-        # plan made once, rather than planned over every partition.
-        statement = _skipping(criteria, skip=skip, limit=limit, descending=descending, by_id=True)
-        return in_any_partition(connection, statement)
     if not by_id and partition_walk.applies(connection, criteria, descending=descending):
         return _walked(connection, criteria, skip=skip, limit=limit, descending=descending)
-    if skip == 0:
+    # Ids say nothing of the partition: on PostgreSQL the page's keys are read through a plan
+    # made once (_skipped), rather than a first page planned over every partition.
+    anywhere = criteria.start_time is None and criteria.end_time is None
+    if skip == 0 and not (by_id and anywhere and connection.dialect.name == "postgresql"):
         return first_page(connection, criteria, limit=limit, descending=descending, by_id=by_id)
-    statement = _skipping(criteria, skip=skip, limit=limit, descending=descending, by_id=by_id)
-    return [log_record(row) for row in connection.execute(statement)]
+    return _skipped(
+        connection, criteria, skip=skip, limit=limit, descending=descending, by_id=by_id
+    )
 
 
 def _walked(
@@ -283,8 +281,7 @@ def _walked(
         return partition_walk.walk(connection, criteria, descending=False, limit=limit, page=part)
 
     def deep(narrowed: LogCriteria, offset: int, size: int) -> list[LogRecord]:
-        statement = _skipping(narrowed, skip=offset, limit=size, descending=descending)
-        return [log_record(row) for row in connection.execute(statement)]
+        return _skipped(connection, narrowed, skip=offset, limit=size, descending=descending)
 
     return partition_walk.walk_past(
         connection,
@@ -298,17 +295,32 @@ def _walked(
     )
 
 
-def _skipping(
-    criteria: LogCriteria, *, skip: int, limit: int, descending: bool, by_id: bool = False
-) -> Select[Any]:
-    """The page `skip` matches deep, as one statement."""
-    # Deferred join: skipping walks the index alone; only the page's rows are read in full.
-    # Joined by the whole key: each row is looked up in its own partition only.
+def _skipped(
+    connection: Connection,
+    criteria: LogCriteria,
+    *,
+    skip: int,
+    limit: int,
+    descending: bool,
+    by_id: bool = False,
+) -> list[LogRecord]:
+    """The page `skip` matches deep: its keys first (skipping walks an index alone), then its
+    rows by id within the page's own time range, which PostgreSQL prunes to the partitions the
+    page spans (a join on the keys planned, or hash-joined, every partition)."""
     order = _order(descending=descending, by_id=by_id)
-    page = filtered(select(logs.c.id, logs.c.timestamp), criteria)
-    page_ids = page.order_by(*order).offset(skip).limit(limit).subquery("page")
-    same_key = and_(logs.c.id == page_ids.c.id, logs.c.timestamp == page_ids.c.timestamp)
-    return select(*LOG_COLUMNS).join(page_ids, same_key).order_by(*order)
+    keys = filtered(select(logs.c.id, logs.c.timestamp), criteria)
+    keys = keys.order_by(*order).offset(skip).limit(limit)
+    unbounded = criteria.start_time is None and criteria.end_time is None
+    if by_id and unbounded and connection.dialect.name == "postgresql":
+        found = generic_rows(connection, keys)  # ids say nothing of the partition
+    else:
+        found = connection.execute(keys).all()
+    if not found:
+        return []
+    instants = [as_utc(instant) for _, instant in found]
+    within = logs.c.timestamp.between(min(instants), max(instants))
+    statement = select(*LOG_COLUMNS).where(logs.c.id.in_([n for n, _ in found]), within)
+    return [log_record(row) for row in connection.execute(statement.order_by(*order))]
 
 
 def count_up_to(connection: Connection, criteria: LogCriteria, bound: int) -> int:
