@@ -26,15 +26,19 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from db import logs as log_sql
 from db import partition_walk
+from db.generic_plans import generic_rows
 from db.metadata import Operator
 from db.models import as_utc
 from db.partition_layout import LOWEST
 
 TRIGRAM = 3  # the shortest text a trigram index finds
+# Matches of a containment needle read from every partition at once before the page is read
+# in two parts (_capped_page).
+CAPPED = 200
 TICK = timedelta(microseconds=1)
 if TYPE_CHECKING:  # db.logs imports this module
     # Reads up to so many matches of the criteria, newest first, planned as usual.
@@ -49,7 +53,13 @@ def applies(connection: Connection, criteria: log_sql.LogCriteria) -> bool:
 def is_needle(criteria: log_sql.LogCriteria) -> bool:
     """Whether an index finds the criteria's matches in each partition."""
     words = criteria.message_contains is not None and len(criteria.message_contains) >= TRIGRAM
-    return words or any(
+    return words or _contains_value(criteria)
+
+
+def _contains_value(criteria: log_sql.LogCriteria) -> bool:
+    """Whether a metadata containment test (an `equals`) narrows the criteria: a condition the
+    planner expects few matches of, whatever else is ANDed to it."""
+    return any(
         test.operator is Operator.EQUALS and not any(key.isdigit() for key in test.path)
         for test in criteria.metadata
     )
@@ -66,6 +76,10 @@ def newest_matches(
     """The first `limit` matches, newest first (timestamp, then id). `page` reads a part
     planned as usual (the caller's statement, with its cursor if any); `below` is an instant no
     match is after (a cursor's)."""
+    if criteria.end_time is None and below is None and _contains_value(criteria):
+        everywhere = _capped_page(connection, criteria, limit=limit)
+        if everywhere is not None:
+            return everywhere
     tops = [as_utc(top) for top in (criteria.end_time, below) if top is not None]
     top = min(tops) if tops else datetime.now(UTC)
     day = top.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -95,3 +109,27 @@ def _generic_page(
         .limit(bindparam("limit", limit))
     )
     return log_sql.in_any_partition(connection, statement)
+
+
+def _capped_page(
+    connection: Connection, criteria: log_sql.LogCriteria, *, limit: int
+) -> list[log_sql.LogRecord] | None:
+    """The page from every partition at once, when the needle has fewer than CAPPED matches
+    in all (a request id: a handful); None when it has more (the two parts then read it).
+
+    Run first, it spares a rare value the newest day's statement, planned and compiled on its
+    own (bench/HISTORY.md); a common value pays this probe of every partition, stopped at
+    CAPPED matches. Only for a containment test: with LIMIT inside, a condition the planner
+    expected many matches of (a trigram search's) could make it scan partitions instead."""
+    hits = log_sql.filtered(select(*log_sql.LOG_COLUMNS), criteria)
+    capped = hits.limit(bindparam("capped", CAPPED)).cte("hits").prefix_with("MATERIALIZED")
+    total = select(func.count()).select_from(capped).scalar_subquery()
+    statement = (
+        select(capped, total.label("total"))
+        .order_by(capped.c.timestamp.desc(), capped.c.id.desc())
+        .limit(bindparam("limit", limit))
+    )
+    rows = generic_rows(connection, statement)
+    if rows and rows[0][-1] >= CAPPED:
+        return None
+    return [log_sql.log_record((*row[:1], as_utc(row[1]), *row[2:-1])) for row in rows]

@@ -198,3 +198,20 @@ def test_a_needle_search_leaves_the_readers_settings_as_they_were(stored: TestCl
 
     before, after = stored.portal.call(db.read, read)  # type: ignore[union-attr]
     assert after == before
+
+
+@pytest.mark.parametrize("capped", [1, 8, 9, 10, 200])
+@pytest.mark.parametrize("limit", [1, 3, 50])
+def test_a_needle_read_everywhere_at_once_or_in_two_parts_selects_the_same(
+    stored: TestClient, monkeypatch: pytest.MonkeyPatch, capped: int, limit: int
+) -> None:
+    """Fewer matches than the cap (9 here): the page from every partition at once; as many
+    or more: the two parts."""
+    monkeypatch.setattr(newest_first, "CAPPED", capped)
+    for criteria in [
+        LogCriteria(metadata=(REQUEST,)),
+        LogCriteria(metadata=(REQUEST,), levels=frozenset({Level.ERROR})),
+        LogCriteria(metadata=(MetadataTest(("request_id",), Operator.EQUALS, "none"),)),
+    ]:
+        found, built, _ = _both(stored, criteria, limit)
+        assert found == built
