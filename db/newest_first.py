@@ -16,6 +16,9 @@ them costs far more than running it (bench/HISTORY.md). So the page is read in t
    needle would walk to the end (db/generic_plans.py). Any other page reads the older
    partitions a few at a time, newest first, until it is full (db/partition_walk.py).
 
+A metadata `equals` with no time bound at all first reads every partition at once, its
+matches capped (_capped_page): a request id's handful is then the whole page in one statement.
+
 The answer is the one the statement built per request gives; it is only planned differently.
 """
 
