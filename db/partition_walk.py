@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # db.logs imports this module
     Count = Callable[[LogCriteria, int], int]
 
 TICK = timedelta(microseconds=1)  # end times are inclusive; PostgreSQL keeps microseconds
+LARGEST = 2**63 - 1  # LIMIT's bound: a bigint (an offset may be this large)
 
 
 def applies(connection: Connection, criteria: LogCriteria, *, descending: bool) -> bool:
@@ -79,7 +80,7 @@ def walk_past(
     low, high = _range(criteria)
     known = KNOWN.bounds(database_key(connection))
     for start, end in slices(known, low=low, high=high, descending=descending):
-        here = count(within(criteria, start, end), skip + 1)
+        here = count(within(criteria, start, end), min(skip + 1, LARGEST))
         if here <= skip:
             skip -= here
             continue
