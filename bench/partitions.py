@@ -6,7 +6,8 @@ planning time of a one-hour query with every partition present; retention passes
 drop one day (`Retention.apply`, as `applyRetention` runs it), and beside them DELETEs of days
 of the same size, for the record; the longest wait of writers writing at full rate while those
 passes run; and the bulk write path (ids drawn, then COPY with the rollup triggers) into both
-databases, 1,000-log batches, side by side. Drops both databases at the end.
+databases, 1,000-log batches, side by side. Drops both databases at the end, but the one
+`--database` names (the retention passes and DELETEs leave it a few days shorter).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import os
 import threading
 import time
 from collections.abc import Sequence
-from contextlib import closing
+from contextlib import ExitStack, closing
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,7 +28,7 @@ from bench.data import LogFactory, Window, copy_buffer
 from bench.fill import fill_logs, partition_count
 from bench.report import Metric, markdown_table
 from bench.stats import median
-from testing.database import ScratchDatabase, scratch_database
+from testing.database import ScratchDatabase, kept_database, scratch_database
 from testing.partitions import migrate_to, partitions_for
 from testing.server import Server, running_server
 
@@ -150,11 +151,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--passes", type=int, default=3)
+    parser.add_argument(
+        "--database",
+        help="fill this database (created if missing) up to --rows and keep it; one another "
+        "bench loaded (bench.query --database) is measured as it is",
+    )
     args = parser.parse_args(argv)
     end = datetime.now(UTC)
     window = Window(end - timedelta(days=args.days), end)
     metrics: list[Metric] = []
-    with scratch_database("bench_partitions") as database, scratch_database("bench_plain") as plain:
+    with ExitStack() as stack:
+        if args.database is None:
+            database = stack.enter_context(scratch_database("bench_partitions"))
+        else:
+            database = kept_database(args.database)
+        plain = stack.enter_context(scratch_database("bench_plain"))
         partitions_for(database.sqlalchemy_url, window.start, window.end)
         migrate_to(plain.sqlalchemy_url, "0016")
         progress(f"filling {args.rows:,} logs over {args.days} days")
@@ -175,7 +186,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             )
         )
         progress("retention passes, writers running")
-        with running_server(database_url=database.sqlalchemy_url) as server:
+        # The pattern miner off, as in bench.query: it would spend the passes mining the logs
+        # the fill wrote behind the app's back, and a long read of it holding `logs` makes
+        # DETACH CONCURRENTLY wait (at 10M the first pass hit the statement timeout).
+        no_miner = {"ENABLE_PATTERNS": "false"}
+        with running_server(database_url=database.sqlalchemy_url, env=no_miner) as server:
             seconds, dropped, waits = retention_passes(server, days=args.days, passes=args.passes)
         metrics.append(
             Metric(

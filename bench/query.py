@@ -36,7 +36,7 @@ import httpx
 import orjson
 import uvloop
 
-from bench import corpus, postgraphile, rollups, switches, workload
+from bench import corpus, kept, postgraphile, rollups, switches, workload
 from bench.cpu import CpuUsage, cpu_meter
 from bench.data import LogFactory, Window
 from bench.fill import partition_count
@@ -45,7 +45,7 @@ from bench.measure import settle
 from bench.report import BUSY_OTHER_PERCENT, Metric, cpu_notes, write_json
 from bench.stats import Latency, median
 from bench.wire import Connection
-from testing.database import ScratchDatabase, scratch_database, server_version
+from testing.database import ScratchDatabase, kept_database, scratch_database, server_version
 from testing.partitions import partitions_for
 from testing.server import Server, running_servers
 
@@ -101,6 +101,7 @@ class Plan:
     load_only: bool = False
     days: int = 30  # the issue-23 run: --days 365
     switches: str = "on"  # the fast path's: on, off, or both side by side (bench/switches.py)
+    database: str | None = None  # kept: loaded once (bench/kept.py), measured again
 
 
 DEFAULT = Plan()
@@ -143,6 +144,11 @@ def parse_plan(argv: Sequence[str] | None) -> Plan:
         help="the fast path's switches (GRAPHQL_FAST_PATH and the rest): on, off, or both, "
         "one app process each, measured side by side",
     )
+    parser.add_argument(
+        "--database",
+        help="load into this database (created if missing) unless it holds a load already, and "
+        "keep it; the trigram index is kept too (no unindexed scan)",
+    )
     args = parser.parse_args(argv)
     return Plan(
         rows=args.rows,
@@ -157,6 +163,7 @@ def parse_plan(argv: Sequence[str] | None) -> Plan:
         load_only=args.load_only,
         days=args.days,
         switches=args.switches,
+        database=args.database,
     )
 
 
@@ -426,6 +433,8 @@ def text_search(
         else no_index
         for variant, server in servers.items()
     }
+    if plan.database is not None:  # kept to be measured again: the index stays
+        return {variant: [metric] for variant, metric in indexed.items()}
     if indexes:
         with closing(database.connect()) as connection, connection.cursor() as cursor:
             connection.autocommit = True
@@ -599,27 +608,8 @@ def _ids(client: httpx.Client, call: Call) -> list[str]:
 # --- the run --------------------------------------------------------------------------------
 
 
-def run(
-    plan: Plan,
-    database: ScratchDatabase,
-    servers: dict[str, Server],
-    stack: ExitStack,
-    log_dir: Path,
-) -> tuple[list[Metric], list[str], list[str]]:
-    notes: list[str] = []
-    profiled: list[str] = []
-    executable = None
-    if plan.postgraphile:
-        progress("npm install postgraphile@4 postgraphile-plugin-connection-filter@2 (temp folder)")
-        executable = stack.enter_context(postgraphile.installed())
-    if plan.trgm_index and not trigram_indexes(database):
-        with closing(database.connect()) as connection, connection.cursor() as cursor:
-            cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-            cursor.execute(PREVIEW_TRGM_INDEX)
-            connection.commit()
-        notes.append(
-            f"The trigram index was created by the bench (--trgm-index): {PREVIEW_TRGM_INDEX}"
-        )
+def load(plan: Plan, database: ScratchDatabase, notes: list[str]) -> corpus.Corpus:
+    """Fill the database's `logs` with the plan's rows over its days before now."""
     end = datetime.now(UTC).replace(microsecond=0)
     window = Window(end - timedelta(days=plan.days), end)
     partitions_for(database.sqlalchemy_url, window.start, window.end)
@@ -648,6 +638,38 @@ def run(
         + f"VACUUM ANALYZE {loaded.vacuum_s:.0f} s."
     )
     progress(notes[-1])
+    kept.record_corpus(database, data)
+    return data
+
+
+def run(
+    plan: Plan,
+    database: ScratchDatabase,
+    servers: dict[str, Server],
+    stack: ExitStack,
+    log_dir: Path,
+) -> tuple[list[Metric], list[str], list[str]]:
+    notes: list[str] = []
+    profiled: list[str] = []
+    executable = None
+    if plan.postgraphile:
+        progress("npm install postgraphile@4 postgraphile-plugin-connection-filter@2 (temp folder)")
+        executable = stack.enter_context(postgraphile.installed())
+    if plan.trgm_index and not trigram_indexes(database):
+        with closing(database.connect()) as connection, connection.cursor() as cursor:
+            cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            cursor.execute(PREVIEW_TRGM_INDEX)
+            connection.commit()
+        notes.append(
+            f"The trigram index was created by the bench (--trgm-index): {PREVIEW_TRGM_INDEX}"
+        )
+    data = None if plan.database is None else kept.recorded_corpus(database)
+    if data is None:
+        data = load(plan, database, notes)
+    else:
+        progress(f"{database.name} holds {data.rows:,} logs loaded before: measuring them")
+        notes.append(f"{data.rows:,} logs loaded before this run, {data.start} to {data.end}.")
+    window = Window(data.start, data.end)
     if plan.load_only:
         return [], notes, []
     progress("waiting for the app to fold the load's rollup deltas")
@@ -736,7 +758,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with ExitStack() as stack:
             log_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-            database = stack.enter_context(scratch_database("lograph_query"))
+            if plan.database is None:
+                database = stack.enter_context(scratch_database("lograph_query"))
+            else:
+                database = kept_database(plan.database)
             progress(f"scratch database {database.name}; starting the app (it migrates)")
             servers = stack.enter_context(serving(database, plan.switches))
             metrics, notes, profiled = run(plan, database, servers, stack, log_dir)

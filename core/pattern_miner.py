@@ -32,8 +32,8 @@ from core.pattern_batches import MinedBatch, evicted, mine_batch
 from db import pattern_claims as claims
 from db import patterns as store
 from db.engine import Database
+from db.logs import logs_by_id
 from db.pattern_claims import Cursor, LostCursor
-from db.pattern_reads import logs_by_id
 from db.patterns import MinedLog
 from settings import Settings
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ColumnElement, Connection, literal, select, tuple_
+from sqlalchemy import BigInteger, ColumnElement, Connection, and_, literal, select, tuple_
 
-from db import newest_first
+from db import newest_first, partition_walk
 from db.logs import LOG_COLUMNS, LogCriteria, LogRecord, filtered, log_record
-from db.models import UTCDateTime, logs
+from db.models import UTCDateTime, as_utc, logs
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +45,22 @@ def keyset_page(
         return newest_first.newest_matches(
             connection, criteria, limit=limit, page=part, below=below
         )
+    if (
+        not descending
+        and before is None
+        and partition_walk.applies(connection, criteria, descending=False)
+    ):
+        # Oldest first with no end: from the cursor's instant up, a few partitions at a time.
+        if after is not None:
+            starts = [after.timestamp, *([criteria.start_time] if criteria.start_time else [])]
+            criteria = replace(criteria, start_time=max(map(as_utc, starts)))
+
+        def ascending(narrowed: LogCriteria, size: int) -> list[LogRecord]:
+            return _page(connection, narrowed, descending=False, after=after, limit=size)
+
+        return partition_walk.walk(
+            connection, criteria, descending=False, limit=limit, page=ascending
+        )
     return _page(
         connection, criteria, descending=descending, after=after, before=before, limit=limit
     )
@@ -74,5 +90,10 @@ def _beyond(position: Position, *, descending: bool) -> ColumnElement[bool]:
     """Logs that come after the position when scanning in this direction (a row comparison,
     which both backends answer from the (timestamp, id) indexes)."""
     key = tuple_(logs.c.timestamp, logs.c.id)
-    bound = tuple_(literal(position.timestamp, UTCDateTime()), literal(position.id, BigInteger()))
-    return key < bound if descending else key > bound
+    instant = literal(position.timestamp, UTCDateTime())
+    bound = tuple_(instant, literal(position.id, BigInteger()))
+    # The same bound on the timestamp alone, which PostgreSQL prunes partitions by at planning
+    # (a row comparison prunes none).
+    if descending:
+        return and_(logs.c.timestamp <= instant, key < bound)
+    return and_(logs.c.timestamp >= instant, key > bound)

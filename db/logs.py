@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Connection,
     Select,
     and_,
+    any_,
+    bindparam,
     delete,
     false,
+    func,
     insert,
     or_,
     select,
     true,
 )
-from sqlalchemy.dialects.postgresql import psycopg2
+from sqlalchemy.dialects.postgresql import ARRAY, psycopg2
 
-from db import newest_first, pages
+from db import newest_first, pages, partition_walk
 from db.copy import copy_logs
 from db.forget import forget_assignments
+from db.generic_plans import generic_rows
 from db.levels import BY_NAME, Level
 from db.metadata import MetadataTest
 from db.models import as_utc, log_patterns, logs
@@ -204,8 +209,28 @@ def _insert_params(log: NewLog) -> dict[str, Any]:
 
 
 def get_log(connection: Connection, log_id: int) -> LogRecord | None:
-    row = connection.execute(select(*LOG_COLUMNS).where(logs.c.id == log_id)).first()
-    return None if row is None else log_record(row)
+    found = in_any_partition(connection, select(*LOG_COLUMNS).where(logs.c.id == log_id))
+    return found[0] if found else None
+
+
+def logs_by_id(connection: Connection, log_ids: Collection[int]) -> dict[int, LogRecord]:
+    """The logs that still exist among the ids."""
+    if connection.dialect.name == "postgresql":  # one SQL text, one plan, for any number
+        which = logs.c.id == any_(bindparam("ids", sorted(log_ids), type_=ARRAY(BigInteger())))
+    else:
+        which = logs.c.id.in_(sorted(log_ids))
+    found = in_any_partition(connection, select(*LOG_COLUMNS).where(which))
+    return {record.id: record for record in found}
+
+
+def in_any_partition(connection: Connection, statement: Select[Any]) -> list[LogRecord]:
+    """The logs a statement of LOG_COLUMNS selects by what no time range holds (an id, a
+    needle): on PostgreSQL through the plan the connection made once for it, which only probes
+    each partition (db/generic_plans.py), where planning over every partition costs more."""
+    if connection.dialect.name != "postgresql":
+        return [log_record(row) for row in connection.execute(statement)]
+    rows = generic_rows(connection, statement)
+    return [log_record((*row[:1], as_utc(row[1]), *row[2:])) for row in rows]
 
 
 def delete_log(connection: Connection, log_id: int) -> LogRecord | None:
@@ -230,22 +255,78 @@ def find_logs(
     """One page of matching logs in a stable order (timestamp then id, or id alone)."""
     if criteria.matches_nothing or limit == 0:
         return []
-    if skip == 0 and descending and not by_id and newest_first.applies(connection, criteria):
+    if not by_id and partition_walk.applies(connection, criteria, descending=descending):
+        return _walked(connection, criteria, skip=skip, limit=limit, descending=descending)
+    # Ids say nothing of the partition: on PostgreSQL the page's keys are read through a plan
+    # made once (_skipped), rather than a first page planned over every partition.
+    anywhere = criteria.start_time is None and criteria.end_time is None
+    if skip == 0 and not (by_id and anywhere and connection.dialect.name == "postgresql"):
+        return first_page(connection, criteria, limit=limit, descending=descending, by_id=by_id)
+    return _skipped(
+        connection, criteria, skip=skip, limit=limit, descending=descending, by_id=by_id
+    )
 
-        def part(narrowed: LogCriteria, size: int) -> list[LogRecord]:
-            return first_page(connection, narrowed, limit=size, descending=True)
 
+def _walked(
+    connection: Connection, criteria: LogCriteria, *, skip: int, limit: int, descending: bool
+) -> list[LogRecord]:
+    """A page in time order unbounded on the side it walks to, a few partitions at a time."""
+
+    def part(narrowed: LogCriteria, size: int) -> list[LogRecord]:
+        return first_page(connection, narrowed, limit=size, descending=descending)
+
+    if skip == 0 and descending:
         return newest_first.newest_matches(connection, criteria, limit=limit, page=part)
     if skip == 0:
-        return first_page(connection, criteria, limit=limit, descending=descending, by_id=by_id)
-    # Deferred join: skipping walks the index alone; only the page's rows are read in full.
-    # Joined by the whole key: each row is looked up in its own partition only.
+        return partition_walk.walk(connection, criteria, descending=False, limit=limit, page=part)
+
+    def deep(narrowed: LogCriteria, offset: int, size: int) -> list[LogRecord]:
+        return _skipped(connection, narrowed, skip=offset, limit=size, descending=descending)
+
+    return partition_walk.walk_past(
+        connection,
+        criteria,
+        descending=descending,
+        skip=skip,
+        limit=limit,
+        count=lambda narrowed, bound: count_up_to(connection, narrowed, bound),
+        offset_page=deep,
+        page=part,
+    )
+
+
+def _skipped(
+    connection: Connection,
+    criteria: LogCriteria,
+    *,
+    skip: int,
+    limit: int,
+    descending: bool,
+    by_id: bool = False,
+) -> list[LogRecord]:
+    """The page `skip` matches deep: its keys first (skipping walks an index alone), then its
+    rows by id within the page's own time range, which PostgreSQL prunes to the partitions the
+    page spans (a join on the keys planned, or hash-joined, every partition)."""
     order = _order(descending=descending, by_id=by_id)
-    page = filtered(select(logs.c.id, logs.c.timestamp), criteria)
-    page_ids = page.order_by(*order).offset(skip).limit(limit).subquery("page")
-    same_key = and_(logs.c.id == page_ids.c.id, logs.c.timestamp == page_ids.c.timestamp)
-    statement = select(*LOG_COLUMNS).join(page_ids, same_key).order_by(*order)
-    return [log_record(row) for row in connection.execute(statement)]
+    keys = filtered(select(logs.c.id, logs.c.timestamp), criteria)
+    keys = keys.order_by(*order).offset(skip).limit(limit)
+    unbounded = criteria.start_time is None and criteria.end_time is None
+    if by_id and unbounded and connection.dialect.name == "postgresql":
+        found = generic_rows(connection, keys)  # ids say nothing of the partition
+    else:
+        found = connection.execute(keys).all()
+    if not found:
+        return []
+    instants = [as_utc(instant) for _, instant in found]
+    within = logs.c.timestamp.between(min(instants), max(instants))
+    statement = select(*LOG_COLUMNS).where(logs.c.id.in_([n for n, _ in found]), within)
+    return [log_record(row) for row in connection.execute(statement.order_by(*order))]
+
+
+def count_up_to(connection: Connection, criteria: LogCriteria, bound: int) -> int:
+    """How many logs match, counted no further than `bound`."""
+    matching = filtered(select(logs.c.id), criteria).limit(bound).subquery()
+    return int(connection.execute(select(func.count()).select_from(matching)).scalar_one())
 
 
 def first_page(

@@ -13,37 +13,36 @@ them costs far more than running it (bench/HISTORY.md). So the page is read in t
    plan, planned once: the matches are collected first (MATERIALIZED: each partition probes
    its index, whatever the value) and only then bounded in time and ordered. Planned for no
    value in particular, it must not be an ordered scan that filters as it goes, which a rare
-   needle would walk to the end. Any other page is planned as usual, over the older
-   partitions.
+   needle would walk to the end (db/generic_plans.py). Any other page reads the older
+   partitions a few at a time, newest first, until it is full (db/partition_walk.py).
+
+A metadata `equals` with no time bound at all first reads every partition at once, its
+matches capped (_capped_page): a request id's handful is then the whole page in one statement.
 
 The answer is the one the statement built per request gives; it is only planned differently.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from itertools import count
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from db import logs as log_sql
+from db import partition_walk
+from db.generic_plans import generic_rows
 from db.metadata import Operator
 from db.models import as_utc
 from db.partition_layout import LOWEST
 
 TRIGRAM = 3  # the shortest text a trigram index finds
-# Statements kept per connection, the least recently used deallocated first: each holds its
-# generic plan, megabytes of it over a year of day partitions (bench/HISTORY.md).
-MAX_PREPARED = 8
-_NAMES = count(1)  # unique in the process, so on each of its connections
-PREPARED = "lograph.generic_statements"  # the pooled connection's info: SQL text -> name
-_PARAMETER = re.compile(r"%\((\w+)\)s|%%")
+# Matches of a containment needle read from every partition at once before the page is read
+# in two parts (_capped_page).
+CAPPED = 200
 TICK = timedelta(microseconds=1)
-TIMESTAMP = 1  # the column of LOG_COLUMNS holding the instant
 if TYPE_CHECKING:  # db.logs imports this module
     # Reads up to so many matches of the criteria, newest first, planned as usual.
     Page = Callable[[log_sql.LogCriteria, int], list[log_sql.LogRecord]]
@@ -57,7 +56,13 @@ def applies(connection: Connection, criteria: log_sql.LogCriteria) -> bool:
 def is_needle(criteria: log_sql.LogCriteria) -> bool:
     """Whether an index finds the criteria's matches in each partition."""
     words = criteria.message_contains is not None and len(criteria.message_contains) >= TRIGRAM
-    return words or any(
+    return words or _contains_value(criteria)
+
+
+def _contains_value(criteria: log_sql.LogCriteria) -> bool:
+    """Whether a metadata containment test (an `equals`) narrows the criteria: a condition the
+    planner expects few matches of, whatever else is ANDed to it."""
+    return any(
         test.operator is Operator.EQUALS and not any(key.isdigit() for key in test.path)
         for test in criteria.metadata
     )
@@ -74,6 +79,10 @@ def newest_matches(
     """The first `limit` matches, newest first (timestamp, then id). `page` reads a part
     planned as usual (the caller's statement, with its cursor if any); `below` is an instant no
     match is after (a cursor's)."""
+    if criteria.end_time is None and below is None and _contains_value(criteria):
+        everywhere = _capped_page(connection, criteria, limit=limit)
+        if everywhere is not None:
+            return everywhere
     tops = [as_utc(top) for top in (criteria.end_time, below) if top is not None]
     top = min(tops) if tops else datetime.now(UTC)
     day = top.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -83,7 +92,8 @@ def newest_matches(
     rest = limit - len(found)
     if is_needle(criteria):
         return found + _generic_page(connection, criteria, before=day, limit=rest)
-    return found + page(replace(criteria, end_time=day - TICK), rest)
+    older = replace(criteria, end_time=day - TICK)
+    return found + partition_walk.walk(connection, older, descending=True, limit=rest, page=page)
 
 
 def _generic_page(
@@ -101,56 +111,28 @@ def _generic_page(
         .order_by(hits.c.timestamp.desc(), hits.c.id.desc())
         .limit(bindparam("limit", limit))
     )
-    compiled = statement.compile(
-        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    return log_sql.in_any_partition(connection, statement)
+
+
+def _capped_page(
+    connection: Connection, criteria: log_sql.LogCriteria, *, limit: int
+) -> list[log_sql.LogRecord] | None:
+    """The page from every partition at once, when the needle has fewer than CAPPED matches
+    in all (a request id: a handful); None when it has more (the two parts then read it).
+
+    Run first, it spares a rare value the newest day's statement, planned and compiled on its
+    own (bench/HISTORY.md); a common value pays this probe of every partition, stopped at
+    CAPPED matches. Only for a containment test: with LIMIT inside, a condition the planner
+    expected many matches of (a trigram search's) could make it scan partitions instead."""
+    hits = log_sql.filtered(select(*log_sql.LOG_COLUMNS), criteria)
+    capped = hits.limit(bindparam("capped", CAPPED)).cte("hits").prefix_with("MATERIALIZED")
+    total = select(func.count()).select_from(capped).scalar_subquery()
+    statement = (
+        select(capped, total.label("total"))
+        .order_by(capped.c.timestamp.desc(), capped.c.id.desc())
+        .limit(bindparam("limit", limit))
     )
-    values = compiled.params
-    names: list[str] = []
-    sql = _PARAMETER.sub(lambda found: _numbered(found, names), compiled.string)
-    name = _prepared(connection, sql)
-    placeholders = ", ".join(["%s"] * len(names))
-    parameters = tuple(values[parameter] for parameter in names)
-    # Without JIT: planned for no value, over every partition, the plan's cost passes JIT's
-    # threshold, and the compiling (done again at every execution) cost far more than the run.
-    try:
-        sql = f"SET jit = off; EXECUTE {name}({placeholders})"
-        rows = connection.exec_driver_sql(sql, parameters).all()
-    finally:
-        connection.exec_driver_sql("RESET jit")
-    return [
-        log_sql.log_record((*row[:TIMESTAMP], as_utc(row[TIMESTAMP]), *row[TIMESTAMP + 1 :]))
-        for row in rows
-    ]
-
-
-def _numbered(found: re.Match[str], names: list[str]) -> str:
-    """psycopg2's `%(name)s` as PREPARE's `$n` (a name used twice keeps its number)."""
-    name = found[1]
-    if name is None:
-        return "%"
-    if name not in names:
-        names.append(name)
-    return f"${names.index(name) + 1}"
-
-
-def _prepared(connection: Connection, sql: str) -> str:
-    """The name this connection prepared `sql` under, preparing it the first time.
-
-    The first one also sets the session's plan_cache_mode, which only prepared statements and
-    PL/pgSQL functions read: lograph prepares nothing else, and its functions either run
-    statements without parameters (the same plan either way) or set their own mode (the
-    rollups' fold, migration 0012)."""
-    info = connection.connection.info
-    known: dict[str, str] | None = info.get(PREPARED)
-    if known is None:
-        connection.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
-        known = info[PREPARED] = {}
-    name = known.pop(sql, None)
-    if name is None:
-        if len(known) >= MAX_PREPARED:
-            oldest = next(iter(known))
-            connection.exec_driver_sql(f"DEALLOCATE {known.pop(oldest)}")
-        name = f"lograph_generic_{next(_NAMES)}"
-        connection.exec_driver_sql(f"PREPARE {name} AS {sql}".replace("%", "%%"))
-    known[sql] = name  # now the most recently used
-    return name
+    rows = generic_rows(connection, statement)
+    if rows and rows[0][-1] >= CAPPED:
+        return None
+    return [log_sql.log_record((*row[:1], as_utc(row[1]), *row[2:-1])) for row in rows]

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Connection, select
 
 from db import pattern_counts as counting
 from db.histogram import EPOCH, BucketCounts, bucket_number
-from db.logs import LOG_COLUMNS, LogCriteria, LogRecord, filtered, log_record
+from db.logs import LogCriteria, LogRecord, filtered, logs_by_id
 from db.models import log_patterns, logs, patterns
 
 
@@ -142,12 +142,6 @@ def patterns_of_logs(connection: Connection, log_ids: Collection[int]) -> dict[i
         .where(log_patterns.c.log_id.in_(log_ids))
     )
     return {row[0]: PatternRecord(*row[1:]) for row in connection.execute(statement)}
-
-
-def logs_by_id(connection: Connection, log_ids: Collection[int]) -> dict[int, LogRecord]:
-    """The logs that still exist among the ids."""
-    rows = connection.execute(select(*LOG_COLUMNS).where(logs.c.id.in_(log_ids)))
-    return {record.id: record for record in map(log_record, rows)}
 
 
 def count_by_pattern_and_bucket(

@@ -10,14 +10,16 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, select, text
+from sqlalchemy.exc import DBAPIError
 
 from db import newest_first
 from db.cursors import Position, keyset_page
+from db.generic_plans import MAX_PREPARED
 from db.levels import Level
 from db.logs import LOG_COLUMNS, LogCriteria, LogRecord, filtered, find_logs, log_record
 from db.metadata import MetadataTest, Operator
 from db.models import logs
-from db.newest_first import MAX_PREPARED
+from db.timeouts import is_statement_timeout
 from tests.factories import create_logs, log_json
 
 REQUEST = MetadataTest(("request_id",), Operator.EQUALS, "r1")
@@ -156,3 +158,60 @@ def test_cursor_pages_unbounded_below_walk_what_the_built_statement_selects(
 
     walked, built = stored.portal.call(db.read, walk)  # type: ignore[union-attr]
     assert walked == built
+
+
+def test_a_needle_search_cut_short_in_a_transaction_answers_the_timeout(
+    stored: TestClient,
+) -> None:
+    """The older partitions' statement runs with JIT off for itself only: when the statement
+    timeout cancels it inside a transaction, the error is the timeout's, and the connection's
+    setting is as before."""
+    db = stored.app.state.runtime.db  # type: ignore[attr-defined]
+    if db.is_sqlite:
+        pytest.skip("the older partitions' statement is PostgreSQL's")
+    old = "SELECT DISTINCT tableoid::regclass::text FROM logs WHERE timestamp BETWEEN %s AND %s"
+    with db.engine.connect() as holder, db.engine.connect() as reader:
+        (partition,) = holder.exec_driver_sql(old, (ago(days=11), ago(days=9))).scalars()
+        holder.exec_driver_sql("SET statement_timeout = 0")
+        holder.exec_driver_sql(f"LOCK TABLE {partition} IN ACCESS EXCLUSIVE MODE")
+        reader.exec_driver_sql("SET LOCAL statement_timeout = 300")
+        with pytest.raises(DBAPIError) as raised:
+            find_logs(reader, LogCriteria(metadata=(REQUEST,)), skip=0, limit=50, descending=True)
+        assert is_statement_timeout(raised.value)
+        reader.rollback()
+        assert (
+            reader.exec_driver_sql("SHOW jit").scalar_one()
+            == holder.exec_driver_sql("SHOW jit").scalar_one()
+        )
+        holder.rollback()
+
+
+def test_a_needle_search_leaves_the_readers_settings_as_they_were(stored: TestClient) -> None:
+    db = stored.app.state.runtime.db  # type: ignore[attr-defined]
+    if db.is_sqlite:
+        pytest.skip("the older partitions' statement is PostgreSQL's")
+
+    def read(connection: Connection) -> tuple[str, str]:
+        before = connection.exec_driver_sql("SHOW jit").scalar_one()
+        find_logs(connection, LogCriteria(metadata=(REQUEST,)), skip=0, limit=50, descending=True)
+        return before, connection.exec_driver_sql("SHOW jit").scalar_one()
+
+    before, after = stored.portal.call(db.read, read)  # type: ignore[union-attr]
+    assert after == before
+
+
+@pytest.mark.parametrize("capped", [1, 8, 9, 10, 200])
+@pytest.mark.parametrize("limit", [1, 3, 50])
+def test_a_needle_read_everywhere_at_once_or_in_two_parts_selects_the_same(
+    stored: TestClient, monkeypatch: pytest.MonkeyPatch, capped: int, limit: int
+) -> None:
+    """Fewer matches than the cap (9 here): the page from every partition at once; as many
+    or more: the two parts."""
+    monkeypatch.setattr(newest_first, "CAPPED", capped)
+    for criteria in [
+        LogCriteria(metadata=(REQUEST,)),
+        LogCriteria(metadata=(REQUEST,), levels=frozenset({Level.ERROR})),
+        LogCriteria(metadata=(MetadataTest(("request_id",), Operator.EQUALS, "none"),)),
+    ]:
+        found, built, _ = _both(stored, criteria, limit)
+        assert found == built
