@@ -153,8 +153,10 @@ def settings_overrides() -> dict[str, Any]:
 
 
 def app_settings(**overrides: Any) -> Settings:
-    """Settings for an app that TestClient reaches: its requests carry `Host: testserver`."""
-    return load_settings(**{"allowed_hosts": [TEST_HOST], **overrides})
+    """Settings for an app that TestClient reaches: its requests carry `Host: testserver`.
+    Background mining is off unless a test turns it on: on PostgreSQL each app would start
+    (and, at its end, wait for) a miner process, about a second per test."""
+    return load_settings(**{"allowed_hosts": [TEST_HOST], "enable_patterns": False, **overrides})
 
 
 # Apps `client` built, by their settings; the last few are kept.
