@@ -141,7 +141,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Mining on demand here (tests, tools); in the background, a process of its own.
         pattern_miner = new_pattern_miner(db, settings, on_new=alert_engine.patterns_created)
         mining = background_miner(
-            db, settings, in_process=pattern_miner, on_new=alert_engine.patterns_created
+            db,
+            settings,
+            in_process=pattern_miner,
+            on_new=alert_engine.patterns_created,
+            configure_logging=configure_logging,
         )
         if mining is not None:
             await mining.start()

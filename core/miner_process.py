@@ -20,10 +20,11 @@ import multiprocessing
 import os
 import signal
 import threading
+from collections.abc import Callable
 from contextlib import suppress
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from core import metrics
 from core.new_patterns import NewPattern, OnNewPatterns
@@ -49,22 +50,35 @@ class Background(Protocol):
     async def stop(self) -> None: ...
 
 
+# How a process sets up its logging from LOG_FORMAT (ops/logs.py): the child's lines come out
+# as the server's. A module-level function, so that spawning can pickle it.
+ConfigureLogging = Callable[[Literal["text", "json"]], None]
+
+
 def background_miner(
-    db: Database, settings: Settings, *, in_process: PatternMiner, on_new: OnNewPatterns
+    db: Database,
+    settings: Settings,
+    *,
+    in_process: PatternMiner,
+    on_new: OnNewPatterns,
+    configure_logging: ConfigureLogging,
 ) -> Background | None:
     """What mines in the background for this app: None when ENABLE_PATTERNS is off."""
     if not settings.enable_patterns:
         return None
     if db.is_sqlite:
         return in_process
-    return MinerProcess(settings, on_new=on_new)
+    return MinerProcess(settings, on_new=on_new, configure_logging=configure_logging)
 
 
 class MinerProcess:
     """Starts the miner's process, hears from it, and stops it with the app."""
 
-    def __init__(self, settings: Settings, *, on_new: OnNewPatterns) -> None:
+    def __init__(
+        self, settings: Settings, *, on_new: OnNewPatterns, configure_logging: ConfigureLogging
+    ) -> None:
         self._settings = settings
+        self._configure_logging = configure_logging
         self._on_new = on_new
         self._process: BaseProcess | None = None
         self._stop: Connection | None = None
@@ -76,7 +90,10 @@ class MinerProcess:
         running, self._stop = SPAWN.Pipe(duplex=False)
         news, told = SPAWN.Pipe(duplex=False)
         process = SPAWN.Process(
-            target=run, args=(self._settings, running, told), name="lograph-miner", daemon=True
+            target=run,
+            args=(self._settings, self._configure_logging, running, told),
+            name="lograph-miner",
+            daemon=True,
         )
         process.start()
         running.close()  # the child's ends: the child alone holds them now, so that each
@@ -143,11 +160,13 @@ def _end(process: BaseProcess) -> None:
         process.join()
 
 
-def run(settings: Settings, running: Connection, told: Connection) -> None:
+def run(
+    settings: Settings, configure_logging: ConfigureLogging, running: Connection, told: Connection
+) -> None:
     """The child's body: mine until the app closes its end of `running`."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the group: the app stops us
     os.nice(settings.pattern_miner_nice)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s: miner: %(message)s")
+    configure_logging(settings.log_format)
     asyncio.run(_mine(settings, running, told))
 
 
