@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from bench import pattern_serving as serving
 from bench.pattern_data import fill_with_patterns, pattern_sizes
 from bench.pattern_mining import by_drain3, chunks, messages, mine_backlog
-from testing.database import ScratchDatabase, scratch_database
+from testing.database import ScratchDatabase, kept_database, scratch_database
 
 NDJSON_LINES = 10_000
 PATTERNS = """query($f: LogFilter) { patterns(filter: $f, first: 50) { id template count } }"""
@@ -169,7 +169,10 @@ def main() -> None:
         table += serving_rows(arguments.rate, arguments.seconds, arguments.rounds)
     if arguments.only in (None, "reads"):
         if arguments.database:
-            table += read_rows(ScratchDatabase(arguments.database), arguments.rows)
+            database = kept_database(arguments.database)
+            with serving.server(database, mining=False):  # it migrates the database
+                pass
+            table += read_rows(database, arguments.rows)
         else:
             with migrated("lograph_bench_patterns_reads") as database:
                 table += read_rows(database, arguments.rows)
