@@ -38,8 +38,9 @@ ASSIGN = [
        FROM bench_masked GROUP BY service, template""",
     # Every log exists: its foreign key need not be checked row by row.
     "SET session_replication_role = replica",
-    """INSERT INTO log_patterns (log_id, pattern_id)
-       SELECT m.id, p.id FROM bench_masked m JOIN patterns p USING (service, template)""",
+    """INSERT INTO log_patterns (log_id, pattern_id, "timestamp")
+       SELECT m.id, p.id, m.timestamp
+       FROM bench_masked m JOIN patterns p USING (service, template)""",
     "SET session_replication_role = DEFAULT",
     """INSERT INTO pattern_counts (pattern_id, bucket, level, count)
        SELECT p.id, date_trunc('minute', m.timestamp, 'UTC'), m.level, count(*)

@@ -17,7 +17,8 @@ from core.runtime import Runtime
 from core.tail_cursor import cursor_text, start_at
 from core.validation import MAX_PAGE_SIZE
 from db import stats, tail
-from db.cursors import Position, keyset_page
+from db.cursors import keyset_page
+from db.keyset import Position
 from db.logs import LogCriteria, LogRecord
 from db.tail import Snapshot
 

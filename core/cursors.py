@@ -10,7 +10,7 @@ import orjson
 
 from core.errors import UserInputError
 from core.logs import SortOrder
-from db.cursors import Position
+from db.keyset import Position
 from db.logs import LogRecord
 from db.models import as_utc
 

@@ -38,8 +38,7 @@ def mine_batch(miners: Miners, rows: list[MinedLog]) -> MinedBatch:
             batch.over_caps += 1
             continue
         key = (log.service, mine(log.service, log.message))
-        minute = log.timestamp.replace(second=0, microsecond=0)
-        batch.assignments.append(Assignment(log.id, key, minute, log.level))
+        batch.assignments.append(Assignment(log.id, key, log.timestamp, log.level))
         before = seen.get(key)
         if before is None:
             seen[key] = Seen(log.service, key[1], "", log.timestamp, log.timestamp)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -25,10 +25,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, psycopg2
 
-from db import newest_first, pages, partition_walk
+from db import newest_first, pages, partition_walk, pattern_pages
 from db.copy import copy_logs
 from db.forget import forget_assignments
 from db.generic_plans import generic_rows
+from db.keyset import Position, beyond
 from db.levels import BY_NAME, Level
 from db.metadata import MetadataTest
 from db.models import as_utc, log_patterns, logs
@@ -255,6 +256,8 @@ def find_logs(
     """One page of matching logs in a stable order (timestamp then id, or id alone)."""
     if criteria.matches_nothing or limit == 0:
         return []
+    if skip == 0 and not by_id and pattern_pages.applies(criteria):
+        return keyset_rows(connection, criteria, descending=descending, limit=limit)
     if not by_id and partition_walk.applies(connection, criteria, descending=descending):
         return _walked(connection, criteria, skip=skip, limit=limit, descending=descending)
     # Ids say nothing of the partition: on PostgreSQL the page's keys are read through a plan
@@ -321,6 +324,64 @@ def _skipped(
     within = logs.c.timestamp.between(min(instants), max(instants))
     statement = select(*LOG_COLUMNS).where(logs.c.id.in_([n for n, _ in found]), within)
     return [log_record(row) for row in connection.execute(statement.order_by(*order))]
+
+
+def keyset_rows(
+    connection: Connection,
+    criteria: LogCriteria,
+    *,
+    descending: bool,
+    after: Position | None = None,
+    before: Position | None = None,
+    limit: int,
+) -> list[LogRecord]:
+    """Up to `limit` matching logs strictly between the positions, in the scan direction: one
+    statement, or a pattern's logs found through its assignments (db/pattern_pages.py)."""
+    if not pattern_pages.applies(criteria):
+        return _keyset_statement(connection, criteria, descending, after, before, limit)
+    others = replace(criteria, patterns=None)
+
+    def rows_at(keys: list[Position], size: int) -> list[LogRecord]:
+        instants = [key.timestamp for key in keys]
+        within = logs.c.timestamp.between(min(instants), max(instants))  # pruned to their days
+        at = (logs.c.id.in_([key.id for key in keys]), within)
+        statement = filtered(select(*LOG_COLUMNS).where(*at), others)
+        order = _order(descending=descending, by_id=False)
+        rows = connection.execute(statement.order_by(*order).limit(size))
+        return [log_record(row) for row in rows]
+
+    def rest(start: Position | None, size: int) -> list[LogRecord]:
+        return _keyset_statement(connection, criteria, descending, start, before, size)
+
+    return pattern_pages.walk(
+        connection,
+        criteria,
+        descending=descending,
+        after=after,
+        before=before,
+        limit=limit,
+        rows_at=rows_at,
+        rest=rest,
+    )
+
+
+def _keyset_statement(
+    connection: Connection,
+    criteria: LogCriteria,
+    descending: bool,
+    after: Position | None,
+    before: Position | None,
+    limit: int,
+) -> list[LogRecord]:
+    statement = filtered(select(*LOG_COLUMNS), criteria)
+    key = (logs.c.timestamp, logs.c.id)
+    if after is not None:
+        statement = statement.where(beyond(*key, after, descending=descending))
+    if before is not None:
+        statement = statement.where(beyond(*key, before, descending=not descending))
+    order = _order(descending=descending, by_id=False)
+    rows = connection.execute(statement.order_by(*order).limit(limit))
+    return [log_record(row) for row in rows]
 
 
 def count_up_to(connection: Connection, criteria: LogCriteria, bound: int) -> int:

@@ -320,7 +320,10 @@ log_patterns = Table(
     # No foreign key (migration 0017): deleting logs deletes their assignments (db/forget.py).
     Column("log_id", BigInteger, primary_key=True, autoincrement=False),
     Column("pattern_id", BigInteger, nullable=False),
-    Index("ix_log_patterns_pattern", "pattern_id", "log_id"),
+    # The log's own, so that a pattern's logs are read in time order from this table's index
+    # (migration 0024, db/pattern_pages.py).
+    Column("timestamp", UTCDateTime(), nullable=False),
+    Index("ix_log_patterns_pattern_time", "pattern_id", "timestamp", "log_id"),
 )
 
 

@@ -125,11 +125,11 @@ class Seen:
 
 @dataclass(frozen=True, slots=True)
 class Assignment:
-    """A mined log's (service, cluster), and the rollup row its count goes to."""
+    """A mined log's (service, cluster), with what its count in the rollups needs."""
 
     log_id: int
     key: tuple[str, int]
-    minute: datetime
+    timestamp: datetime
     level: str
 
 
@@ -158,10 +158,11 @@ def store_batch(
     )
     ids = {**known, **created}
     if assignments:
-        _assign(
-            connection, [one.log_id for one in assignments], [ids[one.key] for one in assignments]
+        _assign(connection, assignments, ids)
+        minutes = Counter(
+            (ids[one.key], one.timestamp.replace(second=0, microsecond=0), one.level)
+            for one in assignments
         )
-        minutes = Counter((ids[one.key], one.minute, one.level) for one in assignments)
         hours: Counter[tuple[int, datetime, str]] = Counter()
         for (pattern_id, minute, level), n in minutes.items():
             hours[pattern_id, minute.replace(minute=0), level] += n
@@ -177,8 +178,9 @@ def store_batch(
 
 
 _ASSIGN = text(
-    "INSERT INTO log_patterns (log_id, pattern_id)"
-    " SELECT * FROM unnest(CAST(:logs AS bigint[]), CAST(:patterns AS bigint[]))"
+    'INSERT INTO log_patterns (log_id, pattern_id, "timestamp")'
+    " SELECT * FROM unnest(CAST(:logs AS bigint[]), CAST(:patterns AS bigint[]),"
+    " CAST(:instants AS timestamptz[]))"
 )
 _COUNT = """INSERT INTO {table} AS c (pattern_id, bucket, level, count)
 SELECT * FROM unnest(CAST(:patterns AS bigint[]), CAST(:buckets AS timestamptz[]),
@@ -186,12 +188,20 @@ SELECT * FROM unnest(CAST(:patterns AS bigint[]), CAST(:buckets AS timestamptz[]
 ON CONFLICT (bucket, pattern_id, level) DO UPDATE SET count = c.count + excluded.count"""
 
 
-def _assign(connection: Connection, log_ids: list[int], pattern_ids: list[int]) -> None:
+def _assign(
+    connection: Connection, assignments: Sequence[Assignment], ids: Mapping[tuple[str, int], int]
+) -> None:
     if connection.dialect.name == "postgresql":
-        connection.execute(_ASSIGN, {"logs": log_ids, "patterns": pattern_ids})
+        columns = {
+            "logs": [one.log_id for one in assignments],
+            "patterns": [ids[one.key] for one in assignments],
+            "instants": [one.timestamp for one in assignments],
+        }
+        connection.execute(_ASSIGN, columns)
     else:
         rows = [
-            {"log_id": log, "pattern_id": n} for log, n in zip(log_ids, pattern_ids, strict=True)
+            {"log_id": one.log_id, "pattern_id": ids[one.key], "timestamp": one.timestamp}
+            for one in assignments
         ]
         connection.execute(insert(log_patterns), rows)
 

@@ -13,8 +13,9 @@ from sqlalchemy import Connection, select, text
 from sqlalchemy.exc import DBAPIError
 
 from db import newest_first
-from db.cursors import Position, keyset_page
+from db.cursors import keyset_page
 from db.generic_plans import MAX_PREPARED
+from db.keyset import Position
 from db.levels import Level
 from db.logs import LOG_COLUMNS, LogCriteria, LogRecord, filtered, find_logs, log_record
 from db.metadata import MetadataTest, Operator

@@ -11,7 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, select, text
 
-from db.cursors import Position, keyset_page
+from db.cursors import keyset_page
+from db.keyset import Position
 from db.logs import (
     LOG_COLUMNS,
     LogCriteria,

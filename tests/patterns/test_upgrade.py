@@ -1,5 +1,6 @@
-"""Upgrading a database mined before: counts by the hour from the per-minute ones (0022), and
-the one cursor becoming a cursor per service mined so far (0023)."""
+"""Upgrading a database mined before: counts by the hour from the per-minute ones (0022), the
+one cursor becoming a cursor per service mined so far (0023), and each assignment keeping its
+log's timestamp (0024)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from db.engine import make_engine
+from db.models import as_utc
 from tests.db.test_migrations import scratch_engine, upgrade_sqlite_to
 
 MINUTES = [("10:05", 3), ("10:59", 2), ("11:00", 4)]
@@ -61,3 +63,38 @@ def test_hourly_counts_and_per_service_cursors_come_from_what_was_stored(engine:
         ("payment-service", 1, "5:9:6", "9:12:", 7, 8),
     ]
     assert [tuple(row) for row in discovery] == [("5:9:6",)]
+
+
+def test_assignments_take_their_logs_timestamps_and_orphans_go(engine: Engine) -> None:
+    upgrade_sqlite_to(engine, "0023")
+    triggers = _triggers(engine)
+    instant = datetime.now(UTC).replace(microsecond=123456)
+    postgres = engine.dialect.name == "postgresql"
+    with engine.begin() as connection:
+        log_id = connection.execute(
+            text(
+                "INSERT INTO logs (timestamp, level, service, message)"
+                " VALUES (:t, 'INFO', 'api', 'a line') RETURNING id"
+            ),
+            {"t": instant if postgres else instant.replace(tzinfo=None)},
+        ).scalar_one()
+        connection.execute(
+            text("INSERT INTO log_patterns VALUES (:log, 7), (:gone, 7)"),
+            {"log": log_id, "gone": log_id + 1000},
+        )
+    upgrade_sqlite_to(engine, "head")
+    with engine.connect() as connection:
+        rows = connection.execute(text('SELECT log_id, "timestamp" FROM log_patterns')).all()
+    stored = [(n, at if isinstance(at, datetime) else datetime.fromisoformat(at)) for n, at in rows]
+    assert [(n, as_utc(at)) for n, at in stored] == [(log_id, instant)]
+    assert _triggers(engine) == triggers  # SQLite's, dropped to remake the table, are back
+
+
+def _triggers(engine: Engine) -> list[tuple[str, str]]:
+    if engine.dialect.name == "postgresql":
+        return []
+    with engine.connect() as connection:
+        found = connection.execute(
+            text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+        )
+        return [(name, sql) for name, sql in found]
