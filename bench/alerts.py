@@ -6,7 +6,11 @@ to each subscriber receiving the alert (on the writing process, and on the other
 for one-shot rules and for lifecycle rules' FIRING transitions.
 (b) Cost: ingest rate of 1000-log bulk batches over 20 services with alerts off, on with the
 seeded defaults, on with three more rules that fire every second, and on with 100 lifecycle
-rules grouped by service (bench/grouped_rules.py). Prints markdown tables.
+rules grouped by service (bench/grouped_rules.py). Each scenario runs on a fresh database in two
+timed phases: the cold start, the first batches after the rules are stored (when the grouped
+rules open their ~2,000 instances), and the steady state, as many batches again once those have
+settled, as a service that has run with its rules for a while ingests. Each phase's ratio is to
+alerts off in the same phase. Prints markdown tables and the load average.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import argparse
 import asyncio
 import functools
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -23,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from bench.alert_deployment import Subscriber, deployment, subscribers
+from bench.alert_deployment import CHECK_INTERVAL, Subscriber, deployment, quiet_after, subscribers
 from bench.data import SERVICES
 from bench.grouped_rules import grouped_rules
 from bench.stats import median, percentile
@@ -129,9 +134,7 @@ def _message(i: int) -> str:
     return f"retrying request {i}" if i % 50 == 1 else f"request {i}"
 
 
-async def ingest_rate(
-    servers: Sequence[Server], *, rules: list[dict[str, Any]], batches: int, concurrency: int
-) -> float:
+async def ingest_rate(servers: Sequence[Server], *, batches: int, concurrency: int) -> float:
     """Logs per second for `batches` bulk POSTs of 1000, `concurrency` at a time, both processes."""
     queue: asyncio.Queue[bytes] = asyncio.Queue()
     for index in range(batches):
@@ -145,11 +148,15 @@ async def ingest_rate(
             response.raise_for_status()
 
     async with httpx.AsyncClient(trust_env=False, timeout=60) as client:
-        for rule in rules:
-            await upsert(client, servers[0], **rule)
         started = time.perf_counter()
         await asyncio.gather(*(worker(client, servers[i % 2]) for i in range(concurrency)))
         return batches * 1000 / (time.perf_counter() - started)
+
+
+async def store_rules(servers: Sequence[Server], rules: list[dict[str, Any]]) -> None:
+    async with httpx.AsyncClient(trust_env=False, timeout=60) as client:
+        for rule in rules:
+            await upsert(client, servers[0], **rule)
 
 
 @dataclass(frozen=True)
@@ -183,10 +190,13 @@ def latency_rows(measured: dict[str, list[float]]) -> list[str]:
     return rows
 
 
-def ingest_rows(rates: dict[str, list[float]]) -> list[str]:
-    """Median rate per scenario, and its ratio to alerts off."""
+PHASES = ("cold start", "steady state")
+
+
+def ingest_rows(phase: str, rates: dict[str, list[float]]) -> list[str]:
+    """Median rate per scenario in one phase, and its ratio to alerts off in that phase."""
     baseline = median(rates[SCENARIOS[0].label])
-    rows = ["| ingest, bulk 1000 over 2 processes | logs/s (median) | vs off | runs |"]
+    rows = [f"| ingest, bulk 1000 over 2 processes, {phase} | logs/s (median) | vs off | runs |"]
     rows.append("| --- | --- | --- | --- |")
     for label, runs in rates.items():
         rate = median(runs)
@@ -195,18 +205,49 @@ def ingest_rows(rates: dict[str, list[float]]) -> list[str]:
     return rows
 
 
-def measure_ingest(*, rounds: int, batches: int, concurrency: int) -> dict[str, list[float]]:
-    """Every scenario once per round, each on a fresh database, after a short warm-up."""
-    rates: dict[str, list[float]] = {scenario.label: [] for scenario in SCENARIOS}
+@dataclass
+class Measured:
+    """Each phase's rates by scenario, and how long each scenario's cold start took to settle."""
+
+    rates: dict[str, dict[str, list[float]]]
+    settled: dict[str, list[float]]
+
+
+def measure_ingest(*, rounds: int, batches: int, concurrency: int) -> Measured:
+    """Every scenario once per round, each on a fresh database: a few batches before the rules
+    are stored (connections and code warm), the cold start timed over `batches`, an untimed
+    wait until no lifecycle instance has changed for longer than a sweep's interval, then the steady
+    state timed over `batches`."""
+    measured = Measured(
+        rates={phase: {scenario.label: [] for scenario in SCENARIOS} for phase in PHASES},
+        settled={scenario.label: [] for scenario in SCENARIOS},
+    )
     for _ in range(rounds):
         for scenario in SCENARIOS:
-            with deployment(alerts=scenario.alerts) as servers:
-                run = functools.partial(
-                    ingest_rate, servers, rules=scenario.rules, concurrency=concurrency
-                )
+            with deployment(alerts=scenario.alerts) as deployed:
+                run = functools.partial(ingest_rate, deployed.servers, concurrency=concurrency)
                 asyncio.run(run(batches=5))
-                rates[scenario.label].append(asyncio.run(run(batches=batches)))
-    return rates
+                asyncio.run(store_rules(deployed.servers, scenario.rules))
+                measured.rates[PHASES[0]][scenario.label].append(asyncio.run(run(batches=batches)))
+                settled = quiet_after(deployed.database, quiet=CHECK_INTERVAL + 1)
+                measured.settled[scenario.label].append(settled)
+                measured.rates[PHASES[1]][scenario.label].append(asyncio.run(run(batches=batches)))
+    return measured
+
+
+def settled_rows(settled: dict[str, list[float]]) -> list[str]:
+    rows = [
+        "| after the cold start, instances unchanged after | median | runs |",
+        "| --- | --- | --- |",
+    ]
+    for label, runs in settled.items():
+        each = " / ".join(f"{run:.1f} s" for run in runs)
+        rows.append(f"| {label} | {median(runs):.1f} s | {each} |")
+    return rows
+
+
+def load_average() -> str:
+    return " / ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -216,11 +257,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args(argv)
-    with deployment(alerts=True) as servers:
-        measured = asyncio.run(latencies(servers, args.firings))
+    print(f"load average at the start: {load_average()}", flush=True)
+    with deployment(alerts=True) as deployed:
+        measured = asyncio.run(latencies(deployed.servers, args.firings))
     print("\n".join([*latency_rows(measured), ""]), flush=True)  # kept if the ingest part fails
-    rates = measure_ingest(rounds=args.rounds, batches=args.batches, concurrency=args.concurrency)
-    print("\n".join(ingest_rows(rates)))
+    ingest = measure_ingest(rounds=args.rounds, batches=args.batches, concurrency=args.concurrency)
+    for phase, by_scenario in ingest.rates.items():
+        print("\n".join([*ingest_rows(phase, by_scenario), ""]))
+    print("\n".join([*settled_rows(ingest.settled), ""]))
+    print(f"load average at the end: {load_average()}")
     return 0
 
 
