@@ -8,7 +8,9 @@ import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
+import httpx
 import redis
 from websockets.asyncio.client import connect
 
@@ -17,6 +19,7 @@ from testing.server import HOST, Server, running_servers
 
 REDIS_URL = "redis://127.0.0.1:6379/14"  # a database of its own; flushed before and after
 SUBSCRIBE = "subscription { alerts { rule } }"
+UPSERT = "mutation($input: AlertRuleInput!) { upsertAlertRule(input: $input) { name } }"
 CHECK_INTERVAL = 5.0  # seconds between the periodic sweeps, as the app's default
 
 
@@ -112,3 +115,29 @@ def quiet_after(database: ScratchDatabase, *, quiet: float, cap: float = 300.0) 
                 last, last_change = count, time.monotonic()
             time.sleep(0.25)
     return last_change - started
+
+
+async def graphql(client: httpx.AsyncClient, server: Server, query: str, **variables: Any) -> None:
+    response = await client.post(
+        f"{server.base_url}/graphql", json={"query": query, "variables": variables}
+    )
+    body = response.json()
+    if "errors" in body:
+        raise RuntimeError(body["errors"])
+
+
+async def upsert(client: httpx.AsyncClient, server: Server, name: str, **fields: Any) -> None:
+    """Store a rule with a 60 s window unless given."""
+    rule = {"name": name, "windowSeconds": 60, **fields}
+    await graphql(client, server, UPSERT, input=rule)
+
+
+async def post_logs(client: httpx.AsyncClient, server: Server, logs: list[dict[str, Any]]) -> float:
+    """POST a bulk batch; the perf_counter time its response arrived."""
+    response = await client.post(f"{server.base_url}/api/v1/bulk_logs/", json=logs)
+    response.raise_for_status()
+    return time.perf_counter()
+
+
+def log(service: str, level: str = "ERROR", message: str = "card declined") -> dict[str, Any]:
+    return {"level": level, "service": service, "message": message}
