@@ -1,4 +1,5 @@
-"""At most one firing per rule per cooldown: a Redis claim across processes, else per process.
+"""At most one firing per rule per cooldown: a Redis claim across processes, else per process;
+and likewise one periodic sweep per interval.
 
 A cooldown is measured from the firing with the rule's cooldown as it is *now*: changing a
 rule's cooldown moves the end of a running one, here and in Redis (`resize`).
@@ -12,6 +13,7 @@ import uuid
 from broker.redis_link import REDIS_ERRORS, RedisLink
 
 KEY_PREFIX = "lograph:alert:"
+SWEEP_KEY = "lograph:alert-sweep"  # not under KEY_PREFIX: no rule's name can meet it
 # Redis expiries are whole seconds and at least one; a cooldown of 0 still dedupes for 1 s.
 MIN_CLAIM_SECONDS = 1
 
@@ -67,10 +69,18 @@ class Claims:
         """Whether this process fires the rule now; True starts its cooldown everywhere."""
         if self.cooling(rule, cooldown_seconds=cooldown_seconds):
             return False
-        if not await self._claim_shared(rule, seconds=claim_seconds(cooldown_seconds)):
+        seconds = claim_seconds(cooldown_seconds)
+        value = f"{self.owner}:{seconds}"
+        if not await self._claim_shared(KEY_PREFIX + rule, value, milliseconds=seconds * 1000):
             return False
         self._fired_at[rule] = time.monotonic()
         return True
+
+    async def sweep_turn(self, *, seconds: float) -> bool:
+        """Whether this process runs the periodic sweep now: one process per `seconds` across
+        those sharing Redis (each pass counts every process's logs), each one without it."""
+        milliseconds = max(int(seconds * 1000), 1)
+        return await self._claim_shared(SWEEP_KEY, self.owner, milliseconds=milliseconds)
 
     async def resize(self, rule: str, *, cooldown_seconds: int) -> None:
         """The rule's cooldown changed: move the end of its running claim in Redis to match."""
@@ -83,13 +93,13 @@ class Claims:
         except REDIS_ERRORS as error:
             self._link.mark_down(error)
 
-    async def _claim_shared(self, rule: str, *, seconds: int) -> bool:
+    async def _claim_shared(self, key: str, value: str, *, milliseconds: int) -> bool:
+        """Whether `key` was free and is now ours for `milliseconds`; True without Redis."""
         client = self._link.usable()
         if client is None:
             return True
-        value = f"{self.owner}:{seconds}"
         try:
-            won = await client.set(KEY_PREFIX + rule, value, nx=True, ex=seconds)
+            won = await client.set(key, value, nx=True, px=milliseconds)
         except REDIS_ERRORS as error:
             self._link.mark_down(error)
             return True

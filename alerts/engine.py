@@ -36,6 +36,9 @@ from db.logs import LogRecord
 from settings import Settings
 
 logger = logging.getLogger("lograph.alerts")
+# A turn lasts a little less than the interval, so that the process whose tick comes first
+# after it keeps sweeping (ticks drift later, never earlier) and a gap stays under two intervals.
+SWEEP_TURN_SHARE = 0.9
 
 
 class AlertEngine:
@@ -169,17 +172,19 @@ class AlertEngine:
             for lane in lanes:
                 await lane.idle()
 
-    async def sweep(self) -> None:
-        """Reload the rules and queue a pass over every one: catches what no write here
-        announced."""
+    async def sweep(self, *, evaluate: bool = True) -> None:
+        """Reload the rules and, if `evaluate`, queue a pass over every one: catches what no
+        write here announced."""
         try:
             await self.reload_rules()
         except DatabaseUnavailable as error:
             database_outage.error("could not reload alert rules: %s", error)
         except Exception:
             logger.exception("could not reload alert rules")
-        if self.enabled:
+        if self.enabled and evaluate:
             self._sweeps.request(None)
+        elif self.enabled:
+            self._known.whole_counts_aged()
         if self._pushes_again and time.monotonic() - self._pushed_at >= RESEND_SECONDS:
             await self.push_firing()
 
@@ -209,10 +214,14 @@ class AlertEngine:
         self._notifier.push(alerts)
 
     async def _check_periodically(self) -> None:
-        """Catch logs written by other processes or hosts, as the predecessor's poll did."""
+        """Catch logs written by other processes or hosts, as the predecessor's poll did: of
+        the processes sharing Redis, one sweeps each interval (a pass counts every process's
+        logs, so a second one in the interval would count the same logs again)."""
+        interval = self._settings.alert_check_interval_seconds
         while True:
-            await asyncio.sleep(self._settings.alert_check_interval_seconds)
-            await self.sweep()
+            await asyncio.sleep(interval)
+            turn = await self._claims.sweep_turn(seconds=interval * SWEEP_TURN_SHARE)
+            await self.sweep(evaluate=turn)
 
     def _cooling(self, rule: Rule) -> bool:
         """A one-shot rule within its cooldown (lifecycle rules have none)."""

@@ -83,11 +83,17 @@ class KnownStates:
         elif rule in self._counted:
             self._counted[rule].update(groups)
 
+    def whole_counts_aged(self) -> None:
+        """Another process swept this interval: this process's whole counts are now older than
+        a sweep's, so the next grouped run of each rule counts it whole again."""
+        self._counted.clear()
+
     def few_groups(self, rule: str, touched: Iterable[GroupKey]) -> bool:
         """Whether the rule's groups as counted here, with the touched ones, stay within
         MAX_GROUPS: then counting only the touched groups cannot change which groups are
         evaluated (never counted whole yet: not known). Groups only other processes wrote
-        are not seen until the next whole count (the periodic sweep's)."""
+        are not seen until the next whole count (the periodic sweep's, or, in an interval
+        another process swept, the next run's)."""
         counted = self._counted.get(rule)
         return counted is not None and len(counted.union(touched)) <= MAX_GROUPS
 

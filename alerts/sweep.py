@@ -1,6 +1,7 @@
 """The periodic sweep's grouped rules, evaluated together: one read of their instances and one
 GROUP BY per grouping (db/alert_groups.py: each distinct filter counted once, every window in
-the same scan), rather than two reads per rule.
+the same scan), rather than two reads per rule; the changes they make are recorded together
+(alerts/lifecycle.py: `record`).
 
 Only lifecycle ABOVE and BELOW rules grouped by `service` or by `level` go this way (their
 groups are few, so one scan can count them all for every rule); the rest are evaluated one by
@@ -24,7 +25,7 @@ from sqlalchemy import Connection
 
 from alerts.evaluation import watched_one_window
 from alerts.groups import counted_holding, largest
-from alerts.lifecycle import Transition, apply
+from alerts.lifecycle import Move, Transition, moves, record
 from core.rule_criteria import counted_matching
 from db import alert_instances
 from db.alert_groups import GroupKey, count_groups_together
@@ -69,7 +70,7 @@ async def sweep_together(
         lambda connection: alert_instances.of_rules(connection, rules=names)
     )
     counted = await db.read_primary(lambda connection: _count_sets(connection, sets, only, now=now))
-    transitions = []
+    decided: list[Move] = []
     for rule in rules:
         known.saw(rule, instances.get(rule.name, {}))
         by_group = {one.group_key: one for one in instances.get(rule.name, {}).values()}
@@ -77,11 +78,11 @@ async def sweep_together(
             by_group = {key: one for key, one in by_group.items() if key in only[rule.name]}
         known.counted(rule.name, counted[rule.name], whole=rule.name not in only)
         holding = _holding(rule, counted[rule.name], by_group, now=now, warned=warned)
-        counts = counted[rule.name]
-        for one in await apply(db, rule, holding, by_group, now=now, counts=counts):
-            known.moved(rule, one.record.fingerprint, one.instance)
-            transitions.append((rule, one))
-    return transitions
+        decided += moves(rule, holding, by_group, now=now, counts=counted[rule.name])
+    recorded = await record(db, decided, now=now)
+    for rule, one in recorded:
+        known.moved(rule, one.record.fingerprint, one.instance)
+    return recorded
 
 
 def _holding(

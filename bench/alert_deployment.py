@@ -8,19 +8,29 @@ import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
+import httpx
 import redis
 from websockets.asyncio.client import connect
 
-from testing.database import scratch_database
+from testing.database import ScratchDatabase, scratch_database
 from testing.server import HOST, Server, running_servers
 
 REDIS_URL = "redis://127.0.0.1:6379/14"  # a database of its own; flushed before and after
 SUBSCRIBE = "subscription { alerts { rule } }"
+UPSERT = "mutation($input: AlertRuleInput!) { upsertAlertRule(input: $input) { name } }"
+CHECK_INTERVAL = 5.0  # seconds between the periodic sweeps, as the app's default
+
+
+@dataclass(frozen=True)
+class Deployment:
+    servers: list[Server]
+    database: ScratchDatabase
 
 
 @contextmanager
-def deployment(*, alerts: bool, check_interval: float = 5.0) -> Iterator[list[Server]]:
+def deployment(*, alerts: bool, check_interval: float = CHECK_INTERVAL) -> Iterator[Deployment]:
     """Two app processes on a fresh scratch database and an empty Redis database."""
     shared = redis.Redis.from_url(REDIS_URL)
     shared.flushdb()
@@ -35,7 +45,7 @@ def deployment(*, alerts: bool, check_interval: float = 5.0) -> Iterator[list[Se
         with scratch_database("lograph_bench_alerts") as database:
             env["DATABASE_URL"] = database.sqlalchemy_url
             with running_servers(2, env=env) as servers:
-                yield servers
+                yield Deployment(servers, database)
     finally:
         shared.flushdb()
         shared.close()
@@ -88,3 +98,46 @@ async def subscribers(servers: Sequence[Server]) -> AsyncIterator[list[Subscribe
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def quiet_after(database: ScratchDatabase, *, quiet: float, cap: float = 300.0) -> float:
+    """Seconds until the lifecycle instances stopped changing, once none has changed for
+    `quiet` seconds (at most `cap`): the evaluations queued so far have moved what they would.
+    (One-shot rules fire again after each cooldown while their window holds logs.)"""
+    started = last_change = time.monotonic()
+    last = None
+    with database.connect() as connection, connection.cursor() as cursor:
+        connection.autocommit = True
+        while time.monotonic() - last_change < quiet and time.monotonic() - started < cap:
+            cursor.execute("SELECT coalesce(sum(version), 0) FROM alert_instances")
+            (count,) = cursor.fetchone() or (0,)
+            if count != last:
+                last, last_change = count, time.monotonic()
+            time.sleep(0.25)
+    return last_change - started
+
+
+async def graphql(client: httpx.AsyncClient, server: Server, query: str, **variables: Any) -> None:
+    response = await client.post(
+        f"{server.base_url}/graphql", json={"query": query, "variables": variables}
+    )
+    body = response.json()
+    if "errors" in body:
+        raise RuntimeError(body["errors"])
+
+
+async def upsert(client: httpx.AsyncClient, server: Server, name: str, **fields: Any) -> None:
+    """Store a rule with a 60 s window unless given."""
+    rule = {"name": name, "windowSeconds": 60, **fields}
+    await graphql(client, server, UPSERT, input=rule)
+
+
+async def post_logs(client: httpx.AsyncClient, server: Server, logs: list[dict[str, Any]]) -> float:
+    """POST a bulk batch; the perf_counter time its response arrived."""
+    response = await client.post(f"{server.base_url}/api/v1/bulk_logs/", json=logs)
+    response.raise_for_status()
+    return time.perf_counter()
+
+
+def log(service: str, level: str = "ERROR", message: str = "card declined") -> dict[str, Any]:
+    return {"level": level, "service": service, "message": message}

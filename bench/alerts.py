@@ -4,66 +4,33 @@
 each. Every firing trips its own rule with one write; the time runs from that write's response
 to each subscriber receiving the alert (on the writing process, and on the other via Redis),
 for one-shot rules and for lifecycle rules' FIRING transitions.
-(b) Cost: ingest rate of 1000-log bulk batches over 20 services with alerts off, on with the
-seeded defaults, on with three more rules that fire every second, and on with 100 lifecycle
-rules grouped by service (bench/grouped_rules.py). Prints markdown tables.
+(b) Cost (bench/alert_ingest.py): ingest rate and CPU per batch of 1000-log bulk batches over
+20 services with alerts off, on with the seeded defaults, on with three more rules that fire
+every second, and on with 100 lifecycle rules grouped by service (bench/grouped_rules.py). Each
+scenario runs on a fresh database in two timed phases: the cold start, the first batches after
+the rules are stored (when the grouped rules open their ~2,000 instances), and the steady state,
+as many batches again once those have settled, as a service that has run with its rules for a
+while ingests. Each phase's ratio is to alerts off in the same phase. Prints markdown tables and
+the load average.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
-import json
+import os
 import sys
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from bench.alert_deployment import Subscriber, deployment, subscribers
-from bench.data import SERVICES
-from bench.grouped_rules import grouped_rules
-from bench.stats import median, percentile
+from bench.alert_deployment import Subscriber, deployment, log, post_logs, subscribers, upsert
+from bench.alert_ingest import PHASES, measure_ingest, phase_rows, settled_rows
+from bench.stats import percentile
 from testing.server import Server
 
 THRESHOLD = 3
-UPSERT = "mutation($input: AlertRuleInput!) { upsertAlertRule(input: $input) { name } }"
-# Besides the seeded defaults (ERROR 10/60 s, payment-service 5/60 s): rules every batch
-# matches, with a 1 s cooldown, so they are evaluated after every batch and fire every second.
-COST_RULES: list[dict[str, Any]] = [
-    {"name": "warn-and-worse", "minLevel": "WARN", "threshold": 100, "cooldownSeconds": 1},
-    {"name": "cart", "service": "cart", "threshold": 20, "cooldownSeconds": 1},
-    {"name": "timeouts", "messageContains": "timeout", "threshold": 20, "cooldownSeconds": 1},
-]
-
-
-async def graphql(client: httpx.AsyncClient, server: Server, query: str, **variables: Any) -> None:
-    response = await client.post(
-        f"{server.base_url}/graphql", json={"query": query, "variables": variables}
-    )
-    body = response.json()
-    if "errors" in body:
-        raise RuntimeError(body["errors"])
-
-
-async def upsert(client: httpx.AsyncClient, server: Server, name: str, **fields: Any) -> None:
-    """Store a rule with a 60 s window unless given."""
-    rule = {"name": name, "windowSeconds": 60, **fields}
-    await graphql(client, server, UPSERT, input=rule)
-
-
-async def post_logs(client: httpx.AsyncClient, server: Server, logs: list[dict[str, Any]]) -> float:
-    """POST a bulk batch; the perf_counter time its response arrived."""
-    response = await client.post(f"{server.base_url}/api/v1/bulk_logs/", json=logs)
-    response.raise_for_status()
-    return time.perf_counter()
-
-
-def log(service: str, level: str = "ERROR", message: str = "card declined") -> dict[str, Any]:
-    return {"level": level, "service": service, "message": message}
 
 
 async def warm_up(
@@ -115,62 +82,6 @@ async def latencies(servers: Sequence[Server], firings: int) -> dict[str, list[f
     return measured
 
 
-def batch(index: int) -> list[dict[str, Any]]:
-    """1000 logs over 20 services: mostly INFO, some WARN/ERROR, some timeouts and retries."""
-    levels = ["INFO"] * 16 + ["DEBUG"] * 2 + ["WARN", "ERROR"]
-    messages = [_message(i) for i in range(1000)]
-    count = len(SERVICES)
-    return [log(SERVICES[i % count], levels[(i + index) % 20], messages[i]) for i in range(1000)]
-
-
-def _message(i: int) -> str:
-    if i % 50 == 0:
-        return "upstream timeout"
-    return f"retrying request {i}" if i % 50 == 1 else f"request {i}"
-
-
-async def ingest_rate(
-    servers: Sequence[Server], *, rules: list[dict[str, Any]], batches: int, concurrency: int
-) -> float:
-    """Logs per second for `batches` bulk POSTs of 1000, `concurrency` at a time, both processes."""
-    queue: asyncio.Queue[bytes] = asyncio.Queue()
-    for index in range(batches):
-        queue.put_nowait(json.dumps(batch(index)).encode())
-    headers = {"content-type": "application/json"}
-
-    async def worker(client: httpx.AsyncClient, server: Server) -> None:
-        url = f"{server.base_url}/api/v1/bulk_logs/"
-        while not queue.empty():
-            response = await client.post(url, content=queue.get_nowait(), headers=headers)
-            response.raise_for_status()
-
-    async with httpx.AsyncClient(trust_env=False, timeout=60) as client:
-        for rule in rules:
-            await upsert(client, servers[0], **rule)
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(client, servers[i % 2]) for i in range(concurrency)))
-        return batches * 1000 / (time.perf_counter() - started)
-
-
-@dataclass(frozen=True)
-class Scenario:
-    label: str
-    alerts: bool
-    rules: list[dict[str, Any]]
-
-
-SCENARIOS = [
-    Scenario("ENABLE_ALERTS=false", alerts=False, rules=[]),
-    Scenario("ENABLE_ALERTS=true, seeded defaults only", alerts=True, rules=[]),
-    Scenario("ENABLE_ALERTS=true, + 3 rules firing every second", alerts=True, rules=COST_RULES),
-    Scenario(
-        "ENABLE_ALERTS=true, + 100 lifecycle rules, groupBy service",
-        alerts=True,
-        rules=grouped_rules(100),
-    ),
-]
-
-
 def latency_rows(measured: dict[str, list[float]]) -> list[str]:
     """p50/p99; an alert that beat the write's response to the client counts as 0 ms."""
     rows = ["| alert latency (write response → subscriber) | p50 | p99 | firings | early |"]
@@ -183,30 +94,8 @@ def latency_rows(measured: dict[str, list[float]]) -> list[str]:
     return rows
 
 
-def ingest_rows(rates: dict[str, list[float]]) -> list[str]:
-    """Median rate per scenario, and its ratio to alerts off."""
-    baseline = median(rates[SCENARIOS[0].label])
-    rows = ["| ingest, bulk 1000 over 2 processes | logs/s (median) | vs off | runs |"]
-    rows.append("| --- | --- | --- | --- |")
-    for label, runs in rates.items():
-        rate = median(runs)
-        each = " / ".join(f"{run:,.0f}" for run in runs)
-        rows.append(f"| {label} | {rate:,.0f} | {rate / baseline:.3f} | {each} |")
-    return rows
-
-
-def measure_ingest(*, rounds: int, batches: int, concurrency: int) -> dict[str, list[float]]:
-    """Every scenario once per round, each on a fresh database, after a short warm-up."""
-    rates: dict[str, list[float]] = {scenario.label: [] for scenario in SCENARIOS}
-    for _ in range(rounds):
-        for scenario in SCENARIOS:
-            with deployment(alerts=scenario.alerts) as servers:
-                run = functools.partial(
-                    ingest_rate, servers, rules=scenario.rules, concurrency=concurrency
-                )
-                asyncio.run(run(batches=5))
-                rates[scenario.label].append(asyncio.run(run(batches=batches)))
-    return rates
+def load_average() -> str:
+    return " / ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -216,11 +105,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args(argv)
-    with deployment(alerts=True) as servers:
-        measured = asyncio.run(latencies(servers, args.firings))
+    print(f"load average at the start: {load_average()}", flush=True)
+    with deployment(alerts=True) as deployed:
+        measured = asyncio.run(latencies(deployed.servers, args.firings))
     print("\n".join([*latency_rows(measured), ""]), flush=True)  # kept if the ingest part fails
-    rates = measure_ingest(rounds=args.rounds, batches=args.batches, concurrency=args.concurrency)
-    print("\n".join(ingest_rows(rates)))
+    ingest = measure_ingest(rounds=args.rounds, batches=args.batches, concurrency=args.concurrency)
+    for phase in PHASES:
+        print("\n".join([*phase_rows(ingest, phase), ""]))
+    print("\n".join([*settled_rows(ingest), ""]))
+    print(f"load average at the end: {load_average()}")
     return 0
 
 

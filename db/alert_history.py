@@ -4,7 +4,7 @@ open-and-close instance."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -53,12 +53,12 @@ class AlertRecord(NewAlert):
 
 def insert_alert(connection: Connection, alert: NewAlert) -> AlertRecord:
     """Record one firing or state change and return it with its id."""
-    values = asdict(alert)
-    values["level"] = None if alert.level is None else alert.level.value
+    given = {field.name: getattr(alert, field.name) for field in fields(alert)}  # not deep
+    values = {**given, "level": None if alert.level is None else alert.level.value}
     values["state"] = alert.state.value
     statement = insert(alert_history).values(values).returning(alert_history.c.id)
     alert_id: int = connection.execute(statement).scalar_one()
-    return AlertRecord(id=alert_id, **asdict(alert))
+    return AlertRecord(id=alert_id, **given)
 
 
 def recent_alerts(

@@ -169,3 +169,12 @@ def test_a_write_counts_only_its_groups_while_those_known_stay_within_max_groups
     assert not known.few_groups("r", keys[100:])  # 101: which 100 depends on every count
     known.counted("r", keys[:1], whole=True)  # the others left the window
     assert known.few_groups("r", keys[100:])
+
+
+def test_after_another_process_swept_a_write_counts_its_rules_whole_again() -> None:
+    keys = [(f'"s{index}"',) for index in range(3)]
+    known = KnownStates()
+    known.counted("r", keys, whole=True)
+    assert known.few_groups("r", keys[:1])
+    known.whole_counts_aged()  # that sweep saw groups only the other process wrote
+    assert not known.few_groups("r", keys[:1])

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from db import alert_history
+from db.alert_history import AlertRecord, NewAlert
 from tests.alerts.support import (
     ago,
     assert_refused,
@@ -60,6 +62,31 @@ def test_each_service_has_its_own_instance_labels_and_fingerprint(client: TestCl
         ("FIRING", "a"),
         ("FIRING", "b"),
         ("RESOLVED", "a"),
+    ]
+
+
+def test_the_changes_of_one_run_are_recorded_together_or_not_at_all(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    grouped_rule(client, groupBy=["service"], threshold=1)
+    insert_alert, inserted = alert_history.insert_alert, []
+
+    def the_second_fails(connection: Any, alert: NewAlert) -> AlertRecord:
+        inserted.append(alert)
+        if len(inserted) == 2:
+            raise RuntimeError("the second history row is refused")
+        return insert_alert(connection, alert)
+
+    monkeypatch.setattr(alert_history, "insert_alert", the_second_fails)
+    create_logs(client, *(log_json(timestamp=ago(1), service=name) for name in ("a", "b")))
+    settle(client)
+    assert len(inserted) == 2
+    assert changes(client) == []  # the first change went with the second
+    monkeypatch.setattr(alert_history, "insert_alert", insert_alert)
+    sweep(client)
+    assert sorted((c["state"], c["labels"]["service"]) for c in changes(client)) == [
+        ("FIRING", "a"),
+        ("FIRING", "b"),
     ]
 
 
