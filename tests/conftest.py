@@ -235,14 +235,22 @@ def module_fast_paths(request: pytest.FixtureRequest) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
+def module_settings_overrides() -> dict[str, Any]:
+    """`settings_overrides` for the app a module shares: override the two side by side."""
+    return dict(DEFAULT_OVERRIDES)
+
+
+@pytest.fixture(scope="module")
 def module_client(
-    module_database_url: str, module_fast_paths: dict[str, Any]
+    module_database_url: str,
+    module_fast_paths: dict[str, Any],
+    module_settings_overrides: dict[str, Any],
 ) -> Iterator[TestClient]:
-    """One app, with the default test settings, for those tests of a module that write
+    """One app for those tests of a module that write
     nothing (requests refused, reads of what a module fixture wrote once): hundreds of
     parametrised cases cost less than starting an app, and writing its data, for each.
     Emptied at the module's end."""
-    overrides = {**module_fast_paths, **DEFAULT_OVERRIDES}
+    overrides = {**module_fast_paths, **module_settings_overrides}
     settings = app_settings(database_url=module_database_url, **overrides)
     with TestClient(built_app(settings)) as test_client:
         yield test_client
