@@ -246,10 +246,9 @@ def module_client(
     module_fast_paths: dict[str, Any],
     module_settings_overrides: dict[str, Any],
 ) -> Iterator[TestClient]:
-    """One app for those tests of a module that write
-    nothing (requests refused, reads of what a module fixture wrote once): hundreds of
-    parametrised cases cost less than starting an app, and writing its data, for each.
-    Emptied at the module's end."""
+    """One app for the tests of a module that write nothing (requests refused, reads of
+    what a module fixture wrote once): hundreds of parametrised cases cost less than starting
+    an app, and writing its data, for each. Emptied at the module's end."""
     overrides = {**module_fast_paths, **module_settings_overrides}
     settings = app_settings(database_url=module_database_url, **overrides)
     with TestClient(built_app(settings)) as test_client:
