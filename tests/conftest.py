@@ -17,6 +17,7 @@ import redis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.pool import NullPool
 
 from db.engine import Database, make_engine
 from db.migrate import upgrade_database
@@ -146,10 +147,14 @@ def fast_paths(request: pytest.FixtureRequest) -> dict[str, Any]:
     return settings
 
 
+# The settings a test's app differs in from the defaults, unless its module says otherwise.
+DEFAULT_OVERRIDES: dict[str, Any] = {"enable_alerts": False, "enable_patterns": False}
+
+
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
     """Override in a test module to change the app's settings."""
-    return {"enable_alerts": False, "enable_patterns": False}
+    return dict(DEFAULT_OVERRIDES)
 
 
 def app_settings(**overrides: Any) -> Settings:
@@ -191,10 +196,70 @@ def client(
     cleaner: Engine | None = None if sqlite else request.getfixturevalue("postgres_cleaner")
     with TestClient(app) as test_client:
         yield test_client
-    if cleaner is None:
-        return
-    with cleaner.begin() as connection:
+    if cleaner is not None:
+        empty_tables(cleaner)
+
+
+def empty_tables(engine: Engine) -> None:
+    """Delete every row the tests may have written (PostgreSQL databases outlive a test)."""
+    with engine.begin() as connection:
         connection.execute(text("; ".join(f"DELETE FROM {table}" for table in CLEARED_TABLES)))
+
+
+@pytest.fixture(scope="session")
+def shared_postgres_url() -> Iterator[str]:
+    """The PostgreSQL database of the apps modules share (`module_client`), apart from the
+    one each test's own app works in and empties."""
+    with scratch_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """`database_url` for an app a whole module shares: a SQLite file of the module's own."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("module-sqlite") / "lograph.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("shared_postgres_url")
+    return url
+
+
+@pytest.fixture(scope="module", params=fast_path_params(["fast"]))
+def module_fast_paths(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """`fast_paths` for an app a whole module shares."""
+    settings: dict[str, Any] = FAST_PATHS[request.param]
+    return settings
+
+
+@pytest.fixture(scope="module")
+def module_settings_overrides() -> dict[str, Any]:
+    """`settings_overrides` for the app a module shares: override the two side by side."""
+    return dict(DEFAULT_OVERRIDES)
+
+
+@pytest.fixture(scope="module")
+def module_client(
+    module_database_url: str,
+    module_fast_paths: dict[str, Any],
+    module_settings_overrides: dict[str, Any],
+) -> Iterator[TestClient]:
+    """One app for the tests of a module that write nothing (requests refused, reads of
+    what a module fixture wrote once): hundreds of parametrised cases cost less than starting
+    an app, and writing its data, for each. Emptied at the module's end."""
+    overrides = {**module_fast_paths, **module_settings_overrides}
+    settings = app_settings(database_url=module_database_url, **overrides)
+    with TestClient(built_app(settings)) as test_client:
+        yield test_client
+    if module_database_url.startswith("sqlite"):
+        return
+    engine = create_engine(module_database_url, poolclass=NullPool)
+    try:
+        empty_tables(engine)
+    finally:
+        engine.dispose()
 
 
 DEAD_DATABASE = "postgresql+psycopg2://postgres@127.0.0.1:1/test"

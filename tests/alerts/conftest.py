@@ -17,21 +17,35 @@ from tests.alerts.support import Receiver, wait_for
 from tests.conftest import FAST_PATHS, app_settings, fast_path_params
 
 
-@pytest.fixture
-def no_rules_file(tmp_path: Path) -> str:
+def no_rules_in(directory: Path) -> str:
     """A legacy configuration with no keys: the first start seeds nothing."""
-    path = tmp_path / "no-rules.json"
+    path = directory / "no-rules.json"
     path.write_text("{}")
     return str(path)
 
 
-@pytest.fixture
-def alert_settings(no_rules_file: str) -> dict[str, Any]:
+def alert_settings_with(rules_file: str) -> dict[str, Any]:
     return {
         "enable_alerts": True,
-        "alert_rules_file": no_rules_file,
+        "alert_rules_file": rules_file,
         "alert_check_interval_seconds": 3600,
     }
+
+
+@pytest.fixture
+def no_rules_file(tmp_path: Path) -> str:
+    return no_rules_in(tmp_path)
+
+
+@pytest.fixture
+def alert_settings(no_rules_file: str) -> dict[str, Any]:
+    return alert_settings_with(no_rules_file)
+
+
+@pytest.fixture(scope="module")
+def module_settings_overrides(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The alert settings for the app a module's tests share."""
+    return alert_settings_with(no_rules_in(tmp_path_factory.mktemp("alerts")))
 
 
 @pytest.fixture
@@ -56,6 +70,13 @@ def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
 @pytest.fixture(params=fast_path_params(["fast", "plain"]))
 def fast_paths(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Every test here runs with the fast path and without: both must answer the same."""
+    settings: dict[str, Any] = FAST_PATHS[request.param]
+    return settings
+
+
+@pytest.fixture(scope="module", params=fast_path_params(["fast", "plain"]))
+def module_fast_paths(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Both ways too for the app a module's tests share (`module_client`)."""
     settings: dict[str, Any] = FAST_PATHS[request.param]
     return settings
 

@@ -184,7 +184,7 @@ def test_ratio_above_without_a_base_takes_the_share_of_every_log(client: TestCli
     ],
 )
 def test_a_bad_condition_is_refused_naming_the_field_and_nothing_is_stored(
-    client: TestClient, fields: dict[str, Any], field: str, reason: str
+    module_client: TestClient, fields: dict[str, Any], field: str, reason: str
 ) -> None:
     rule = {"name": "r", "service": "api", "windowSeconds": 60, **fields}
-    assert_refused(client, rule, field=field, reason=reason)
+    assert_refused(module_client, rule, field=field, reason=reason)

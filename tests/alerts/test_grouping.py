@@ -202,11 +202,11 @@ def test_rules_sharing_a_filter_each_count_their_own_window_and_equal_is_typed(
     ],
 )
 def test_bad_group_by_is_refused_naming_the_field(
-    client: TestClient, fields: dict[str, Any], field: str, reason: str
+    module_client: TestClient, fields: dict[str, Any], field: str, reason: str
 ) -> None:
     rule = {"name": "r", "service": "api", "threshold": 1, "windowSeconds": 60, "lifecycle": True}
-    assert_refused(client, {**rule, **fields}, field=field, reason=reason)
-    assert history(client) == []
+    assert_refused(module_client, {**rule, **fields}, field=field, reason=reason)
+    assert history(module_client) == []
 
 
 def test_a_write_evaluates_only_the_groups_it_counts_in(client: TestClient) -> None:

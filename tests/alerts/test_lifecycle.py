@@ -137,10 +137,10 @@ def test_a_one_shot_rule_records_firings_that_never_resolve(client: TestClient) 
     ],
 )
 def test_bad_lifecycle_fields_are_refused_naming_the_field(
-    client: TestClient, fields: dict[str, Any], field: str, reason: str
+    module_client: TestClient, fields: dict[str, Any], field: str, reason: str
 ) -> None:
     rule = {"name": "r", "service": "api", "threshold": 1, "windowSeconds": 60, **fields}
-    assert_refused(client, rule, field=field, reason=reason)
+    assert_refused(module_client, rule, field=field, reason=reason)
 
 
 class TestWebhook:

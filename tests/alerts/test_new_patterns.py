@@ -138,11 +138,11 @@ def test_writes_and_the_periodic_check_never_fire_a_new_pattern_rule(client: Tes
     ],
 )
 def test_a_new_pattern_rule_refuses_what_it_cannot_mean(
-    client: TestClient, extra: dict[str, Any], field: str
+    module_client: TestClient, extra: dict[str, Any], field: str
 ) -> None:
     rule = {"name": "new", "windowSeconds": 60, "onNewPattern": True, **extra}
     reason = "only for" if field in ("ratio", "forSeconds", "groupBy") else "onNewPattern"
-    assert_refused(client, rule, field=field, reason=reason)
+    assert_refused(module_client, rule, field=field, reason=reason)
 
 
 def test_the_rule_shows_its_kind(client: TestClient) -> None:

@@ -94,10 +94,10 @@ def test_the_periodic_check_counts_a_filtered_rule_in_sql(client: TestClient) ->
     ],
 )
 def test_a_bad_filter_is_refused_naming_the_field_and_nothing_is_stored(
-    client: TestClient, fields: dict[str, Any], field: str, reason: str
+    module_client: TestClient, fields: dict[str, Any], field: str, reason: str
 ) -> None:
     rule = {"name": "r", "service": "api", "threshold": 1, "windowSeconds": 60, **fields}
-    assert_refused(client, rule, field=field, reason=reason)
+    assert_refused(module_client, rule, field=field, reason=reason)
 
 
 def test_a_filter_alone_is_a_match_condition(client: TestClient) -> None:

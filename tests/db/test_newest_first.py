@@ -45,8 +45,8 @@ def needle_log(stamp: datetime | str, **overrides: Any) -> dict[str, Any]:
     return log_json(timestamp=instant, **body)
 
 
-@pytest.fixture
-def stored(client: TestClient) -> TestClient:
+def store(client: TestClient) -> TestClient:
+    """Logs today, in the past, the far past and the future, most of them needles."""
     create_logs(
         client,
         needle_log(ago(minutes=1)),
@@ -62,6 +62,18 @@ def stored(client: TestClient) -> TestClient:
         log_json(timestamp=ago(days=3).isoformat(), metadata_={"request_id": "r2"}),
     )
     return client
+
+
+@pytest.fixture
+def stored(client: TestClient) -> TestClient:
+    """The logs in a new app's database, for tests that watch its connections or write."""
+    return store(client)
+
+
+@pytest.fixture(scope="module")
+def stored_once(module_client: TestClient) -> TestClient:
+    """The logs written once for a module's tests that only read them."""
+    return store(module_client)
 
 
 def _built(connection: Connection, criteria: LogCriteria, limit: int) -> list[LogRecord]:
@@ -89,12 +101,12 @@ def _both(client: TestClient, criteria: LogCriteria, limit: int) -> tuple[Any, A
     "end", [None, timedelta(days=5), timedelta(days=-1), datetime(1, 1, 1, 5, tzinfo=UTC)]
 )
 def test_a_page_unbounded_below_selects_what_the_built_statement_selects(
-    stored: TestClient, criteria: LogCriteria, limit: int, end: timedelta | datetime | None
+    stored_once: TestClient, criteria: LogCriteria, limit: int, end: timedelta | datetime | None
 ) -> None:
     end_time = ago() - end if isinstance(end, timedelta) else end
     bounded = replace(criteria, end_time=end_time)
     for _ in range(2):  # the second time from the statement the connection prepared
-        found, built, newest_first_on_postgres = _both(stored, bounded, limit)
+        found, built, newest_first_on_postgres = _both(stored_once, bounded, limit)
         assert found == built
         assert newest_first_on_postgres
         assert all(log.timestamp.utcoffset() == timedelta(0) for log in found)
@@ -145,9 +157,9 @@ def test_a_connection_keeps_a_few_needle_statements_and_answers_past_them(
 
 @pytest.mark.parametrize("criteria", UNBOUNDED)
 def test_cursor_pages_unbounded_below_walk_what_the_built_statement_selects(
-    stored: TestClient, criteria: LogCriteria
+    stored_once: TestClient, criteria: LogCriteria
 ) -> None:
-    db = stored.app.state.runtime.db  # type: ignore[attr-defined]
+    db = stored_once.app.state.runtime.db  # type: ignore[attr-defined]
 
     def walk(connection: Connection) -> tuple[list[LogRecord], list[LogRecord]]:
         walked: list[LogRecord] = []
@@ -157,7 +169,7 @@ def test_cursor_pages_unbounded_below_walk_what_the_built_statement_selects(
             after = Position(page[-1].timestamp, page[-1].id)
         return walked, _built(connection, criteria, 100)
 
-    walked, built = stored.portal.call(db.read, walk)  # type: ignore[union-attr]
+    walked, built = stored_once.portal.call(db.read, walk)  # type: ignore[union-attr]
     assert walked == built
 
 
@@ -204,7 +216,7 @@ def test_a_needle_search_leaves_the_readers_settings_as_they_were(stored: TestCl
 @pytest.mark.parametrize("capped", [1, 8, 9, 10, 200])
 @pytest.mark.parametrize("limit", [1, 3, 50])
 def test_a_needle_read_everywhere_at_once_or_in_two_parts_selects_the_same(
-    stored: TestClient, monkeypatch: pytest.MonkeyPatch, capped: int, limit: int
+    stored_once: TestClient, monkeypatch: pytest.MonkeyPatch, capped: int, limit: int
 ) -> None:
     """Fewer matches than the cap (9 here): the page from every partition at once; as many
     or more: the two parts."""
@@ -214,5 +226,5 @@ def test_a_needle_read_everywhere_at_once_or_in_two_parts_selects_the_same(
         LogCriteria(metadata=(REQUEST,), levels=frozenset({Level.ERROR})),
         LogCriteria(metadata=(MetadataTest(("request_id",), Operator.EQUALS, "none"),)),
     ]:
-        found, built, _ = _both(stored, criteria, limit)
+        found, built, _ = _both(stored_once, criteria, limit)
         assert found == built

@@ -26,9 +26,9 @@ from db.logs import (
 from db.models import logs
 from db.partition_layout import HIGHEST, LOWEST, Bounds
 from db.partition_walk import slices
-from tests.db.test_newest_first import UNBOUNDED, ago, stored
+from tests.db.test_newest_first import UNBOUNDED, ago, stored, stored_once
 
-__all__ = ["stored"]  # the fixture, shared with the newest-first tests
+__all__ = ["stored", "stored_once"]  # the fixtures, shared with the newest-first tests
 DAY = timedelta(days=1)
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -62,28 +62,28 @@ def test_slices_cover_the_range_in_groups_of_one_two_four_partitions() -> None:
 @pytest.mark.parametrize("limit", [1, 3, 50])
 @pytest.mark.parametrize("start", [None, timedelta(days=5), datetime(1, 1, 1, 5, tzinfo=UTC)])
 def test_an_oldest_first_page_with_no_end_selects_what_the_built_statement_selects(
-    stored: TestClient, criteria: LogCriteria, limit: int, start: timedelta | datetime | None
+    stored_once: TestClient, criteria: LogCriteria, limit: int, start: timedelta | datetime | None
 ) -> None:
     start_time = ago() - start if isinstance(start, timedelta) else start
     bounded = replace(criteria, start_time=start_time)
-    db = stored.app.state.runtime.db  # type: ignore[attr-defined]
+    db = stored_once.app.state.runtime.db  # type: ignore[attr-defined]
 
     def read(connection: Connection) -> tuple[list[LogRecord], list[LogRecord]]:
         found = find_logs(connection, bounded, skip=0, limit=limit, descending=False)
         return found, _ascending(connection, bounded, limit)
 
-    found, built = stored.portal.call(db.read, read)  # type: ignore[union-attr]
+    found, built = stored_once.portal.call(db.read, read)  # type: ignore[union-attr]
     assert found == built
 
 
 @pytest.mark.parametrize("criteria", UNBOUNDED)
 @pytest.mark.parametrize("descending", [False, True])
 def test_cursor_pages_walk_either_way_what_the_built_statement_selects(
-    stored: TestClient, criteria: LogCriteria, descending: bool
+    stored_once: TestClient, criteria: LogCriteria, descending: bool
 ) -> None:
     """Forward oldest first (no end: walked), and backwards from each newest-first page's
     first position (a lower bound from the cursor, pruned)."""
-    db = stored.app.state.runtime.db  # type: ignore[attr-defined]
+    db = stored_once.app.state.runtime.db  # type: ignore[attr-defined]
 
     def walk(connection: Connection) -> tuple[list[LogRecord], list[LogRecord], bool]:
         walked: list[LogRecord] = []
@@ -109,7 +109,7 @@ def test_cursor_pages_walk_either_way_what_the_built_statement_selects(
         )
         return walked, everything, back_ok
 
-    walked, everything, back_ok = stored.portal.call(db.read, walk)  # type: ignore[union-attr]
+    walked, everything, back_ok = stored_once.portal.call(db.read, walk)  # type: ignore[union-attr]
     assert walked == everything
     assert back_ok
 
@@ -138,9 +138,9 @@ def test_logs_by_id_find_them_in_any_partition_through_one_statement(stored: Tes
 @pytest.mark.parametrize("criteria", UNBOUNDED)
 @pytest.mark.parametrize("descending", [False, True])
 def test_offset_pages_select_what_the_built_statement_selects(
-    stored: TestClient, criteria: LogCriteria, descending: bool
+    stored_once: TestClient, criteria: LogCriteria, descending: bool
 ) -> None:
-    db = stored.app.state.runtime.db  # type: ignore[attr-defined]
+    db = stored_once.app.state.runtime.db  # type: ignore[attr-defined]
 
     def read(connection: Connection) -> list[tuple[list[LogRecord], list[LogRecord]]]:
         everything = _ascending(connection, criteria, 100)
@@ -155,13 +155,15 @@ def test_offset_pages_select_what_the_built_statement_selects(
             for limit in (1, 2, 50)
         ]
 
-    for found, expected in stored.portal.call(db.read, read):  # type: ignore[union-attr]
+    for found, expected in stored_once.portal.call(db.read, read):  # type: ignore[union-attr]
         assert found == expected
 
 
 @pytest.mark.parametrize("skip", [0, 1, 4, 20])
-def test_pages_by_id_select_what_the_built_statement_selects(stored: TestClient, skip: int) -> None:
-    db = stored.app.state.runtime.db  # type: ignore[attr-defined]
+def test_pages_by_id_select_what_the_built_statement_selects(
+    stored_once: TestClient, skip: int
+) -> None:
+    db = stored_once.app.state.runtime.db  # type: ignore[attr-defined]
 
     def read(connection: Connection) -> tuple[list[LogRecord], list[LogRecord]]:
         found = find_logs(
@@ -170,5 +172,5 @@ def test_pages_by_id_select_what_the_built_statement_selects(stored: TestClient,
         statement = select(*LOG_COLUMNS).order_by(logs.c.id).offset(skip).limit(3)
         return found, [log_record(row) for row in connection.execute(statement)]
 
-    found, built = stored.portal.call(db.read, read)  # type: ignore[union-attr]
+    found, built = stored_once.portal.call(db.read, read)  # type: ignore[union-attr]
     assert found == built

@@ -158,9 +158,12 @@ def _forged(text: str) -> str:
 )
 @pytest.mark.parametrize("argument", ["after", "before"])
 def test_malformed_cursors_are_bad_user_input(
-    client: TestClient, cursor: str, argument: str
+    module_client: TestClient, cursor: str, argument: str
 ) -> None:
-    assert _error(client, **{argument: cursor}) == {"code": "BAD_USER_INPUT", "field": argument}
+    assert _error(module_client, **{argument: cursor}) == {
+        "code": "BAD_USER_INPUT",
+        "field": argument,
+    }
 
 
 def test_a_cursor_from_the_other_order_is_refused(client: TestClient) -> None:

@@ -82,9 +82,12 @@ CASES: list[tuple[str, str, dict[str, Any] | None, dict[str, Any]]] = [
     ids=[case[0] for case in CASES],
 )
 def test_input_error_names_its_field(
-    client: TestClient, query: str, variables: dict[str, Any] | None, expected: dict[str, Any]
+    module_client: TestClient,
+    query: str,
+    variables: dict[str, Any] | None,
+    expected: dict[str, Any],
 ) -> None:
-    (error,) = gql(client, query, variables)["errors"]
+    (error,) = gql(module_client, query, variables)["errors"]
     extensions = error["extensions"]
     assert extensions["code"] == "BAD_USER_INPUT"
     assert {key: extensions.get(key) for key in ("field", "index")} == {"index": None, **expected}

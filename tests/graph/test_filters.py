@@ -178,9 +178,9 @@ def _as_input(log_filter: dict[str, Any]) -> LogFilter:
     ],
 )
 def test_bad_filters_are_bad_user_input_naming_the_field(
-    client: TestClient, log_filter: dict[str, Any], field: str
+    module_client: TestClient, log_filter: dict[str, Any], field: str
 ) -> None:
-    body = gql(client, LOGS, {"filter": log_filter})
+    body = gql(module_client, LOGS, {"filter": log_filter})
     (error,) = body["errors"]
     assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": field}, error
 

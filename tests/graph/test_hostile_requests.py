@@ -72,8 +72,8 @@ def refusal(response: Response, status: int) -> dict[str, Any]:
         "extensions-not-object",
     ],
 )
-def test_malformed_body_is_a_clear_400(client: TestClient, content: bytes) -> None:
-    refusal(post(client, content), 400)
+def test_malformed_body_is_a_clear_400(module_client: TestClient, content: bytes) -> None:
+    refusal(post(module_client, content), 400)
 
 
 @pytest.mark.parametrize(
@@ -87,8 +87,8 @@ def test_malformed_body_is_a_clear_400(client: TestClient, content: bytes) -> No
         "query={__typename}&extensions=[",
     ],
 )
-def test_get_with_bad_parameters_is_a_clear_400(client: TestClient, params: str) -> None:
-    response = client.get(f"/graphql?{params}", headers={"accept": "application/json"})
+def test_get_with_bad_parameters_is_a_clear_400(module_client: TestClient, params: str) -> None:
+    response = module_client.get(f"/graphql?{params}", headers={"accept": "application/json"})
     refusal(response, 400)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -55,9 +55,9 @@ def error_of(message: dict[str, Any]) -> dict[str, Any]:
     return dict(message["payload"]["errors"][0])
 
 
-@pytest.fixture
-def connected(client: TestClient) -> Iterator[Connect]:
-    """Opens an initialised socket with the given protocol; all are closed after the test."""
+@contextmanager
+def sockets_on(client: TestClient) -> Iterator[Connect]:
+    """Opens an initialised socket with the given protocol; all are closed on exit."""
     with ExitStack() as sockets:
 
         def connect(protocol: str) -> WebSocketTestSession:
@@ -67,6 +67,20 @@ def connected(client: TestClient) -> Iterator[Connect]:
             assert next_event(ws) == {"type": "connection_ack"}
             return ws
 
+        yield connect
+
+
+@pytest.fixture
+def connected(client: TestClient) -> Iterator[Connect]:
+    """Sockets on the test's own app, closed after the test."""
+    with sockets_on(client) as connect:
+        yield connect
+
+
+@pytest.fixture
+def connected_to_module_app(module_client: TestClient) -> Iterator[Connect]:
+    """Sockets on the app the module's tests share, closed after the test."""
+    with sockets_on(module_client) as connect:
         yield connect
 
 
@@ -148,9 +162,9 @@ def test_oversized_or_malformed_operations_are_refused(connected: Connect, proto
 )
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_malformed_message_closes_the_socket_cleanly(
-    connected: Connect, protocol: str, message: str
+    connected_to_module_app: Connect, protocol: str, message: str
 ) -> None:
-    ws = connected(protocol)
+    ws = connected_to_module_app(protocol)
     kind = "subscribe" if protocol == TRANSPORT_WS else "start"
     ws.send_text(message.replace("SUBSCRIBE_KIND", kind))
     event = next_event(ws)

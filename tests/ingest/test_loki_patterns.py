@@ -73,9 +73,9 @@ def test_sample_counts_add_up_to_a_direct_count(client: TestClient) -> None:
     ],
 )
 def test_a_bad_request_is_400_in_plain_text_as_loki_answers(
-    client: TestClient, params: dict[str, str], reason: str
+    module_client: TestClient, params: dict[str, str], reason: str
 ) -> None:
-    response = client.get(PATTERNS, params=params)
+    response = module_client.get(PATTERNS, params=params)
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("text/plain")
     assert reason in response.text

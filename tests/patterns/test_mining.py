@@ -125,6 +125,7 @@ def test_a_backlog_of_many_batches_is_assigned_once_and_counted_once(
         assert len(templates_of(client)) == 2
 
 
+@pytest.mark.slow  # two apps race for a second or two
 @pytest.mark.parametrize(
     "lease",
     [0.001, 0.2],  # lapsing at once: both always try; or a few batches in a round each
@@ -186,6 +187,7 @@ def test_a_flood_of_unique_messages_stays_within_the_caps(url: str) -> None:
         assert counted("over_caps") == 3
 
 
+@pytest.mark.slow  # starts the miner's worker process
 def test_the_background_miner_assigns_new_logs_by_itself(url: str) -> None:
     with app_on(url, enable_patterns=True, pattern_mine_interval_seconds=0.05) as client:
         write(client, *(payment(n) for n in range(20)))

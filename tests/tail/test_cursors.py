@@ -76,9 +76,9 @@ CONNECTION_CURSOR = base64.b64encode(b"2025-10-09T12:00:00+00:00|42").decode()
     "after", ["", "nonsense", CONNECTION_CURSOR, "tail1.MTox.1.1", "tail1.!!!.1.1"]
 )
 def test_a_malformed_cursor_is_bad_user_input_naming_after(
-    client: TestClient, protocol: str, after: str
+    module_client: TestClient, protocol: str, after: str
 ) -> None:
-    with tailing(client, protocol=protocol, after=after, wait=False) as ws:
+    with tailing(module_client, protocol=protocol, after=after, wait=False) as ws:
         error = refusal(ws)
     assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "after"}, error
     assert error["message"].startswith("after: ")

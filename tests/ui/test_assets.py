@@ -27,8 +27,8 @@ def test_page_loads_nothing_from_another_host(client: TestClient, path: str) -> 
 
 
 @pytest.mark.parametrize("name", sorted(ASSETS))
-def test_asset_is_served(client: TestClient, name: str) -> None:
-    response = client.get(f"/ui/{name}")
+def test_asset_is_served(module_client: TestClient, name: str) -> None:
+    response = module_client.get(f"/ui/{name}")
     assert response.status_code == 200
     assert response.content
 

@@ -53,8 +53,8 @@ def test_explore_page_names_only_files_this_server_serves(client: TestClient) ->
 
 
 @pytest.mark.parametrize("name", source_names())
-def test_explore_module_is_served_with_its_type(client: TestClient, name: str) -> None:
-    response = client.get(f"/ui/explore/{name}")
+def test_explore_module_is_served_with_its_type(module_client: TestClient, name: str) -> None:
+    response = module_client.get(f"/ui/explore/{name}")
     assert response.status_code == 200
     expected = "text/javascript" if name.endswith(".js") else "text/css"
     assert response.headers["content-type"].startswith(expected)

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from playwright.sync_api import Page
 
 from testing.server import Server
+
+pytestmark = pytest.mark.slow  # each test drives Chromium against a real server
 
 # Adds the edges to a new store (`pages` appended, `live` placed before them) and reads every
 # row back, with which edges the store then calls unseen.
