@@ -43,9 +43,11 @@ def _pattern(log_id: int) -> int:
     return RARE if log_id % 50 == 0 else COMMON
 
 
-@pytest.fixture
-def assigned(client: TestClient) -> TestClient:
-    """Every log written assigned a pattern, as the miner stores them."""
+@pytest.fixture(scope="module")
+def assigned(module_client: TestClient) -> TestClient:
+    """Logs written once for the module's tests, which only read them, each assigned a
+    pattern as the miner stores them."""
+    client = module_client
     for start in range(0, LOGS, 500):
         create_logs(client, *(_body(n) for n in range(start, start + 500)))
     db = client.app.state.runtime.db  # type: ignore[attr-defined]
