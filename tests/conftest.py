@@ -9,6 +9,7 @@ import shutil
 import tempfile
 from collections import OrderedDict
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -58,20 +59,42 @@ def _uses_test_redis(item: pytest.Item) -> bool:
     )
 
 
-@pytest.fixture(autouse=True)
-def one_test_at_a_time_on_the_test_redis(request: pytest.FixtureRequest) -> Iterator[None]:
-    """`make test-quick` runs tests in several processes (pytest-xdist); the tests that use
-    the one test Redis database (they empty it) take turns, holding a lock file named for it."""
-    if not _uses_test_redis(request.node):
-        yield
-        return
-    digest = hashlib.sha256(REDIS_URL.encode()).hexdigest()[:16]
-    with open(Path(tempfile.gettempdir()) / f"lograph-test-redis-{digest}.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+class RedisTurn:
+    """The one test Redis database's turn: the tests that use it (they empty it) take turns
+    across `make test-quick`'s processes (pytest-xdist), holding a lock file named for it. It
+    is re-entrant within a process, so that a module's servers, started once for its tests
+    (module fixtures set up before any test's own), hold it with those tests."""
+
+    def __init__(self) -> None:
+        self._holders = 0
+        self._lock = ExitStack()
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        if self._holders == 0:
+            digest = hashlib.sha256(REDIS_URL.encode()).hexdigest()[:16]
+            path = Path(tempfile.gettempdir()) / f"lograph-test-redis-{digest}.lock"
+            fcntl.flock(self._lock.enter_context(path.open("a")), fcntl.LOCK_EX)
+        self._holders += 1
         try:
             yield
         finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+            self._holders -= 1
+            if self._holders == 0:
+                self._lock.close()  # closing the file lets go of the lock
+
+
+REDIS_TURN = RedisTurn()
+
+
+@pytest.fixture(autouse=True)
+def one_test_at_a_time_on_the_test_redis(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each test that uses the test Redis database holds its turn (RedisTurn)."""
+    if not _uses_test_redis(request.node):
+        yield
+        return
+    with REDIS_TURN.held():
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -99,8 +99,14 @@ def other(
     with TestClient(app) as second:
         database = shared_redis.connection_pool.connection_kwargs.get("db") or 0
         channel = f"lograph:db{database}:alerts"
-        wait_for(
-            lambda: shared_redis.pubsub_numsub(channel) == [(channel.encode(), 2)],
-            what="both apps on the alerts channel",
-        )
+        seen: list[Any] = []
+
+        def both() -> bool:
+            seen[:] = shared_redis.pubsub_numsub(channel)
+            return seen == [(channel.encode(), 2)]
+
+        try:
+            wait_for(both, what="both apps on the alerts channel")
+        except AssertionError as error:
+            raise AssertionError(f"{error}: subscribers {seen}") from None
         yield second

@@ -18,6 +18,7 @@ from websockets.typing import Origin
 from testing.server import Server, running_servers
 from testing.services import REDIS_URL, require_redis, scratch_postgres_database
 from tests.alerts.support import GRAPHQL_WS, SUBSCRIBE, TRANSPORT_WS, UPSERT, ago
+from tests.conftest import REDIS_TURN
 from tests.sockets import next_message
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -29,6 +30,11 @@ CHECK_INTERVAL = 0.5
 @pytest.fixture(scope="module")
 def workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Server]]:
     require_redis()
+    with REDIS_TURN.held():
+        yield from _workers(tmp_path_factory)
+
+
+def _workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Server]]:
     shared = redis.Redis.from_url(REDIS_URL)
     shared.flushdb()
     folder = tmp_path_factory.mktemp("workers")

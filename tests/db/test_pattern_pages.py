@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, event, insert, select
 
 from db.cursors import keyset_page
 from db.keyset import Position
@@ -20,7 +20,6 @@ from db.logs import LOG_COLUMNS, LogCriteria, LogRecord, filtered, find_logs, lo
 from db.models import log_patterns, logs
 from db.pattern_pages import WALKED
 from tests.factories import create_logs, log_json
-from tests.patterns.support import statements
 
 COMMON, RARE, NONE = 1, 2, 3
 LOGS = 1_500
@@ -169,11 +168,20 @@ def test_a_pages_logs_come_from_the_keys_of_their_pattern_read_in_order(
     """A page of 50 that every key fills reads the first 64 keys, then their logs: two
     statements, neither of which finds all of the pattern's logs."""
 
-    def read(connection: Connection) -> list[LogRecord]:
-        return find_logs(connection, CRITERIA[0], skip=0, limit=50, descending=True)
+    def read(connection: Connection) -> tuple[list[LogRecord], list[str]]:
+        sent: list[str] = []
 
-    with statements(assigned) as run:
-        page = _read(assigned, read)
+        def record(*arguments: Any) -> None:
+            sent.append(arguments[2])
+
+        event.listen(connection, "before_cursor_execute", record)
+        try:
+            page = find_logs(connection, CRITERIA[0], skip=0, limit=50, descending=True)
+        finally:
+            event.remove(connection, "before_cursor_execute", record)
+        return page, sent
+
+    page, run = _read(assigned, read)
     assert len(page) == 50
     assert len(run) == 2, run
     keys, rows = run

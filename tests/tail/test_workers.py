@@ -13,6 +13,7 @@ import redis
 
 from testing.server import Server, free_port, running_servers
 from testing.services import REDIS_URL, require_redis, scratch_postgres_database
+from tests.conftest import REDIS_TURN
 from tests.tail.support import GRAPHQL_WS, TRANSPORT_WS
 from tests.tail.workers import bulk, node_ids, tail_on, wait_subscribed
 
@@ -25,8 +26,13 @@ def env(database_url: str, redis_url: str, **more: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Server]]:
-    """Two workers sharing PostgreSQL and Redis."""
+    """Two workers sharing PostgreSQL and Redis, for the module's tests together."""
     require_redis()
+    with REDIS_TURN.held():
+        yield from _workers(tmp_path_factory)
+
+
+def _workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Server]]:
     shared = redis.Redis.from_url(REDIS_URL)
     shared.flushdb()
     folder = tmp_path_factory.mktemp("tail-workers")
