@@ -8,7 +8,7 @@ from sqlalchemy import Connection
 
 from db import newest_first, partition_walk, pattern_pages
 from db.keyset import Position
-from db.logs import LogCriteria, LogRecord, keyset_rows
+from db.logs import LogCriteria, LogRecord, keyset_rows, pattern_rows
 from db.models import as_utc
 
 
@@ -29,7 +29,7 @@ def keyset_page(
     if criteria.matches_nothing or limit == 0:
         return []
     if pattern_pages.applies(criteria):  # through the assignments, whatever the time range
-        return keyset_rows(
+        return pattern_rows(
             connection, criteria, descending=descending, after=after, before=before, limit=limit
         )
     if descending and before is None and newest_first.applies(connection, criteria):

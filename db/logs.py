@@ -257,7 +257,7 @@ def find_logs(
     if criteria.matches_nothing or limit == 0:
         return []
     if skip == 0 and not by_id and pattern_pages.applies(criteria):
-        return keyset_rows(connection, criteria, descending=descending, limit=limit)
+        return pattern_rows(connection, criteria, descending=descending, limit=limit)
     if not by_id and partition_walk.applies(connection, criteria, descending=descending):
         return _walked(connection, criteria, skip=skip, limit=limit, descending=descending)
     # Ids say nothing of the partition: on PostgreSQL the page's keys are read through a plan
@@ -335,10 +335,30 @@ def keyset_rows(
     before: Position | None = None,
     limit: int,
 ) -> list[LogRecord]:
-    """Up to `limit` matching logs strictly between the positions, in the scan direction: one
-    statement, or a pattern's logs found through its assignments (db/pattern_pages.py)."""
-    if not pattern_pages.applies(criteria):
-        return _keyset_statement(connection, criteria, descending, after, before, limit)
+    """Up to `limit` matching logs strictly between the positions, in the scan direction, as
+    one statement."""
+    statement = filtered(select(*LOG_COLUMNS), criteria)
+    key = (logs.c.timestamp, logs.c.id)
+    if after is not None:
+        statement = statement.where(beyond(*key, after, descending=descending))
+    if before is not None:
+        statement = statement.where(beyond(*key, before, descending=not descending))
+    order = _order(descending=descending, by_id=False)
+    rows = connection.execute(statement.order_by(*order).limit(limit))
+    return [log_record(row) for row in rows]
+
+
+def pattern_rows(
+    connection: Connection,
+    criteria: LogCriteria,
+    *,
+    descending: bool,
+    after: Position | None = None,
+    before: Position | None = None,
+    limit: int,
+) -> list[LogRecord]:
+    """What `keyset_rows` selects for criteria naming patterns, the pattern's logs found
+    through its assignments (db/pattern_pages.py)."""
     others = replace(criteria, patterns=None)
 
     def rows_at(keys: list[Position], size: int) -> list[LogRecord]:
@@ -351,7 +371,9 @@ def keyset_rows(
         return [log_record(row) for row in rows]
 
     def rest(start: Position | None, size: int) -> list[LogRecord]:
-        return _keyset_statement(connection, criteria, descending, start, before, size)
+        return keyset_rows(
+            connection, criteria, descending=descending, after=start, before=before, limit=size
+        )
 
     return pattern_pages.walk(
         connection,
@@ -363,25 +385,6 @@ def keyset_rows(
         rows_at=rows_at,
         rest=rest,
     )
-
-
-def _keyset_statement(
-    connection: Connection,
-    criteria: LogCriteria,
-    descending: bool,
-    after: Position | None,
-    before: Position | None,
-    limit: int,
-) -> list[LogRecord]:
-    statement = filtered(select(*LOG_COLUMNS), criteria)
-    key = (logs.c.timestamp, logs.c.id)
-    if after is not None:
-        statement = statement.where(beyond(*key, after, descending=descending))
-    if before is not None:
-        statement = statement.where(beyond(*key, before, descending=not descending))
-    order = _order(descending=descending, by_id=False)
-    rows = connection.execute(statement.order_by(*order).limit(limit))
-    return [log_record(row) for row in rows]
 
 
 def count_up_to(connection: Connection, criteria: LogCriteria, bound: int) -> int:

@@ -38,8 +38,9 @@ WALKED = 960  # keys read (64 + 128 + 256 + 512) before the rest is left to one 
 
 
 def applies(criteria: LogCriteria) -> bool:
-    """Whether the criteria themselves (not only a nested part) name patterns."""
-    return criteria.patterns is not None and not criteria.matches_nothing
+    """Whether the criteria themselves (not only a nested part) name patterns (callers have
+    answered criteria that match nothing already)."""
+    return criteria.patterns is not None
 
 
 def walk(
